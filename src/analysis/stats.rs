@@ -1,0 +1,177 @@
+//! Small statistical building blocks with worked examples: t confidence intervals,
+//! weighted means re-normalised over available values, and group combination.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// A mean on the 0–100 scale with its spread and 95% confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScoreStat {
+    pub n: u64,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+impl ScoreStat {
+    pub const EMPTY: ScoreStat = ScoreStat { n: 0, mean: None, sd: None, ci_low: None, ci_high: None };
+
+    /// From a sample's size, mean and sample SD (ddof = 1): t-based 95% CI.
+    pub fn from_moments(n: u64, mean: f64, sd: Option<f64>) -> Self {
+        let (ci_low, ci_high) = match sd {
+            Some(sd) if n >= 2 => {
+                let half = t_quantile_975((n - 1) as f64) * sd / (n as f64).sqrt();
+                (Some(mean - half), Some(mean + half))
+            }
+            _ => (None, None),
+        };
+        ScoreStat { n, mean: Some(mean), sd, ci_low, ci_high }
+    }
+}
+
+/// The 97.5th percentile of Student's t with `df` degrees of freedom.
+pub fn t_quantile_975(df: f64) -> f64 {
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(t) => t.inverse_cdf(0.975),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Weighted mean over the values present, with weights re-normalised over them.
+/// `None` when no value is present.
+pub fn weighted_mean(pairs: impl IntoIterator<Item = (Option<f64>, f64)>) -> Option<f64> {
+    let (mut sum, mut wsum) = (0.0, 0.0);
+    for (v, w) in pairs {
+        if let Some(v) = v {
+            sum += v * w;
+            wsum += w;
+        }
+    }
+    (wsum > 0.0).then(|| sum / wsum)
+}
+
+/// Combines per-group results with fixed group weights (re-normalised over groups with
+/// data). The mean is the weighted mean of group means; the SD is that of the
+/// group-weighted mixture; the CI is the stratified one: SE² = Σ w² s²/n, with
+/// Welch–Satterthwaite degrees of freedom.
+pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
+    let present: Vec<(&ScoreStat, f64, f64)> = groups
+        .iter()
+        .filter_map(|(s, w)| s.mean.map(|m| (s, *w, m)))
+        .filter(|(s, w, _)| s.n > 0 && *w > 0.0)
+        .collect();
+    let wsum: f64 = present.iter().map(|(_, w, _)| w).sum();
+    if present.is_empty() || wsum <= 0.0 {
+        return ScoreStat { n: groups.iter().map(|(s, _)| s.n).sum(), ..ScoreStat::EMPTY };
+    }
+    let n: u64 = present.iter().map(|(s, _, _)| s.n).sum();
+    let mean: f64 = present.iter().map(|(_, w, m)| w / wsum * m).sum();
+    let all_sd = present.iter().all(|(s, _, _)| s.sd.is_some() && s.n >= 2);
+    if !all_sd {
+        return ScoreStat { n, mean: Some(mean), sd: None, ci_low: None, ci_high: None };
+    }
+    let mut var_mix = 0.0;
+    let (mut se2, mut dfd) = (0.0, 0.0);
+    for (s, w, m) in &present {
+        let p = w / wsum;
+        let sd = s.sd.unwrap_or(0.0);
+        var_mix += p * (sd * sd + (m - mean) * (m - mean));
+        let a = p * p * sd * sd / s.n as f64;
+        se2 += a;
+        dfd += a * a / (s.n as f64 - 1.0);
+    }
+    let (lo, hi) = if se2 == 0.0 {
+        (mean, mean)
+    } else {
+        let df = se2 * se2 / dfd;
+        let half = t_quantile_975(df) * se2.sqrt();
+        (mean - half, mean + half)
+    };
+    ScoreStat { n, mean: Some(mean), sd: Some(var_mix.sqrt()), ci_low: Some(lo), ci_high: Some(hi) }
+}
+
+/// Maps a scale point to 0–100: 100 × (x − 1)/(points − 1), after reverse-coding.
+pub fn scale_to_100(x: i64, points: u8, reverse: bool) -> Option<f64> {
+    let p = i64::from(points);
+    if p < 2 || !(1..=p).contains(&x) {
+        return None;
+    }
+    let x = if reverse { p + 1 - x } else { x };
+    Some(100.0 * (x - 1) as f64 / (p - 1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    /// Issue #2 worked example: 4,5,3,4,2,5,3,4,4,3 on a 1..5 scale. Checked with
+    /// numpy/scipy: mean 3.7, SD (ddof=1) 0.948683; on 0–100: 67.5, SD 23.717082,
+    /// t(0.975, 9) = 2.262157, CI 67.5 ± 16.966 = [50.53, 84.47].
+    #[test]
+    fn worked_example_single_item() {
+        let raw = [4, 5, 3, 4, 2, 5, 3, 4, 4, 3];
+        let scaled: Vec<f64> = raw.iter().map(|&x| scale_to_100(x, 5, false).expect("on scale")).collect();
+        let n = scaled.len() as f64;
+        let mean = scaled.iter().sum::<f64>() / n;
+        let sd = (scaled.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let s = ScoreStat::from_moments(10, mean, Some(sd));
+        assert!(close(mean, 67.5, 1e-9));
+        assert!(close(sd / 25.0, 0.948683, 1e-6));
+        assert!(close(s.ci_low.expect("ci"), 50.53, 0.005), "{s:?}");
+        assert!(close(s.ci_high.expect("ci"), 84.47, 0.005), "{s:?}");
+    }
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        // Standard t-table values.
+        assert!(close(t_quantile_975(9.0), 2.262157, 1e-5));
+        assert!(close(t_quantile_975(1.0), 12.706205, 1e-4));
+        assert!(close(t_quantile_975(30.0), 2.042272, 1e-5));
+    }
+
+    /// Issue #2 composite examples, by hand: Σ w·s = 68.469 (weights sum to 1);
+    /// (0.25·80 + 0.25·60 + 0.20·70) / 0.70 = 49 / 0.7 = 70.0.
+    #[test]
+    fn weighted_mean_worked_examples() {
+        let s = [72.5, 68.0, 61.25, 70.0, 75.0];
+        let w = [0.079086, 0.136732, 0.244403, 0.403048, 0.136732];
+        let m = weighted_mean(s.iter().zip(w).map(|(s, w)| (Some(*s), w))).expect("mean");
+        assert!(close(m, 68.469, 5e-4), "{m}");
+        let m = weighted_mean([(Some(80.0), 0.25), (Some(60.0), 0.25), (None, 0.30), (Some(70.0), 0.20)]).expect("mean");
+        assert!(close(m, 70.0, 1e-9), "{m}");
+        assert_eq!(weighted_mean([(None, 1.0)]), None);
+    }
+
+    #[test]
+    fn reverse_coding_flips_before_scaling() {
+        assert_eq!(scale_to_100(1, 5, false), Some(0.0));
+        assert_eq!(scale_to_100(4, 5, false), Some(75.0));
+        assert_eq!(scale_to_100(4, 5, true), Some(25.0));
+        assert_eq!(scale_to_100(6, 5, false), None);
+    }
+
+    /// Two groups, by hand: A n=4 mean 60 sd 10, B n=9 mean 80 sd 15, weights .5/.5.
+    /// mean = 70; mixture var = .5(100+100) + .5(225+100) = 262.5;
+    /// SE² = .25·100/4 + .25·225/9 = 6.25 + 6.25 = 12.5;
+    /// df = 12.5² / (6.25²/3 + 6.25²/8) = 156.25 / (13.0208 + 4.8828) = 8.7273;
+    /// t(0.975, 8.7273) = 2.272979 (scipy 1.x stats.t.ppf) -> half-width 8.036195.
+    #[test]
+    fn combining_groups_uses_fixed_weights_and_stratified_ci() {
+        let a = ScoreStat::from_moments(4, 60.0, Some(10.0));
+        let b = ScoreStat::from_moments(9, 80.0, Some(15.0));
+        let c = combine_groups(&[(a, 0.5), (b, 0.5), (ScoreStat::EMPTY, 0.4)]);
+        assert_eq!(c.n, 13);
+        assert!(close(c.mean.expect("mean"), 70.0, 1e-9));
+        assert!(close(c.sd.expect("sd"), 262.5f64.sqrt(), 1e-9));
+        let half = c.ci_high.expect("ci") - 70.0;
+        assert!(close(half, 8.036195, 1e-5), "{half}");
+        // Headcount would give (4·60 + 9·80)/13 = 73.85: the fixed weights matter.
+        let skew = combine_groups(&[(a, 0.75), (b, 0.25)]);
+        assert!(close(skew.mean.expect("mean"), 65.0, 1e-9));
+    }
+}

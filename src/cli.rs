@@ -1,0 +1,40 @@
+//! Command-line interface: `serve`, `demo`, `report`, `check`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "chorus", version, about = "多元主体评价：校企合作质量调研 / multi-stakeholder evaluation of school–enterprise cooperation")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, publish surveys/, and serve the survey pages and API.
+    Serve,
+    /// Fill the database with deterministic synthetic responses.
+    Demo {
+        /// How many responses to generate across the three groups.
+        #[arg(long, default_value_t = 600)]
+        responses: usize,
+        /// Random seed; the same seed gives the same data.
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Campaign to fill (default: every campaign).
+        #[arg(long)]
+        campaign: Option<String>,
+    },
+    /// Write the investigation report of a campaign.
+    Report {
+        #[arg(long)]
+        campaign: String,
+        /// Output file (its folder is created).
+        #[arg(long, default_value = "reports/out/report.html")]
+        out: PathBuf,
+    },
+    /// Validate definition files or campaign folders (default: the surveys folder).
+    Check { paths: Vec<PathBuf> },
+}

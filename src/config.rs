@@ -1,0 +1,221 @@
+//! Settings in layers: built-in defaults, `configuration/base.toml`, an optional
+//! `configuration/local.toml` (or the file named by `CHORUS_CONFIG`), then `CHORUS_*`
+//! environment variables. Unknown keys are rejected so a typo never goes unnoticed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A secret that never prints.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything the service needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://path?mode=rwc` (default `data/chorus.db`) or `postgres://...`.
+    pub database_url: String,
+    /// host:port the HTTP server listens on.
+    pub bind: String,
+    /// Folder holding one sub-folder per campaign.
+    pub surveys_dir: PathBuf,
+    /// Evaluator token; when set it replaces the generated one.
+    pub admin_token: Option<Secret>,
+    /// Largest JSON body accepted by the API, in bytes.
+    pub json_limit: usize,
+    /// Largest form body accepted by respondent pages, in bytes.
+    pub form_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/chorus.db?mode=rwc".into(),
+            bind: "127.0.0.1:8080".into(),
+            surveys_dir: PathBuf::from("surveys"),
+            admin_token: None,
+            json_limit: 256 * 1024,
+            form_limit: 256 * 1024,
+        }
+    }
+}
+
+/// One settings file; every field optional so files only state what they change.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    bind: Option<String>,
+    surveys_dir: Option<PathBuf>,
+    admin_token: Option<Secret>,
+    json_limit: Option<usize>,
+    form_limit: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+impl Settings {
+    /// Defaults, then files under `configuration/`, then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut settings = Settings::default();
+        let dir = Path::new("configuration");
+        for name in ["base.toml", "local.toml"] {
+            settings.apply_file(&dir.join(name), false)?;
+        }
+        if let Ok(path) = std::env::var("CHORUS_CONFIG") {
+            settings.apply_file(Path::new(&path), true)?;
+        }
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        Ok(settings)
+    }
+
+    fn apply_file(&mut self, path: &Path, required: bool) -> Result<(), ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        let file: FileSettings = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.message().to_string(),
+        })?;
+        if let Some(v) = file.database_url {
+            self.database_url = v;
+        }
+        if let Some(v) = file.bind {
+            self.bind = v;
+        }
+        if let Some(v) = file.surveys_dir {
+            self.surveys_dir = v;
+        }
+        if let Some(v) = file.admin_token {
+            self.admin_token = Some(v);
+        }
+        if let Some(v) = file.json_limit {
+            self.json_limit = v;
+        }
+        if let Some(v) = file.form_limit {
+            self.form_limit = v;
+        }
+        Ok(())
+    }
+
+    /// Environment overrides; the names are a public contract.
+    pub fn apply_env(
+        &mut self,
+        get: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        if let Some(v) = get("CHORUS_DATABASE_URL") {
+            if !(v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                return Err(ConfigError::Env {
+                    name: "CHORUS_DATABASE_URL",
+                    message: format!("unsupported URL {v:?}; use sqlite://path/to/file.db or postgres://user@host/db"),
+                });
+            }
+            self.database_url = v;
+        }
+        if let Some(v) = get("CHORUS_BIND") {
+            if !v.contains(':') {
+                return Err(ConfigError::Env {
+                    name: "CHORUS_BIND",
+                    message: format!("{v:?} is not host:port, e.g. 127.0.0.1:8080"),
+                });
+            }
+            self.bind = v;
+        }
+        if let Some(v) = get("CHORUS_SURVEYS_DIR") {
+            self.surveys_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("CHORUS_ADMIN_TOKEN") {
+            if v.len() < 16 {
+                return Err(ConfigError::Env {
+                    name: "CHORUS_ADMIN_TOKEN",
+                    message: "must be at least 16 characters".into(),
+                });
+            }
+            self.admin_token = Some(Secret::new(v));
+        }
+        Ok(())
+    }
+
+    /// For SQLite URLs, the database file's folder, so it can be created first.
+    pub fn sqlite_parent_dir(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite://")?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        Path::new(path).parent().map(Path::to_path_buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_use_the_documented_names() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "CHORUS_DATABASE_URL" => Some("postgres://postgres@127.0.0.1/test".into()),
+            "CHORUS_BIND" => Some("0.0.0.0:9000".into()),
+            "CHORUS_SURVEYS_DIR" => Some("/tmp/s".into()),
+            "CHORUS_ADMIN_TOKEN" => Some("0123456789abcdef0123".into()),
+            _ => None,
+        })
+        .expect("valid overrides");
+        assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/test");
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.surveys_dir, PathBuf::from("/tmp/s"));
+        assert_eq!(s.admin_token.as_ref().map(Secret::expose), Some("0123456789abcdef0123"));
+        assert!(!format!("{s:?}").contains("0123456789abcdef"), "secret printed");
+    }
+
+    #[test]
+    fn bad_env_values_name_the_variable() {
+        let mut s = Settings::default();
+        let err = s
+            .apply_env(|k| (k == "CHORUS_DATABASE_URL").then(|| "mysql://x".to_string()))
+            .expect_err("mysql is not supported");
+        assert!(err.to_string().contains("CHORUS_DATABASE_URL"));
+    }
+
+    #[test]
+    fn sqlite_parent_dir_is_found() {
+        let s = Settings::default();
+        assert_eq!(s.sqlite_parent_dir(), Some(PathBuf::from("data")));
+    }
+}

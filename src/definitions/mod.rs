@@ -1,0 +1,221 @@
+//! Questionnaire definition files: TOML in `surveys/<campaign>/`, parsed into domain
+//! values or rejected with `file:line:col: message; hint` for every problem at once.
+
+mod campaign_file;
+mod position;
+mod survey_file;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::domain::{Audience, Campaign};
+
+pub use position::line_col;
+
+/// One problem in one definition file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+    }
+}
+
+/// Collects problems for one file, turning byte spans into line and column.
+pub(crate) struct Sink<'a> {
+    file: String,
+    text: &'a str,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(file: &Path, text: &'a str) -> Self {
+        Self {
+            file: file.display().to_string(),
+            text,
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn at(&mut self, span: std::ops::Range<usize>, message: impl Into<String>) {
+        let (line, col) = line_col(self.text, span.start);
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+}
+
+pub const CAMPAIGN_FILE: &str = "campaign.toml";
+
+/// Loads every campaign folder under `dir` (a folder holding `campaign.toml`).
+pub fn load_dir(dir: &Path) -> Result<Vec<Campaign>, Vec<Problem>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| vec![io_problem(dir, &e)])?;
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join(CAMPAIGN_FILE).is_file())
+        .collect();
+    folders.sort();
+    let mut campaigns = Vec::new();
+    let mut problems = Vec::new();
+    for folder in folders {
+        match load_campaign(&folder) {
+            Ok(c) => campaigns.push(c),
+            Err(p) => problems.extend(p),
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for c in &campaigns {
+        for s in &c.surveys {
+            if let Some(other) = seen.insert(s.slug.clone(), c.info.key.clone()) {
+                problems.push(Problem {
+                    file: dir.join(&c.info.key).display().to_string(),
+                    line: 1,
+                    col: 1,
+                    message: format!("survey slug {:?} is also used in campaign {other:?}; slugs must be unique", s.slug),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(campaigns)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Loads one campaign folder: `campaign.toml` plus one questionnaire file per group.
+pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
+    let key = folder
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let campaign_path = folder.join(CAMPAIGN_FILE);
+    let mut problems = Vec::new();
+    if !valid_key(&key) {
+        problems.push(Problem {
+            file: folder.display().to_string(),
+            line: 1,
+            col: 1,
+            message: format!("campaign folder name {key:?} is not a valid key; use lower-case letters, digits and '-'"),
+        });
+    }
+    let info = match read(&campaign_path).and_then(|text| campaign_file::parse(&campaign_path, &text, &key)) {
+        Ok(info) => Some(info),
+        Err(p) => {
+            problems.extend(p);
+            None
+        }
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| vec![io_problem(folder, &e)])?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.file_name().is_some_and(|n| n != CAMPAIGN_FILE))
+        .collect();
+    files.sort();
+    let mut surveys = Vec::new();
+    for file in files {
+        let parsed = read(&file).and_then(|text| survey_file::parse(&file, &text, info.as_ref().map(|i| &i.framework)));
+        match parsed {
+            Ok(s) => surveys.push((file, s)),
+            Err(p) => problems.extend(p),
+        }
+    }
+    let mut seen: Vec<(Audience, &Path)> = Vec::new();
+    for (file, s) in &surveys {
+        if let Some((_, other)) = seen.iter().find(|(a, _)| *a == s.audience) {
+            problems.push(Problem {
+                file: file.display().to_string(),
+                line: 1,
+                col: 1,
+                message: format!(
+                    "audience {:?} already has a questionnaire in {}; a campaign has one questionnaire per group",
+                    s.audience.as_str(),
+                    other.display()
+                ),
+            });
+        } else {
+            seen.push((s.audience, file));
+        }
+    }
+    match info {
+        Some(info) if problems.is_empty() => Ok(Campaign {
+            info,
+            surveys: surveys.into_iter().map(|(_, s)| s).collect(),
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// `chorus check [PATH...]`: every problem in the given files or folders.
+pub fn check_paths(paths: &[PathBuf]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let result = if path.join(CAMPAIGN_FILE).is_file() {
+                load_campaign(path).map(|_| ())
+            } else {
+                load_dir(path).map(|_| ())
+            };
+            if let Err(p) = result {
+                problems.extend(p);
+            }
+        } else if path.file_name().is_some_and(|n| n == CAMPAIGN_FILE) {
+            let key = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .and_then(|n| n.to_str())
+                .unwrap_or("campaign")
+                .to_string();
+            if let Err(p) = read(path).and_then(|t| campaign_file::parse(path, &t, &key)) {
+                problems.extend(p);
+            }
+        } else {
+            // A questionnaire on its own: check indicators against its folder's framework.
+            let framework = path
+                .parent()
+                .map(|d| d.join(CAMPAIGN_FILE))
+                .filter(|c| c.is_file())
+                .and_then(|c| read(&c).ok().map(|t| (c, t)))
+                .and_then(|(c, t)| campaign_file::parse(&c, &t, "campaign").ok())
+                .map(|i| i.framework);
+            if let Err(p) = read(path).and_then(|t| survey_file::parse(path, &t, framework.as_ref())) {
+                problems.extend(p);
+            }
+        }
+    }
+    problems
+}
+
+fn read(path: &Path) -> Result<String, Vec<Problem>> {
+    std::fs::read_to_string(path).map_err(|e| vec![io_problem(path, &e)])
+}
+
+fn io_problem(path: &Path, e: &std::io::Error) -> Problem {
+    Problem {
+        file: path.display().to_string(),
+        line: 1,
+        col: 1,
+        message: format!("cannot read: {e}"),
+    }
+}
+
+pub(crate) fn valid_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// The tolerance for weights that must sum to 1 (files write 3-6 decimals).
+pub const WEIGHT_TOLERANCE: f64 = 1e-3;

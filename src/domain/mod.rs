@@ -1,0 +1,13 @@
+//! Parsed domain values: once a definition or an answer set is one of these, it is valid.
+
+pub mod answers;
+pub mod audience;
+pub mod campaign;
+pub mod framework;
+pub mod survey;
+
+pub use answers::{AnswerError, AnswerValue, NewResponse};
+pub use audience::Audience;
+pub use campaign::Campaign;
+pub use framework::{Framework, Indicator, SubIndicator};
+pub use survey::{Choice, LikertScale, Question, QuestionKind, Section, Survey};

@@ -1,0 +1,6 @@
+//! sea-orm entities: the shape of each table, no behaviour.
+
+pub mod admin_tokens;
+pub mod campaigns;
+pub mod responses;
+pub mod survey_versions;

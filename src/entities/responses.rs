@@ -1,0 +1,24 @@
+//! `responses` table: one row per response, answers as one JSON object.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "responses")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub campaign_id: i64,
+    pub survey_version_id: i64,
+    pub audience: String,
+    pub submitted_at: ChronoDateTimeUtc,
+    #[sea_orm(column_type = "Text")]
+    pub attributes: String,
+    #[sea_orm(column_type = "Text")]
+    pub answers: String,
+    pub fingerprint: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

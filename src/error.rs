@@ -1,0 +1,89 @@
+//! API errors with stable codes: `{"error": code, "message": ..., "field": ...}`.
+//! Unexpected failures are logged with their cause chain; the client gets an opaque 500.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    Invalid { code: &'static str, field: Option<String>, message: String },
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("request body is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("{what} {key:?} not found")]
+    NotFound { what: &'static str, key: String },
+    #[error("response {0} was already submitted with different answers")]
+    Conflict(uuid::Uuid),
+    #[error("a valid evaluator token is required: send Authorization: Bearer <token>")]
+    Unauthorized,
+    #[error("unexpected error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Invalid { code, .. } => code,
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::TooLarge { .. } => "payload_too_large",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::Conflict(_) => "response_conflict",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unexpected(_) => "internal_error",
+        }
+    }
+
+    pub fn unexpected(e: impl Into<anyhow::Error>) -> Self {
+        ApiError::Unexpected(e.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            ApiError::Unexpected(e) => {
+                tracing::error!(error = ?e, "unexpected error");
+                "an unexpected error occurred; it has been logged".to_string()
+            }
+            other => other.to_string(),
+        };
+        let field = match self {
+            ApiError::Invalid { field, .. } => field.as_deref(),
+            _ => None,
+        };
+        let mut builder = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized) {
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        builder.json(Body { error: self.code(), message, field })
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Unexpected(e.into())
+    }
+}

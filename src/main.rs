@@ -1,0 +1,101 @@
+//! `chorus` binary: parse the command line, load settings, hand over to the library.
+
+use std::process::ExitCode;
+
+use chorus::cli::{Cli, Command};
+use chorus::config::Settings;
+use chorus::startup::{self, Application};
+use chorus::{definitions, demo, pipeline, report};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load()?;
+    match cli.command {
+        Command::Check { paths } => {
+            let paths = if paths.is_empty() { vec![settings.surveys_dir.clone()] } else { paths };
+            let problems = definitions::check_paths(&paths);
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                println!("ok: {} checked, no problems", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{} problem(s) found", problems.len());
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            print_published(&app.published);
+            let base = format!("http://{}", settings.bind.replace("0.0.0.0", "127.0.0.1"));
+            println!("Chorus listening on {base}");
+            for (_, list) in &app.published {
+                for p in list {
+                    println!("  问卷 questionnaire: {base}/s/{}", p.slug);
+                }
+            }
+            match &app.new_token {
+                Some(t) => println!(
+                    "\n评估员令牌 evaluator token (shown once, stored only as a hash):\n  {t}\nUse it as: Authorization: Bearer {t}\n"
+                ),
+                None if settings.admin_token.is_some() => println!("evaluator token: from CHORUS_ADMIN_TOKEN"),
+                None => println!("evaluator token: the one printed at first start (set CHORUS_ADMIN_TOKEN to replace it)"),
+            }
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { responses, seed, campaign } => {
+            let prepared = startup::prepare(&settings).await?;
+            print_published(&prepared.published);
+            let keys: Vec<String> = match campaign {
+                Some(k) => vec![k],
+                None => prepared.published.iter().map(|(k, _)| k.clone()).collect(),
+            };
+            for key in keys {
+                let inserted = demo::fill(&prepared.db, &key, responses, seed).await?;
+                println!("demo: campaign {key}: {inserted} new response(s) stored ({responses} generated with seed {seed})");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { campaign, out } => {
+            let prepared = startup::prepare(&settings).await?;
+            let Some((data, scores)) = pipeline::load_and_score(&prepared.db, &campaign).await? else {
+                anyhow::bail!("campaign {campaign:?} not found; campaigns are the folders in {}", settings.surveys_dir.display());
+            };
+            let html = report::render_html(&data.campaign.info, &scores)?;
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, html)?;
+            println!("report: {} ({} responses)", out.display(), data.records.len());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_published(published: &[(String, Vec<chorus::store::campaigns::Published>)]) {
+    for (key, list) in published {
+        for p in list {
+            let what = if p.created { "published" } else { "unchanged" };
+            println!("campaign {key}: {} v{} {what}", p.slug, p.version);
+        }
+    }
+}

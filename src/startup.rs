@@ -1,0 +1,94 @@
+//! Building the application: database, migrations, publishing, token, routes.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::definitions;
+use crate::store::{self, campaigns::Published};
+use crate::web::{auth, responses::json_error, routes, AppState};
+
+/// What start-up did, for the console.
+pub struct Prepared {
+    pub db: DatabaseConnection,
+    pub published: Vec<(String, Vec<Published>)>,
+}
+
+/// Connects, migrates, and publishes every campaign in the surveys folder. Definition
+/// problems stop start-up with their `file:line:col` list.
+pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
+    let db = store::connect(settings).await?;
+    let campaigns = if settings.surveys_dir.is_dir() {
+        definitions::load_dir(&settings.surveys_dir).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("the questionnaire definitions have problems:\n{}", list.join("\n"))
+        })?
+    } else {
+        tracing::warn!(dir = %settings.surveys_dir.display(), "surveys folder not found; nothing published");
+        Vec::new()
+    };
+    let mut published = Vec::new();
+    for c in &campaigns {
+        published.push((c.info.key.clone(), store::campaigns::publish(&db, c).await?));
+    }
+    Ok(Prepared { db, published })
+}
+
+/// The evaluator token hash to accept, and a freshly generated token to show once.
+pub async fn token_hash(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<(String, Option<String>)> {
+    if let Some(token) = &settings.admin_token {
+        let t = token.expose().to_string();
+        return Ok((tokio::task::spawn_blocking(move || auth::hash(&t)).await??, None));
+    }
+    if let Some(hash) = store::tokens::current_hash(db).await? {
+        return Ok((hash, None));
+    }
+    let token = auth::generate();
+    let t = token.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash(&t)).await??;
+    store::tokens::store_hash(db, hash.clone()).await?;
+    Ok((hash, Some(token)))
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub new_token: Option<String>,
+    pub published: Vec<(String, Vec<Published>)>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let prepared = prepare(&settings).await?;
+        let (hash, new_token) = token_hash(&settings, &prepared.db).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}; set CHORUS_BIND to a free host:port", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState { db: prepared.db, token_hash: Arc::new(hash) });
+        let (json_limit, form_limit) = (settings.json_limit, settings.form_limit);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .app_data(state.clone())
+                .app_data(web::JsonConfig::default().limit(json_limit).error_handler(json_error))
+                .app_data(web::FormConfig::default().limit(form_limit))
+                .configure(routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server, new_token, published: prepared.published })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,179 @@
+//! Responses: idempotent insert keyed by the client's `response_id`, and bulk reads.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, SqlErr,
+};
+use uuid::Uuid;
+
+use super::surveys::StoredSurvey;
+use super::StoreError;
+use crate::domain::{AnswerValue, NewResponse};
+use crate::entities::{responses, survey_versions};
+
+/// What is returned to the client for a stored response (same body on replay).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Receipt {
+    pub response_id: Uuid,
+    pub survey: String,
+    pub version: i32,
+    pub submitted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Created(Receipt),
+    /// The same `response_id` was already stored with the same content.
+    Replayed(Receipt),
+    /// The same `response_id` was already stored with different content.
+    Conflict,
+}
+
+/// One stored response, decoded.
+#[derive(Debug, Clone)]
+pub struct ResponseRecord {
+    pub id: Uuid,
+    pub survey_version_id: i64,
+    pub audience: String,
+    pub submitted_at: DateTime<Utc>,
+    pub attributes: BTreeMap<String, String>,
+    pub answers: BTreeMap<String, AnswerValue>,
+}
+
+fn fingerprint(slug: &str, response: &NewResponse) -> String {
+    super::campaigns::hash(&format!("{slug}\n{}", response.fingerprint()))
+}
+
+/// Stores the response in one statement, or recognises a replay of it.
+pub async fn insert(db: &DatabaseConnection, survey: &StoredSurvey, response: &NewResponse) -> Result<InsertOutcome, StoreError> {
+    let fp = fingerprint(&survey.survey.slug, response);
+    if let Some(outcome) = existing(db, response.id, &fp).await? {
+        return Ok(outcome);
+    }
+    // Millisecond precision: both backends store it exactly, so a replay returns the
+    // very same body.
+    let submitted_at = Utc::now().trunc_subsecs(3);
+    let row = responses::ActiveModel {
+        id: Set(response.id),
+        campaign_id: Set(survey.campaign_id),
+        survey_version_id: Set(survey.version_id),
+        audience: Set(survey.survey.audience.as_str().to_string()),
+        submitted_at: Set(submitted_at),
+        attributes: Set(json(&response.attributes)),
+        answers: Set(json(&response.answers)),
+        fingerprint: Set(fp.clone()),
+    };
+    match row.insert(db).await {
+        Ok(_) => Ok(InsertOutcome::Created(Receipt {
+            response_id: response.id,
+            survey: survey.survey.slug.clone(),
+            version: survey.version,
+            submitted_at,
+        })),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            // Lost a race with a concurrent retry of the same submission.
+            existing(db, response.id, &fp)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("response {} vanished after a conflict", response.id)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn existing(db: &DatabaseConnection, id: Uuid, fp: &str) -> Result<Option<InsertOutcome>, StoreError> {
+    let Some(row) = responses::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    if row.fingerprint != fp {
+        return Ok(Some(InsertOutcome::Conflict));
+    }
+    let version = survey_versions::Entity::find_by_id(row.survey_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("response {id} refers to a missing survey version")))?;
+    Ok(Some(InsertOutcome::Replayed(Receipt {
+        response_id: row.id,
+        survey: version.slug,
+        version: version.version,
+        submitted_at: row.submitted_at,
+    })))
+}
+
+/// Every response of a campaign, oldest first.
+pub async fn for_campaign(db: &DatabaseConnection, campaign_id: i64) -> Result<Vec<ResponseRecord>, StoreError> {
+    let rows = responses::Entity::find()
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(responses::Column::SubmittedAt)
+        .order_by_asc(responses::Column::Id)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("response {}: {e}", r.id));
+            Ok(ResponseRecord {
+                id: r.id,
+                survey_version_id: r.survey_version_id,
+                audience: r.audience.clone(),
+                submitted_at: r.submitted_at,
+                attributes: serde_json::from_str(&r.attributes).map_err(corrupt)?,
+                answers: serde_json::from_str(&r.answers).map_err(corrupt)?,
+            })
+        })
+        .collect()
+}
+
+/// Number of responses per audience for a campaign.
+pub async fn counts_by_audience(db: &DatabaseConnection, campaign_id: i64) -> Result<BTreeMap<String, u64>, StoreError> {
+    let rows: Vec<(String, i64)> = responses::Entity::find()
+        .select_only()
+        .column(responses::Column::Audience)
+        .column_as(responses::Column::Id.count(), "n")
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .group_by(responses::Column::Audience)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(a, n)| (a, u64::try_from(n).unwrap_or(0))).collect())
+}
+
+pub async fn count(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, StoreError> {
+    Ok(responses::Entity::find()
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .count(db)
+        .await?)
+}
+
+/// Bulk insert used by the demo generator: one transaction per batch, existing ids skipped.
+pub async fn insert_many(db: &DatabaseConnection, survey: &StoredSurvey, batch: &[(NewResponse, DateTime<Utc>)]) -> Result<u64, StoreError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let mut inserted = 0;
+    for (response, at) in batch {
+        if responses::Entity::find_by_id(response.id).one(&txn).await?.is_some() {
+            continue;
+        }
+        responses::ActiveModel {
+            id: Set(response.id),
+            campaign_id: Set(survey.campaign_id),
+            survey_version_id: Set(survey.version_id),
+            audience: Set(survey.survey.audience.as_str().to_string()),
+            submitted_at: Set(at.trunc_subsecs(3)),
+            attributes: Set(json(&response.attributes)),
+            answers: Set(json(&response.answers)),
+            fingerprint: Set(fingerprint(&survey.survey.slug, response)),
+        }
+        .insert(&txn)
+        .await?;
+        inserted += 1;
+    }
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+/// Maps of strings and numbers always serialise.
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}

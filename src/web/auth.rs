@@ -1,0 +1,79 @@
+//! Evaluator authentication: `Authorization: Bearer <token>` checked against the stored
+//! argon2 hash. Tokens are never stored or logged in clear.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use rand::RngCore;
+
+use super::AppState;
+use crate::error::ApiError;
+
+/// Proof that the request carries a valid evaluator token.
+pub struct Evaluator;
+
+impl FromRequest for Evaluator {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        Box::pin(async move {
+            let (Some(state), Some(token)) = (state, token) else {
+                return Err(ApiError::Unauthorized);
+            };
+            if token.is_empty() || token.len() > 256 {
+                return Err(ApiError::Unauthorized);
+            }
+            let hash = state.token_hash.clone();
+            let ok = web::block(move || verify(&token, &hash)).await.map_err(ApiError::unexpected)?;
+            if ok {
+                Ok(Evaluator)
+            } else {
+                Err(ApiError::Unauthorized)
+            }
+        })
+    }
+}
+
+/// Constant-time verification of a token against an argon2 PHC string.
+pub fn verify(token: &str, phc: &str) -> bool {
+    Argon2::default().verify_password(token.as_bytes(), phc).is_ok()
+}
+
+pub fn hash(token: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(token.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing the evaluator token failed: {e}"))
+}
+
+/// A fresh random token: 32 bytes, hex (64 characters).
+pub fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_verifies_only_the_same_token() {
+        let t = generate();
+        assert_eq!(t.len(), 64);
+        let h = hash(&t).expect("hash");
+        assert!(!h.contains(&t));
+        assert!(verify(&t, &h));
+        assert!(!verify("wrong-token-wrong-token", &h));
+    }
+}

@@ -1,0 +1,18 @@
+//! Liveness and database readiness.
+
+use actix_web::{web, HttpResponse};
+use sea_orm::ConnectionTrait;
+
+use super::AppState;
+
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("Retry-After", "5"))
+                .json(serde_json::json!({"status": "unavailable", "error": "database_unavailable"}))
+        }
+    }
+}
