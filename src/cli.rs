@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "chorus", version, about = "多元主体评价：校企合作质量调研 / multi-stakeholder evaluation of school–enterprise cooperation")]
+#[command(
+    name = "chorus",
+    version,
+    about = "多元主体评价：校企合作质量调研 / multi-stakeholder evaluation of school–enterprise cooperation"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

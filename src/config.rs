@@ -139,7 +139,10 @@ impl Settings {
         get: impl Fn(&'static str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         if let Some(v) = get("CHORUS_DATABASE_URL") {
-            if !(v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+            if !(v.starts_with("sqlite:")
+                || v.starts_with("postgres://")
+                || v.starts_with("postgresql://"))
+            {
                 return Err(ConfigError::Env {
                     name: "CHORUS_DATABASE_URL",
                     message: format!("unsupported URL {v:?}; use sqlite://path/to/file.db or postgres://user@host/db"),
@@ -200,8 +203,14 @@ mod tests {
         assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/test");
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.surveys_dir, PathBuf::from("/tmp/s"));
-        assert_eq!(s.admin_token.as_ref().map(Secret::expose), Some("0123456789abcdef0123"));
-        assert!(!format!("{s:?}").contains("0123456789abcdef"), "secret printed");
+        assert_eq!(
+            s.admin_token.as_ref().map(Secret::expose),
+            Some("0123456789abcdef0123")
+        );
+        assert!(
+            !format!("{s:?}").contains("0123456789abcdef"),
+            "secret printed"
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ use crate::domain::{AnswerValue, Audience, NewResponse, QuestionKind};
 use crate::store::{self, campaigns::StoredCampaign};
 
 /// Share of responses per group.
-const MIX: [(Audience, f64); 3] = [(Audience::Students, 0.55), (Audience::Teachers, 0.2), (Audience::Enterprises, 0.25)];
+const MIX: [(Audience, f64); 3] = [
+    (Audience::Students, 0.55),
+    (Audience::Teachers, 0.2),
+    (Audience::Enterprises, 0.25),
+];
 
 fn group_effect(group: Audience, first_level: &str) -> f64 {
     match (group, first_level) {
@@ -41,7 +45,9 @@ fn sector_effect(code: &str) -> f64 {
 
 /// A stable per-indicator offset in [-0.32, 0.32], from the code's bytes.
 fn indicator_effect(code: &str) -> f64 {
-    let h = code.bytes().fold(17u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let h = code
+        .bytes()
+        .fold(17u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     f64::from(h % 9) * 0.08 - 0.32
 }
 
@@ -53,9 +59,22 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 }
 
 /// Generates `n` responses for the campaign's questionnaires.
-pub fn generate(campaign: &StoredCampaign, n: usize, seed: u64) -> Vec<(usize, NewResponse, DateTime<Utc>)> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ campaign.info.key.bytes().fold(0u64, |h, b| h.wrapping_mul(131) + u64::from(b)));
-    let start = Utc.with_ymd_and_hms(2025, 11, 3, 8, 0, 0).single().unwrap_or_else(Utc::now);
+pub fn generate(
+    campaign: &StoredCampaign,
+    n: usize,
+    seed: u64,
+) -> Vec<(usize, NewResponse, DateTime<Utc>)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        seed ^ campaign
+            .info
+            .key
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(131) + u64::from(b)),
+    );
+    let start = Utc
+        .with_ymd_and_hms(2025, 11, 3, 8, 0, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let r: f64 = rng.random();
@@ -65,7 +84,11 @@ pub fn generate(campaign: &StoredCampaign, n: usize, seed: u64) -> Vec<(usize, N
             r < acc
         });
         let group = group.map_or(Audience::Enterprises, |(g, _)| *g);
-        let Some(idx) = campaign.surveys.iter().position(|s| s.survey.audience == group) else {
+        let Some(idx) = campaign
+            .surveys
+            .iter()
+            .position(|s| s.survey.audience == group)
+        else {
             continue;
         };
         let survey = &campaign.surveys[idx].survey;
@@ -84,7 +107,10 @@ pub fn generate(campaign: &StoredCampaign, n: usize, seed: u64) -> Vec<(usize, N
                             67..=91 => "tourism",
                             _ => "other",
                         };
-                        choices.iter().find(|c| c.code == wanted).unwrap_or(&choices[0])
+                        choices
+                            .iter()
+                            .find(|c| c.code == wanted)
+                            .unwrap_or(&choices[0])
                     } else {
                         &choices[rng.random_range(0..choices.len())]
                     };
@@ -102,7 +128,11 @@ pub fn generate(campaign: &StoredCampaign, n: usize, seed: u64) -> Vec<(usize, N
                     if !q.required && rng.random_range(0..100) < 3 {
                         continue;
                     }
-                    let level = indicator.chars().next().map(|c| c.to_string()).unwrap_or_default();
+                    let level = indicator
+                        .chars()
+                        .next()
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
                     let latent = 3.4
                         + person
                         + group_effect(group, &level)
@@ -139,7 +169,15 @@ pub fn generate(campaign: &StoredCampaign, n: usize, seed: u64) -> Vec<(usize, N
         rng.fill_bytes(&mut id);
         let id = uuid::Builder::from_random_bytes(id).into_uuid();
         let at = start + Duration::seconds(i as i64 * 97);
-        out.push((idx, NewResponse { id, answers, attributes }, at));
+        out.push((
+            idx,
+            NewResponse {
+                id,
+                answers,
+                attributes,
+            },
+            at,
+        ));
     }
     out
 }
@@ -152,8 +190,11 @@ pub async fn fill(db: &DatabaseConnection, key: &str, n: usize, seed: u64) -> an
     let generated = generate(&campaign, n, seed);
     let mut inserted = 0;
     for (idx, survey) in campaign.surveys.iter().enumerate() {
-        let mine: Vec<(NewResponse, DateTime<Utc>)> =
-            generated.iter().filter(|(i, _, _)| *i == idx).map(|(_, r, at)| (r.clone(), *at)).collect();
+        let mine: Vec<(NewResponse, DateTime<Utc>)> = generated
+            .iter()
+            .filter(|(i, _, _)| *i == idx)
+            .map(|(_, r, at)| (r.clone(), *at))
+            .collect();
         for chunk in mine.chunks(500) {
             inserted += store::responses::insert_many(db, survey, chunk).await?;
         }

@@ -8,7 +8,11 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    Invalid { code: &'static str, field: Option<String>, message: String },
+    Invalid {
+        code: &'static str,
+        field: Option<String>,
+        message: String,
+    },
     #[error("malformed JSON: {0}")]
     MalformedJson(String),
     #[error("request body is larger than {limit} bytes")]
@@ -78,7 +82,11 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized) {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        builder.json(Body { error: self.code(), message, field })
+        builder.json(Body {
+            error: self.code(),
+            message,
+            field,
+        })
     }
 }
 

@@ -22,8 +22,17 @@ pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
     for r in &data.records {
         attr_names.extend(r.attributes.keys().map(String::as_str));
     }
-    let mut attributes: Vec<&str> = KNOWN_ATTRIBUTES.iter().copied().filter(|a| attr_names.contains(a)).collect();
-    attributes.extend(attr_names.iter().copied().filter(|a| !KNOWN_ATTRIBUTES.contains(a)));
+    let mut attributes: Vec<&str> = KNOWN_ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(|a| attr_names.contains(a))
+        .collect();
+    attributes.extend(
+        attr_names
+            .iter()
+            .copied()
+            .filter(|a| !KNOWN_ATTRIBUTES.contains(a)),
+    );
 
     // Question columns: current questionnaires in audience order, then any question
     // only older versions had.
@@ -37,7 +46,13 @@ pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
             }
         }
     }
-    let fixed = ["response_id", "survey", "version", "audience", "submitted_at"];
+    let fixed = [
+        "response_id",
+        "survey",
+        "version",
+        "audience",
+        "submitted_at",
+    ];
     let header: Vec<String> = fixed
         .iter()
         .map(|s| s.to_string())
@@ -62,9 +77,14 @@ pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
                 version.map(|v| v.survey.slug.clone()).unwrap_or_default(),
                 version.map(|v| v.version.to_string()).unwrap_or_default(),
                 r.audience.clone(),
-                r.submitted_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                r.submitted_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             ];
-            row.extend(attributes.iter().map(|a| neutralise(r.attributes.get(*a).map_or("", String::as_str))));
+            row.extend(
+                attributes
+                    .iter()
+                    .map(|a| neutralise(r.attributes.get(*a).map_or("", String::as_str))),
+            );
             row.extend(questions.iter().map(|q| match r.answers.get(*q) {
                 Some(AnswerValue::Number(n)) => n.to_string(),
                 Some(AnswerValue::Text(t)) => neutralise(t),

@@ -12,7 +12,10 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -29,13 +32,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load()?;
     match cli.command {
         Command::Check { paths } => {
-            let paths = if paths.is_empty() { vec![settings.surveys_dir.clone()] } else { paths };
+            let paths = if paths.is_empty() {
+                vec![settings.surveys_dir.clone()]
+            } else {
+                paths
+            };
             let problems = definitions::check_paths(&paths);
             for p in &problems {
                 println!("{p}");
             }
             if problems.is_empty() {
-                println!("ok: {} checked, no problems", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "ok: {} checked, no problems",
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 Ok(ExitCode::SUCCESS)
             } else {
                 println!("{} problem(s) found", problems.len());
@@ -62,7 +76,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             app.run_until_stopped().await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { responses, seed, campaign } => {
+        Command::Demo {
+            responses,
+            seed,
+            campaign,
+        } => {
             let prepared = startup::prepare(&settings).await?;
             print_published(&prepared.published);
             let keys: Vec<String> = match campaign {
@@ -77,15 +95,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report { campaign, out } => {
             let prepared = startup::prepare(&settings).await?;
-            let Some((data, scores)) = pipeline::load_and_score(&prepared.db, &campaign).await? else {
-                anyhow::bail!("campaign {campaign:?} not found; campaigns are the folders in {}", settings.surveys_dir.display());
+            let Some((data, scores)) = pipeline::load_and_score(&prepared.db, &campaign).await?
+            else {
+                anyhow::bail!(
+                    "campaign {campaign:?} not found; campaigns are the folders in {}",
+                    settings.surveys_dir.display()
+                );
             };
             let html = report::render_html(&data.campaign.info, &scores)?;
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(&out, html)?;
-            println!("report: {} ({} responses)", out.display(), data.records.len());
+            println!(
+                "report: {} ({} responses)",
+                out.display(),
+                data.records.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -25,7 +25,11 @@ pub async fn load(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<C
     };
     let versions = surveys::all_versions(db, campaign.id, key).await?;
     let records = responses::for_campaign(db, campaign.id).await?;
-    Ok(Some(CampaignData { campaign, versions, records }))
+    Ok(Some(CampaignData {
+        campaign,
+        versions,
+        records,
+    }))
 }
 
 /// Scores a loaded campaign (CPU-bound: call from `spawn_blocking`).
@@ -37,7 +41,11 @@ pub fn score(data: &CampaignData) -> anyhow::Result<CampaignScores> {
         .filter_map(|r| {
             let v = data.versions.get(&r.survey_version_id)?;
             *counts.entry(v.survey.audience).or_default() += 1;
-            Some(ResponseInput { survey: &v.survey, group: v.survey.audience.as_str(), answers: &r.answers })
+            Some(ResponseInput {
+                survey: &v.survey,
+                group: v.survey.audience.as_str(),
+                answers: &r.answers,
+            })
         })
         .collect();
     let frame = item_frame(inputs)?;
@@ -45,10 +53,14 @@ pub fn score(data: &CampaignData) -> anyhow::Result<CampaignScores> {
 }
 
 /// Loads and scores in one call; `None` for an unknown campaign.
-pub async fn load_and_score(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<(CampaignData, CampaignScores)>> {
+pub async fn load_and_score(
+    db: &DatabaseConnection,
+    key: &str,
+) -> anyhow::Result<Option<(CampaignData, CampaignScores)>> {
     let Some(data) = load(db, key).await? else {
         return Ok(None);
     };
-    let (data, scores) = tokio::task::spawn_blocking(move || score(&data).map(|s| (data, s))).await??;
+    let (data, scores) =
+        tokio::task::spawn_blocking(move || score(&data).map(|s| (data, s))).await??;
     Ok(Some((data, scores)))
 }

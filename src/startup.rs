@@ -25,7 +25,10 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     let campaigns = if settings.surveys_dir.is_dir() {
         definitions::load_dir(&settings.surveys_dir).map_err(|problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("the questionnaire definitions have problems:\n{}", list.join("\n"))
+            anyhow::anyhow!(
+                "the questionnaire definitions have problems:\n{}",
+                list.join("\n")
+            )
         })?
     } else {
         tracing::warn!(dir = %settings.surveys_dir.display(), "surveys folder not found; nothing published");
@@ -39,10 +42,16 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
 }
 
 /// The evaluator token hash to accept, and a freshly generated token to show once.
-pub async fn token_hash(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<(String, Option<String>)> {
+pub async fn token_hash(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<(String, Option<String>)> {
     if let Some(token) = &settings.admin_token {
         let t = token.expose().to_string();
-        return Ok((tokio::task::spawn_blocking(move || auth::hash(&t)).await??, None));
+        return Ok((
+            tokio::task::spawn_blocking(move || auth::hash(&t)).await??,
+            None,
+        ));
     }
     if let Some(hash) = store::tokens::current_hash(db).await? {
         return Ok((hash, None));
@@ -65,23 +74,39 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let prepared = prepare(&settings).await?;
         let (hash, new_token) = token_hash(&settings, &prepared.db).await?;
-        let listener = TcpListener::bind(&settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}; set CHORUS_BIND to a free host:port", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}: {e}; set CHORUS_BIND to a free host:port",
+                settings.bind
+            )
+        })?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { db: prepared.db, token_hash: Arc::new(hash) });
+        let state = web::Data::new(AppState {
+            db: prepared.db,
+            token_hash: Arc::new(hash),
+        });
         let (json_limit, form_limit) = (settings.json_limit, settings.form_limit);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
                 .app_data(state.clone())
-                .app_data(web::JsonConfig::default().limit(json_limit).error_handler(json_error))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(json_limit)
+                        .error_handler(json_error),
+                )
                 .app_data(web::FormConfig::default().limit(form_limit))
                 .configure(routes)
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server, new_token, published: prepared.published })
+        Ok(Self {
+            port,
+            server,
+            new_token,
+            published: prepared.published,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -19,7 +19,9 @@ pub struct ResponseInput<'a> {
 }
 
 /// Builds the item frame with its declared schema.
-pub fn item_frame<'a>(responses: impl IntoIterator<Item = ResponseInput<'a>>) -> PolarsResult<DataFrame> {
+pub fn item_frame<'a>(
+    responses: impl IntoIterator<Item = ResponseInput<'a>>,
+) -> PolarsResult<DataFrame> {
     let mut respondent: Vec<u32> = Vec::new();
     let mut group: Vec<&str> = Vec::new();
     let mut sub: Vec<&str> = Vec::new();
@@ -27,15 +29,19 @@ pub fn item_frame<'a>(responses: impl IntoIterator<Item = ResponseInput<'a>>) ->
     // Scored items per survey, computed once per questionnaire version.
     let mut items_cache: HashMap<*const Survey, Vec<(&str, &str, bool)>> = HashMap::new();
     for (i, r) in responses.into_iter().enumerate() {
-        let items = items_cache.entry(r.survey as *const Survey).or_insert_with(|| {
-            r.survey
-                .questions()
-                .filter_map(|q| match &q.kind {
-                    QuestionKind::Likert { indicator, reverse } => Some((q.id.as_str(), indicator.as_str(), *reverse)),
-                    _ => None,
-                })
-                .collect()
-        });
+        let items = items_cache
+            .entry(r.survey as *const Survey)
+            .or_insert_with(|| {
+                r.survey
+                    .questions()
+                    .filter_map(|q| match &q.kind {
+                        QuestionKind::Likert { indicator, reverse } => {
+                            Some((q.id.as_str(), indicator.as_str(), *reverse))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            });
         let idx = u32::try_from(i).unwrap_or(u32::MAX);
         for (qid, indicator, reverse) in items.iter() {
             if let Some(AnswerValue::Number(x)) = r.answers.get(*qid) {

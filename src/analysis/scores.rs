@@ -51,9 +51,17 @@ pub struct CampaignScores {
 }
 
 /// Scores a campaign from its item frame (see `frame::item_frame`).
-pub fn score_campaign(info: &CampaignInfo, items: DataFrame, responses: BTreeMap<Audience, u64>) -> PolarsResult<CampaignScores> {
+pub fn score_campaign(
+    info: &CampaignInfo,
+    items: DataFrame,
+    responses: BTreeMap<Audience, u64>,
+) -> PolarsResult<CampaignScores> {
     let stats = group_stats(info, items)?;
-    let get = |group: Audience, code: &str| stats.get(&(group.as_str().to_string(), code.to_string())).copied();
+    let get = |group: Audience, code: &str| {
+        stats
+            .get(&(group.as_str().to_string(), code.to_string()))
+            .copied()
+    };
     let build = |code: &str, name: &str, level: Level, parent: Option<String>, weight: f64| {
         let mut by_group = BTreeMap::new();
         for g in Audience::ALL {
@@ -79,7 +87,13 @@ pub fn score_campaign(info: &CampaignInfo, items: DataFrame, responses: BTreeMap
     for top in &info.framework.indicators {
         indicators.push(build(&top.code, &top.name, Level::First, None, top.weight));
         for sub in &top.children {
-            indicators.push(build(&sub.code, &sub.name, Level::Second, Some(top.code.clone()), sub.weight));
+            indicators.push(build(
+                &sub.code,
+                &sub.name,
+                Level::Second,
+                Some(top.code.clone()),
+                sub.weight,
+            ));
         }
     }
     Ok(CampaignScores {
@@ -92,7 +106,10 @@ pub fn score_campaign(info: &CampaignInfo, items: DataFrame, responses: BTreeMap
 }
 
 /// (group, indicator code) -> n, mean, SD and CI, for all three levels.
-fn group_stats(info: &CampaignInfo, items: DataFrame) -> PolarsResult<BTreeMap<(String, String), ScoreStat>> {
+fn group_stats(
+    info: &CampaignInfo,
+    items: DataFrame,
+) -> PolarsResult<BTreeMap<(String, String), ScoreStat>> {
     let (mut sub_codes, mut parents, mut sub_w) = (Vec::new(), Vec::new(), Vec::new());
     let (mut top_codes, mut top_w) = (Vec::new(), Vec::new());
     for top in &info.framework.indicators {
@@ -114,7 +131,10 @@ fn group_stats(info: &CampaignInfo, items: DataFrame) -> PolarsResult<BTreeMap<(
     )?;
     let top_weights = DataFrame::new(
         top_codes.len(),
-        vec![Column::new("parent".into(), top_codes), Column::new("w_top".into(), top_w)],
+        vec![
+            Column::new("parent".into(), top_codes),
+            Column::new("w_top".into(), top_w),
+        ],
     )?;
 
     let second = items
@@ -131,7 +151,11 @@ fn group_stats(info: &CampaignInfo, items: DataFrame) -> PolarsResult<BTreeMap<(
         .inner_join(top_weights.lazy(), col("parent"), col("parent"))
         .group_by([col("respondent"), col("group")])
         .agg([((col("score") * col("w_top")).sum() / col("w_top").sum()).alias("score")])
-        .select([col("group"), lit(COMPOSITE).alias("indicator"), col("score")]);
+        .select([
+            col("group"),
+            lit(COMPOSITE).alias("indicator"),
+            col("score"),
+        ]);
     let all = concat(
         [
             second.select([col("group"), col("sub").alias("indicator"), col("score")]),
@@ -156,10 +180,15 @@ fn group_stats(info: &CampaignInfo, items: DataFrame) -> PolarsResult<BTreeMap<(
     let sds = out.column("sd")?.f64()?;
     let mut map = BTreeMap::new();
     for i in 0..out.height() {
-        let (Some(g), Some(c), Some(n), Some(mean)) = (groups.get(i), codes.get(i), ns.get(i), means.get(i)) else {
+        let (Some(g), Some(c), Some(n), Some(mean)) =
+            (groups.get(i), codes.get(i), ns.get(i), means.get(i))
+        else {
             continue;
         };
-        map.insert((g.to_string(), c.to_string()), ScoreStat::from_moments(n, mean, sds.get(i)));
+        map.insert(
+            (g.to_string(), c.to_string()),
+            ScoreStat::from_moments(n, mean, sds.get(i)),
+        );
     }
     Ok(map)
 }
@@ -168,20 +197,42 @@ fn group_stats(info: &CampaignInfo, items: DataFrame) -> PolarsResult<BTreeMap<(
 mod tests {
     use super::*;
     use crate::analysis::frame::{item_frame, ResponseInput};
-    use crate::domain::{AnswerValue, Framework, Indicator, LikertScale, Question, QuestionKind, Section, SubIndicator, Survey};
+    use crate::domain::{
+        AnswerValue, Framework, Indicator, LikertScale, Question, QuestionKind, Section,
+        SubIndicator, Survey,
+    };
 
     fn info() -> CampaignInfo {
-        let sub = |code: &str, weight| SubIndicator { code: code.into(), name: code.into(), name_en: None, weight };
+        let sub = |code: &str, weight| SubIndicator {
+            code: code.into(),
+            name: code.into(),
+            name_en: None,
+            weight,
+        };
         CampaignInfo {
             key: "c".into(),
             title: "t".into(),
             description: String::new(),
             organisations: vec![],
-            group_weights: [(Audience::Students, 0.5), (Audience::Teachers, 0.5)].into_iter().collect(),
+            group_weights: [(Audience::Students, 0.5), (Audience::Teachers, 0.5)]
+                .into_iter()
+                .collect(),
             framework: Framework {
                 indicators: vec![
-                    Indicator { code: "A".into(), name: "A".into(), name_en: None, weight: 0.6, children: vec![sub("A1", 0.75), sub("A2", 0.25)] },
-                    Indicator { code: "B".into(), name: "B".into(), name_en: None, weight: 0.4, children: vec![sub("B1", 1.0)] },
+                    Indicator {
+                        code: "A".into(),
+                        name: "A".into(),
+                        name_en: None,
+                        weight: 0.6,
+                        children: vec![sub("A1", 0.75), sub("A2", 0.25)],
+                    },
+                    Indicator {
+                        code: "B".into(),
+                        name: "B".into(),
+                        name_en: None,
+                        weight: 0.4,
+                        children: vec![sub("B1", 1.0)],
+                    },
                 ],
             },
         }
@@ -193,23 +244,37 @@ mod tests {
             text: id.into(),
             required: false,
             attribute: None,
-            kind: QuestionKind::Likert { indicator: ind.into(), reverse },
+            kind: QuestionKind::Likert {
+                indicator: ind.into(),
+                reverse,
+            },
         };
         Survey {
             slug: audience.as_str().into(),
             audience,
             title: "t".into(),
             intro: String::new(),
-            scale: LikertScale { points: 5, labels: vec![String::new(); 5] },
+            scale: LikertScale {
+                points: 5,
+                labels: vec![String::new(); 5],
+            },
             sections: vec![Section {
                 title: "s".into(),
-                questions: vec![likert("q1", "A1", false), likert("q2", "A1", true), likert("q3", "A2", false), likert("q4", "B1", false)],
+                questions: vec![
+                    likert("q1", "A1", false),
+                    likert("q2", "A1", true),
+                    likert("q3", "A2", false),
+                    likert("q4", "B1", false),
+                ],
             }],
         }
     }
 
     fn answers(pairs: &[(&str, i64)]) -> BTreeMap<String, AnswerValue> {
-        pairs.iter().map(|(k, v)| (k.to_string(), AnswerValue::Number(*v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AnswerValue::Number(*v)))
+            .collect()
     }
 
     /// Worked by hand. Students:
@@ -228,23 +293,49 @@ mod tests {
         let a2 = answers(&[("q1", 3), ("q4", 2)]);
         let a3 = answers(&[("q1", 4), ("q3", 5)]);
         let inputs = vec![
-            ResponseInput { survey: &s, group: "students", answers: &a1 },
-            ResponseInput { survey: &s, group: "students", answers: &a2 },
-            ResponseInput { survey: &t, group: "teachers", answers: &a3 },
+            ResponseInput {
+                survey: &s,
+                group: "students",
+                answers: &a1,
+            },
+            ResponseInput {
+                survey: &s,
+                group: "students",
+                answers: &a2,
+            },
+            ResponseInput {
+                survey: &t,
+                group: "teachers",
+                answers: &a3,
+            },
         ];
         let frame = item_frame(inputs).expect("frame");
         assert_eq!(frame.height(), 8);
-        let counts = [(Audience::Students, 2), (Audience::Teachers, 1)].into_iter().collect();
+        let counts = [(Audience::Students, 2), (Audience::Teachers, 1)]
+            .into_iter()
+            .collect();
         let scores = score_campaign(&info(), frame, counts).expect("scores");
-        let ind = |code: &str| scores.indicators.iter().find(|i| i.code == code).expect("indicator");
+        let ind = |code: &str| {
+            scores
+                .indicators
+                .iter()
+                .find(|i| i.code == code)
+                .expect("indicator")
+        };
         let st = |i: &IndicatorScores, g| i.by_group[&g];
         let close = |a: Option<f64>, b: f64| (a.expect("value") - b).abs() < 1e-9;
 
         assert_eq!(st(ind("A1"), Audience::Students).n, 2);
         assert!(close(st(ind("A1"), Audience::Students).mean, 68.75));
-        assert!(close(st(ind("A"), Audience::Students).mean, (78.125 + 50.0) / 2.0));
+        assert!(close(
+            st(ind("A"), Audience::Students).mean,
+            (78.125 + 50.0) / 2.0
+        ));
         assert_eq!(st(ind("A2"), Audience::Students).n, 1);
-        assert!(close(st(&scores.composite, Audience::Students).mean, (76.875 + 40.0) / 2.0));
+        assert!(close(
+            st(&scores.composite, Audience::Students).mean,
+            (76.875 + 40.0) / 2.0
+        ));
         assert!(close(st(&scores.composite, Audience::Teachers).mean, 81.25));
         assert_eq!(st(ind("B1"), Audience::Teachers).n, 0, "teacher skipped q4");
         assert!(close(ind("A1").combined.mean, 71.875));

@@ -15,7 +15,13 @@ pub struct ScoreStat {
 }
 
 impl ScoreStat {
-    pub const EMPTY: ScoreStat = ScoreStat { n: 0, mean: None, sd: None, ci_low: None, ci_high: None };
+    pub const EMPTY: ScoreStat = ScoreStat {
+        n: 0,
+        mean: None,
+        sd: None,
+        ci_low: None,
+        ci_high: None,
+    };
 
     /// From a sample's size, mean and sample SD (ddof = 1): t-based 95% CI.
     pub fn from_moments(n: u64, mean: f64, sd: Option<f64>) -> Self {
@@ -26,7 +32,13 @@ impl ScoreStat {
             }
             _ => (None, None),
         };
-        ScoreStat { n, mean: Some(mean), sd, ci_low, ci_high }
+        ScoreStat {
+            n,
+            mean: Some(mean),
+            sd,
+            ci_low,
+            ci_high,
+        }
     }
 }
 
@@ -63,13 +75,22 @@ pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
         .collect();
     let wsum: f64 = present.iter().map(|(_, w, _)| w).sum();
     if present.is_empty() || wsum <= 0.0 {
-        return ScoreStat { n: groups.iter().map(|(s, _)| s.n).sum(), ..ScoreStat::EMPTY };
+        return ScoreStat {
+            n: groups.iter().map(|(s, _)| s.n).sum(),
+            ..ScoreStat::EMPTY
+        };
     }
     let n: u64 = present.iter().map(|(s, _, _)| s.n).sum();
     let mean: f64 = present.iter().map(|(_, w, m)| w / wsum * m).sum();
     let all_sd = present.iter().all(|(s, _, _)| s.sd.is_some() && s.n >= 2);
     if !all_sd {
-        return ScoreStat { n, mean: Some(mean), sd: None, ci_low: None, ci_high: None };
+        return ScoreStat {
+            n,
+            mean: Some(mean),
+            sd: None,
+            ci_low: None,
+            ci_high: None,
+        };
     }
     let mut var_mix = 0.0;
     let (mut se2, mut dfd) = (0.0, 0.0);
@@ -88,7 +109,13 @@ pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
         let half = t_quantile_975(df) * se2.sqrt();
         (mean - half, mean + half)
     };
-    ScoreStat { n, mean: Some(mean), sd: Some(var_mix.sqrt()), ci_low: Some(lo), ci_high: Some(hi) }
+    ScoreStat {
+        n,
+        mean: Some(mean),
+        sd: Some(var_mix.sqrt()),
+        ci_low: Some(lo),
+        ci_high: Some(hi),
+    }
 }
 
 /// Maps a scale point to 0–100: 100 × (x − 1)/(points − 1), after reverse-coding.
@@ -115,7 +142,10 @@ mod tests {
     #[test]
     fn worked_example_single_item() {
         let raw = [4, 5, 3, 4, 2, 5, 3, 4, 4, 3];
-        let scaled: Vec<f64> = raw.iter().map(|&x| scale_to_100(x, 5, false).expect("on scale")).collect();
+        let scaled: Vec<f64> = raw
+            .iter()
+            .map(|&x| scale_to_100(x, 5, false).expect("on scale"))
+            .collect();
         let n = scaled.len() as f64;
         let mean = scaled.iter().sum::<f64>() / n;
         let sd = (scaled.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
@@ -142,7 +172,13 @@ mod tests {
         let w = [0.079086, 0.136732, 0.244403, 0.403048, 0.136732];
         let m = weighted_mean(s.iter().zip(w).map(|(s, w)| (Some(*s), w))).expect("mean");
         assert!(close(m, 68.469, 5e-4), "{m}");
-        let m = weighted_mean([(Some(80.0), 0.25), (Some(60.0), 0.25), (None, 0.30), (Some(70.0), 0.20)]).expect("mean");
+        let m = weighted_mean([
+            (Some(80.0), 0.25),
+            (Some(60.0), 0.25),
+            (None, 0.30),
+            (Some(70.0), 0.20),
+        ])
+        .expect("mean");
         assert!(close(m, 70.0, 1e-9), "{m}");
         assert_eq!(weighted_mean([(None, 1.0)]), None);
     }

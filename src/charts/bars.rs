@@ -11,7 +11,12 @@ pub struct Series {
 }
 
 /// Grouped bars: one cluster per category, one bar per series, values on 0–100.
-pub fn grouped_bars_svg(title: &str, categories: &[String], series: &[Series], size: (u32, u32)) -> Result<String, ChartError> {
+pub fn grouped_bars_svg(
+    title: &str,
+    categories: &[String],
+    series: &[Series],
+    size: (u32, u32),
+) -> Result<String, ChartError> {
     ensure_font()?;
     let mut svg = String::new();
     {
@@ -51,14 +56,19 @@ pub fn grouped_bars_svg(title: &str, categories: &[String], series: &[Series], s
             let bars = s.values.iter().enumerate().filter_map(|(ci, v)| {
                 v.map(|v| {
                     let x0 = ci as f64 + 0.1 + si as f64 * width;
-                    Rectangle::new([(x0, 0.0), (x0 + width * 0.92, v.clamp(0.0, 100.0))], color.filled())
+                    Rectangle::new(
+                        [(x0, 0.0), (x0 + width * 0.92, v.clamp(0.0, 100.0))],
+                        color.filled(),
+                    )
                 })
             });
             chart
                 .draw_series(bars)
                 .map_err(draw_err)?
                 .label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
+                });
         }
         chart
             .configure_series_labels()
@@ -74,7 +84,11 @@ pub fn grouped_bars_svg(title: &str, categories: &[String], series: &[Series], s
 }
 
 /// Horizontal bars, one per labelled value, on 0–100, with the value printed.
-pub fn horizontal_bars_svg(title: &str, rows: &[(String, Option<f64>)], width: u32) -> Result<String, ChartError> {
+pub fn horizontal_bars_svg(
+    title: &str,
+    rows: &[(String, Option<f64>)],
+    width: u32,
+) -> Result<String, ChartError> {
     ensure_font()?;
     let height = 70 + 26 * rows.len().max(1) as u32;
     let mut svg = String::new();
@@ -110,13 +124,24 @@ pub fn horizontal_bars_svg(title: &str, rows: &[(String, Option<f64>)], width: u
         chart
             .draw_series(rows.iter().enumerate().filter_map(|(i, (_, v))| {
                 let y = (n - 1 - i) as f64;
-                v.map(|v| Rectangle::new([(0.0, y + 0.15), (v.clamp(0.0, 100.0), y + 0.85)], color.filled()))
+                v.map(|v| {
+                    Rectangle::new(
+                        [(0.0, y + 0.15), (v.clamp(0.0, 100.0), y + 0.85)],
+                        color.filled(),
+                    )
+                })
             }))
             .map_err(draw_err)?;
         chart
             .draw_series(rows.iter().enumerate().filter_map(|(i, (_, v))| {
                 let y = (n - 1 - i) as f64;
-                v.map(|v| Text::new(format!("{v:.1}"), (v.clamp(0.0, 88.0) + 1.0, y + 0.7), (FONT, 12).into_font()))
+                v.map(|v| {
+                    Text::new(
+                        format!("{v:.1}"),
+                        (v.clamp(0.0, 88.0) + 1.0, y + 0.7),
+                        (FONT, 12).into_font(),
+                    )
+                })
             }))
             .map_err(draw_err)?;
         root.present().map_err(draw_err)?;
@@ -134,8 +159,14 @@ mod tests {
             "一级指标得分",
             &["合作机制".into(), "资源投入".into()],
             &[
-                Series { name: "学生".into(), values: vec![Some(70.0), Some(60.0)] },
-                Series { name: "企业".into(), values: vec![None, Some(80.0)] },
+                Series {
+                    name: "学生".into(),
+                    values: vec![Some(70.0), Some(60.0)],
+                },
+                Series {
+                    name: "企业".into(),
+                    values: vec![None, Some(80.0)],
+                },
             ],
             (640, 360),
         )

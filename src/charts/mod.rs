@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 use plotters::style::{FontStyle, RGBColor};
 
 /// The font family written into SVG `<text>` elements.
-pub const FONT: &str = "Noto Sans SC, WenQuanYi Micro Hei, PingFang SC, Microsoft YaHei, sans-serif";
+pub const FONT: &str =
+    "Noto Sans SC, WenQuanYi Micro Hei, PingFang SC, Microsoft YaHei, sans-serif";
 
 /// Bundled CJK font (Apache-2.0, see reports/assets/fonts/LICENSE-wqy-microhei.txt).
 static FONT_BYTES: &[u8] = include_bytes!("../../reports/assets/fonts/wqy-microhei.ttc");
@@ -25,7 +26,9 @@ pub enum ChartError {
 /// Registers the bundled font once per process.
 pub fn ensure_font() -> Result<(), ChartError> {
     static DONE: OnceLock<bool> = OnceLock::new();
-    let ok = *DONE.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok());
+    let ok = *DONE.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
     if ok {
         Ok(())
     } else {

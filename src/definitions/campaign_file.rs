@@ -48,12 +48,21 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
     let raw: RawCampaign = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            sink.at(e.span().unwrap_or(0..0), format!("{}; see surveys/README.md for the campaign file format", e.message().trim()));
+            sink.at(
+                e.span().unwrap_or(0..0),
+                format!(
+                    "{}; see surveys/README.md for the campaign file format",
+                    e.message().trim()
+                ),
+            );
             return Err(sink.problems);
         }
     };
     if raw.title.get_ref().trim().is_empty() {
-        sink.at(raw.title.span(), "title is empty; give the campaign a title such as \"平顺县校企合作质量评价调研\"");
+        sink.at(
+            raw.title.span(),
+            "title is empty; give the campaign a title such as \"平顺县校企合作质量评价调研\"",
+        );
     }
 
     let mut group_weights = BTreeMap::new();
@@ -61,26 +70,41 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
         match Audience::parse(name.get_ref()) {
             Some(a) => {
                 if !(0.0..=1.0).contains(weight.get_ref()) {
-                    sink.at(weight.span(), format!("group weight {} is outside 0..1", weight.get_ref()));
+                    sink.at(
+                        weight.span(),
+                        format!("group weight {} is outside 0..1", weight.get_ref()),
+                    );
                 }
                 group_weights.insert(a, *weight.get_ref());
             }
             None => sink.at(
                 name.span(),
-                format!("unknown group {:?}; groups are students, teachers, enterprises", name.get_ref()),
+                format!(
+                    "unknown group {:?}; groups are students, teachers, enterprises",
+                    name.get_ref()
+                ),
             ),
         }
     }
     let sum: f64 = group_weights.values().sum();
     if !group_weights.is_empty() && (sum - 1.0).abs() > WEIGHT_TOLERANCE {
-        sink.at(raw.group_weights.span(), format!("group weights sum to {sum:.4}, not 1; adjust them so they add up to 1"));
+        sink.at(
+            raw.group_weights.span(),
+            format!("group weights sum to {sum:.4}, not 1; adjust them so they add up to 1"),
+        );
     }
     if group_weights.is_empty() {
-        sink.at(raw.group_weights.span(), "group_weights is empty; give each of students, teachers, enterprises a weight");
+        sink.at(
+            raw.group_weights.span(),
+            "group_weights is empty; give each of students, teachers, enterprises a weight",
+        );
     }
 
     if raw.indicator.is_empty() {
-        sink.at(0..0, "no [[indicator]] defined; a campaign needs an indicator framework");
+        sink.at(
+            0..0,
+            "no [[indicator]] defined; a campaign needs an indicator framework",
+        );
     }
     let mut codes = HashSet::new();
     let mut indicators = Vec::new();
@@ -98,7 +122,10 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
         if ind.sub.is_empty() {
             sink.at(
                 ind.code.span(),
-                format!("indicator {:?} has no [[indicator.sub]]; add its second-level indicators", ind.code.get_ref()),
+                format!(
+                    "indicator {:?} has no [[indicator.sub]]; add its second-level indicators",
+                    ind.code.get_ref()
+                ),
             );
         }
         let sub_sum: f64 = ind.sub.iter().map(|s| *s.weight.get_ref()).sum();
@@ -147,23 +174,40 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
 
 fn check_code(sink: &mut Sink<'_>, codes: &mut HashSet<String>, code: &Spanned<String>) {
     let c = code.get_ref();
-    let valid = !c.is_empty() && c.len() <= 16 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
+    let valid = !c.is_empty()
+        && c.len() <= 16
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '.');
     if !valid {
-        sink.at(code.span(), format!("indicator code {c:?} is not valid; use letters, digits, '_' or '.', e.g. \"B1\""));
+        sink.at(
+            code.span(),
+            format!(
+                "indicator code {c:?} is not valid; use letters, digits, '_' or '.', e.g. \"B1\""
+            ),
+        );
     } else if !codes.insert(c.clone()) {
-        sink.at(code.span(), format!("indicator code {c:?} is defined twice; codes must be unique"));
+        sink.at(
+            code.span(),
+            format!("indicator code {c:?} is defined twice; codes must be unique"),
+        );
     }
 }
 
 fn check_weight(sink: &mut Sink<'_>, w: &Spanned<f64>) {
     let v = *w.get_ref();
     if !(v > 0.0 && v <= 1.0) {
-        sink.at(w.span(), format!("weight {v} must be greater than 0 and at most 1"));
+        sink.at(
+            w.span(),
+            format!("weight {v} must be greater than 0 and at most 1"),
+        );
     }
 }
 
 fn check_name(sink: &mut Sink<'_>, name: &Spanned<String>) {
     if name.get_ref().trim().is_empty() {
-        sink.at(name.span(), "indicator name is empty; give it a Chinese name");
+        sink.at(
+            name.span(),
+            "indicator name is empty; give it a Chinese name",
+        );
     }
 }

@@ -23,7 +23,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -81,7 +85,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Campaign>, Vec<Problem>> {
                     file: dir.join(&c.info.key).display().to_string(),
                     line: 1,
                     col: 1,
-                    message: format!("survey slug {:?} is also used in campaign {other:?}; slugs must be unique", s.slug),
+                    message: format!(
+                        "survey slug {:?} is also used in campaign {other:?}; slugs must be unique",
+                        s.slug
+                    ),
                 });
             }
         }
@@ -110,7 +117,9 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
             message: format!("campaign folder name {key:?} is not a valid key; use lower-case letters, digits and '-'"),
         });
     }
-    let info = match read(&campaign_path).and_then(|text| campaign_file::parse(&campaign_path, &text, &key)) {
+    let info = match read(&campaign_path)
+        .and_then(|text| campaign_file::parse(&campaign_path, &text, &key))
+    {
         Ok(info) => Some(info),
         Err(p) => {
             problems.extend(p);
@@ -121,12 +130,16 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
         .map_err(|e| vec![io_problem(folder, &e)])?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.file_name().is_some_and(|n| n != CAMPAIGN_FILE))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && p.file_name().is_some_and(|n| n != CAMPAIGN_FILE)
+        })
         .collect();
     files.sort();
     let mut surveys = Vec::new();
     for file in files {
-        let parsed = read(&file).and_then(|text| survey_file::parse(&file, &text, info.as_ref().map(|i| &i.framework)));
+        let parsed = read(&file)
+            .and_then(|text| survey_file::parse(&file, &text, info.as_ref().map(|i| &i.framework)));
         match parsed {
             Ok(s) => surveys.push((file, s)),
             Err(p) => problems.extend(p),
@@ -190,7 +203,9 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<Problem> {
                 .and_then(|c| read(&c).ok().map(|t| (c, t)))
                 .and_then(|(c, t)| campaign_file::parse(&c, &t, "campaign").ok())
                 .map(|i| i.framework);
-            if let Err(p) = read(path).and_then(|t| survey_file::parse(path, &t, framework.as_ref())) {
+            if let Err(p) =
+                read(path).and_then(|t| survey_file::parse(path, &t, framework.as_ref()))
+            {
                 problems.extend(p);
             }
         }
@@ -214,7 +229,8 @@ fn io_problem(path: &Path, e: &std::io::Error) -> Problem {
 pub(crate) fn valid_key(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// The tolerance for weights that must sum to 1 (files write 3-6 decimals).

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{valid_key, Problem, Sink};
-use crate::domain::{Audience, Choice, Framework, LikertScale, Question, QuestionKind, Section, Survey};
+use crate::domain::{
+    Audience, Choice, Framework, LikertScale, Question, QuestionKind, Section, Survey,
+};
 
 const TYPES: &str = "single, likert, integer, text";
 pub const DEFAULT_TEXT_MAX: usize = 500;
@@ -66,12 +68,22 @@ struct RawChoice {
     label: Spanned<String>,
 }
 
-pub fn parse(path: &Path, text: &str, framework: Option<&Framework>) -> Result<Survey, Vec<Problem>> {
+pub fn parse(
+    path: &Path,
+    text: &str,
+    framework: Option<&Framework>,
+) -> Result<Survey, Vec<Problem>> {
     let mut sink = Sink::new(path, text);
     let raw: RawSurvey = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            sink.at(e.span().unwrap_or(0..0), format!("{}; see surveys/README.md for the questionnaire format", e.message().trim()));
+            sink.at(
+                e.span().unwrap_or(0..0),
+                format!(
+                    "{}; see surveys/README.md for the questionnaire format",
+                    e.message().trim()
+                ),
+            );
             return Err(sink.problems);
         }
     };
@@ -80,31 +92,52 @@ pub fn parse(path: &Path, text: &str, framework: Option<&Framework>) -> Result<S
     }
     let audience = Audience::parse(raw.audience.get_ref());
     if audience.is_none() {
-        sink.at(raw.audience.span(), format!("unknown audience {:?}; use students, teachers or enterprises", raw.audience.get_ref()));
+        sink.at(
+            raw.audience.span(),
+            format!(
+                "unknown audience {:?}; use students, teachers or enterprises",
+                raw.audience.get_ref()
+            ),
+        );
     }
     if raw.title.get_ref().trim().is_empty() {
-        sink.at(raw.title.span(), "title is empty; give the questionnaire a title");
+        sink.at(
+            raw.title.span(),
+            "title is empty; give the questionnaire a title",
+        );
     }
     let points = *raw.scale.get_ref().points.get_ref();
     if !(2..=11).contains(&points) {
-        sink.at(raw.scale.get_ref().points.span(), format!("scale has {points} points; use 2 to 11 (usually 5)"));
+        sink.at(
+            raw.scale.get_ref().points.span(),
+            format!("scale has {points} points; use 2 to 11 (usually 5)"),
+        );
     }
     let labels = raw.scale.get_ref().labels.get_ref();
     if points > 0 && labels.len() != points as usize {
         sink.at(
             raw.scale.get_ref().labels.span(),
-            format!("scale has {points} points but {} labels; give one label per point, lowest first", labels.len()),
+            format!(
+                "scale has {points} points but {} labels; give one label per point, lowest first",
+                labels.len()
+            ),
         );
     }
     if raw.section.is_empty() {
-        sink.at(0..0, "no [[section]] defined; a questionnaire needs at least one section of questions");
+        sink.at(
+            0..0,
+            "no [[section]] defined; a questionnaire needs at least one section of questions",
+        );
     }
 
     let mut ids = HashSet::new();
     let mut sections = Vec::new();
     for sec in raw.section {
         if sec.question.is_empty() {
-            sink.at(sec.title.span(), "section has no [[section.question]]; add questions or remove the section");
+            sink.at(
+                sec.title.span(),
+                "section has no [[section.question]]; add questions or remove the section",
+            );
         }
         let mut questions = Vec::new();
         for q in sec.question {
@@ -112,7 +145,10 @@ pub fn parse(path: &Path, text: &str, framework: Option<&Framework>) -> Result<S
                 questions.push(parsed);
             }
         }
-        sections.push(Section { title: sec.title.into_inner(), questions });
+        sections.push(Section {
+            title: sec.title.into_inner(),
+            questions,
+        });
     }
     if !sink.problems.is_empty() {
         return Err(sink.problems);
@@ -131,30 +167,56 @@ pub fn parse(path: &Path, text: &str, framework: Option<&Framework>) -> Result<S
     })
 }
 
-fn question(sink: &mut Sink<'_>, ids: &mut HashSet<String>, q: RawQuestion, framework: Option<&Framework>) -> Option<Question> {
+fn question(
+    sink: &mut Sink<'_>,
+    ids: &mut HashSet<String>,
+    q: RawQuestion,
+    framework: Option<&Framework>,
+) -> Option<Question> {
     let id = q.id.get_ref();
     let valid_id = !id.is_empty()
         && id.len() <= 40
         && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_id {
-        sink.at(q.id.span(), format!("question id {id:?} is not valid; start with a letter, then letters, digits or '_'"));
+        sink.at(
+            q.id.span(),
+            format!(
+                "question id {id:?} is not valid; start with a letter, then letters, digits or '_'"
+            ),
+        );
     } else if !ids.insert(id.clone()) {
-        sink.at(q.id.span(), format!("question id {id:?} is used twice; ids must be unique within a questionnaire"));
+        sink.at(
+            q.id.span(),
+            format!("question id {id:?} is used twice; ids must be unique within a questionnaire"),
+        );
     }
     if q.text.get_ref().trim().is_empty() {
         sink.at(q.text.span(), format!("question {id:?} has empty text"));
     }
     let t = q.kind.get_ref().as_str();
+    if !["single", "likert", "integer", "text"].contains(&t) {
+        sink.at(
+            q.kind.span(),
+            format!("unknown question type {t:?}; types are {TYPES}"),
+        );
+        return None;
+    }
     let not_for = |sink: &mut Sink<'_>, span: std::ops::Range<usize>, field: &str| {
-        sink.at(span, format!("{field} does not apply to a {t} question; remove it"));
+        sink.at(
+            span,
+            format!("{field} does not apply to a {t} question; remove it"),
+        );
     };
     if t != "likert" {
         if let Some(i) = &q.indicator {
             not_for(sink, i.span(), "indicator");
         }
         if let Some(r) = &q.reverse {
-            sink.at(r.span(), format!("reverse applies only to likert items, not to a {t} question; remove it"));
+            sink.at(
+                r.span(),
+                format!("reverse applies only to likert items, not to a {t} question; remove it"),
+            );
         }
     }
     if t != "single" {
@@ -182,7 +244,8 @@ fn question(sink: &mut Sink<'_>, ids: &mut HashSet<String>, q: RawQuestion, fram
                 Some(code) => {
                     if let Some(fw) = framework {
                         if fw.sub(code.get_ref()).is_none() {
-                            let known: Vec<&str> = fw.subs().map(|(_, s)| s.code.as_str()).collect();
+                            let known: Vec<&str> =
+                                fw.subs().map(|(_, s)| s.code.as_str()).collect();
                             sink.at(
                                 code.span(),
                                 format!(
@@ -196,7 +259,10 @@ fn question(sink: &mut Sink<'_>, ids: &mut HashSet<String>, q: RawQuestion, fram
                     code.get_ref().clone()
                 }
             };
-            QuestionKind::Likert { indicator, reverse: q.reverse.as_ref().is_some_and(|r| *r.get_ref()) }
+            QuestionKind::Likert {
+                indicator,
+                reverse: q.reverse.as_ref().is_some_and(|r| *r.get_ref()),
+            }
         }
         "single" => {
             let mut choices = Vec::new();
@@ -234,26 +300,39 @@ fn question(sink: &mut Sink<'_>, ids: &mut HashSet<String>, q: RawQuestion, fram
         "text" => {
             let max_length = match &q.max_length {
                 Some(v) if *v.get_ref() < 1 || *v.get_ref() > 10_000 => {
-                    sink.at(v.span(), format!("max_length {} must be between 1 and 10000", v.get_ref()));
+                    sink.at(
+                        v.span(),
+                        format!("max_length {} must be between 1 and 10000", v.get_ref()),
+                    );
                     DEFAULT_TEXT_MAX
                 }
                 Some(v) => usize::try_from(*v.get_ref()).unwrap_or(DEFAULT_TEXT_MAX),
                 None => DEFAULT_TEXT_MAX,
             };
-            QuestionKind::Text { max_length, multiline: q.multiline.unwrap_or(false) }
+            QuestionKind::Text {
+                max_length,
+                multiline: q.multiline.unwrap_or(false),
+            }
         }
-        other => {
-            sink.at(q.kind.span(), format!("unknown question type {other:?}; types are {TYPES}"));
-            return None;
-        }
+        _ => return None,
     };
     if let Some(a) = &q.attribute {
         let name = a.get_ref();
-        let valid = !name.is_empty() && name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let valid = !name.is_empty()
+            && name.len() <= 32
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid {
-            sink.at(a.span(), format!("attribute {name:?} is not valid; use a-z, 0-9 and '_', e.g. \"sector\""));
+            sink.at(
+                a.span(),
+                format!("attribute {name:?} is not valid; use a-z, 0-9 and '_', e.g. \"sector\""),
+            );
         } else if t != "single" {
-            sink.at(a.span(), "only single-choice questions can record a respondent attribute");
+            sink.at(
+                a.span(),
+                "only single-choice questions can record a respondent attribute",
+            );
         }
     }
     Some(Question {

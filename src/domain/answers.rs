@@ -93,7 +93,8 @@ impl NewResponse {
             let field = format!("attributes.{k}");
             let valid_key = !k.is_empty()
                 && k.len() <= 32
-                && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !valid_key {
                 errors.push(err(
                     "invalid_attribute",
@@ -117,7 +118,11 @@ impl NewResponse {
             }
         }
         if errors.is_empty() {
-            Ok(Self { id, answers, attributes })
+            Ok(Self {
+                id,
+                answers,
+                attributes,
+            })
         } else {
             Err(errors)
         }
@@ -125,7 +130,8 @@ impl NewResponse {
 
     /// sha256 over the canonical JSON of answers and attributes: equal iff same content.
     pub fn fingerprint(&self) -> String {
-        let canonical = serde_json::json!({ "answers": self.answers, "attributes": self.attributes });
+        let canonical =
+            serde_json::json!({ "answers": self.answers, "attributes": self.attributes });
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
@@ -156,7 +162,12 @@ fn as_integer(v: &Value) -> Option<i64> {
     }
 }
 
-fn parse_one(survey: &Survey, kind: &QuestionKind, id: &str, v: &Value) -> Result<AnswerValue, AnswerError> {
+fn parse_one(
+    survey: &Survey,
+    kind: &QuestionKind,
+    id: &str,
+    v: &Value,
+) -> Result<AnswerValue, AnswerError> {
     match kind {
         QuestionKind::Likert { .. } => {
             let points = i64::from(survey.scale.points);
@@ -180,7 +191,12 @@ fn parse_one(survey: &Survey, kind: &QuestionKind, id: &str, v: &Value) -> Resul
         }
         QuestionKind::Integer { min, max } => {
             let n = as_integer(v).ok_or_else(|| {
-                err("wrong_type", id, format!("question {id:?} takes a whole number, got {v}"), "请输入整数".into())
+                err(
+                    "wrong_type",
+                    id,
+                    format!("question {id:?} takes a whole number, got {v}"),
+                    "请输入整数".into(),
+                )
             })?;
             if n < *min || n > *max {
                 return Err(err(
@@ -207,7 +223,10 @@ fn parse_one(survey: &Survey, kind: &QuestionKind, id: &str, v: &Value) -> Resul
                 return Err(err(
                     "unknown_choice",
                     id,
-                    format!("question {id:?} has no choice {s:?}; choices are {}", codes.join(", ")),
+                    format!(
+                        "question {id:?} has no choice {s:?}; choices are {}",
+                        codes.join(", ")
+                    ),
                     "所选选项无效".into(),
                 ));
             }
@@ -215,7 +234,12 @@ fn parse_one(survey: &Survey, kind: &QuestionKind, id: &str, v: &Value) -> Resul
         }
         QuestionKind::Text { max_length, .. } => {
             let Value::String(s) = v else {
-                return Err(err("wrong_type", id, format!("question {id:?} takes text, got {v}"), "请输入文字".into()));
+                return Err(err(
+                    "wrong_type",
+                    id,
+                    format!("question {id:?} takes text, got {v}"),
+                    "请输入文字".into(),
+                ));
             };
             if s.chars().count() > *max_length {
                 return Err(err(
@@ -226,7 +250,12 @@ fn parse_one(survey: &Survey, kind: &QuestionKind, id: &str, v: &Value) -> Resul
                 ));
             }
             if s.contains('\0') {
-                return Err(err("invalid_text", id, format!("question {id:?} contains a NUL character"), "包含无效字符".into()));
+                return Err(err(
+                    "invalid_text",
+                    id,
+                    format!("question {id:?} contains a NUL character"),
+                    "包含无效字符".into(),
+                ));
             }
             Ok(AnswerValue::Text(s.trim().to_string()))
         }
@@ -245,7 +274,10 @@ mod tests {
             audience: Audience::Students,
             title: "t".into(),
             intro: String::new(),
-            scale: LikertScale { points: 5, labels: vec!["1".into(), "2".into(), "3".into(), "4".into(), "5".into()] },
+            scale: LikertScale {
+                points: 5,
+                labels: vec!["1".into(), "2".into(), "3".into(), "4".into(), "5".into()],
+            },
             sections: vec![Section {
                 title: "a".into(),
                 questions: vec![
@@ -254,21 +286,32 @@ mod tests {
                         text: "?".into(),
                         required: true,
                         attribute: Some("sector".into()),
-                        kind: QuestionKind::Single { choices: vec![Choice { code: "ecommerce".into(), label: "电子商务".into() }] },
+                        kind: QuestionKind::Single {
+                            choices: vec![Choice {
+                                code: "ecommerce".into(),
+                                label: "电子商务".into(),
+                            }],
+                        },
                     },
                     Question {
                         id: "q1".into(),
                         text: "?".into(),
                         required: true,
                         attribute: None,
-                        kind: QuestionKind::Likert { indicator: "B1".into(), reverse: false },
+                        kind: QuestionKind::Likert {
+                            indicator: "B1".into(),
+                            reverse: false,
+                        },
                     },
                     Question {
                         id: "note".into(),
                         text: "?".into(),
                         required: false,
                         attribute: None,
-                        kind: QuestionKind::Text { max_length: 5, multiline: false },
+                        kind: QuestionKind::Text {
+                            max_length: 5,
+                            multiline: false,
+                        },
                     },
                 ],
             }],
@@ -276,7 +319,9 @@ mod tests {
     }
 
     fn parse(answers: Value) -> Result<NewResponse, Vec<AnswerError>> {
-        let Value::Object(m) = answers else { panic!("object expected") };
+        let Value::Object(m) = answers else {
+            panic!("object expected")
+        };
         NewResponse::parse(&survey(), Uuid::nil(), &m, &serde_json::Map::new())
     }
 
@@ -291,15 +336,39 @@ mod tests {
     fn each_invalid_answer_has_its_code_and_field() {
         let cases = [
             (json!({"sector": "ecommerce"}), "missing_answer", "q1"),
-            (json!({"sector": "ecommerce", "q1": 6}), "out_of_scale", "q1"),
-            (json!({"sector": "ecommerce", "q1": "x"}), "wrong_type", "q1"),
-            (json!({"sector": "nope", "q1": 3}), "unknown_choice", "sector"),
-            (json!({"sector": "ecommerce", "q1": 3, "zz": 1}), "unknown_question", "zz"),
-            (json!({"sector": "ecommerce", "q1": 3, "note": "toolong"}), "text_too_long", "note"),
+            (
+                json!({"sector": "ecommerce", "q1": 6}),
+                "out_of_scale",
+                "q1",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": "x"}),
+                "wrong_type",
+                "q1",
+            ),
+            (
+                json!({"sector": "nope", "q1": 3}),
+                "unknown_choice",
+                "sector",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "zz": 1}),
+                "unknown_question",
+                "zz",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "note": "toolong"}),
+                "text_too_long",
+                "note",
+            ),
         ];
         for (input, code, field) in cases {
             let errors = parse(input.clone()).expect_err(&format!("{input} must be refused"));
-            assert_eq!((errors[0].code, errors[0].field.as_str()), (code, field), "case {input}");
+            assert_eq!(
+                (errors[0].code, errors[0].field.as_str()),
+                (code, field),
+                "case {input}"
+            );
         }
     }
 

@@ -13,7 +13,11 @@ pub enum Audience {
 }
 
 impl Audience {
-    pub const ALL: [Audience; 3] = [Audience::Students, Audience::Teachers, Audience::Enterprises];
+    pub const ALL: [Audience; 3] = [
+        Audience::Students,
+        Audience::Teachers,
+        Audience::Enterprises,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -59,7 +59,10 @@ fn cell(s: Option<&ScoreStat>) -> Cell {
                 _ => format!("n={}", s.n),
             },
         },
-        _ => Cell { score: "—".into(), detail: "无数据".into() },
+        _ => Cell {
+            score: "—".into(),
+            detail: "无数据".into(),
+        },
     }
 }
 
@@ -75,18 +78,34 @@ fn row(ind: &IndicatorScores, groups: &[Audience]) -> IndicatorRow {
     }
 }
 
-pub fn build(info: &CampaignInfo, scores: &CampaignScores, generated_at: String) -> Result<ReportView, ChartError> {
+pub fn build(
+    info: &CampaignInfo,
+    scores: &CampaignScores,
+    generated_at: String,
+) -> Result<ReportView, ChartError> {
     let groups: Vec<Audience> = scores.responses.keys().copied().collect();
-    let first: Vec<&IndicatorScores> = scores.indicators.iter().filter(|i| i.level == Level::First).collect();
+    let first: Vec<&IndicatorScores> = scores
+        .indicators
+        .iter()
+        .filter(|i| i.level == Level::First)
+        .collect();
     let categories: Vec<String> = first.iter().map(|i| i.name.clone()).collect();
     let series: Vec<Series> = groups
         .iter()
         .map(|g| Series {
             name: g.label_zh().to_string(),
-            values: first.iter().map(|i| i.by_group.get(g).and_then(|s| s.mean)).collect(),
+            values: first
+                .iter()
+                .map(|i| i.by_group.get(g).and_then(|s| s.mean))
+                .collect(),
         })
         .collect();
-    let chart_first_level = grouped_bars_svg("一级指标得分（按评价主体）", &categories, &series, (760, 380))?;
+    let chart_first_level = grouped_bars_svg(
+        "一级指标得分（按评价主体）",
+        &categories,
+        &series,
+        (760, 380),
+    )?;
     let second: Vec<(String, Option<f64>)> = scores
         .indicators
         .iter()
@@ -108,7 +127,11 @@ pub fn build(info: &CampaignInfo, scores: &CampaignScores, generated_at: String)
                 weight: format!("{:.2}", scores.group_weights.get(g).copied().unwrap_or(0.0)),
             })
             .collect(),
-        group_headers: groups.iter().map(|g| g.label_zh().to_string()).chain(["综合".to_string()]).collect(),
+        group_headers: groups
+            .iter()
+            .map(|g| g.label_zh().to_string())
+            .chain(["综合".to_string()])
+            .collect(),
         composite: row(&scores.composite, &groups),
         composite_score: fmt1(scores.composite.combined.mean),
         indicators: scores.indicators.iter().map(|i| row(i, &groups)).collect(),

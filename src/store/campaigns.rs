@@ -36,8 +36,12 @@ pub(crate) fn hash(text: &str) -> String {
 
 /// Stores the campaign and publishes each questionnaire: an unchanged definition is a
 /// no-op, a changed one becomes a new immutable version.
-pub async fn publish(db: &DatabaseConnection, campaign: &Campaign) -> Result<Vec<Published>, StoreError> {
-    let framework = serde_json::to_string(&campaign.info).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+pub async fn publish(
+    db: &DatabaseConnection,
+    campaign: &Campaign,
+) -> Result<Vec<Published>, StoreError> {
+    let framework =
+        serde_json::to_string(&campaign.info).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let framework_hash = hash(&framework);
     let txn = db.begin().await?;
     let now = Utc::now();
@@ -81,15 +85,23 @@ pub async fn publish(db: &DatabaseConnection, campaign: &Campaign) -> Result<Vec
 }
 
 fn decode(row: &campaigns::Model) -> Result<CampaignInfo, StoreError> {
-    serde_json::from_str(&row.framework).map_err(|e| StoreError::Corrupt(format!("campaign {}: {e}", row.key)))
+    serde_json::from_str(&row.framework)
+        .map_err(|e| StoreError::Corrupt(format!("campaign {}: {e}", row.key)))
 }
 
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<StoredCampaign>, StoreError> {
-    let rows = campaigns::Entity::find().order_by_asc(campaigns::Column::Key).all(db).await?;
+    let rows = campaigns::Entity::find()
+        .order_by_asc(campaigns::Column::Key)
+        .all(db)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let surveys = surveys::current_for_campaign(db, row.id, &row.key).await?;
-        out.push(StoredCampaign { id: row.id, info: decode(&row)?, surveys });
+        out.push(StoredCampaign {
+            id: row.id,
+            info: decode(&row)?,
+            surveys,
+        });
     }
     Ok(out)
 }
@@ -103,5 +115,9 @@ pub async fn get(db: &DatabaseConnection, key: &str) -> Result<Option<StoredCamp
         return Ok(None);
     };
     let surveys = surveys::current_for_campaign(db, row.id, &row.key).await?;
-    Ok(Some(StoredCampaign { id: row.id, info: decode(&row)?, surveys }))
+    Ok(Some(StoredCampaign {
+        id: row.id,
+        info: decode(&row)?,
+        surveys,
+    }))
 }

@@ -17,7 +17,10 @@ pub enum StoreError {
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error("cannot create database folder {path}: {source}")]
-    Folder { path: String, source: std::io::Error },
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Opens the database named by the settings (creating a SQLite file and its folder)
@@ -33,10 +36,16 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreErr
     }
     let mut url = settings.database_url.clone();
     if url.starts_with("sqlite:") && !url.contains("mode=") {
-        url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+        url.push_str(if url.contains('?') {
+            "&mode=rwc"
+        } else {
+            "?mode=rwc"
+        });
     }
     let mut opts = ConnectOptions::new(url);
-    opts.sqlx_logging(false).max_connections(16).min_connections(1);
+    opts.sqlx_logging(false)
+        .max_connections(16)
+        .min_connections(1);
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers (reports) run while respondents write; sqlx already uses

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
 };
 use uuid::Uuid;
 
@@ -48,7 +48,11 @@ fn fingerprint(slug: &str, response: &NewResponse) -> String {
 }
 
 /// Stores the response in one statement, or recognises a replay of it.
-pub async fn insert(db: &DatabaseConnection, survey: &StoredSurvey, response: &NewResponse) -> Result<InsertOutcome, StoreError> {
+pub async fn insert(
+    db: &DatabaseConnection,
+    survey: &StoredSurvey,
+    response: &NewResponse,
+) -> Result<InsertOutcome, StoreError> {
     let fp = fingerprint(&survey.survey.slug, response);
     if let Some(outcome) = existing(db, response.id, &fp).await? {
         return Ok(outcome);
@@ -75,15 +79,22 @@ pub async fn insert(db: &DatabaseConnection, survey: &StoredSurvey, response: &N
         })),
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             // Lost a race with a concurrent retry of the same submission.
-            existing(db, response.id, &fp)
-                .await?
-                .ok_or_else(|| StoreError::Corrupt(format!("response {} vanished after a conflict", response.id)))
+            existing(db, response.id, &fp).await?.ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "response {} vanished after a conflict",
+                    response.id
+                ))
+            })
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn existing(db: &DatabaseConnection, id: Uuid, fp: &str) -> Result<Option<InsertOutcome>, StoreError> {
+async fn existing(
+    db: &DatabaseConnection,
+    id: Uuid,
+    fp: &str,
+) -> Result<Option<InsertOutcome>, StoreError> {
     let Some(row) = responses::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -93,7 +104,9 @@ async fn existing(db: &DatabaseConnection, id: Uuid, fp: &str) -> Result<Option<
     let version = survey_versions::Entity::find_by_id(row.survey_version_id)
         .one(db)
         .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("response {id} refers to a missing survey version")))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("response {id} refers to a missing survey version"))
+        })?;
     Ok(Some(InsertOutcome::Replayed(Receipt {
         response_id: row.id,
         survey: version.slug,
@@ -103,7 +116,10 @@ async fn existing(db: &DatabaseConnection, id: Uuid, fp: &str) -> Result<Option<
 }
 
 /// Every response of a campaign, oldest first.
-pub async fn for_campaign(db: &DatabaseConnection, campaign_id: i64) -> Result<Vec<ResponseRecord>, StoreError> {
+pub async fn for_campaign(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<Vec<ResponseRecord>, StoreError> {
     let rows = responses::Entity::find()
         .filter(responses::Column::CampaignId.eq(campaign_id))
         .order_by_asc(responses::Column::SubmittedAt)
@@ -112,7 +128,8 @@ pub async fn for_campaign(db: &DatabaseConnection, campaign_id: i64) -> Result<V
         .await?;
     rows.into_iter()
         .map(|r| {
-            let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("response {}: {e}", r.id));
+            let corrupt =
+                |e: serde_json::Error| StoreError::Corrupt(format!("response {}: {e}", r.id));
             Ok(ResponseRecord {
                 id: r.id,
                 survey_version_id: r.survey_version_id,
@@ -126,7 +143,10 @@ pub async fn for_campaign(db: &DatabaseConnection, campaign_id: i64) -> Result<V
 }
 
 /// Number of responses per audience for a campaign.
-pub async fn counts_by_audience(db: &DatabaseConnection, campaign_id: i64) -> Result<BTreeMap<String, u64>, StoreError> {
+pub async fn counts_by_audience(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<BTreeMap<String, u64>, StoreError> {
     let rows: Vec<(String, i64)> = responses::Entity::find()
         .select_only()
         .column(responses::Column::Audience)
@@ -136,7 +156,10 @@ pub async fn counts_by_audience(db: &DatabaseConnection, campaign_id: i64) -> Re
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|(a, n)| (a, u64::try_from(n).unwrap_or(0))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(a, n)| (a, u64::try_from(n).unwrap_or(0)))
+        .collect())
 }
 
 pub async fn count(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, StoreError> {
@@ -147,12 +170,20 @@ pub async fn count(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, Sto
 }
 
 /// Bulk insert used by the demo generator: one transaction per batch, existing ids skipped.
-pub async fn insert_many(db: &DatabaseConnection, survey: &StoredSurvey, batch: &[(NewResponse, DateTime<Utc>)]) -> Result<u64, StoreError> {
+pub async fn insert_many(
+    db: &DatabaseConnection,
+    survey: &StoredSurvey,
+    batch: &[(NewResponse, DateTime<Utc>)],
+) -> Result<u64, StoreError> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
     let mut inserted = 0;
     for (response, at) in batch {
-        if responses::Entity::find_by_id(response.id).one(&txn).await?.is_some() {
+        if responses::Entity::find_by_id(response.id)
+            .one(&txn)
+            .await?
+            .is_some()
+        {
             continue;
         }
         responses::ActiveModel {

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use super::campaigns::hash;
 use super::StoreError;
@@ -26,7 +28,8 @@ pub(super) async fn publish<C: ConnectionTrait>(
     survey: &Survey,
     now: DateTime<Utc>,
 ) -> Result<super::campaigns::Published, StoreError> {
-    let definition = serde_json::to_string(survey).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let definition =
+        serde_json::to_string(survey).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let content_hash = hash(&definition);
     let latest = survey_versions::Entity::find()
         .filter(survey_versions::Column::Slug.eq(&survey.slug))
@@ -35,7 +38,11 @@ pub(super) async fn publish<C: ConnectionTrait>(
         .await?;
     if let Some(latest) = &latest {
         if latest.content_hash == content_hash && latest.campaign_id == campaign_id {
-            return Ok(super::campaigns::Published { slug: survey.slug.clone(), version: latest.version, created: false });
+            return Ok(super::campaigns::Published {
+                slug: survey.slug.clone(),
+                version: latest.version,
+                created: false,
+            });
         }
     }
     let version = latest.map_or(1, |l| l.version + 1);
@@ -51,17 +58,30 @@ pub(super) async fn publish<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    Ok(super::campaigns::Published { slug: survey.slug.clone(), version, created: true })
+    Ok(super::campaigns::Published {
+        slug: survey.slug.clone(),
+        version,
+        created: true,
+    })
 }
 
 fn decode(row: survey_versions::Model, campaign_key: String) -> Result<StoredSurvey, StoreError> {
     let survey: Survey = serde_json::from_str(&row.definition)
         .map_err(|e| StoreError::Corrupt(format!("survey {} v{}: {e}", row.slug, row.version)))?;
-    Ok(StoredSurvey { version_id: row.id, version: row.version, campaign_id: row.campaign_id, campaign_key, survey })
+    Ok(StoredSurvey {
+        version_id: row.id,
+        version: row.version,
+        campaign_id: row.campaign_id,
+        campaign_key,
+        survey,
+    })
 }
 
 /// The current (newest) version of the questionnaire with this slug.
-pub async fn current<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<StoredSurvey>, StoreError> {
+pub async fn current<C: ConnectionTrait>(
+    db: &C,
+    slug: &str,
+) -> Result<Option<StoredSurvey>, StoreError> {
     let Some(row) = survey_versions::Entity::find()
         .filter(survey_versions::Column::Slug.eq(slug))
         .order_by_desc(survey_versions::Column::Version)
@@ -79,7 +99,11 @@ pub async fn current<C: ConnectionTrait>(db: &C, slug: &str) -> Result<Option<St
 }
 
 /// The newest version of each questionnaire of a campaign, in audience order.
-pub async fn current_for_campaign<C: ConnectionTrait>(db: &C, campaign_id: i64, key: &str) -> Result<Vec<StoredSurvey>, StoreError> {
+pub async fn current_for_campaign<C: ConnectionTrait>(
+    db: &C,
+    campaign_id: i64,
+    key: &str,
+) -> Result<Vec<StoredSurvey>, StoreError> {
     let rows = survey_versions::Entity::find()
         .filter(survey_versions::Column::CampaignId.eq(campaign_id))
         .order_by_asc(survey_versions::Column::Slug)
@@ -99,7 +123,11 @@ pub async fn current_for_campaign<C: ConnectionTrait>(db: &C, campaign_id: i64, 
 
 /// Every version of every questionnaire of a campaign, by version id (for analysis
 /// and export of responses to older versions).
-pub async fn all_versions<C: ConnectionTrait>(db: &C, campaign_id: i64, key: &str) -> Result<HashMap<i64, StoredSurvey>, StoreError> {
+pub async fn all_versions<C: ConnectionTrait>(
+    db: &C,
+    campaign_id: i64,
+    key: &str,
+) -> Result<HashMap<i64, StoredSurvey>, StoreError> {
     let rows = survey_versions::Entity::find()
         .filter(survey_versions::Column::CampaignId.eq(campaign_id))
         .all(db)

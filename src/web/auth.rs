@@ -34,7 +34,9 @@ impl FromRequest for Evaluator {
                 return Err(ApiError::Unauthorized);
             }
             let hash = state.token_hash.clone();
-            let ok = web::block(move || verify(&token, &hash)).await.map_err(ApiError::unexpected)?;
+            let ok = web::block(move || verify(&token, &hash))
+                .await
+                .map_err(ApiError::unexpected)?;
             if ok {
                 Ok(Evaluator)
             } else {
@@ -46,7 +48,9 @@ impl FromRequest for Evaluator {
 
 /// Constant-time verification of a token against an argon2 PHC string.
 pub fn verify(token: &str, phc: &str) -> bool {
-    Argon2::default().verify_password(token.as_bytes(), phc).is_ok()
+    Argon2::default()
+        .verify_password(token.as_bytes(), phc)
+        .is_ok()
 }
 
 pub fn hash(token: &str) -> anyhow::Result<String> {

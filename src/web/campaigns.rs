@@ -51,39 +51,65 @@ pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(serde_json::json!({ "campaigns": items })))
 }
 
-async fn load_scored(state: &AppState, key: String) -> Result<(pipeline::CampaignData, crate::analysis::CampaignScores), ApiError> {
+async fn load_scored(
+    state: &AppState,
+    key: String,
+) -> Result<(pipeline::CampaignData, crate::analysis::CampaignScores), ApiError> {
     pipeline::load_and_score(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
-        .ok_or(ApiError::NotFound { what: "campaign", key })
+        .ok_or(ApiError::NotFound {
+            what: "campaign",
+            key,
+        })
 }
 
-pub async fn scores(_: Evaluator, state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn scores(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (_, scores) = load_scored(&state, key.into_inner()).await?;
     Ok(HttpResponse::Ok().json(scores))
 }
 
-pub async fn responses_csv(_: Evaluator, state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn responses_csv(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let data = pipeline::load(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
-        .ok_or_else(|| ApiError::NotFound { what: "campaign", key: key.clone() })?;
+        .ok_or_else(|| ApiError::NotFound {
+            what: "campaign",
+            key: key.clone(),
+        })?;
     let body = web::block(move || crate::export::responses_csv(&data))
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{key}-responses.csv\"")))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{key}-responses.csv\""),
+        ))
         .body(body))
 }
 
-pub async fn report_html(_: Evaluator, state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn report_html(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let (data, scores) = load_scored(&state, key.into_inner()).await?;
     let html = web::block(move || crate::report::render_html(&data.campaign.info, &scores))
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }

@@ -16,10 +16,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/s/{slug}", web::get().to(respondent::show))
         .route("/s/{slug}", web::post().to(respondent::submit))
         .route("/s/{slug}/thanks", web::get().to(respondent::thanks))
-        .route("/api/v1/surveys/{slug}", web::get().to(responses::definition))
-        .route("/api/v1/surveys/{slug}/responses", web::post().to(responses::create))
+        .route(
+            "/api/v1/surveys/{slug}",
+            web::get().to(responses::definition),
+        )
+        .route(
+            "/api/v1/surveys/{slug}/responses",
+            web::post().to(responses::create),
+        )
         .route("/api/v1/campaigns", web::get().to(campaigns::list))
-        .route("/api/v1/campaigns/{campaign}/scores", web::get().to(campaigns::scores))
-        .route("/api/v1/campaigns/{campaign}/responses.csv", web::get().to(campaigns::responses_csv))
-        .route("/api/v1/campaigns/{campaign}/report.html", web::get().to(campaigns::report_html));
+        .route(
+            "/api/v1/campaigns/{campaign}/scores",
+            web::get().to(campaigns::scores),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign}/responses.csv",
+            web::get().to(campaigns::responses_csv),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign}/report.html",
+            web::get().to(campaigns::report_html),
+        );
 }

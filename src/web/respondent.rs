@@ -63,12 +63,28 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-pub fn message(status: StatusCode, heading: &str, body: &str, body_en: &str) -> Result<HttpResponse, ApiError> {
-    let page = MessagePage { heading, body, body_en }.render().map_err(ApiError::unexpected)?;
+pub fn message(
+    status: StatusCode,
+    heading: &str,
+    body: &str,
+    body_en: &str,
+) -> Result<HttpResponse, ApiError> {
+    let page = MessagePage {
+        heading,
+        body,
+        body_en,
+    }
+    .render()
+    .map_err(ApiError::unexpected)?;
     Ok(html(status, page))
 }
 
-fn render(survey: &Survey, response_id: Uuid, values: &HashMap<String, String>, errors: &[AnswerError]) -> Result<String, ApiError> {
+fn render(
+    survey: &Survey,
+    response_id: Uuid,
+    values: &HashMap<String, String>,
+    errors: &[AnswerError],
+) -> Result<String, ApiError> {
     let mut number = 0;
     let sections = survey
         .sections
@@ -86,7 +102,11 @@ fn render(survey: &Survey, response_id: Uuid, values: &HashMap<String, String>, 
                             "single",
                             choices
                                 .iter()
-                                .map(|c| OptionView { checked: value == c.code, value: c.code.clone(), label: &c.label })
+                                .map(|c| OptionView {
+                                    checked: value == c.code,
+                                    value: c.code.clone(),
+                                    label: &c.label,
+                                })
                                 .collect(),
                             0,
                         ),
@@ -99,15 +119,24 @@ fn render(survey: &Survey, response_id: Uuid, values: &HashMap<String, String>, 
                                 .enumerate()
                                 .map(|(i, label)| {
                                     let v = (i + 1).to_string();
-                                    OptionView { checked: value == v, value: v, label }
+                                    OptionView {
+                                        checked: value == v,
+                                        value: v,
+                                        label,
+                                    }
                                 })
                                 .collect(),
                             0,
                         ),
                         QuestionKind::Integer { .. } => ("integer", Vec::new(), 0),
-                        QuestionKind::Text { max_length, multiline } => {
-                            (if *multiline { "textarea" } else { "text" }, Vec::new(), *max_length)
-                        }
+                        QuestionKind::Text {
+                            max_length,
+                            multiline,
+                        } => (
+                            if *multiline { "textarea" } else { "text" },
+                            Vec::new(),
+                            *max_length,
+                        ),
                     };
                     QuestionView {
                         id: &q.id,
@@ -118,7 +147,10 @@ fn render(survey: &Survey, response_id: Uuid, values: &HashMap<String, String>, 
                         options,
                         value,
                         max_length,
-                        error: errors.iter().find(|e| e.field == q.id).map(|e| e.message_zh.clone()),
+                        error: errors
+                            .iter()
+                            .find(|e| e.field == q.id)
+                            .map(|e| e.message_zh.clone()),
                     }
                 })
                 .collect(),
@@ -149,7 +181,10 @@ fn not_found() -> Result<HttpResponse, ApiError> {
     )
 }
 
-pub async fn show(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let Some(stored) = find(&state, &slug).await? else {
         return not_found();
     };
@@ -175,20 +210,37 @@ pub async fn submit(
         }
     }
     // A missing or mangled id gets a fresh one: the respondent must not lose answers.
-    let response_id = raw_id.as_deref().and_then(|s| Uuid::parse_str(s.trim()).ok());
-    let raw: serde_json::Map<String, serde_json::Value> =
-        values.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
-    let parsed = NewResponse::parse(&stored.survey, response_id.unwrap_or_else(Uuid::new_v4), &raw, &serde_json::Map::new());
+    let response_id = raw_id
+        .as_deref()
+        .and_then(|s| Uuid::parse_str(s.trim()).ok());
+    let raw: serde_json::Map<String, serde_json::Value> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    let parsed = NewResponse::parse(
+        &stored.survey,
+        response_id.unwrap_or_else(Uuid::new_v4),
+        &raw,
+        &serde_json::Map::new(),
+    );
     let response = match parsed {
         Ok(r) => r,
         Err(errors) => {
-            let page = render(&stored.survey, response_id.unwrap_or_else(Uuid::new_v4), &values, &errors)?;
+            let page = render(
+                &stored.survey,
+                response_id.unwrap_or_else(Uuid::new_v4),
+                &values,
+                &errors,
+            )?;
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
         }
     };
     match responses::insert(&state.db, &stored, &response).await? {
         InsertOutcome::Created(_) | InsertOutcome::Replayed(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/s/{}/thanks", stored.survey.slug)))
+            .insert_header((
+                header::LOCATION,
+                format!("/s/{}/thanks", stored.survey.slug),
+            ))
             .finish()),
         InsertOutcome::Conflict => message(
             StatusCode::CONFLICT,
@@ -199,7 +251,10 @@ pub async fn submit(
     }
 }
 
-pub async fn thanks(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn thanks(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let Some(_) = find(&state, &slug).await? else {
         return not_found();
     };

@@ -2,7 +2,6 @@
 
 use actix_web::error::JsonPayloadError;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
@@ -16,14 +15,105 @@ use crate::store::surveys;
 pub const MAX_ANSWERS: usize = 500;
 
 /// The wire shape of a submission; `NewResponse::parse` turns it into a domain value.
-#[derive(Debug, Deserialize, Validate)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Validate)]
 pub struct ResponsePayload {
     pub response_id: Uuid,
     #[validate(custom(function = "at_most_max_answers"))]
     pub answers: Map<String, Value>,
-    #[serde(default)]
     pub attributes: Map<String, Value>,
+}
+
+impl ResponsePayload {
+    /// Reads the payload field by field so every shape error names its field.
+    pub fn from_value(v: Value) -> Result<Self, ApiError> {
+        let invalid = |field: &str, message: String| ApiError::Invalid {
+            code: "invalid_payload",
+            field: Some(field.to_string()),
+            message,
+        };
+        let Value::Object(mut obj) = v else {
+            return Err(invalid(
+                "",
+                "the body must be a JSON object with response_id and answers".into(),
+            ));
+        };
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["response_id", "answers", "attributes"].contains(&k.as_str()))
+        {
+            return Err(invalid(
+                k,
+                format!("unknown field {k:?}; expected response_id, answers, attributes"),
+            ));
+        }
+        let response_id = match obj.remove("response_id") {
+            None => {
+                return Err(invalid(
+                    "response_id",
+                    "missing field `response_id`: a UUID chosen by the client".into(),
+                ))
+            }
+            Some(Value::String(s)) => Uuid::parse_str(s.trim()).map_err(|e| {
+                invalid(
+                    "response_id",
+                    format!("response_id {s:?} is not a UUID: {e}"),
+                )
+            })?,
+            Some(other) => {
+                return Err(invalid(
+                    "response_id",
+                    format!("response_id must be a UUID string, got {other}"),
+                ))
+            }
+        };
+        let answers = match obj.remove("answers") {
+            None => {
+                return Err(invalid(
+                    "answers",
+                    "missing field `answers`: an object of question id -> answer".into(),
+                ))
+            }
+            Some(Value::Object(m)) => m,
+            Some(other) => {
+                return Err(invalid(
+                    "answers",
+                    format!(
+                        "answers must be an object of question id -> answer, got {}",
+                        kind(&other)
+                    ),
+                ))
+            }
+        };
+        let attributes = match obj.remove("attributes") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(other) => {
+                return Err(invalid(
+                    "attributes",
+                    format!(
+                        "attributes must be an object of name -> text, got {}",
+                        kind(&other)
+                    ),
+                ))
+            }
+        };
+        Ok(Self {
+            response_id,
+            answers,
+            attributes,
+        })
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 fn at_most_max_answers(m: &Map<String, Value>) -> Result<(), ValidationError> {
@@ -38,25 +128,25 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     let api = match &err {
         JsonPayloadError::Overflow { limit } => ApiError::TooLarge { limit: *limit },
         JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::TooLarge { limit: *limit },
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            let msg = e.to_string();
-            let field = ["response_id", "answers", "attributes"]
-                .into_iter()
-                .find(|f| msg.contains(&format!("`{f}`")))
-                .map(str::to_string);
-            ApiError::Invalid { code: "invalid_payload", field, message: msg }
-        }
         JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
-        JsonPayloadError::ContentType => ApiError::MalformedJson("send Content-Type: application/json".into()),
+        JsonPayloadError::ContentType => {
+            ApiError::MalformedJson("send Content-Type: application/json".into())
+        }
         other => ApiError::MalformedJson(other.to_string()),
     };
     api.into()
 }
 
-pub async fn definition(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn definition(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let stored = surveys::current(&state.db, &slug)
         .await?
-        .ok_or_else(|| ApiError::NotFound { what: "survey", key: slug.into_inner() })?;
+        .ok_or_else(|| ApiError::NotFound {
+            what: "survey",
+            key: slug.into_inner(),
+        })?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "slug": stored.survey.slug,
         "campaign": stored.campaign_key,
@@ -68,12 +158,15 @@ pub async fn definition(state: web::Data<AppState>, slug: web::Path<String>) -> 
 pub async fn create(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    payload: web::Json<ResponsePayload>,
+    payload: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let stored = surveys::current(&state.db, &slug)
         .await?
-        .ok_or_else(|| ApiError::NotFound { what: "survey", key: slug.into_inner() })?;
-    let payload = payload.into_inner();
+        .ok_or_else(|| ApiError::NotFound {
+            what: "survey",
+            key: slug.into_inner(),
+        })?;
+    let payload = ResponsePayload::from_value(payload.into_inner())?;
     if payload.validate().is_err() {
         return Err(ApiError::Invalid {
             code: "too_many_answers",
@@ -81,14 +174,23 @@ pub async fn create(
             message: format!("at most {MAX_ANSWERS} answers are accepted"),
         });
     }
-    let response = crate::domain::NewResponse::parse(&stored.survey, payload.response_id, &payload.answers, &payload.attributes)
-        .map_err(|errors| {
-            let first = errors.into_iter().next();
-            match first {
-                Some(e) => ApiError::Invalid { code: e.code, field: Some(e.field), message: e.message },
-                None => ApiError::unexpected(anyhow::anyhow!("validation failed without an error")),
-            }
-        })?;
+    let response = crate::domain::NewResponse::parse(
+        &stored.survey,
+        payload.response_id,
+        &payload.answers,
+        &payload.attributes,
+    )
+    .map_err(|errors| {
+        let first = errors.into_iter().next();
+        match first {
+            Some(e) => ApiError::Invalid {
+                code: e.code,
+                field: Some(e.field),
+                message: e.message,
+            },
+            None => ApiError::unexpected(anyhow::anyhow!("validation failed without an error")),
+        }
+    })?;
     match responses::insert(&state.db, &stored, &response).await? {
         InsertOutcome::Created(receipt) => Ok(HttpResponse::Created().json(receipt)),
         InsertOutcome::Replayed(receipt) => Ok(HttpResponse::Ok().json(receipt)),

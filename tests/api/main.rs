@@ -1,0 +1,11 @@
+//! The API test binary: the real server on a random port, against a fresh SQLite file
+//! per test and, when `CHORUS_TEST_DATABASE_URL` is set, a fresh PostgreSQL database.
+
+mod helpers;
+
+mod check;
+mod evaluator;
+mod publishing;
+mod respondent_pages;
+mod responses_api;
+mod scores_and_report;

@@ -1,0 +1,291 @@
+//! The respondent JSON API: created, replayed, conflicting and every refusal.
+
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+both_backends!(
+    submission_is_created_then_replayed_then_conflicts,
+    invalid_submissions_are_refused_with_codes,
+    malformed_oversized_and_unknown_are_refused,
+    definition_is_published_and_health_is_ok,
+);
+
+const SLUG: &str = "pingshun-2025-enterprises";
+const PATH: &str = "/api/v1/surveys/pingshun-2025-enterprises/responses";
+
+async fn stored_count(app: &TestApp) -> usize {
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    csv.lines().count() - 1
+}
+
+async fn submission_is_created_then_replayed_then_conflicts(app: TestApp) {
+    let answers = app.valid_answers(SLUG, 5).await;
+    let id = uuid::Uuid::new_v4();
+    let body = json!({"response_id": id, "answers": answers, "attributes": {"school": "平顺县职业高级中学"}});
+
+    let created = app.post_json(PATH, &body).await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.expect("json");
+    assert_eq!(created["response_id"], id.to_string());
+    assert_eq!(created["survey"], SLUG);
+    assert_eq!(created["version"], 1);
+
+    let replay = app.post_json(PATH, &body).await;
+    assert_eq!(replay.status(), 200);
+    assert_eq!(
+        replay.json::<Value>().await.expect("json"),
+        created,
+        "replay returns the same body"
+    );
+
+    let mut changed = body.clone();
+    changed["answers"]["E01"] = json!(1);
+    let conflict = app.post_json(PATH, &changed).await;
+    assert_eq!(conflict.status(), 409);
+    let err: Value = conflict.json().await.expect("json");
+    assert_eq!(err["error"], "response_conflict");
+    assert_eq!(stored_count(&app).await, 1);
+}
+
+async fn invalid_submissions_are_refused_with_codes(app: TestApp) {
+    let valid = app.valid_answers(SLUG, 3).await;
+    let with = |k: &str, v: Value| {
+        let mut a = valid.clone();
+        a.insert(k.into(), v);
+        a
+    };
+    let without = |k: &str| {
+        let mut a = valid.clone();
+        a.remove(k);
+        a
+    };
+    // (what, answers, attributes, status, code, field)
+    type Case<'a> = (
+        &'a str,
+        serde_json::Map<String, Value>,
+        Value,
+        u16,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "unknown question",
+            with("Z99", json!(3)),
+            json!({}),
+            422,
+            "unknown_question",
+            "Z99",
+        ),
+        (
+            "value above the scale",
+            with("E01", json!(6)),
+            json!({}),
+            422,
+            "out_of_scale",
+            "E01",
+        ),
+        (
+            "value below the scale",
+            with("E01", json!(0)),
+            json!({}),
+            422,
+            "out_of_scale",
+            "E01",
+        ),
+        (
+            "missing required answer",
+            without("E02"),
+            json!({}),
+            422,
+            "missing_answer",
+            "E02",
+        ),
+        (
+            "text for a scale item",
+            with("E03", json!("很好")),
+            json!({}),
+            422,
+            "wrong_type",
+            "E03",
+        ),
+        (
+            "number for a choice",
+            with("bg_sector", json!(1)),
+            json!({}),
+            422,
+            "wrong_type",
+            "bg_sector",
+        ),
+        (
+            "unknown choice code",
+            with("bg_sector", json!("mining")),
+            json!({}),
+            422,
+            "unknown_choice",
+            "bg_sector",
+        ),
+        (
+            "fraction for a scale item",
+            with("E04", json!(3.5)),
+            json!({}),
+            422,
+            "wrong_type",
+            "E04",
+        ),
+        (
+            "bad attribute name",
+            valid.clone(),
+            json!({"School Name": "x"}),
+            422,
+            "invalid_attribute",
+            "attributes.School Name",
+        ),
+        (
+            "attribute not a string",
+            valid.clone(),
+            json!({"school": 5}),
+            422,
+            "invalid_attribute",
+            "attributes.school",
+        ),
+    ];
+    for (what, answers, attributes, status, code, field) in cases {
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": answers, "attributes": attributes});
+        let res = app.post_json(PATH, &body).await;
+        assert_eq!(res.status().as_u16(), status, "{what}");
+        let err: Value = res.json().await.expect("json");
+        assert_eq!(err["error"], code, "{what}: {err}");
+        assert_eq!(err["field"], field, "{what}: {err}");
+        assert!(
+            err["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}"
+        );
+    }
+    // Wrong shapes of the payload itself.
+    let shape_cases = [
+        ("no response_id", json!({"answers": valid}), "response_id"),
+        (
+            "response_id not a UUID",
+            json!({"response_id": "abc", "answers": valid}),
+            "response_id",
+        ),
+        (
+            "response_id a number",
+            json!({"response_id": 5, "answers": valid}),
+            "response_id",
+        ),
+        (
+            "no answers",
+            json!({"response_id": uuid::Uuid::new_v4()}),
+            "answers",
+        ),
+        (
+            "unknown top-level field",
+            json!({"response_id": uuid::Uuid::new_v4(), "answers": valid, "extra": 1}),
+            "extra",
+        ),
+        (
+            "attributes not an object",
+            json!({"response_id": uuid::Uuid::new_v4(), "answers": valid, "attributes": "x"}),
+            "attributes",
+        ),
+        (
+            "answers not an object",
+            json!({"response_id": uuid::Uuid::new_v4(), "answers": [1, 2]}),
+            "answers",
+        ),
+    ];
+    for (what, body, field) in shape_cases {
+        let res = app.post_json(PATH, &body).await;
+        assert_eq!(res.status(), 422, "{what}");
+        let err: Value = res.json().await.expect("json");
+        assert_eq!(err["error"], "invalid_payload", "{what}");
+        assert_eq!(err["field"], field, "{what}: {err}");
+    }
+    assert_eq!(stored_count(&app).await, 0, "nothing stored");
+}
+
+async fn malformed_oversized_and_unknown_are_refused(app: TestApp) {
+    let malformed = app
+        .client
+        .post(app.url(PATH))
+        .header("content-type", "application/json")
+        .body("{\"response_id\": ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(
+        malformed.json::<Value>().await.expect("json")["error"],
+        "malformed_json"
+    );
+
+    let huge = format!(
+        "{{\"response_id\": \"{}\", \"answers\": {{\"suggestion\": \"{}\"}}}}",
+        uuid::Uuid::new_v4(),
+        "长".repeat(200_000)
+    );
+    let too_large = app
+        .client
+        .post(app.url(PATH))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(too_large.status(), 413);
+    assert_eq!(
+        too_large.json::<Value>().await.expect("json")["error"],
+        "payload_too_large"
+    );
+
+    let unknown = app
+        .post_json(
+            "/api/v1/surveys/no-such-survey/responses",
+            &json!({"response_id": uuid::Uuid::new_v4(), "answers": {}}),
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+    let err: Value = unknown.json().await.expect("json");
+    assert_eq!(err["error"], "not_found");
+    assert_eq!(stored_count(&app).await, 0);
+}
+
+async fn definition_is_published_and_health_is_ok(app: TestApp) {
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(health.status(), 200);
+
+    let def: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/surveys/{SLUG}")))
+        .send()
+        .await
+        .expect("req")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(def["slug"], SLUG);
+    assert_eq!(def["campaign"], "pingshun-2025");
+    assert_eq!(def["definition"]["audience"], "enterprises");
+    let likert = def["definition"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["questions"].as_array().expect("questions").iter())
+        .filter(|q| q["kind"]["type"] == "likert")
+        .count();
+    assert!((20..=30).contains(&likert), "{likert} Likert items");
+}

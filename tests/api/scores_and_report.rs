@@ -1,0 +1,232 @@
+//! Scores against the worked examples, the report against `/scores`, and the CSV
+//! against what was submitted.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+both_backends!("tests/fixtures/surveys" => worked_example_scores, composite_example_renormalises_weights);
+both_backends!(
+    report_shows_the_scores_and_charts,
+    csv_parses_back_to_the_stored_answers
+);
+
+fn close(v: &Value, expected: f64, tol: f64) -> bool {
+    v.as_f64().is_some_and(|x| (x - expected).abs() <= tol)
+}
+
+/// Issue #2: 4,5,3,4,2,5,3,4,4,3 -> 67.5 with 95% CI [50.53, 84.47] (numpy/scipy).
+async fn worked_example_scores(app: TestApp) {
+    for x in [4, 5, 3, 4, 2, 5, 3, 4, 4, 3] {
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": {"q1": x}});
+        let res = app
+            .post_json("/api/v1/surveys/worked-students/responses", &body)
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let scores: Value = app
+        .get_auth("/api/v1/campaigns/worked/scores")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let a1 = scores["indicators"]
+        .as_array()
+        .expect("indicators")
+        .iter()
+        .find(|i| i["code"] == "A1")
+        .expect("A1");
+    let s = &a1["by_group"]["students"];
+    assert_eq!(s["n"], 10);
+    assert!(close(&s["mean"], 67.5, 1e-9), "{s}");
+    assert!(close(&s["sd"], 0.948683 * 25.0, 1e-4), "{s}");
+    assert!(close(&s["ci_low"], 50.53, 0.005), "{s}");
+    assert!(close(&s["ci_high"], 84.47, 0.005), "{s}");
+    // One group only: combined equals it; the composite equals it too (single indicator).
+    assert!(close(&a1["combined"]["mean"], 67.5, 1e-9));
+    assert!(close(&scores["composite"]["combined"]["mean"], 67.5, 1e-9));
+    assert_eq!(scores["responses"]["students"], 10);
+}
+
+/// Issue #2: weights (0.25, 0.25, 0.30, 0.20) over (80, 60, missing, 70) -> 70.0.
+async fn composite_example_renormalises_weights(app: TestApp) {
+    // 11-point scale: code x scores 10·(x − 1); 9 -> 80, 7 -> 60, 8 -> 70.
+    let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": {"a": 9, "b": 7, "d": 8}});
+    let res = app
+        .post_json("/api/v1/surveys/composite-students/responses", &body)
+        .await;
+    assert_eq!(res.status(), 201);
+    let scores: Value = app
+        .get_auth("/api/v1/campaigns/composite/scores")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let composite = &scores["composite"]["by_group"]["students"];
+    assert!(close(&composite["mean"], 70.0, 1e-9), "{composite}");
+    assert!(close(&scores["composite"]["combined"]["mean"], 70.0, 1e-9));
+    let c = scores["indicators"]
+        .as_array()
+        .expect("indicators")
+        .iter()
+        .find(|i| i["code"] == "C")
+        .expect("C");
+    assert_eq!(c["by_group"]["students"]["n"], 0);
+}
+
+async fn submit_demo_like(app: &TestApp) {
+    for (slug, n, level) in [
+        ("pingshun-2025-students", 4, 4),
+        ("pingshun-2025-teachers", 3, 3),
+        ("pingshun-2025-enterprises", 3, 2),
+    ] {
+        for i in 0..n {
+            let mut answers = app.valid_answers(slug, level).await;
+            // Vary one item so SDs are not zero.
+            let first_likert = answers
+                .iter()
+                .find(|(_, v)| v.is_i64())
+                .map(|(k, _)| k.clone())
+                .expect("likert");
+            answers.insert(first_likert, json!(1 + (i % 5)));
+            let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": answers});
+            assert_eq!(
+                app.post_json(&format!("/api/v1/surveys/{slug}/responses"), &body)
+                    .await
+                    .status(),
+                201
+            );
+        }
+    }
+}
+
+async fn report_shows_the_scores_and_charts(app: TestApp) {
+    submit_demo_like(&app).await;
+    let scores: Value = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/scores")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let res = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.html")
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("body");
+
+    assert!(html.matches("<svg").count() >= 2, "two inline SVG charts");
+    assert!(html.contains("一级指标得分"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no external requests"
+    );
+    let composite = scores["composite"]["combined"]["mean"]
+        .as_f64()
+        .expect("composite");
+    assert!(
+        html.contains(&format!("综合指数：<strong>{composite:.1}</strong>")),
+        "composite {composite:.1}"
+    );
+    // Every indicator's combined score appears in its table row.
+    for ind in scores["indicators"].as_array().expect("indicators") {
+        let code = ind["code"].as_str().expect("code");
+        let row = html
+            .split(&format!("<tr><td>{code}</td>"))
+            .nth(1)
+            .or_else(|| {
+                html.split(&format!("<tr class=\"first\"><td>{code}</td>"))
+                    .nth(1)
+            });
+        let row = row.expect("row").split("</tr>").next().expect("row end");
+        match ind["combined"]["mean"].as_f64() {
+            Some(m) => assert!(row.contains(&format!("{m:.1}")), "{code}: {m:.1} in {row}"),
+            None => assert!(row.contains("无数据")),
+        }
+        let students = &ind["by_group"]["students"];
+        if let Some(m) = students["mean"].as_f64() {
+            assert!(
+                row.contains(&format!("n={}", students["n"])),
+                "{code} students n"
+            );
+            assert!(row.contains(&format!("{m:.1}")));
+        }
+    }
+    assert!(html.contains("<td>学生</td><td>4</td>"));
+}
+
+async fn csv_parses_back_to_the_stored_answers(app: TestApp) {
+    let mut sent: HashMap<String, serde_json::Map<String, Value>> = HashMap::new();
+    for (slug, level) in [
+        ("pingshun-2025-students", 5),
+        ("pingshun-2025-enterprises", 2),
+    ] {
+        let mut answers = app.valid_answers(slug, level).await;
+        answers.insert(
+            "suggestion".into(),
+            json!("=HYPERLINK(\"http://x\",\"点我\")，建议增加实训"),
+        );
+        let id = uuid::Uuid::new_v4();
+        let body = json!({"response_id": id, "answers": answers, "attributes": {"school": "平顺县职业高级中学"}});
+        assert_eq!(
+            app.post_json(&format!("/api/v1/surveys/{slug}/responses"), &body)
+                .await
+                .status(),
+            201
+        );
+        sent.insert(id.to_string(), answers);
+    }
+    let res = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/csv"));
+    let bytes = res.bytes().await.expect("body");
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 BOM for Excel");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers = reader.headers().expect("headers").clone();
+    assert_eq!(
+        &headers.iter().take(5).collect::<Vec<_>>(),
+        &[
+            "response_id",
+            "survey",
+            "version",
+            "audience",
+            "submitted_at"
+        ]
+    );
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.expect("record");
+        let row: HashMap<&str, &str> = headers.iter().zip(record.iter()).collect();
+        let answers = &sent[row["response_id"]];
+        for (q, v) in answers {
+            let cell = row[q.as_str()];
+            match v {
+                Value::Number(n) => assert_eq!(cell, n.to_string(), "{q}"),
+                Value::String(s) if q == "suggestion" => {
+                    assert_eq!(cell, format!("'{s}"), "formula neutralised")
+                }
+                Value::String(s) => assert_eq!(cell, s, "{q}"),
+                _ => unreachable!(),
+            }
+        }
+        // A background question answered in the form wins over a prefilled attribute.
+        let school = answers
+            .get("bg_school")
+            .and_then(Value::as_str)
+            .unwrap_or("平顺县职业高级中学");
+        assert_eq!(row["school"], school);
+        assert_eq!(
+            row["sector"], "ecommerce",
+            "attribute recorded from the background question"
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, 2);
+}
