@@ -22,3 +22,54 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+    async fn has_table(db: &DatabaseConnection, name: &str) -> bool {
+        let sql =
+            format!("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '{name}'");
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("query")
+            .expect("row");
+        row.try_get_by_index::<i64>(0).expect("count") == 1
+    }
+
+    /// Every step is reversible: up, all the way down, and up again.
+    #[tokio::test]
+    async fn migrations_go_up_down_and_up_again() {
+        let db = Database::connect("sqlite::memory:").await.expect("connect");
+        Migrator::up(&db, None).await.expect("up");
+        for table in ["campaigns", "survey_versions", "responses", "admin_tokens"] {
+            assert!(has_table(&db, table).await, "{table} created");
+        }
+        Migrator::down(&db, None).await.expect("down");
+        for table in ["campaigns", "survey_versions", "responses", "admin_tokens"] {
+            assert!(!has_table(&db, table).await, "{table} dropped");
+        }
+        Migrator::up(&db, None).await.expect("up again");
+        assert_eq!(
+            Migrator::get_pending_migrations(&db)
+                .await
+                .expect("pending")
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn migration_names_are_unique_and_ordered() {
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+}

@@ -44,6 +44,7 @@ pub fn grouped_bars_svg(
                     String::new()
                 }
             })
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .y_desc("得分 (0–100)")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 13))
@@ -107,6 +108,7 @@ pub fn horizontal_bars_svg(
         chart
             .configure_mesh()
             .disable_y_mesh()
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .y_labels(n * 2 + 1)
             .y_label_formatter(&|y| {
                 let k = y.floor();

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod check;
+mod demo_data;
 mod evaluator;
 mod publishing;
 mod respondent_pages;
