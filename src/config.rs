@@ -223,6 +223,32 @@ mod tests {
     }
 
     #[test]
+    fn files_are_layered_and_unknown_keys_rejected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, "bind = \"0.0.0.0:9999\"\nform_limit = 1024\n").expect("write");
+        let mut s = Settings::default();
+        s.apply_file(&good, true).expect("valid file");
+        assert_eq!((s.bind.as_str(), s.form_limit), ("0.0.0.0:9999", 1024));
+        assert_eq!(s.database_url, Settings::default().database_url, "unstated keys keep their value");
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "bnid = \"x\"\n").expect("write");
+        let err = s.apply_file(&bad, true).expect_err("typo must be refused");
+        assert!(err.to_string().contains("bnid"), "{err}");
+        assert!(s.apply_file(&dir.path().join("missing.toml"), false).is_ok(), "optional layer may be absent");
+    }
+
+    #[test]
+    fn shipped_base_file_matches_the_defaults() {
+        let mut s = Settings::default();
+        s.apply_file(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/configuration/base.toml")), true)
+            .expect("base.toml parses");
+        let d = Settings::default();
+        assert_eq!((s.database_url, s.bind, s.surveys_dir), (d.database_url, d.bind, d.surveys_dir));
+    }
+
+    #[test]
     fn sqlite_parent_dir_is_found() {
         let s = Settings::default();
         assert_eq!(s.sqlite_parent_dir(), Some(PathBuf::from("data")));

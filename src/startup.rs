@@ -89,6 +89,12 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
                 .wrap(middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
                 .app_data(state.clone())
                 .app_data(

@@ -1,7 +1,15 @@
 //! Analytics: stored responses -> polars frame with a declared schema -> typed results.
 //! Pure functions; no database or HTTP in here.
 
+pub mod evaluation;
 pub mod frame;
+pub mod fuzzy;
+pub mod grading;
+pub mod inference;
+pub mod ipa;
+pub mod reliability;
+pub mod suppression;
+pub mod weights;
 pub mod scores;
 pub mod stats;
 

@@ -7,7 +7,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Problem, Sink, WEIGHT_TOLERANCE};
-use crate::domain::campaign::CampaignInfo;
+use crate::analysis::fuzzy::Operator;
+use crate::analysis::grading::Band;
+use crate::analysis::reliability::Deletion;
+use crate::analysis::weights::{ahp, MAX_CR};
+use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::{Audience, Framework, Indicator, SubIndicator};
 
 #[derive(Deserialize)]
@@ -21,6 +25,29 @@ struct RawCampaign {
     group_weights: Spanned<BTreeMap<Spanned<String>, Spanned<f64>>>,
     #[serde(default)]
     indicator: Vec<RawIndicator>,
+    analysis: Option<RawAnalysis>,
+    ahp: Option<BTreeMap<Spanned<String>, Spanned<Vec<Vec<f64>>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnalysis {
+    min_item_share: Option<Spanned<f64>>,
+    min_cell_size: Option<Spanned<i64>>,
+    reliability_deletion: Option<Spanned<String>>,
+    fuzzy_operator: Option<Spanned<String>>,
+    weights: Option<Spanned<String>>,
+    entropy_unit: Option<String>,
+    breakdowns: Option<Vec<String>>,
+    grade: Option<Vec<RawBand>>,
+    previous_wave: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBand {
+    min: Spanned<f64>,
+    label: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -29,7 +56,7 @@ struct RawIndicator {
     code: Spanned<String>,
     name: Spanned<String>,
     name_en: Option<String>,
-    weight: Spanned<f64>,
+    weight: Option<Spanned<f64>>,
     #[serde(default)]
     sub: Vec<RawSub>,
 }
@@ -40,7 +67,7 @@ struct RawSub {
     code: Spanned<String>,
     name: Spanned<String>,
     name_en: Option<String>,
-    weight: Spanned<f64>,
+    weight: Option<Spanned<f64>>,
 }
 
 pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Problem>> {
@@ -100,64 +127,66 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
         );
     }
 
+    let analysis = analysis_settings(&mut sink, raw.analysis);
+    let method = analysis.weights;
+
     if raw.indicator.is_empty() {
-        sink.at(
-            0..0,
-            "no [[indicator]] defined; a campaign needs an indicator framework",
-        );
+        sink.at(0..0, "no [[indicator]] defined; a campaign needs an indicator framework");
     }
     let mut codes = HashSet::new();
     let mut indicators = Vec::new();
-    let top_sum: f64 = raw.indicator.iter().map(|i| *i.weight.get_ref()).sum();
-    if !raw.indicator.is_empty() && (top_sum - 1.0).abs() > WEIGHT_TOLERANCE {
-        sink.at(
-            raw.indicator[0].weight.span(),
-            format!("first-level indicator weights sum to {top_sum:.4}, not 1; adjust them so they add up to 1"),
-        );
+    if method == WeightMethod::Explicit {
+        check_sum(&mut sink, raw.indicator.iter().map(|i| &i.weight), "first-level indicator weights");
     }
-    for ind in raw.indicator {
+    for ind in &raw.indicator {
         check_code(&mut sink, &mut codes, &ind.code);
-        check_weight(&mut sink, &ind.weight);
+        check_weight(&mut sink, ind.weight.as_ref(), &ind.code, method);
         check_name(&mut sink, &ind.name);
         if ind.sub.is_empty() {
             sink.at(
                 ind.code.span(),
-                format!(
-                    "indicator {:?} has no [[indicator.sub]]; add its second-level indicators",
-                    ind.code.get_ref()
-                ),
+                format!("indicator {:?} has no [[indicator.sub]]; add its second-level indicators", ind.code.get_ref()),
             );
         }
-        let sub_sum: f64 = ind.sub.iter().map(|s| *s.weight.get_ref()).sum();
-        if !ind.sub.is_empty() && (sub_sum - 1.0).abs() > WEIGHT_TOLERANCE {
-            sink.at(
-                ind.sub[0].weight.span(),
-                format!(
-                    "weights of the second-level indicators under {:?} sum to {sub_sum:.4}, not 1; adjust them so they add up to 1",
-                    ind.code.get_ref()
-                ),
-            );
+        if method == WeightMethod::Explicit {
+            let what = format!("weights of the second-level indicators under {:?}", ind.code.get_ref());
+            check_sum(&mut sink, ind.sub.iter().map(|s| &s.weight), &what);
         }
         let mut children = Vec::new();
-        for s in ind.sub {
+        for s in &ind.sub {
             check_code(&mut sink, &mut codes, &s.code);
-            check_weight(&mut sink, &s.weight);
+            check_weight(&mut sink, s.weight.as_ref(), &s.code, method);
             check_name(&mut sink, &s.name);
             children.push(SubIndicator {
-                code: s.code.into_inner(),
-                name: s.name.into_inner(),
-                name_en: s.name_en,
-                weight: s.weight.into_inner(),
+                code: s.code.get_ref().clone(),
+                name: s.name.get_ref().clone(),
+                name_en: s.name_en.clone(),
+                weight: s.weight.as_ref().map_or(1.0 / ind.sub.len().max(1) as f64, |w| *w.get_ref()),
             });
         }
         indicators.push(Indicator {
-            code: ind.code.into_inner(),
-            name: ind.name.into_inner(),
-            name_en: ind.name_en,
-            weight: ind.weight.into_inner(),
+            code: ind.code.get_ref().clone(),
+            name: ind.name.get_ref().clone(),
+            name_en: ind.name_en.clone(),
+            weight: ind.weight.as_ref().map_or(1.0 / raw.indicator.len().max(1) as f64, |w| *w.get_ref()),
             children,
         });
     }
+    let mut framework = Framework { indicators };
+    let ahp_records = match (method, raw.ahp) {
+        (WeightMethod::Ahp, None) => {
+            sink.at(0..0, "weights = \"ahp\" needs an [ahp] table with a pairwise matrix for \"top\" and for each indicator with several children");
+            Vec::new()
+        }
+        (WeightMethod::Ahp, Some(m)) => apply_ahp(&mut sink, &mut framework, m),
+        (_, Some(m)) => {
+            if let Some((k, _)) = m.iter().next() {
+                sink.at(k.span(), "an [ahp] table is only used with weights = \"ahp\" in [analysis]; set it or remove the table");
+            }
+            Vec::new()
+        }
+        (_, None) => Vec::new(),
+    };
     if sink.problems.is_empty() {
         Ok(CampaignInfo {
             key: key.to_string(),
@@ -165,7 +194,9 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
             description: raw.description,
             organisations: raw.organisations,
             group_weights,
-            framework: Framework { indicators },
+            framework,
+            analysis,
+            ahp: ahp_records,
         })
     } else {
         Err(sink.problems)
@@ -193,14 +224,151 @@ fn check_code(sink: &mut Sink<'_>, codes: &mut HashSet<String>, code: &Spanned<S
     }
 }
 
-fn check_weight(sink: &mut Sink<'_>, w: &Spanned<f64>) {
-    let v = *w.get_ref();
-    if !(v > 0.0 && v <= 1.0) {
-        sink.at(
-            w.span(),
-            format!("weight {v} must be greater than 0 and at most 1"),
-        );
+fn check_weight(sink: &mut Sink<'_>, w: Option<&Spanned<f64>>, code: &Spanned<String>, method: WeightMethod) {
+    match (w, method) {
+        (None, WeightMethod::Explicit) => sink.at(
+            code.span(),
+            format!("indicator {:?} has no weight; add weight = 0.25 (or set weights = \"ahp\" or \"entropy\" in [analysis])", code.get_ref()),
+        ),
+        (Some(w), WeightMethod::Ahp) => sink.at(w.span(), "weights come from the [ahp] matrices; remove this weight"),
+        (Some(w), _) => {
+            let v = *w.get_ref();
+            if !(v > 0.0 && v <= 1.0) {
+                sink.at(w.span(), format!("weight {v} must be greater than 0 and at most 1"));
+            }
+        }
+        (None, _) => {}
     }
+}
+
+fn check_sum<'a>(sink: &mut Sink<'_>, weights: impl Iterator<Item = &'a Option<Spanned<f64>>>, what: &str) {
+    let weights: Vec<&Spanned<f64>> = weights.flatten().collect();
+    let Some(first) = weights.first() else { return };
+    let sum: f64 = weights.iter().map(|w| *w.get_ref()).sum();
+    if (sum - 1.0).abs() > WEIGHT_TOLERANCE {
+        sink.at(first.span(), format!("{what} sum to {sum:.4}, not 1; adjust them so they add up to 1"));
+    }
+}
+
+fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisSettings {
+    let mut a = AnalysisSettings::default();
+    let Some(raw) = raw else { return a };
+    if let Some(v) = raw.min_item_share {
+        if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 {
+            a.min_item_share = *v.get_ref();
+        } else {
+            sink.at(v.span(), format!("min_item_share {} must be in (0, 1]; the default is 0.5", v.get_ref()));
+        }
+    }
+    if let Some(v) = raw.min_cell_size {
+        match u64::try_from(*v.get_ref()) {
+            Ok(n) if n >= 1 => a.min_cell_size = n,
+            _ => sink.at(v.span(), format!("min_cell_size {} must be at least 1; the default is 10", v.get_ref())),
+        }
+    }
+    if let Some(v) = raw.reliability_deletion {
+        match v.get_ref().as_str() {
+            "listwise" => a.reliability_deletion = Deletion::Listwise,
+            "pairwise" => a.reliability_deletion = Deletion::Pairwise,
+            other => sink.at(v.span(), format!("reliability_deletion {other:?} is not known; use \"listwise\" or \"pairwise\"")),
+        }
+    }
+    if let Some(v) = raw.fuzzy_operator {
+        match v.get_ref().as_str() {
+            "weighted_average" => a.fuzzy_operator = Operator::WeightedAverage,
+            "zadeh" => a.fuzzy_operator = Operator::Zadeh,
+            other => sink.at(v.span(), format!("fuzzy_operator {other:?} is not known; use \"weighted_average\" or \"zadeh\"")),
+        }
+    }
+    if let Some(v) = raw.weights {
+        match v.get_ref().as_str() {
+            "explicit" => a.weights = WeightMethod::Explicit,
+            "ahp" => a.weights = WeightMethod::Ahp,
+            "entropy" => a.weights = WeightMethod::Entropy,
+            other => sink.at(v.span(), format!("weights {other:?} is not known; use \"explicit\", \"ahp\" or \"entropy\"")),
+        }
+    }
+    if let Some(u) = raw.entropy_unit {
+        a.entropy_unit = u;
+    }
+    if let Some(b) = raw.breakdowns {
+        a.breakdowns = b;
+    }
+    if let Some(bands) = raw.grade {
+        let mut out = Vec::new();
+        for b in bands {
+            if !(0.0..=100.0).contains(b.min.get_ref()) {
+                sink.at(b.min.span(), format!("grade minimum {} must be within 0..100", b.min.get_ref()));
+            }
+            if b.label.get_ref().trim().is_empty() {
+                sink.at(b.label.span(), "grade label is empty");
+            }
+            out.push(Band { min: *b.min.get_ref(), label: b.label.into_inner() });
+        }
+        if !out.iter().any(|b| b.min <= 0.0) {
+            sink.at(0..0, "[[analysis.grade]] needs a band with min = 0 so every score gets a grade");
+        }
+        a.grades = out;
+    }
+    a.previous_wave = raw.previous_wave;
+    a
+}
+
+fn apply_ahp(
+    sink: &mut Sink<'_>,
+    framework: &mut Framework,
+    matrices: BTreeMap<Spanned<String>, Spanned<Vec<Vec<f64>>>>,
+) -> Vec<AhpRecord> {
+    let mut records = Vec::new();
+    let mut scopes: Vec<(String, usize)> = vec![("top".into(), framework.indicators.len())];
+    scopes.extend(framework.indicators.iter().map(|i| (i.code.clone(), i.children.len())));
+    for key in matrices.keys() {
+        if !scopes.iter().any(|(s, _)| s == key.get_ref()) {
+            sink.at(key.span(), format!("[ahp] {:?} is neither \"top\" nor a first-level indicator code", key.get_ref()));
+        }
+    }
+    for (scope, n) in scopes {
+        let Some((_, m)) = matrices.iter().find(|(k, _)| k.get_ref() == &scope) else {
+            if n > 1 {
+                sink.at(0..0, format!("[ahp] has no matrix for {scope:?}; add {scope} = [[1, …], …] ({n}x{n}, in framework order)"));
+            }
+            continue;
+        };
+        if m.get_ref().len() != n {
+            sink.at(m.span(), format!("[ahp] {scope:?} has {} rows, but {scope:?} weighs {n} indicators", m.get_ref().len()));
+            continue;
+        }
+        match ahp(m.get_ref()) {
+            Err(e) => sink.at(m.span(), format!("[ahp] {scope:?}: {e}")),
+            Ok(r) if r.cr >= MAX_CR => sink.at(
+                m.span(),
+                format!(
+                    "[ahp] {scope:?} is inconsistent: CR = {:.3} (λmax = {:.4}), must be below {MAX_CR}; revise the comparisons",
+                    r.cr, r.lambda_max
+                ),
+            ),
+            Ok(r) => {
+                if scope == "top" {
+                    for (ind, w) in framework.indicators.iter_mut().zip(&r.weights) {
+                        ind.weight = *w;
+                    }
+                } else if let Some(ind) = framework.indicators.iter_mut().find(|i| i.code == scope) {
+                    for (c, w) in ind.children.iter_mut().zip(&r.weights) {
+                        c.weight = *w;
+                    }
+                }
+                records.push(AhpRecord {
+                    scope,
+                    matrix: m.get_ref().clone(),
+                    weights: r.weights,
+                    lambda_max: r.lambda_max,
+                    ci: r.ci,
+                    cr: r.cr,
+                });
+            }
+        }
+    }
+    records
 }
 
 fn check_name(sink: &mut Sink<'_>, name: &Spanned<String>) {

@@ -11,7 +11,7 @@ use crate::domain::{
     Audience, Choice, Framework, LikertScale, Question, QuestionKind, Section, Survey,
 };
 
-const TYPES: &str = "single, likert, integer, text";
+const TYPES: &str = "single, likert, importance, integer, text";
 pub const DEFAULT_TEXT_MAX: usize = 500;
 
 #[derive(Deserialize)]
@@ -59,6 +59,8 @@ struct RawQuestion {
     max: Option<Spanned<i64>>,
     max_length: Option<Spanned<i64>>,
     multiline: Option<bool>,
+    /// For `importance`: the id of the Likert item whose importance is rated.
+    of: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +134,7 @@ pub fn parse(
 
     let mut ids = HashSet::new();
     let mut sections = Vec::new();
+    let mut importance_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     for sec in raw.section {
         if sec.question.is_empty() {
             sink.at(
@@ -141,6 +144,9 @@ pub fn parse(
         }
         let mut questions = Vec::new();
         for q in sec.question {
+            if let Some(of) = &q.of {
+                importance_refs.push((of.span(), of.get_ref().clone()));
+            }
             if let Some(parsed) = question(&mut sink, &mut ids, q, framework) {
                 questions.push(parsed);
             }
@@ -149,6 +155,14 @@ pub fn parse(
             title: sec.title.into_inner(),
             questions,
         });
+    }
+    for (span, of) in importance_refs {
+        let target = sections.iter().flat_map(|s: &Section| s.questions.iter()).find(|q| q.id == of);
+        match target.map(|q| &q.kind) {
+            Some(QuestionKind::Likert { .. }) => {}
+            Some(_) => sink.at(span, format!("of = {of:?} must name a likert item; importance is rated for scored items")),
+            None => sink.at(span, format!("of = {of:?} is not a question in this file")),
+        }
     }
     if !sink.problems.is_empty() {
         return Err(sink.problems);
@@ -195,7 +209,7 @@ fn question(
         sink.at(q.text.span(), format!("question {id:?} has empty text"));
     }
     let t = q.kind.get_ref().as_str();
-    if !["single", "likert", "integer", "text"].contains(&t) {
+    if !["single", "likert", "importance", "integer", "text"].contains(&t) {
         sink.at(
             q.kind.span(),
             format!("unknown question type {t:?}; types are {TYPES}"),
@@ -208,6 +222,11 @@ fn question(
             format!("{field} does not apply to a {t} question; remove it"),
         );
     };
+    if t != "importance" {
+        if let Some(o) = &q.of {
+            not_for(sink, o.span(), "of");
+        }
+    }
     if t != "likert" {
         if let Some(i) = &q.indicator {
             not_for(sink, i.span(), "indicator");
@@ -264,6 +283,13 @@ fn question(
                 reverse: q.reverse.as_ref().is_some_and(|r| *r.get_ref()),
             }
         }
+        "importance" => match &q.of {
+            Some(of) => QuestionKind::Importance { of: of.get_ref().clone() },
+            None => {
+                sink.at(q.kind.span(), format!("importance item {id:?} needs of = \"<likert item id>\""));
+                QuestionKind::Importance { of: String::new() }
+            }
+        },
         "single" => {
             let mut choices = Vec::new();
             match &q.choices {

@@ -169,7 +169,7 @@ fn parse_one(
     v: &Value,
 ) -> Result<AnswerValue, AnswerError> {
     match kind {
-        QuestionKind::Likert { .. } => {
+        QuestionKind::Likert { .. } | QuestionKind::Importance { .. } => {
             let points = i64::from(survey.scale.points);
             let n = as_integer(v).ok_or_else(|| {
                 err(

@@ -42,6 +42,10 @@ pub struct Question {
 pub enum QuestionKind {
     Single { choices: Vec<Choice> },
     Likert { indicator: String, reverse: bool },
+    /// A rating, on the questionnaire's scale, of how important the thing measured by
+    /// Likert item `of` is to the respondent (for importance–performance analysis). Not
+    /// scored into any indicator.
+    Importance { of: String },
     Integer { min: i64, max: i64 },
     Text { max_length: usize, multiline: bool },
 }
@@ -67,6 +71,7 @@ impl QuestionKind {
         match self {
             QuestionKind::Single { .. } => "single",
             QuestionKind::Likert { .. } => "likert",
+            QuestionKind::Importance { .. } => "importance",
             QuestionKind::Integer { .. } => "integer",
             QuestionKind::Text { .. } => "text",
         }

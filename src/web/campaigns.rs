@@ -73,6 +73,15 @@ pub async fn scores(
     Ok(HttpResponse::Ok().json(scores))
 }
 
+pub async fn analysis(_: Evaluator, state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let (_, analysis) = pipeline::load_and_analyse(&state.db, &key)
+        .await
+        .map_err(ApiError::unexpected)?
+        .ok_or(ApiError::NotFound { what: "campaign", key })?;
+    Ok(HttpResponse::Ok().json(analysis))
+}
+
 pub async fn responses_csv(
     _: Evaluator,
     state: web::Data<AppState>,

@@ -110,7 +110,7 @@ fn render(
                                 .collect(),
                             0,
                         ),
-                        QuestionKind::Likert { .. } => (
+                        QuestionKind::Likert { .. } | QuestionKind::Importance { .. } => (
                             "likert",
                             survey
                                 .scale
