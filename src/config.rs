@@ -230,22 +230,39 @@ mod tests {
         let mut s = Settings::default();
         s.apply_file(&good, true).expect("valid file");
         assert_eq!((s.bind.as_str(), s.form_limit), ("0.0.0.0:9999", 1024));
-        assert_eq!(s.database_url, Settings::default().database_url, "unstated keys keep their value");
+        assert_eq!(
+            s.database_url,
+            Settings::default().database_url,
+            "unstated keys keep their value"
+        );
 
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "bnid = \"x\"\n").expect("write");
         let err = s.apply_file(&bad, true).expect_err("typo must be refused");
         assert!(err.to_string().contains("bnid"), "{err}");
-        assert!(s.apply_file(&dir.path().join("missing.toml"), false).is_ok(), "optional layer may be absent");
+        assert!(
+            s.apply_file(&dir.path().join("missing.toml"), false)
+                .is_ok(),
+            "optional layer may be absent"
+        );
     }
 
     #[test]
     fn shipped_base_file_matches_the_defaults() {
         let mut s = Settings::default();
-        s.apply_file(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/configuration/base.toml")), true)
-            .expect("base.toml parses");
+        s.apply_file(
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/configuration/base.toml"
+            )),
+            true,
+        )
+        .expect("base.toml parses");
         let d = Settings::default();
-        assert_eq!((s.database_url, s.bind, s.surveys_dir), (d.database_url, d.bind, d.surveys_dir));
+        assert_eq!(
+            (s.database_url, s.bind, s.surveys_dir),
+            (d.database_url, d.bind, d.surveys_dir)
+        );
     }
 
     #[test]

@@ -95,14 +95,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report { campaign, out } => {
             let prepared = startup::prepare(&settings).await?;
-            let Some((data, scores)) = pipeline::load_and_score(&prepared.db, &campaign).await?
+            let Some((data, analysis)) =
+                pipeline::load_and_analyse(&prepared.db, &campaign).await?
             else {
                 anyhow::bail!(
                     "campaign {campaign:?} not found; campaigns are the folders in {}",
                     settings.surveys_dir.display()
                 );
             };
-            let html = report::render_html(&data.campaign.info, &scores)?;
+            let html = report::render_html(&data.campaign.info, &analysis)?;
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::DatabaseConnection;
 
-use crate::analysis::frame::{build, Frames, ResponseInput};
 use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
+use crate::analysis::frame::{build, Frames, ResponseInput};
 use crate::analysis::{score_campaign, CampaignScores};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, ResponseRecord};
@@ -25,14 +25,22 @@ pub async fn load(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<C
     };
     let versions = surveys::all_versions(db, campaign.id, key).await?;
     let records = responses::for_campaign(db, campaign.id).await?;
-    Ok(Some(CampaignData { campaign, versions, records }))
+    Ok(Some(CampaignData {
+        campaign,
+        versions,
+        records,
+    }))
 }
 
 /// The analysis frames of a loaded campaign (CPU-bound).
 pub fn frames(data: &CampaignData) -> anyhow::Result<Frames> {
     let inputs = data.records.iter().filter_map(|r| {
         let v = data.versions.get(&r.survey_version_id)?;
-        Some(ResponseInput { survey: &v.survey, attributes: &r.attributes, answers: &r.answers })
+        Some(ResponseInput {
+            survey: &v.survey,
+            attributes: &r.attributes,
+            answers: &r.answers,
+        })
     });
     Ok(build(inputs, &data.campaign.info.analysis.breakdowns)?)
 }
@@ -43,7 +51,10 @@ pub fn score(data: &CampaignData) -> anyhow::Result<CampaignScores> {
 }
 
 /// The full evaluation, with the earlier wave when the campaign names one.
-pub async fn load_and_analyse(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<(CampaignData, Analysis)>> {
+pub async fn load_and_analyse(
+    db: &DatabaseConnection,
+    key: &str,
+) -> anyhow::Result<Option<(CampaignData, Analysis)>> {
     let Some(data) = load(db, key).await? else {
         return Ok(None);
     };
@@ -55,7 +66,10 @@ pub async fn load_and_analyse(db: &DatabaseConnection, key: &str) -> anyhow::Res
         let current = frames(&data)?;
         let prev_frames = previous.as_ref().map(frames).transpose()?;
         let wave = match (&previous, &prev_frames) {
-            (Some(p), Some(f)) => Some(PreviousWave { info: &p.campaign.info, frames: f }),
+            (Some(p), Some(f)) => Some(PreviousWave {
+                info: &p.campaign.info,
+                frames: f,
+            }),
             _ => None,
         };
         let analysis = analyse(&data.campaign.info, &current, wave)?;
@@ -66,10 +80,14 @@ pub async fn load_and_analyse(db: &DatabaseConnection, key: &str) -> anyhow::Res
 }
 
 /// Loads and scores in one call; `None` for an unknown campaign.
-pub async fn load_and_score(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<(CampaignData, CampaignScores)>> {
+pub async fn load_and_score(
+    db: &DatabaseConnection,
+    key: &str,
+) -> anyhow::Result<Option<(CampaignData, CampaignScores)>> {
     let Some(data) = load(db, key).await? else {
         return Ok(None);
     };
-    let (data, scores) = tokio::task::spawn_blocking(move || score(&data).map(|s| (data, s))).await??;
+    let (data, scores) =
+        tokio::task::spawn_blocking(move || score(&data).map(|s| (data, s))).await??;
     Ok(Some((data, scores)))
 }

@@ -54,7 +54,10 @@ impl Cell {
             sd: s.sd,
             ci_low: s.ci_low,
             ci_high: s.ci_high,
-            grade: s.mean.and_then(|m| grade(m, &settings.grades)).map(str::to_string),
+            grade: s
+                .mean
+                .and_then(|m| grade(m, &settings.grades))
+                .map(str::to_string),
             suppressed: Suppressed::No,
             note: None,
         }
@@ -165,8 +168,8 @@ pub struct FuzzyReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct IpaGroup {
     pub group: Audience,
+    /// The rated Likert items, in the order of `ipa.items`.
     pub items: Vec<String>,
-    #[serde(flatten)]
     pub ipa: Ipa,
 }
 
@@ -222,7 +225,12 @@ pub struct PreviousWave<'a> {
 }
 
 fn present_groups(frames: &Frames) -> Vec<Audience> {
-    frames.counts.iter().filter(|(_, n)| **n > 0).map(|(g, _)| *g).collect()
+    frames
+        .counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(g, _)| *g)
+        .collect()
 }
 
 /// Turns indicator scores into published rows, suppressing small group cells.
@@ -230,8 +238,16 @@ fn publish(ind: &IndicatorScores, settings: &AnalysisSettings) -> IndicatorRow {
     let groups: Vec<Audience> = ind.by_group.keys().copied().collect();
     let counts: Vec<u64> = groups.iter().map(|g| ind.by_group[g].n).collect();
     let states = suppress(&counts, settings.min_cell_size);
-    let by_group = groups.iter().zip(&states).map(|(g, st)| (*g, Cell::new(&ind.by_group[g], *st, settings))).collect();
-    let combined_state = if ind.combined.n > 0 && ind.combined.n < settings.min_cell_size { Suppressed::Primary } else { Suppressed::No };
+    let by_group = groups
+        .iter()
+        .zip(&states)
+        .map(|(g, st)| (*g, Cell::new(&ind.by_group[g], *st, settings)))
+        .collect();
+    let combined_state = if ind.combined.n > 0 && ind.combined.n < settings.min_cell_size {
+        Suppressed::Primary
+    } else {
+        Suppressed::No
+    };
     IndicatorRow {
         code: ind.code.clone(),
         name: ind.name.clone(),
@@ -244,21 +260,33 @@ fn publish(ind: &IndicatorScores, settings: &AnalysisSettings) -> IndicatorRow {
 }
 
 /// Entropy weights over units (values of `unit`), from group-combined unit means.
-fn entropy_framework(info: &CampaignInfo, frames: &Frames) -> PolarsResult<(Framework, Vec<String>)> {
+fn entropy_framework(
+    info: &CampaignInfo,
+    frames: &Frames,
+) -> PolarsResult<(Framework, Vec<String>)> {
     let settings = &info.analysis;
     let mut fw = info.framework.clone();
-    if !frames.respondents.get_column_names().iter().any(|c| c.as_str() == settings.entropy_unit) {
+    if !frames
+        .respondents
+        .get_column_names()
+        .iter()
+        .any(|c| c.as_str() == settings.entropy_unit)
+    {
         return Ok((fw, Vec::new()));
     }
     let groups = present_groups(frames);
     let unit_means = |fw: &Framework| -> PolarsResult<BTreeMap<String, BTreeMap<String, f64>>> {
         let scores = respondent_scores(fw, frames, settings.min_item_share)?;
         let stats = cell_stats(scores, Some((&frames.respondents, &settings.entropy_unit)))?;
-        let units: std::collections::BTreeSet<String> = stats.keys().map(|(_, v, _)| v.clone()).collect();
+        let units: std::collections::BTreeSet<String> =
+            stats.keys().map(|(_, v, _)| v.clone()).collect();
         let mut out = BTreeMap::new();
         for u in units {
             let (composite, rows) = indicator_table(info, fw, &stats, &u, &groups);
-            let mut m: BTreeMap<String, f64> = rows.iter().filter_map(|r| Some((r.code.clone(), r.combined.mean?))).collect();
+            let mut m: BTreeMap<String, f64> = rows
+                .iter()
+                .filter_map(|r| Some((r.code.clone(), r.combined.mean?)))
+                .collect();
             if let Some(c) = composite.combined.mean {
                 m.insert(composite.code, c);
             }
@@ -269,7 +297,15 @@ fn entropy_framework(info: &CampaignInfo, frames: &Frames) -> PolarsResult<(Fram
     let means = unit_means(&fw)?;
     let units: Vec<String> = means.keys().cloned().collect();
     let matrix = |codes: &[String]| -> Vec<Vec<f64>> {
-        means.values().filter_map(|m| codes.iter().map(|c| m.get(c).copied()).collect::<Option<Vec<f64>>>()).collect()
+        means
+            .values()
+            .filter_map(|m| {
+                codes
+                    .iter()
+                    .map(|c| m.get(c).copied())
+                    .collect::<Option<Vec<f64>>>()
+            })
+            .collect()
     };
     for ind in &mut fw.indicators {
         let codes: Vec<String> = ind.children.iter().map(|c| c.code.clone()).collect();
@@ -281,7 +317,15 @@ fn entropy_framework(info: &CampaignInfo, frames: &Frames) -> PolarsResult<(Fram
     }
     let means = unit_means(&fw)?;
     let codes: Vec<String> = fw.indicators.iter().map(|i| i.code.clone()).collect();
-    let rows: Vec<Vec<f64>> = means.values().filter_map(|m| codes.iter().map(|c| m.get(c).copied()).collect::<Option<Vec<f64>>>()).collect();
+    let rows: Vec<Vec<f64>> = means
+        .values()
+        .filter_map(|m| {
+            codes
+                .iter()
+                .map(|c| m.get(c).copied())
+                .collect::<Option<Vec<f64>>>()
+        })
+        .collect();
     if let Some(w) = entropy(&rows) {
         for (i, w) in fw.indicators.iter_mut().zip(w) {
             i.weight = w;
@@ -292,19 +336,31 @@ fn entropy_framework(info: &CampaignInfo, frames: &Frames) -> PolarsResult<(Fram
 
 /// Respondent-level scores per (indicator, group), for tests between groups or waves.
 fn score_vectors(scores: LazyFrame) -> PolarsResult<HashMap<(String, String), Vec<f64>>> {
-    let df = scores.select([col("group"), col("indicator"), col("score")]).collect()?;
-    let (g, i, s) = (df.column("group")?.str()?, df.column("indicator")?.str()?, df.column("score")?.f64()?);
+    let df = scores
+        .select([col("group"), col("indicator"), col("score")])
+        .collect()?;
+    let (g, i, s) = (
+        df.column("group")?.str()?,
+        df.column("indicator")?.str()?,
+        df.column("score")?.f64()?,
+    );
     let mut out: HashMap<(String, String), Vec<f64>> = HashMap::new();
     for k in 0..df.height() {
         if let (Some(g), Some(i), Some(s)) = (g.get(k), i.get(k), s.get(k)) {
-            out.entry((g.to_string(), i.to_string())).or_default().push(s);
+            out.entry((g.to_string(), i.to_string()))
+                .or_default()
+                .push(s);
         }
     }
     Ok(out)
 }
 
 /// Runs the whole evaluation.
-pub fn analyse(info: &CampaignInfo, frames: &Frames, previous: Option<PreviousWave<'_>>) -> PolarsResult<Analysis> {
+pub fn analyse(
+    info: &CampaignInfo,
+    frames: &Frames,
+    previous: Option<PreviousWave<'_>>,
+) -> PolarsResult<Analysis> {
     let settings = &info.analysis;
     let (framework, entropy_units) = match settings.weights {
         WeightMethod::Entropy => entropy_framework(info, frames)?,
@@ -318,30 +374,47 @@ pub fn analyse(info: &CampaignInfo, frames: &Frames, previous: Option<PreviousWa
     // Breakdowns, with suppression across the values of each attribute.
     let mut breakdowns = Vec::new();
     for attr in &settings.breakdowns {
-        if !frames.respondents.get_column_names().iter().any(|c| c.as_str() == attr) {
+        if !frames
+            .respondents
+            .get_column_names()
+            .iter()
+            .any(|c| c.as_str() == attr)
+        {
             continue;
         }
         let stats = cell_stats(scores.clone(), Some((&frames.respondents, attr)))?;
-        let values: std::collections::BTreeSet<String> = stats.keys().map(|(_, v, _)| v.clone()).collect();
+        let values: std::collections::BTreeSet<String> =
+            stats.keys().map(|(_, v, _)| v.clone()).collect();
         if values.is_empty() {
             continue;
         }
         let values: Vec<String> = values.into_iter().collect();
-        let tables: Vec<(IndicatorScores, Vec<IndicatorScores>)> =
-            values.iter().map(|v| indicator_table(info, &framework, &stats, v, &groups)).collect();
+        let tables: Vec<(IndicatorScores, Vec<IndicatorScores>)> = values
+            .iter()
+            .map(|v| indicator_table(info, &framework, &stats, v, &groups))
+            .collect();
         // For each (group, indicator): suppression across values.
         let mut hidden: HashMap<(Audience, String, usize), Suppressed> = HashMap::new();
-        let all_codes: Vec<String> = std::iter::once(tables[0].0.code.clone()).chain(tables[0].1.iter().map(|i| i.code.clone())).collect();
+        let all_codes: Vec<String> = std::iter::once(tables[0].0.code.clone())
+            .chain(tables[0].1.iter().map(|i| i.code.clone()))
+            .collect();
         for g in &groups {
             for code in &all_codes {
                 let counts: Vec<u64> = tables
                     .iter()
                     .map(|(c, rows)| {
-                        let ind = if &c.code == code { c } else { rows.iter().find(|r| &r.code == code).unwrap_or(c) };
+                        let ind = if &c.code == code {
+                            c
+                        } else {
+                            rows.iter().find(|r| &r.code == code).unwrap_or(c)
+                        };
                         ind.by_group.get(g).map_or(0, |s| s.n)
                     })
                     .collect();
-                for (vi, st) in suppress(&counts, settings.min_cell_size).into_iter().enumerate() {
+                for (vi, st) in suppress(&counts, settings.min_cell_size)
+                    .into_iter()
+                    .enumerate()
+                {
                     hidden.insert((*g, code.clone(), vi), st);
                 }
             }
@@ -352,16 +425,20 @@ pub fn analyse(info: &CampaignInfo, frames: &Frames, previous: Option<PreviousWa
                 .by_group
                 .iter()
                 .map(|(g, s)| {
-                    let st = hidden.get(&(*g, ind.code.clone(), vi)).copied().unwrap_or(Suppressed::No);
+                    let st = hidden
+                        .get(&(*g, ind.code.clone(), vi))
+                        .copied()
+                        .unwrap_or(Suppressed::No);
                     any_hidden |= st.is_hidden();
                     (*g, Cell::new(s, st, settings))
                 })
                 .collect();
-            let combined_state = if any_hidden || (ind.combined.n > 0 && ind.combined.n < settings.min_cell_size) {
-                Suppressed::Secondary
-            } else {
-                Suppressed::No
-            };
+            let combined_state =
+                if any_hidden || (ind.combined.n > 0 && ind.combined.n < settings.min_cell_size) {
+                    Suppressed::Secondary
+                } else {
+                    Suppressed::No
+                };
             IndicatorRow {
                 code: ind.code.clone(),
                 name: ind.name.clone(),
@@ -373,14 +450,24 @@ pub fn analyse(info: &CampaignInfo, frames: &Frames, previous: Option<PreviousWa
             }
         };
         let respondents_by_value = {
-            let df = frames.respondents.clone().lazy().filter(col(attr.as_str()).is_not_null())
+            let df = frames
+                .respondents
+                .clone()
+                .lazy()
+                .filter(col(attr.as_str()).is_not_null())
                 .group_by([col("group"), col(attr.as_str()).alias("v")])
                 .agg([col("respondent").count().cast(DataType::UInt64).alias("n")])
                 .collect()?;
-            let (g, v, n) = (df.column("group")?.str()?.clone(), df.column("v")?.str()?.clone(), df.column("n")?.u64()?.clone());
+            let (g, v, n) = (
+                df.column("group")?.str()?.clone(),
+                df.column("v")?.str()?.clone(),
+                df.column("n")?.u64()?.clone(),
+            );
             let mut m: HashMap<String, BTreeMap<Audience, u64>> = HashMap::new();
             for k in 0..df.height() {
-                if let (Some(g), Some(v), Some(n)) = (g.get(k).and_then(Audience::parse), v.get(k), n.get(k)) {
+                if let (Some(g), Some(v), Some(n)) =
+                    (g.get(k).and_then(Audience::parse), v.get(k), n.get(k))
+                {
                     m.entry(v.to_string()).or_default().insert(g, n);
                 }
             }
@@ -408,7 +495,14 @@ pub fn analyse(info: &CampaignInfo, frames: &Frames, previous: Option<PreviousWa
     let fuzzy = fuzzy(&framework, frames, settings)?;
     let ipa = importance_performance(frames)?;
     let wave = match previous {
-        Some(p) => Some(compare_waves(info, &framework, &indicators, &composite, &vectors, &p)?),
+        Some(p) => Some(compare_waves(
+            info,
+            &framework,
+            &indicators,
+            &composite,
+            &vectors,
+            &p,
+        )?),
         None => None,
     };
     Ok(Analysis {
@@ -418,8 +512,15 @@ pub fn analyse(info: &CampaignInfo, frames: &Frames, previous: Option<PreviousWa
         responses: frames.counts.clone(),
         weights: WeightsReport {
             method: settings.weights,
-            first_level: framework.indicators.iter().map(|i| (i.code.clone(), i.weight)).collect(),
-            second_level: framework.subs().map(|(_, s)| (s.code.clone(), s.weight)).collect(),
+            first_level: framework
+                .indicators
+                .iter()
+                .map(|i| (i.code.clone(), i.weight))
+                .collect(),
+            second_level: framework
+                .subs()
+                .map(|(_, s)| (s.code.clone(), s.weight))
+                .collect(),
             ahp: info.ahp.clone(),
             entropy_units,
         },
@@ -444,18 +545,37 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
         .group_by([col("survey"), col("item"), col("x")])
         .agg([col("x").count().cast(DataType::UInt64).alias("n")])
         .collect()?;
-    let (s, it, x, n) = (df.column("survey")?.str()?, df.column("item")?.str()?, df.column("x")?.i64()?, df.column("n")?.u64()?);
+    let (s, it, x, n) = (
+        df.column("survey")?.str()?,
+        df.column("item")?.str()?,
+        df.column("x")?.i64()?,
+        df.column("n")?.u64()?,
+    );
     let mut dist: HashMap<(String, String), BTreeMap<i64, u64>> = HashMap::new();
     for k in 0..df.height() {
         if let (Some(s), Some(it), Some(x), Some(n)) = (s.get(k), it.get(k), x.get(k), n.get(k)) {
-            dist.entry((s.to_string(), it.to_string())).or_default().insert(x, n);
+            dist.entry((s.to_string(), it.to_string()))
+                .or_default()
+                .insert(x, n);
         }
     }
     // Respondents per questionnaire version.
-    let per_survey = frames.items.clone().lazy().group_by([col("survey")]).agg([col("respondent").n_unique().cast(DataType::UInt64).alias("n")]).collect()?;
+    let per_survey = frames
+        .items
+        .clone()
+        .lazy()
+        .group_by([col("survey")])
+        .agg([col("respondent")
+            .n_unique()
+            .cast(DataType::UInt64)
+            .alias("n")])
+        .collect()?;
     let mut respondents: HashMap<String, u64> = HashMap::new();
     for k in 0..per_survey.height() {
-        if let (Some(s), Some(n)) = (per_survey.column("survey")?.str()?.get(k), per_survey.column("n")?.u64()?.get(k)) {
+        if let (Some(s), Some(n)) = (
+            per_survey.column("survey")?.str()?.get(k),
+            per_survey.column("n")?.u64()?.get(k),
+        ) {
             respondents.insert(s.to_string(), n);
         }
     }
@@ -466,14 +586,19 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
         let survey = &frames.surveys[key];
         let p = usize::from(survey.scale.points);
         for q in survey.questions() {
-            let QuestionKind::Likert { indicator, reverse } = &q.kind else { continue };
+            let QuestionKind::Likert { indicator, reverse } = &q.kind else {
+                continue;
+            };
             let scored = dist.get(&(key.clone(), q.id.clone()));
             // Back to the scale as answered.
             let mut counts = vec![0u64; p];
             if let Some(d) = scored {
                 for (&x, &n) in d {
                     let answered = if *reverse { p as i64 + 1 - x } else { x };
-                    if let Some(slot) = usize::try_from(answered - 1).ok().and_then(|i| counts.get_mut(i)) {
+                    if let Some(slot) = usize::try_from(answered - 1)
+                        .ok()
+                        .and_then(|i| counts.get_mut(i))
+                    {
                         *slot += n;
                     }
                 }
@@ -483,8 +608,17 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
             let hidden = n > 0 && n < min;
             let (mean, sd) = if n > 0 && !hidden {
                 let nf = n as f64;
-                let m = counts.iter().enumerate().map(|(i, c)| (i + 1) as f64 * *c as f64).sum::<f64>() / nf;
-                let v = counts.iter().enumerate().map(|(i, c)| ((i + 1) as f64 - m).powi(2) * *c as f64).sum::<f64>();
+                let m = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (i + 1) as f64 * *c as f64)
+                    .sum::<f64>()
+                    / nf;
+                let v = counts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ((i + 1) as f64 - m).powi(2) * *c as f64)
+                    .sum::<f64>();
                 (Some(m), (n > 1).then(|| (v / (nf - 1.0)).sqrt()))
             } else {
                 (None, None)
@@ -501,10 +635,20 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
                 missing: total.saturating_sub(n),
                 mean,
                 sd,
-                percentages: shown.then(|| counts.iter().map(|c| 100.0 * *c as f64 / n as f64).collect()),
-                top2_share: (shown && p >= 2).then(|| 100.0 * (counts[p - 1] + counts[p - 2]) as f64 / n as f64),
+                percentages: shown.then(|| {
+                    counts
+                        .iter()
+                        .map(|c| 100.0 * *c as f64 / n as f64)
+                        .collect()
+                }),
+                top2_share: (shown && p >= 2)
+                    .then(|| 100.0 * (counts[p - 1] + counts[p - 2]) as f64 / n as f64),
                 counts: shown.then_some(counts),
-                suppressed: if hidden { Suppressed::Primary } else { Suppressed::No },
+                suppressed: if hidden {
+                    Suppressed::Primary
+                } else {
+                    Suppressed::No
+                },
             });
         }
     }
@@ -513,12 +657,22 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
 
 fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleReliability>> {
     let df = &frames.items;
-    let (s, r, it, x) = (df.column("survey")?.str()?, df.column("respondent")?.u32()?, df.column("item")?.str()?, df.column("x")?.i64()?);
+    let (s, r, it, x) = (
+        df.column("survey")?.str()?,
+        df.column("respondent")?.u32()?,
+        df.column("item")?.str()?,
+        df.column("x")?.i64()?,
+    );
     // survey -> respondent -> item -> x
     let mut answers: HashMap<&str, BTreeMap<u32, HashMap<&str, f64>>> = HashMap::new();
     for k in 0..df.height() {
         if let (Some(s), Some(r), Some(it), Some(x)) = (s.get(k), r.get(k), it.get(k), x.get(k)) {
-            answers.entry(s).or_default().entry(r).or_default().insert(it, x as f64);
+            answers
+                .entry(s)
+                .or_default()
+                .entry(r)
+                .or_default()
+                .insert(it, x as f64);
         }
     }
     let mut keys: Vec<&String> = frames.surveys.keys().collect();
@@ -527,7 +681,9 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
     let mut out = Vec::new();
     for key in keys {
         let survey = &frames.surveys[key];
-        let Some(by_resp) = answers.get(key.as_str()) else { continue };
+        let Some(by_resp) = answers.get(key.as_str()) else {
+            continue;
+        };
         let scored: Vec<(&str, &str)> = survey
             .questions()
             .filter_map(|q| match &q.kind {
@@ -538,16 +694,26 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
         let mut scales: Vec<(String, Vec<&str>)> = Vec::new();
         for (_, sub) in &scored {
             if !scales.iter().any(|(s, _)| s == sub) {
-                let items: Vec<&str> = scored.iter().filter(|(_, s)| s == sub).map(|(q, _)| *q).collect();
+                let items: Vec<&str> = scored
+                    .iter()
+                    .filter(|(_, s)| s == sub)
+                    .map(|(q, _)| *q)
+                    .collect();
                 scales.push(((*sub).to_string(), items));
             }
         }
-        scales.push(("questionnaire".to_string(), scored.iter().map(|(q, _)| *q).collect()));
+        scales.push((
+            "questionnaire".to_string(),
+            scored.iter().map(|(q, _)| *q).collect(),
+        ));
         for (scale, items) in scales {
             if items.len() < 2 {
                 continue;
             }
-            let rows: Vec<Vec<Option<f64>>> = by_resp.values().map(|a| items.iter().map(|i| a.get(i).copied()).collect()).collect();
+            let rows: Vec<Vec<Option<f64>>> = by_resp
+                .values()
+                .map(|a| items.iter().map(|i| a.get(i).copied()).collect())
+                .collect();
             let rel = cronbach(&rows, deletion);
             let items_raising_alpha = match rel.alpha {
                 Some(a) => items
@@ -590,13 +756,23 @@ fn gaps(
         if groups.len() < 2 {
             continue;
         }
-        let data = |g: Audience| vectors.get(&(g.as_str().to_string(), ind.code.clone())).map_or(&[][..], |v| v.as_slice());
+        let data = |g: Audience| {
+            vectors
+                .get(&(g.as_str().to_string(), ind.code.clone()))
+                .map_or(&[][..], |v| v.as_slice())
+        };
         let mut pairs = Vec::new();
         for i in 0..groups.len() {
             for j in i + 1..groups.len() {
                 let (a, b) = (groups[i], groups[j]);
                 if let Some(w) = welch(data(a.0), data(b.0)) {
-                    pairs.push(PairTest { a: a.0, b: b.0, difference: a.1 - b.1, welch: w, p_holm: 1.0 });
+                    pairs.push(PairTest {
+                        a: a.0,
+                        b: b.0,
+                        difference: a.1 - b.1,
+                        welch: w,
+                        p_holm: 1.0,
+                    });
                 }
             }
         }
@@ -605,7 +781,12 @@ fn gaps(
             p.p_holm = adj;
         }
         let samples: Vec<&[f64]> = groups.iter().map(|(g, _)| data(*g)).collect();
-        let (hi, lo) = groups.iter().fold((groups[0], groups[0]), |(hi, lo), g| (if g.1 > hi.1 { *g } else { hi }, if g.1 < lo.1 { *g } else { lo }));
+        let (hi, lo) = groups.iter().fold((groups[0], groups[0]), |(hi, lo), g| {
+            (
+                if g.1 > hi.1 { *g } else { hi },
+                if g.1 < lo.1 { *g } else { lo },
+            )
+        });
         out.push(IndicatorGap {
             code: ind.code.clone(),
             name: ind.name.clone(),
@@ -625,7 +806,11 @@ fn gaps(
     out
 }
 
-fn fuzzy(framework: &Framework, frames: &Frames, settings: &AnalysisSettings) -> PolarsResult<FuzzyReport> {
+fn fuzzy(
+    framework: &Framework,
+    frames: &Frames,
+    settings: &AnalysisSettings,
+) -> PolarsResult<FuzzyReport> {
     // Answer counts per second-level indicator and scale point (scored direction),
     // pooled over groups; only when every questionnaire uses the same scale.
     let points: std::collections::BTreeSet<u8> = frames.points.values().copied().collect();
@@ -637,25 +822,45 @@ fn fuzzy(framework: &Framework, frames: &Frames, settings: &AnalysisSettings) ->
         }
     };
     if points.len() != 1 {
-        return Ok(FuzzyReport { grades: Vec::new(), first_level: Vec::new(), overall: None });
+        return Ok(FuzzyReport {
+            grades: Vec::new(),
+            first_level: Vec::new(),
+            overall: None,
+        });
     }
     let p = usize::from(*points.iter().next().unwrap_or(&5));
-    let df = frames.items.clone().lazy().group_by([col("sub"), col("x")]).agg([col("x").count().cast(DataType::UInt64).alias("n")]).collect()?;
-    let (sub, x, n) = (df.column("sub")?.str()?, df.column("x")?.i64()?, df.column("n")?.u64()?);
+    let df = frames
+        .items
+        .clone()
+        .lazy()
+        .group_by([col("sub"), col("x")])
+        .agg([col("x").count().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let (sub, x, n) = (
+        df.column("sub")?.str()?,
+        df.column("x")?.i64()?,
+        df.column("n")?.u64()?,
+    );
     let mut counts: HashMap<String, Vec<u64>> = HashMap::new();
     for k in 0..df.height() {
         if let (Some(s), Some(x), Some(n)) = (sub.get(k), x.get(k), n.get(k)) {
             let row = counts.entry(s.to_string()).or_insert_with(|| vec![0; p]);
             // Best grade first: scale point p is grade 1.
-            if let Some(slot) = usize::try_from(p as i64 - x).ok().and_then(|i| row.get_mut(i)) {
+            if let Some(slot) = usize::try_from(p as i64 - x)
+                .ok()
+                .and_then(|i| row.get_mut(i))
+            {
                 *slot += n;
             }
         }
     }
     let mut first_level = Vec::new();
     for ind in &framework.indicators {
-        let present: Vec<(&str, f64, Vec<u64>)> =
-            ind.children.iter().filter_map(|c| Some((c.code.as_str(), c.weight, counts.get(&c.code)?.clone()))).collect();
+        let present: Vec<(&str, f64, Vec<u64>)> = ind
+            .children
+            .iter()
+            .filter_map(|c| Some((c.code.as_str(), c.weight, counts.get(&c.code)?.clone())))
+            .collect();
         if present.is_empty() {
             continue;
         }
@@ -676,19 +881,32 @@ fn fuzzy(framework: &Framework, frames: &Frames, settings: &AnalysisSettings) ->
     } else {
         let weights: Vec<f64> = first_level
             .iter()
-            .map(|f| framework.indicators.iter().find(|i| i.code == f.code).map_or(0.0, |i| i.weight))
+            .map(|f| {
+                framework
+                    .indicators
+                    .iter()
+                    .find(|i| i.code == f.code)
+                    .map_or(0.0, |i| i.weight)
+            })
             .collect();
-        evaluate_membership(first_level.iter().map(|f| f.result.b.clone()).collect(), &weights, settings.fuzzy_operator).map(|result| {
-            FuzzyIndicator {
-                code: super::scores::COMPOSITE.into(),
-                name: "综合评价".into(),
-                factors: first_level.iter().map(|f| f.code.clone()).collect(),
-                weights,
-                result,
-            }
+        evaluate_membership(
+            first_level.iter().map(|f| f.result.b.clone()).collect(),
+            &weights,
+            settings.fuzzy_operator,
+        )
+        .map(|result| FuzzyIndicator {
+            code: super::scores::COMPOSITE.into(),
+            name: "综合评价".into(),
+            factors: first_level.iter().map(|f| f.code.clone()).collect(),
+            weights,
+            result,
         })
     };
-    Ok(FuzzyReport { grades: grades_for(p), first_level, overall })
+    Ok(FuzzyReport {
+        grades: grades_for(p),
+        first_level,
+        overall,
+    })
 }
 
 fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
@@ -696,8 +914,17 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
         return Ok(Vec::new());
     }
     let mean_by = |df: &DataFrame| -> PolarsResult<HashMap<(String, String), f64>> {
-        let m = df.clone().lazy().group_by([col("group"), col("item")]).agg([col("x").cast(DataType::Float64).mean().alias("m")]).collect()?;
-        let (g, i, v) = (m.column("group")?.str()?, m.column("item")?.str()?, m.column("m")?.f64()?);
+        let m = df
+            .clone()
+            .lazy()
+            .group_by([col("group"), col("item")])
+            .agg([col("x").cast(DataType::Float64).mean().alias("m")])
+            .collect()?;
+        let (g, i, v) = (
+            m.column("group")?.str()?,
+            m.column("item")?.str()?,
+            m.column("m")?.f64()?,
+        );
         let mut out = HashMap::new();
         for k in 0..m.height() {
             if let (Some(g), Some(i), Some(v)) = (g.get(k), i.get(k), v.get(k)) {
@@ -713,7 +940,10 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
     keys.sort();
     for key in keys {
         if let (Some(g), Some(p)) = (Audience::parse(&key.0), performance.get(key)) {
-            by_group.entry(g).or_default().push((key.1.clone(), importance[key], *p));
+            by_group
+                .entry(g)
+                .or_default()
+                .push((key.1.clone(), importance[key], *p));
         }
     }
     Ok(by_group
@@ -721,7 +951,11 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
         .filter_map(|(g, rows)| {
             let i: Vec<f64> = rows.iter().map(|r| r.1).collect();
             let p: Vec<f64> = rows.iter().map(|r| r.2).collect();
-            Some(IpaGroup { group: g, items: rows.into_iter().map(|r| r.0).collect(), ipa: ipa(&i, &p)? })
+            Some(IpaGroup {
+                group: g,
+                items: rows.into_iter().map(|r| r.0).collect(),
+                ipa: ipa(&i, &p)?,
+            })
         })
         .collect())
 }
@@ -734,14 +968,22 @@ fn compare_waves(
     vectors: &HashMap<(String, String), Vec<f64>>,
     previous: &PreviousWave<'_>,
 ) -> PolarsResult<WaveComparison> {
-    let prev_scores = respondent_scores(&previous.info.framework, previous.frames, previous.info.analysis.min_item_share)?;
+    let prev_scores = respondent_scores(
+        &previous.info.framework,
+        previous.frames,
+        previous.info.analysis.min_item_share,
+    )?;
     let prev_stats = cell_stats(prev_scores.clone(), None)?;
     let prev_vectors = score_vectors(prev_scores)?;
     let groups = present_groups(previous.frames);
     let (prev_composite, prev_rows) = indicator_table(info, framework, &prev_stats, "", &groups);
     let mut changes = Vec::new();
     for cur in std::iter::once(composite).chain(indicators) {
-        let prev = if cur.code == composite.code { Some(&prev_composite) } else { prev_rows.iter().find(|r| r.code == cur.code) };
+        let prev = if cur.code == composite.code {
+            Some(&prev_composite)
+        } else {
+            prev_rows.iter().find(|r| r.code == cur.code)
+        };
         let Some(prev) = prev else { continue };
         let change = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
         changes.push(WaveChange {
@@ -770,5 +1012,8 @@ fn compare_waves(
             });
         }
     }
-    Ok(WaveComparison { previous: previous.info.key.clone(), changes })
+    Ok(WaveComparison {
+        previous: previous.info.key.clone(),
+        changes,
+    })
 }

@@ -49,28 +49,51 @@ fn survey_items(s: &Survey, idx: usize) -> SurveyItems<'_> {
     let mut importance = Vec::new();
     for q in s.questions() {
         match &q.kind {
-            QuestionKind::Likert { indicator, reverse } => scored.push((q.id.as_str(), indicator.as_str(), *reverse)),
+            QuestionKind::Likert { indicator, reverse } => {
+                scored.push((q.id.as_str(), indicator.as_str(), *reverse))
+            }
             QuestionKind::Importance { of } => importance.push((q.id.as_str(), of.as_str())),
             _ => {}
         }
     }
-    SurveyItems { key: format!("{}#{idx}", s.slug), scored, importance }
+    SurveyItems {
+        key: format!("{}#{idx}", s.slug),
+        scored,
+        importance,
+    }
 }
 
 /// Builds all frames. `breakdowns` names the attribute columns of `respondents`.
-pub fn build<'a>(responses: impl IntoIterator<Item = ResponseInput<'a>>, breakdowns: &[String]) -> PolarsResult<Frames> {
-    let (mut respondent, mut group, mut survey, mut item, mut sub, mut xs, mut score) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::<f64>::new());
+pub fn build<'a>(
+    responses: impl IntoIterator<Item = ResponseInput<'a>>,
+    breakdowns: &[String],
+) -> PolarsResult<Frames> {
+    let (mut respondent, mut group, mut survey, mut item, mut sub, mut xs, mut score) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::<f64>::new(),
+    );
     let (mut r_id, mut r_group) = (Vec::<u32>::new(), Vec::<&str>::new());
     let mut r_attrs: Vec<Vec<Option<String>>> = vec![Vec::new(); breakdowns.len()];
-    let (mut i_resp, mut i_group, mut i_item, mut i_x) = (Vec::<u32>::new(), Vec::<&str>::new(), Vec::<String>::new(), Vec::<i64>::new());
+    let (mut i_resp, mut i_group, mut i_item, mut i_x) = (
+        Vec::<u32>::new(),
+        Vec::<&str>::new(),
+        Vec::<String>::new(),
+        Vec::<i64>::new(),
+    );
     let mut surveys: HashMap<*const Survey, SurveyItems<'a>> = HashMap::new();
     let mut points = BTreeMap::new();
     let mut counts = BTreeMap::new();
     let mut definitions = BTreeMap::new();
     for (i, r) in responses.into_iter().enumerate() {
         let next = surveys.len();
-        let si = surveys.entry(r.survey as *const Survey).or_insert_with(|| survey_items(r.survey, next));
+        let si = surveys
+            .entry(r.survey as *const Survey)
+            .or_insert_with(|| survey_items(r.survey, next));
         if !points.contains_key(&si.key) {
             points.insert(si.key.clone(), r.survey.scale.points);
             definitions.insert(si.key.clone(), r.survey.clone());
@@ -130,14 +153,21 @@ pub fn build<'a>(responses: impl IntoIterator<Item = ResponseInput<'a>>, breakdo
             Column::new("score".into(), score),
         ],
     )?;
-    let mut cols = vec![Column::new("respondent".into(), r_id.clone()), Column::new("group".into(), r_group)];
+    let mut cols = vec![
+        Column::new("respondent".into(), r_id.clone()),
+        Column::new("group".into(), r_group),
+    ];
     for (name, values) in breakdowns.iter().zip(r_attrs) {
         cols.push(Column::new(name.as_str().into(), values));
     }
     let respondents = DataFrame::new(r_id.len(), cols)?;
     let item_counts = DataFrame::new(
         c_survey.len(),
-        vec![Column::new("survey".into(), c_survey), Column::new("sub".into(), c_sub), Column::new("n_items".into(), c_n)],
+        vec![
+            Column::new("survey".into(), c_survey),
+            Column::new("sub".into(), c_sub),
+            Column::new("n_items".into(), c_n),
+        ],
     )?;
     let importance = DataFrame::new(
         i_resp.len(),
@@ -148,5 +178,13 @@ pub fn build<'a>(responses: impl IntoIterator<Item = ResponseInput<'a>>, breakdo
             Column::new("x".into(), i_x),
         ],
     )?;
-    Ok(Frames { items, respondents, item_counts, importance, counts, points, surveys: definitions })
+    Ok(Frames {
+        items,
+        respondents,
+        item_counts,
+        importance,
+        counts,
+        points,
+        surveys: definitions,
+    })
 }

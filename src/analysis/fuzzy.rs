@@ -34,7 +34,15 @@ pub fn evaluate(counts: &[Vec<u64>], a: &[f64], op: Operator) -> Option<FuzzyRes
         .iter()
         .map(|row| {
             let total: u64 = row.iter().sum();
-            row.iter().map(|&c| if total > 0 { c as f64 / total as f64 } else { 0.0 }).collect()
+            row.iter()
+                .map(|&c| {
+                    if total > 0 {
+                        c as f64 / total as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
         })
         .collect();
     evaluate_membership(membership, a, op)
@@ -42,7 +50,11 @@ pub fn evaluate(counts: &[Vec<u64>], a: &[f64], op: Operator) -> Option<FuzzyRes
 
 /// The same from a membership matrix (rows sum to 1), e.g. the B vectors of lower
 /// levels for a two-level evaluation.
-pub fn evaluate_membership(membership: Vec<Vec<f64>>, a: &[f64], op: Operator) -> Option<FuzzyResult> {
+pub fn evaluate_membership(
+    membership: Vec<Vec<f64>>,
+    a: &[f64],
+    op: Operator,
+) -> Option<FuzzyResult> {
     if membership.is_empty() || membership.len() != a.len() {
         return None;
     }
@@ -58,7 +70,11 @@ pub fn evaluate_membership(membership: Vec<Vec<f64>>, a: &[f64], op: Operator) -
     let mut b: Vec<f64> = (0..g)
         .map(|j| match op {
             Operator::WeightedAverage => a.iter().zip(&membership).map(|(ai, r)| ai * r[j]).sum(),
-            Operator::Zadeh => a.iter().zip(&membership).map(|(ai, r)| ai.min(r[j])).fold(0.0, f64::max),
+            Operator::Zadeh => a
+                .iter()
+                .zip(&membership)
+                .map(|(ai, r)| ai.min(r[j]))
+                .fold(0.0, f64::max),
         })
         .collect();
     if op == Operator::Zadeh {
@@ -67,15 +83,29 @@ pub fn evaluate_membership(membership: Vec<Vec<f64>>, a: &[f64], op: Operator) -
             b.iter_mut().for_each(|x| *x /= s);
         }
     }
-    let best = b.iter().enumerate().max_by(|x, y| x.1.total_cmp(y.1)).map_or(0, |(i, _)| i);
+    let best = b
+        .iter()
+        .enumerate()
+        .max_by(|x, y| x.1.total_cmp(y.1))
+        .map_or(0, |(i, _)| i);
     let values: Vec<f64> = if g == GRADE_VALUES.len() {
         GRADE_VALUES.to_vec()
     } else {
-        (0..g).map(|j| 100.0 * (g - 1 - j) as f64 / (g - 1).max(1) as f64).collect()
+        (0..g)
+            .map(|j| 100.0 * (g - 1 - j) as f64 / (g - 1).max(1) as f64)
+            .collect()
     };
     let score = b.iter().zip(&values).map(|(x, v)| x * v).sum();
-    let grade = GRADES.get(best).filter(|_| g == GRADES.len()).map_or_else(|| format!("等级 {}", best + 1), |s| s.to_string());
-    Some(FuzzyResult { membership, b, grade, score })
+    let grade = GRADES
+        .get(best)
+        .filter(|_| g == GRADES.len())
+        .map_or_else(|| format!("等级 {}", best + 1), |s| s.to_string());
+    Some(FuzzyResult {
+        membership,
+        b,
+        grade,
+        score,
+    })
 }
 
 #[cfg(test)]
@@ -86,7 +116,11 @@ mod tests {
     /// B = (0.23, 0.405, 0.22, 0.095, 0.05), grade 满意, score 66.75.
     #[test]
     fn fuzzy_worked_example() {
-        let counts = vec![vec![30, 45, 15, 7, 3], vec![20, 40, 25, 10, 5], vec![10, 30, 35, 15, 10]];
+        let counts = vec![
+            vec![30, 45, 15, 7, 3],
+            vec![20, 40, 25, 10, 5],
+            vec![10, 30, 35, 15, 10],
+        ];
         let r = evaluate(&counts, &[0.5, 0.3, 0.2], Operator::WeightedAverage).expect("result");
         for (got, want) in r.b.iter().zip([0.23, 0.405, 0.22, 0.095, 0.05]) {
             assert!((got - want).abs() < 1e-12, "{:?}", r.b);
@@ -99,7 +133,11 @@ mod tests {
     /// normalised (.24, .36, .20, .12, .08); grade 满意; score 24 + 27 + 10 + 3 = 64.
     #[test]
     fn zadeh_operator() {
-        let counts = vec![vec![30, 45, 15, 7, 3], vec![20, 40, 25, 10, 5], vec![10, 30, 35, 15, 10]];
+        let counts = vec![
+            vec![30, 45, 15, 7, 3],
+            vec![20, 40, 25, 10, 5],
+            vec![10, 30, 35, 15, 10],
+        ];
         let r = evaluate(&counts, &[0.5, 0.3, 0.2], Operator::Zadeh).expect("result");
         for (got, want) in r.b.iter().zip([0.24, 0.36, 0.20, 0.12, 0.08]) {
             assert!((got - want).abs() < 1e-12, "{:?}", r.b);

@@ -11,17 +11,28 @@ pub struct Band {
 
 /// Default: ≥ 85 优秀, 70–85 良好, 60–70 合格, < 60 待改进.
 pub fn default_bands() -> Vec<Band> {
-    [(85.0, "优秀"), (70.0, "良好"), (60.0, "合格"), (0.0, "待改进")]
-        .into_iter()
-        .map(|(min, label)| Band { min, label: label.to_string() })
-        .collect()
+    [
+        (85.0, "优秀"),
+        (70.0, "良好"),
+        (60.0, "合格"),
+        (0.0, "待改进"),
+    ]
+    .into_iter()
+    .map(|(min, label)| Band {
+        min,
+        label: label.to_string(),
+    })
+    .collect()
 }
 
 /// The first band (sorted from the highest minimum) whose minimum the score reaches.
 pub fn grade(score: f64, bands: &[Band]) -> Option<&str> {
     let mut sorted: Vec<&Band> = bands.iter().collect();
     sorted.sort_by(|a, b| b.min.total_cmp(&a.min));
-    sorted.into_iter().find(|b| score >= b.min).map(|b| b.label.as_str())
+    sorted
+        .into_iter()
+        .find(|b| score >= b.min)
+        .map(|b| b.label.as_str())
 }
 
 #[cfg(test)]

@@ -64,13 +64,18 @@ pub struct KruskalWallis {
     pub epsilon_squared: f64,
 }
 
-/// Kruskal–Wallis H over groups (empty groups ignored), corrected for ties.
+/// Kruskal–Wallis H over groups (empty groups ignored), corrected for ties (values
+/// within 1e-9 relative count as tied).
 pub fn kruskal_wallis(groups: &[&[f64]]) -> Option<KruskalWallis> {
     let groups: Vec<&[f64]> = groups.iter().copied().filter(|g| !g.is_empty()).collect();
     if groups.len() < 2 {
         return None;
     }
-    let mut all: Vec<(f64, usize)> = groups.iter().enumerate().flat_map(|(gi, g)| g.iter().map(move |&v| (v, gi))).collect();
+    let mut all: Vec<(f64, usize)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(gi, g)| g.iter().map(move |&v| (v, gi)))
+        .collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
     let n = all.len();
     let mut rank_sums = vec![0.0; groups.len()];
@@ -78,7 +83,9 @@ pub fn kruskal_wallis(groups: &[&[f64]]) -> Option<KruskalWallis> {
     let mut i = 0;
     while i < n {
         let mut j = i;
-        while j + 1 < n && all[j + 1].0 == all[i].0 {
+        // Scores are means of scale points: values equal in exact arithmetic may differ
+        // in the last bits depending on summation order, and must still count as ties.
+        while j + 1 < n && (all[j + 1].0 - all[i].0).abs() <= 1e-9 * all[i].0.abs().max(1.0) {
             j += 1;
         }
         let rank = (i + j) as f64 / 2.0 + 1.0;
@@ -90,7 +97,12 @@ pub fn kruskal_wallis(groups: &[&[f64]]) -> Option<KruskalWallis> {
         i = j + 1;
     }
     let nf = n as f64;
-    let h0 = 12.0 / (nf * (nf + 1.0)) * rank_sums.iter().zip(&groups).map(|(r, g)| r * r / g.len() as f64).sum::<f64>()
+    let h0 = 12.0 / (nf * (nf + 1.0))
+        * rank_sums
+            .iter()
+            .zip(&groups)
+            .map(|(r, g)| r * r / g.len() as f64)
+            .sum::<f64>()
         - 3.0 * (nf + 1.0);
     let c = 1.0 - ties / (nf * nf * nf - nf);
     if c <= 0.0 {
@@ -99,7 +111,12 @@ pub fn kruskal_wallis(groups: &[&[f64]]) -> Option<KruskalWallis> {
     let h = h0 / c;
     let df = groups.len() - 1;
     let p = 1.0 - ChiSquared::new(df as f64).ok()?.cdf(h);
-    Some(KruskalWallis { h, df, p, epsilon_squared: h / ((nf * nf - 1.0) / (nf + 1.0)) })
+    Some(KruskalWallis {
+        h,
+        df,
+        p,
+        epsilon_squared: h / ((nf * nf - 1.0) / (nf + 1.0)),
+    })
 }
 
 #[cfg(test)]
@@ -134,6 +151,15 @@ mod tests {
     }
 
     /// By hand: p = (0.01, 0.04, 0.03) -> sorted 0.01·3, 0.03·2, 0.04·1 -> 0.03, 0.06, 0.06.
+    #[test]
+    fn near_equal_values_are_ties() {
+        let a = [0.1 + 0.2, 1.0, 2.0];
+        let b = [0.3, 1.0, 3.0];
+        let exact = kruskal_wallis(&[&[0.3, 1.0, 2.0], &b]).expect("test");
+        let noisy = kruskal_wallis(&[&a, &b]).expect("test");
+        assert_eq!(exact, noisy);
+    }
+
     #[test]
     fn holm_adjusts_in_step_down_order() {
         let adj = holm(&[0.01, 0.04, 0.03]);

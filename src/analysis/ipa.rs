@@ -64,7 +64,11 @@ pub fn ipa(importance: &[f64], performance: &[f64]) -> Option<Ipa> {
             },
         })
         .collect();
-    Some(Ipa { importance_mean: im, performance_mean: pm, items })
+    Some(Ipa {
+        importance_mean: im,
+        performance_mean: pm,
+        items,
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +83,10 @@ mod tests {
         assert!((r.performance_mean - 3.8).abs() < 1e-12);
         let q: Vec<Quadrant> = r.items.iter().map(|i| i.quadrant).collect();
         use Quadrant::*;
-        assert_eq!(q, [Concentrate, KeepUp, KeepUp, LowPriority, PossibleOverkill]);
+        assert_eq!(
+            q,
+            [Concentrate, KeepUp, KeepUp, LowPriority, PossibleOverkill]
+        );
         assert!((r.items[0].gap + 1.2).abs() < 1e-12);
     }
 }

@@ -8,10 +8,10 @@ pub mod grading;
 pub mod inference;
 pub mod ipa;
 pub mod reliability;
-pub mod suppression;
-pub mod weights;
 pub mod scores;
 pub mod stats;
+pub mod suppression;
+pub mod weights;
 
 pub use scores::{score_campaign, CampaignScores, IndicatorScores, Level};
 pub use stats::ScoreStat;

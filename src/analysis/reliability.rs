@@ -33,7 +33,11 @@ fn mean(xs: &[f64]) -> f64 {
 
 fn cov(a: &[f64], b: &[f64]) -> f64 {
     let (ma, mb) = (mean(a), mean(b));
-    a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / (a.len() as f64 - 1.0)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - ma) * (y - mb))
+        .sum::<f64>()
+        / (a.len() as f64 - 1.0)
 }
 
 /// α from a covariance matrix: k/(k−1) · (1 − Σσᵢᵢ / Σσᵢⱼ).
@@ -43,7 +47,11 @@ fn alpha_from_cov(c: &[Vec<f64>], keep: &[usize]) -> Option<f64> {
         return None;
     }
     let diag: f64 = keep.iter().map(|&i| c[i][i]).sum();
-    let total: f64 = keep.iter().flat_map(|&i| keep.iter().map(move |&j| (i, j))).map(|(i, j)| c[i][j]).sum();
+    let total: f64 = keep
+        .iter()
+        .flat_map(|&i| keep.iter().map(move |&j| (i, j)))
+        .map(|(i, j)| c[i][j])
+        .sum();
     if total <= 0.0 || !total.is_finite() {
         return None;
     }
@@ -51,7 +59,11 @@ fn alpha_from_cov(c: &[Vec<f64>], keep: &[usize]) -> Option<f64> {
 }
 
 /// Covariance matrix and the number of respondents behind it.
-fn covariance(rows: &[Vec<Option<f64>>], k: usize, deletion: Deletion) -> Option<(Vec<Vec<f64>>, usize)> {
+fn covariance(
+    rows: &[Vec<Option<f64>>],
+    k: usize,
+    deletion: Deletion,
+) -> Option<(Vec<Vec<f64>>, usize)> {
     match deletion {
         Deletion::Listwise => {
             let complete: Vec<Vec<f64>> = rows
@@ -61,8 +73,12 @@ fn covariance(rows: &[Vec<Option<f64>>], k: usize, deletion: Deletion) -> Option
             if complete.len() < 2 {
                 return None;
             }
-            let cols: Vec<Vec<f64>> = (0..k).map(|j| complete.iter().map(|r| r[j]).collect()).collect();
-            let c = (0..k).map(|i| (0..k).map(|j| cov(&cols[i], &cols[j])).collect()).collect();
+            let cols: Vec<Vec<f64>> = (0..k)
+                .map(|j| complete.iter().map(|r| r[j]).collect())
+                .collect();
+            let c = (0..k)
+                .map(|i| (0..k).map(|j| cov(&cols[i], &cols[j])).collect())
+                .collect();
             Some((c, complete.len()))
         }
         Deletion::Pairwise => {
@@ -70,10 +86,8 @@ fn covariance(rows: &[Vec<Option<f64>>], k: usize, deletion: Deletion) -> Option
             let mut min_n = usize::MAX;
             for i in 0..k {
                 for j in i..k {
-                    let (a, b): (Vec<f64>, Vec<f64>) = rows
-                        .iter()
-                        .filter_map(|r| Some((r[i]?, r[j]?)))
-                        .unzip();
+                    let (a, b): (Vec<f64>, Vec<f64>) =
+                        rows.iter().filter_map(|r| Some((r[i]?, r[j]?))).unzip();
                     if a.len() < 2 {
                         return None;
                     }
@@ -102,7 +116,10 @@ pub fn feldt_ci(alpha: f64, n: usize, k: usize, level: f64) -> Option<(f64, f64)
     let df2 = df1 * (k as f64 - 1.0);
     let f = FisherSnedecor::new(df1, df2).ok()?;
     let g = 1.0 - level;
-    Some((1.0 - (1.0 - alpha) * f.inverse_cdf(1.0 - g / 2.0), 1.0 - (1.0 - alpha) * f.inverse_cdf(g / 2.0)))
+    Some((
+        1.0 - (1.0 - alpha) * f.inverse_cdf(1.0 - g / 2.0),
+        1.0 - (1.0 - alpha) * f.inverse_cdf(g / 2.0),
+    ))
 }
 
 /// Reliability of one scale. `rows` are respondents, columns items (None = missing).
@@ -125,7 +142,9 @@ pub fn cronbach(rows: &[Vec<Option<f64>>], deletion: Deletion) -> Reliability {
     };
     let all: Vec<usize> = (0..k).collect();
     let alpha = alpha_from_cov(&c, &all);
-    let (ci_low, ci_high) = alpha.and_then(|a| feldt_ci(a, n, k, 0.95)).map_or((None, None), |(l, h)| (Some(l), Some(h)));
+    let (ci_low, ci_high) = alpha
+        .and_then(|a| feldt_ci(a, n, k, 0.95))
+        .map_or((None, None), |(l, h)| (Some(l), Some(h)));
     let alpha_if_deleted = (0..k)
         .map(|d| {
             let keep: Vec<usize> = all.iter().copied().filter(|&i| i != d).collect();
@@ -139,14 +158,27 @@ pub fn cronbach(rows: &[Vec<Option<f64>>], deletion: Deletion) -> Reliability {
             let (a, b): (Vec<f64>, Vec<f64>) = rows
                 .iter()
                 .filter_map(|r| {
-                    let rest: Option<f64> = r.iter().enumerate().filter(|(i, _)| *i != d).map(|(_, v)| *v).sum();
+                    let rest: Option<f64> = r
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != d)
+                        .map(|(_, v)| *v)
+                        .sum();
                     Some((r[d]?, rest?))
                 })
                 .unzip();
             (a.len() >= 3).then(|| pearson(&a, &b)).flatten()
         })
         .collect();
-    Reliability { items: k, n, alpha, ci_low, ci_high, alpha_if_deleted, item_total_r }
+    Reliability {
+        items: k,
+        n,
+        alpha,
+        ci_low,
+        ci_high,
+        alpha_if_deleted,
+        item_total_r,
+    }
 }
 
 #[cfg(test)]
@@ -160,7 +192,9 @@ mod tests {
             [3., 5., 2., 4., 1., 4., 3., 5., 4., 2.],
             [5., 4., 4., 3., 3., 4., 2., 4., 5., 3.],
         ];
-        (0..10).map(|r| (0..4).map(|i| Some(q[i][r])).collect()).collect()
+        (0..10)
+            .map(|r| (0..4).map(|i| Some(q[i][r])).collect())
+            .collect()
     }
 
     fn close(a: Option<f64>, b: f64, tol: f64) -> bool {
@@ -177,14 +211,26 @@ mod tests {
         assert!(close(r.alpha, 0.848073, 1e-6), "{r:?}");
         assert!(close(r.ci_low, 0.600301, 1e-5), "{r:?}");
         assert!(close(r.ci_high, 0.957615, 1e-5), "{r:?}");
-        for (got, want) in r.alpha_if_deleted.iter().zip([0.717293, 0.788546, 0.796134, 0.898266]) {
+        for (got, want) in r
+            .alpha_if_deleted
+            .iter()
+            .zip([0.717293, 0.788546, 0.796134, 0.898266])
+        {
             assert!(close(*got, want, 1e-6), "{got:?} vs {want}");
         }
-        for (got, want) in r.item_total_r.iter().zip([0.926371, 0.729233, 0.736777, 0.434457]) {
+        for (got, want) in r
+            .item_total_r
+            .iter()
+            .zip([0.926371, 0.729233, 0.736777, 0.434457])
+        {
             assert!(close(*got, want, 1e-6), "{got:?} vs {want}");
         }
         // Without missing data pairwise equals listwise.
-        assert!(close(cronbach(&rows(), Deletion::Pairwise).alpha, 0.848073, 1e-6));
+        assert!(close(
+            cronbach(&rows(), Deletion::Pairwise).alpha,
+            0.848073,
+            1e-6
+        ));
     }
 
     #[test]
@@ -206,6 +252,10 @@ mod tests {
         let p = cronbach(&r, Deletion::Pairwise);
         assert_eq!(p.n, 9, "smallest pairwise count");
         assert!(p.alpha.is_some());
-        assert_eq!(cronbach(&r[..1], Deletion::Listwise).alpha, None, "one respondent has no variance");
+        assert_eq!(
+            cronbach(&r[..1], Deletion::Listwise).alpha,
+            None,
+            "one respondent has no variance"
+        );
     }
 }

@@ -66,24 +66,49 @@ fn weight_frames(framework: &Framework) -> PolarsResult<(DataFrame, DataFrame)> 
     }
     let subs = DataFrame::new(
         sub_codes.len(),
-        vec![Column::new("sub".into(), sub_codes), Column::new("parent".into(), parents), Column::new("w".into(), sub_w)],
+        vec![
+            Column::new("sub".into(), sub_codes),
+            Column::new("parent".into(), parents),
+            Column::new("w".into(), sub_w),
+        ],
     )?;
-    let tops = DataFrame::new(top_codes.len(), vec![Column::new("parent".into(), top_codes), Column::new("w_top".into(), top_w)])?;
+    let tops = DataFrame::new(
+        top_codes.len(),
+        vec![
+            Column::new("parent".into(), top_codes),
+            Column::new("w_top".into(), top_w),
+        ],
+    )?;
     Ok((subs, tops))
 }
 
 /// Respondent-level scores at every level:
 /// `respondent: u32, group: str, indicator: str, level: str, score: f64`.
-pub fn respondent_scores(framework: &Framework, frames: &Frames, min_item_share: f64) -> PolarsResult<LazyFrame> {
+pub fn respondent_scores(
+    framework: &Framework,
+    frames: &Frames,
+    min_item_share: f64,
+) -> PolarsResult<LazyFrame> {
     let (sub_weights, top_weights) = weight_frames(framework)?;
     let second = frames
         .items
         .clone()
         .lazy()
         .group_by([col("respondent"), col("group"), col("survey"), col("sub")])
-        .agg([col("score").mean().alias("score"), col("score").count().alias("answered")])
-        .join(frames.item_counts.clone().lazy(), cols_sub_survey(), cols_sub_survey(), JoinArgs::new(JoinType::Inner))
-        .filter((col("answered").cast(DataType::Float64) / col("n_items").cast(DataType::Float64)).gt_eq(lit(min_item_share - 1e-9)))
+        .agg([
+            col("score").mean().alias("score"),
+            col("score").count().alias("answered"),
+        ])
+        .join(
+            frames.item_counts.clone().lazy(),
+            cols_sub_survey(),
+            cols_sub_survey(),
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            (col("answered").cast(DataType::Float64) / col("n_items").cast(DataType::Float64))
+                .gt_eq(lit(min_item_share - 1e-9)),
+        )
         .select([col("respondent"), col("group"), col("sub"), col("score")]);
     let first = second
         .clone()
@@ -95,11 +120,29 @@ pub fn respondent_scores(framework: &Framework, frames: &Frames, min_item_share:
         .inner_join(top_weights.lazy(), col("parent"), col("parent"))
         .group_by([col("respondent"), col("group")])
         .agg([((col("score") * col("w_top")).sum() / col("w_top").sum()).alias("score")])
-        .select([col("respondent"), col("group"), lit(COMPOSITE).alias("indicator"), lit("composite").alias("level"), col("score")]);
+        .select([
+            col("respondent"),
+            col("group"),
+            lit(COMPOSITE).alias("indicator"),
+            lit("composite").alias("level"),
+            col("score"),
+        ]);
     concat(
         [
-            second.select([col("respondent"), col("group"), col("sub").alias("indicator"), lit("second").alias("level"), col("score")]),
-            first.select([col("respondent"), col("group"), col("parent").alias("indicator"), lit("first").alias("level"), col("score")]),
+            second.select([
+                col("respondent"),
+                col("group"),
+                col("sub").alias("indicator"),
+                lit("second").alias("level"),
+                col("score"),
+            ]),
+            first.select([
+                col("respondent"),
+                col("group"),
+                col("parent").alias("indicator"),
+                lit("first").alias("level"),
+                col("score"),
+            ]),
             composite,
         ],
         UnionArgs::default(),
@@ -114,11 +157,20 @@ fn cols_sub_survey() -> [Expr; 2] {
 pub type CellKey = (String, String, String);
 
 /// n, mean, SD and CI per (group, value of `by` or "", indicator).
-pub fn cell_stats(scores: LazyFrame, respondents: Option<(&DataFrame, &str)>) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
+pub fn cell_stats(
+    scores: LazyFrame,
+    respondents: Option<(&DataFrame, &str)>,
+) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
     let (lf, by) = match respondents {
         Some((r, attr)) => (
             scores
-                .inner_join(r.clone().lazy().select([col("respondent"), col(attr).alias("by")]), col("respondent"), col("respondent"))
+                .inner_join(
+                    r.clone()
+                        .lazy()
+                        .select([col("respondent"), col(attr).alias("by")]),
+                    col("respondent"),
+                    col("respondent"),
+                )
                 .filter(col("by").is_not_null()),
             true,
         ),
@@ -140,11 +192,20 @@ pub fn cell_stats(scores: LazyFrame, respondents: Option<(&DataFrame, &str)>) ->
     let sds = out.column("sd")?.f64()?;
     let mut map = BTreeMap::new();
     for i in 0..out.height() {
-        let (Some(g), Some(v), Some(c), Some(n), Some(mean)) = (groups.get(i), values.get(i), codes.get(i), ns.get(i), means.get(i)) else {
+        let (Some(g), Some(v), Some(c), Some(n), Some(mean)) = (
+            groups.get(i),
+            values.get(i),
+            codes.get(i),
+            ns.get(i),
+            means.get(i),
+        ) else {
             continue;
         };
         let v = if by { v.to_string() } else { String::new() };
-        map.insert((g.to_string(), v, c.to_string()), ScoreStat::from_moments(n, mean, sds.get(i)));
+        map.insert(
+            (g.to_string(), v, c.to_string()),
+            ScoreStat::from_moments(n, mean, sds.get(i)),
+        );
     }
     Ok(map)
 }
@@ -167,23 +228,45 @@ pub fn indicator_table(
             .iter()
             .map(|(g, s)| (*s, info.group_weights.get(g).copied().unwrap_or(0.0)))
             .collect();
-        IndicatorScores { code: code.to_string(), name: name.to_string(), level, parent, weight, combined: combine_groups(&weighted), by_group }
+        IndicatorScores {
+            code: code.to_string(),
+            name: name.to_string(),
+            level,
+            parent,
+            weight,
+            combined: combine_groups(&weighted),
+            by_group,
+        }
     };
     let mut indicators = Vec::new();
     for top in &framework.indicators {
         indicators.push(build(&top.code, &top.name, Level::First, None, top.weight));
         for sub in &top.children {
-            indicators.push(build(&sub.code, &sub.name, Level::Second, Some(top.code.clone()), sub.weight));
+            indicators.push(build(
+                &sub.code,
+                &sub.name,
+                Level::Second,
+                Some(top.code.clone()),
+                sub.weight,
+            ));
         }
     }
-    (build(COMPOSITE, "综合指数", Level::Composite, None, 1.0), indicators)
+    (
+        build(COMPOSITE, "综合指数", Level::Composite, None, 1.0),
+        indicators,
+    )
 }
 
 /// Scores a campaign: every indicator per group and combined.
 pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<CampaignScores> {
     let scores = respondent_scores(&info.framework, frames, info.analysis.min_item_share)?;
     let stats = cell_stats(scores, None)?;
-    let present: Vec<Audience> = frames.counts.iter().filter(|(_, n)| **n > 0).map(|(g, _)| *g).collect();
+    let present: Vec<Audience> = frames
+        .counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(g, _)| *g)
+        .collect();
     let (composite, indicators) = indicator_table(info, &info.framework, &stats, "", &present);
     Ok(CampaignScores {
         campaign: info.key.clone(),
@@ -198,20 +281,41 @@ pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Camp
 mod tests {
     use super::*;
     use crate::analysis::frame::{build, ResponseInput};
-    use crate::domain::{AnswerValue, Indicator, LikertScale, Question, QuestionKind, Section, SubIndicator, Survey};
+    use crate::domain::{
+        AnswerValue, Indicator, LikertScale, Question, QuestionKind, Section, SubIndicator, Survey,
+    };
 
     pub(crate) fn info() -> CampaignInfo {
-        let sub = |code: &str, weight| SubIndicator { code: code.into(), name: code.into(), name_en: None, weight };
+        let sub = |code: &str, weight| SubIndicator {
+            code: code.into(),
+            name: code.into(),
+            name_en: None,
+            weight,
+        };
         CampaignInfo {
             key: "c".into(),
             title: "t".into(),
             description: String::new(),
             organisations: vec![],
-            group_weights: [(Audience::Students, 0.5), (Audience::Teachers, 0.5)].into_iter().collect(),
+            group_weights: [(Audience::Students, 0.5), (Audience::Teachers, 0.5)]
+                .into_iter()
+                .collect(),
             framework: Framework {
                 indicators: vec![
-                    Indicator { code: "A".into(), name: "A".into(), name_en: None, weight: 0.6, children: vec![sub("A1", 0.75), sub("A2", 0.25)] },
-                    Indicator { code: "B".into(), name: "B".into(), name_en: None, weight: 0.4, children: vec![sub("B1", 1.0)] },
+                    Indicator {
+                        code: "A".into(),
+                        name: "A".into(),
+                        name_en: None,
+                        weight: 0.6,
+                        children: vec![sub("A1", 0.75), sub("A2", 0.25)],
+                    },
+                    Indicator {
+                        code: "B".into(),
+                        name: "B".into(),
+                        name_en: None,
+                        weight: 0.4,
+                        children: vec![sub("B1", 1.0)],
+                    },
                 ],
             },
             analysis: Default::default(),
@@ -225,23 +329,37 @@ mod tests {
             text: id.into(),
             required: false,
             attribute: None,
-            kind: QuestionKind::Likert { indicator: ind.into(), reverse },
+            kind: QuestionKind::Likert {
+                indicator: ind.into(),
+                reverse,
+            },
         };
         Survey {
             slug: audience.as_str().into(),
             audience,
             title: "t".into(),
             intro: String::new(),
-            scale: LikertScale { points: 5, labels: vec![String::new(); 5] },
+            scale: LikertScale {
+                points: 5,
+                labels: vec![String::new(); 5],
+            },
             sections: vec![Section {
                 title: "s".into(),
-                questions: vec![likert("q1", "A1", false), likert("q2", "A1", true), likert("q3", "A2", false), likert("q4", "B1", false)],
+                questions: vec![
+                    likert("q1", "A1", false),
+                    likert("q2", "A1", true),
+                    likert("q3", "A2", false),
+                    likert("q4", "B1", false),
+                ],
             }],
         }
     }
 
     fn answers(pairs: &[(&str, i64)]) -> BTreeMap<String, AnswerValue> {
-        pairs.iter().map(|(k, v)| (k.to_string(), AnswerValue::Number(*v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AnswerValue::Number(*v)))
+            .collect()
     }
 
     /// Worked by hand. Students:
@@ -261,22 +379,46 @@ mod tests {
         let a2 = answers(&[("q1", 3), ("q4", 2)]);
         let a3 = answers(&[("q1", 4), ("q3", 5)]);
         let inputs = vec![
-            ResponseInput { survey: &s, attributes: &no_attrs, answers: &a1 },
-            ResponseInput { survey: &s, attributes: &no_attrs, answers: &a2 },
-            ResponseInput { survey: &t, attributes: &no_attrs, answers: &a3 },
+            ResponseInput {
+                survey: &s,
+                attributes: &no_attrs,
+                answers: &a1,
+            },
+            ResponseInput {
+                survey: &s,
+                attributes: &no_attrs,
+                answers: &a2,
+            },
+            ResponseInput {
+                survey: &t,
+                attributes: &no_attrs,
+                answers: &a3,
+            },
         ];
         let frames = build(inputs, &[]).expect("frames");
         assert_eq!(frames.items.height(), 8);
         let scores = score_campaign(&info(), &frames).expect("scores");
-        let ind = |code: &str| scores.indicators.iter().find(|i| i.code == code).expect("indicator");
+        let ind = |code: &str| {
+            scores
+                .indicators
+                .iter()
+                .find(|i| i.code == code)
+                .expect("indicator")
+        };
         let st = |i: &IndicatorScores, g| i.by_group[&g];
         let close = |a: Option<f64>, b: f64| (a.expect("value") - b).abs() < 1e-9;
 
         assert_eq!(st(ind("A1"), Audience::Students).n, 2);
         assert!(close(st(ind("A1"), Audience::Students).mean, 68.75));
-        assert!(close(st(ind("A"), Audience::Students).mean, (78.125 + 50.0) / 2.0));
+        assert!(close(
+            st(ind("A"), Audience::Students).mean,
+            (78.125 + 50.0) / 2.0
+        ));
         assert_eq!(st(ind("A2"), Audience::Students).n, 1);
-        assert!(close(st(&scores.composite, Audience::Students).mean, (76.875 + 40.0) / 2.0));
+        assert!(close(
+            st(&scores.composite, Audience::Students).mean,
+            (76.875 + 40.0) / 2.0
+        ));
         assert!(close(st(&scores.composite, Audience::Teachers).mean, 81.25));
         assert_eq!(st(ind("B1"), Audience::Teachers).n, 0, "teacher skipped q4");
         assert!(close(ind("A1").combined.mean, 71.875));
@@ -287,7 +429,11 @@ mod tests {
         let mut strict = info();
         strict.analysis.min_item_share = 0.75;
         let scores = score_campaign(&strict, &frames).expect("scores");
-        let a1 = scores.indicators.iter().find(|i| i.code == "A1").expect("A1");
+        let a1 = scores
+            .indicators
+            .iter()
+            .find(|i| i.code == "A1")
+            .expect("A1");
         assert_eq!(a1.by_group[&Audience::Students].n, 1);
         assert!(close(a1.by_group[&Audience::Students].mean, 87.5));
     }

@@ -35,14 +35,25 @@ impl Suppressed {
 pub fn suppress(counts: &[u64], min: u64) -> Vec<Suppressed> {
     let mut out: Vec<Suppressed> = counts
         .iter()
-        .map(|&n| if n > 0 && n < min { Suppressed::Primary } else { Suppressed::No })
+        .map(|&n| {
+            if n > 0 && n < min {
+                Suppressed::Primary
+            } else {
+                Suppressed::No
+            }
+        })
         .collect();
     let hidden = |out: &[Suppressed]| out.iter().filter(|s| s.is_hidden()).count();
     if hidden(&out) == 0 {
         return out;
     }
     loop {
-        let hidden_n: u64 = counts.iter().zip(&out).filter(|(_, s)| s.is_hidden()).map(|(n, _)| n).sum();
+        let hidden_n: u64 = counts
+            .iter()
+            .zip(&out)
+            .filter(|(_, s)| s.is_hidden())
+            .map(|(n, _)| n)
+            .sum();
         if hidden(&out) >= 2 && hidden_n >= min {
             break;
         }
@@ -78,7 +89,10 @@ mod tests {
         use Suppressed::*;
         assert_eq!(suppress(&[14, 10, 0], 10), vec![No, No, No]);
         // Two small cells that together still fall short pull in a third.
-        assert_eq!(suppress(&[3, 4, 30, 25], 10), vec![Primary, Primary, No, Secondary]);
+        assert_eq!(
+            suppress(&[3, 4, 30, 25], 10),
+            vec![Primary, Primary, No, Secondary]
+        );
         // Two small cells that together reach the minimum protect each other.
         assert_eq!(suppress(&[6, 5, 30], 10), vec![Primary, Primary, No]);
     }
@@ -91,7 +105,12 @@ mod tests {
                 for c in [0u64, 3, 9, 10, 40] {
                     let s = suppress(&[a, b, c], 10);
                     let hidden = s.iter().filter(|x| x.is_hidden()).count();
-                    assert!(hidden == 0 || hidden >= 2 || [a, b, c].iter().filter(|&&n| n > 0).count() == 1, "{a},{b},{c}: {s:?}");
+                    assert!(
+                        hidden == 0
+                            || hidden >= 2
+                            || [a, b, c].iter().filter(|&&n| n > 0).count() == 1,
+                        "{a},{b},{c}: {s:?}"
+                    );
                 }
             }
         }

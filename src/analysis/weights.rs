@@ -45,27 +45,46 @@ pub fn ahp(m: &[Vec<f64>]) -> Result<Ahp, AhpError> {
     }
     for (i, row) in m.iter().enumerate() {
         if row.len() != n {
-            return Err(AhpError::NotSquare { row: i + 1, len: row.len(), n });
+            return Err(AhpError::NotSquare {
+                row: i + 1,
+                len: row.len(),
+                n,
+            });
         }
         for (j, &v) in row.iter().enumerate() {
             if !(v > 0.0 && v.is_finite()) {
-                return Err(AhpError::NotPositive { row: i + 1, col: j + 1, value: v });
+                return Err(AhpError::NotPositive {
+                    row: i + 1,
+                    col: j + 1,
+                    value: v,
+                });
             }
         }
         if (row[i] - 1.0).abs() > 1e-9 {
-            return Err(AhpError::Diagonal { i: i + 1, value: row[i] });
+            return Err(AhpError::Diagonal {
+                i: i + 1,
+                value: row[i],
+            });
         }
     }
-    for i in 0..n {
-        for j in i + 1..n {
-            if (m[i][j] * m[j][i] - 1.0).abs() > 1e-3 {
-                return Err(AhpError::NotReciprocal { i: i + 1, j: j + 1, a: m[i][j], b: m[j][i] });
+    for (i, row) in m.iter().enumerate() {
+        for (j, &a) in row.iter().enumerate().skip(i + 1) {
+            let b = m[j][i];
+            if (a * b - 1.0).abs() > 1e-3 {
+                return Err(AhpError::NotReciprocal {
+                    i: i + 1,
+                    j: j + 1,
+                    a,
+                    b,
+                });
             }
         }
     }
     let mut w = vec![1.0 / n as f64; n];
     for _ in 0..1000 {
-        let next: Vec<f64> = (0..n).map(|i| (0..n).map(|j| m[i][j] * w[j]).sum()).collect();
+        let next: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| m[i][j] * w[j]).sum())
+            .collect();
         let s: f64 = next.iter().sum();
         let next: Vec<f64> = next.iter().map(|x| x / s).collect();
         let delta: f64 = next.iter().zip(&w).map(|(a, b)| (a - b).abs()).sum();
@@ -74,12 +93,24 @@ pub fn ahp(m: &[Vec<f64>]) -> Result<Ahp, AhpError> {
             break;
         }
     }
-    let aw: Vec<f64> = (0..n).map(|i| (0..n).map(|j| m[i][j] * w[j]).sum()).collect();
+    let aw: Vec<f64> = (0..n)
+        .map(|i| (0..n).map(|j| m[i][j] * w[j]).sum())
+        .collect();
     let lambda_max = aw.iter().zip(&w).map(|(a, b)| a / b).sum::<f64>() / n as f64;
-    let ci = if n > 1 { (lambda_max - n as f64) / (n as f64 - 1.0) } else { 0.0 };
+    let ci = if n > 1 {
+        (lambda_max - n as f64) / (n as f64 - 1.0)
+    } else {
+        0.0
+    };
     let ri = RANDOM_INDEX[n - 1];
     let cr = if ri > 0.0 { ci / ri } else { 0.0 };
-    Ok(Ahp { weights: w, lambda_max, ci, cr, consistent: cr < MAX_CR })
+    Ok(Ahp {
+        weights: w,
+        lambda_max,
+        ci,
+        cr,
+        consistent: cr < MAX_CR,
+    })
 }
 
 /// Entropy weights. `rows` are evaluated units (e.g. schools), columns indicators
@@ -95,7 +126,9 @@ pub fn entropy(rows: &[Vec<f64>]) -> Option<Vec<f64>> {
     let mut d = Vec::with_capacity(k);
     for j in 0..k {
         let col: Vec<f64> = rows.iter().map(|r| r[j]).collect();
-        let (lo, hi) = col.iter().fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+        let (lo, hi) = col
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &x| (l.min(x), h.max(x)));
         if hi <= lo {
             // A column that does not vary carries no information.
             d.push(0.0);
@@ -123,7 +156,11 @@ mod tests {
     /// 0.104729), λmax = 3.038511, CR = 0.033199.
     #[test]
     fn ahp_worked_example() {
-        let m = vec![vec![1.0, 3.0, 5.0], vec![1.0 / 3.0, 1.0, 3.0], vec![0.2, 1.0 / 3.0, 1.0]];
+        let m = vec![
+            vec![1.0, 3.0, 5.0],
+            vec![1.0 / 3.0, 1.0, 3.0],
+            vec![0.2, 1.0 / 3.0, 1.0],
+        ];
         let a = ahp(&m).expect("valid");
         for (got, want) in a.weights.iter().zip([0.636986, 0.258285, 0.104729]) {
             assert!((got - want).abs() < 1e-6, "{got} vs {want}");
@@ -136,7 +173,11 @@ mod tests {
     /// Issue #5: a cyclic matrix, CR = 1.149425 (numpy), refused.
     #[test]
     fn inconsistent_matrix_is_flagged() {
-        let m = vec![vec![1.0, 3.0, 1.0 / 3.0], vec![1.0 / 3.0, 1.0, 3.0], vec![3.0, 1.0 / 3.0, 1.0]];
+        let m = vec![
+            vec![1.0, 3.0, 1.0 / 3.0],
+            vec![1.0 / 3.0, 1.0, 3.0],
+            vec![3.0, 1.0 / 3.0, 1.0],
+        ];
         let a = ahp(&m).expect("well-formed");
         assert!((a.cr - 1.149425).abs() < 1e-5, "{}", a.cr);
         assert!(!a.consistent);
@@ -145,10 +186,19 @@ mod tests {
     #[test]
     fn malformed_matrices_are_refused() {
         assert_eq!(ahp(&[]), Err(AhpError::Empty));
-        assert!(matches!(ahp(&[vec![1.0, 2.0], vec![0.5]]), Err(AhpError::NotSquare { row: 2, .. })));
-        assert!(matches!(ahp(&[vec![1.0, 2.0], vec![2.0, 1.0]]), Err(AhpError::NotReciprocal { .. })));
+        assert!(matches!(
+            ahp(&[vec![1.0, 2.0], vec![0.5]]),
+            Err(AhpError::NotSquare { row: 2, .. })
+        ));
+        assert!(matches!(
+            ahp(&[vec![1.0, 2.0], vec![2.0, 1.0]]),
+            Err(AhpError::NotReciprocal { .. })
+        ));
         assert!(matches!(ahp(&[vec![2.0]]), Err(AhpError::Diagonal { .. })));
-        assert!(matches!(ahp(&[vec![1.0, -2.0], vec![-0.5, 1.0]]), Err(AhpError::NotPositive { .. })));
+        assert!(matches!(
+            ahp(&[vec![1.0, -2.0], vec![-0.5, 1.0]]),
+            Err(AhpError::NotPositive { .. })
+        ));
     }
 
     /// Issue #5 worked example; numpy gives (0.232577, 0.220351, 0.289770, 0.257303).

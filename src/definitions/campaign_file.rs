@@ -26,8 +26,11 @@ struct RawCampaign {
     #[serde(default)]
     indicator: Vec<RawIndicator>,
     analysis: Option<RawAnalysis>,
-    ahp: Option<BTreeMap<Spanned<String>, Spanned<Vec<Vec<f64>>>>>,
+    ahp: Option<AhpTable>,
 }
+
+/// `[ahp]`: scope ("top" or a first-level code) -> pairwise comparison matrix.
+type AhpTable = BTreeMap<Spanned<String>, Spanned<Vec<Vec<f64>>>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,12 +134,19 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
     let method = analysis.weights;
 
     if raw.indicator.is_empty() {
-        sink.at(0..0, "no [[indicator]] defined; a campaign needs an indicator framework");
+        sink.at(
+            0..0,
+            "no [[indicator]] defined; a campaign needs an indicator framework",
+        );
     }
     let mut codes = HashSet::new();
     let mut indicators = Vec::new();
     if method == WeightMethod::Explicit {
-        check_sum(&mut sink, raw.indicator.iter().map(|i| &i.weight), "first-level indicator weights");
+        check_sum(
+            &mut sink,
+            raw.indicator.iter().map(|i| &i.weight),
+            "first-level indicator weights",
+        );
     }
     for ind in &raw.indicator {
         check_code(&mut sink, &mut codes, &ind.code);
@@ -145,11 +155,17 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
         if ind.sub.is_empty() {
             sink.at(
                 ind.code.span(),
-                format!("indicator {:?} has no [[indicator.sub]]; add its second-level indicators", ind.code.get_ref()),
+                format!(
+                    "indicator {:?} has no [[indicator.sub]]; add its second-level indicators",
+                    ind.code.get_ref()
+                ),
             );
         }
         if method == WeightMethod::Explicit {
-            let what = format!("weights of the second-level indicators under {:?}", ind.code.get_ref());
+            let what = format!(
+                "weights of the second-level indicators under {:?}",
+                ind.code.get_ref()
+            );
             check_sum(&mut sink, ind.sub.iter().map(|s| &s.weight), &what);
         }
         let mut children = Vec::new();
@@ -161,14 +177,20 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
                 code: s.code.get_ref().clone(),
                 name: s.name.get_ref().clone(),
                 name_en: s.name_en.clone(),
-                weight: s.weight.as_ref().map_or(1.0 / ind.sub.len().max(1) as f64, |w| *w.get_ref()),
+                weight: s
+                    .weight
+                    .as_ref()
+                    .map_or(1.0 / ind.sub.len().max(1) as f64, |w| *w.get_ref()),
             });
         }
         indicators.push(Indicator {
             code: ind.code.get_ref().clone(),
             name: ind.name.get_ref().clone(),
             name_en: ind.name_en.clone(),
-            weight: ind.weight.as_ref().map_or(1.0 / raw.indicator.len().max(1) as f64, |w| *w.get_ref()),
+            weight: ind
+                .weight
+                .as_ref()
+                .map_or(1.0 / raw.indicator.len().max(1) as f64, |w| *w.get_ref()),
             children,
         });
     }
@@ -224,7 +246,12 @@ fn check_code(sink: &mut Sink<'_>, codes: &mut HashSet<String>, code: &Spanned<S
     }
 }
 
-fn check_weight(sink: &mut Sink<'_>, w: Option<&Spanned<f64>>, code: &Spanned<String>, method: WeightMethod) {
+fn check_weight(
+    sink: &mut Sink<'_>,
+    w: Option<&Spanned<f64>>,
+    code: &Spanned<String>,
+    method: WeightMethod,
+) {
     match (w, method) {
         (None, WeightMethod::Explicit) => sink.at(
             code.span(),
@@ -241,12 +268,19 @@ fn check_weight(sink: &mut Sink<'_>, w: Option<&Spanned<f64>>, code: &Spanned<St
     }
 }
 
-fn check_sum<'a>(sink: &mut Sink<'_>, weights: impl Iterator<Item = &'a Option<Spanned<f64>>>, what: &str) {
+fn check_sum<'a>(
+    sink: &mut Sink<'_>,
+    weights: impl Iterator<Item = &'a Option<Spanned<f64>>>,
+    what: &str,
+) {
     let weights: Vec<&Spanned<f64>> = weights.flatten().collect();
     let Some(first) = weights.first() else { return };
     let sum: f64 = weights.iter().map(|w| *w.get_ref()).sum();
     if (sum - 1.0).abs() > WEIGHT_TOLERANCE {
-        sink.at(first.span(), format!("{what} sum to {sum:.4}, not 1; adjust them so they add up to 1"));
+        sink.at(
+            first.span(),
+            format!("{what} sum to {sum:.4}, not 1; adjust them so they add up to 1"),
+        );
     }
 }
 
@@ -257,27 +291,49 @@ fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisS
         if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 {
             a.min_item_share = *v.get_ref();
         } else {
-            sink.at(v.span(), format!("min_item_share {} must be in (0, 1]; the default is 0.5", v.get_ref()));
+            sink.at(
+                v.span(),
+                format!(
+                    "min_item_share {} must be in (0, 1]; the default is 0.5",
+                    v.get_ref()
+                ),
+            );
         }
     }
     if let Some(v) = raw.min_cell_size {
         match u64::try_from(*v.get_ref()) {
             Ok(n) if n >= 1 => a.min_cell_size = n,
-            _ => sink.at(v.span(), format!("min_cell_size {} must be at least 1; the default is 10", v.get_ref())),
+            _ => sink.at(
+                v.span(),
+                format!(
+                    "min_cell_size {} must be at least 1; the default is 10",
+                    v.get_ref()
+                ),
+            ),
         }
     }
     if let Some(v) = raw.reliability_deletion {
         match v.get_ref().as_str() {
             "listwise" => a.reliability_deletion = Deletion::Listwise,
             "pairwise" => a.reliability_deletion = Deletion::Pairwise,
-            other => sink.at(v.span(), format!("reliability_deletion {other:?} is not known; use \"listwise\" or \"pairwise\"")),
+            other => sink.at(
+                v.span(),
+                format!(
+                    "reliability_deletion {other:?} is not known; use \"listwise\" or \"pairwise\""
+                ),
+            ),
         }
     }
     if let Some(v) = raw.fuzzy_operator {
         match v.get_ref().as_str() {
             "weighted_average" => a.fuzzy_operator = Operator::WeightedAverage,
             "zadeh" => a.fuzzy_operator = Operator::Zadeh,
-            other => sink.at(v.span(), format!("fuzzy_operator {other:?} is not known; use \"weighted_average\" or \"zadeh\"")),
+            other => sink.at(
+                v.span(),
+                format!(
+                    "fuzzy_operator {other:?} is not known; use \"weighted_average\" or \"zadeh\""
+                ),
+            ),
         }
     }
     if let Some(v) = raw.weights {
@@ -285,7 +341,10 @@ fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisS
             "explicit" => a.weights = WeightMethod::Explicit,
             "ahp" => a.weights = WeightMethod::Ahp,
             "entropy" => a.weights = WeightMethod::Entropy,
-            other => sink.at(v.span(), format!("weights {other:?} is not known; use \"explicit\", \"ahp\" or \"entropy\"")),
+            other => sink.at(
+                v.span(),
+                format!("weights {other:?} is not known; use \"explicit\", \"ahp\" or \"entropy\""),
+            ),
         }
     }
     if let Some(u) = raw.entropy_unit {
@@ -298,15 +357,24 @@ fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisS
         let mut out = Vec::new();
         for b in bands {
             if !(0.0..=100.0).contains(b.min.get_ref()) {
-                sink.at(b.min.span(), format!("grade minimum {} must be within 0..100", b.min.get_ref()));
+                sink.at(
+                    b.min.span(),
+                    format!("grade minimum {} must be within 0..100", b.min.get_ref()),
+                );
             }
             if b.label.get_ref().trim().is_empty() {
                 sink.at(b.label.span(), "grade label is empty");
             }
-            out.push(Band { min: *b.min.get_ref(), label: b.label.into_inner() });
+            out.push(Band {
+                min: *b.min.get_ref(),
+                label: b.label.into_inner(),
+            });
         }
         if !out.iter().any(|b| b.min <= 0.0) {
-            sink.at(0..0, "[[analysis.grade]] needs a band with min = 0 so every score gets a grade");
+            sink.at(
+                0..0,
+                "[[analysis.grade]] needs a band with min = 0 so every score gets a grade",
+            );
         }
         a.grades = out;
     }
@@ -314,17 +382,24 @@ fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisS
     a
 }
 
-fn apply_ahp(
-    sink: &mut Sink<'_>,
-    framework: &mut Framework,
-    matrices: BTreeMap<Spanned<String>, Spanned<Vec<Vec<f64>>>>,
-) -> Vec<AhpRecord> {
+fn apply_ahp(sink: &mut Sink<'_>, framework: &mut Framework, matrices: AhpTable) -> Vec<AhpRecord> {
     let mut records = Vec::new();
     let mut scopes: Vec<(String, usize)> = vec![("top".into(), framework.indicators.len())];
-    scopes.extend(framework.indicators.iter().map(|i| (i.code.clone(), i.children.len())));
+    scopes.extend(
+        framework
+            .indicators
+            .iter()
+            .map(|i| (i.code.clone(), i.children.len())),
+    );
     for key in matrices.keys() {
         if !scopes.iter().any(|(s, _)| s == key.get_ref()) {
-            sink.at(key.span(), format!("[ahp] {:?} is neither \"top\" nor a first-level indicator code", key.get_ref()));
+            sink.at(
+                key.span(),
+                format!(
+                    "[ahp] {:?} is neither \"top\" nor a first-level indicator code",
+                    key.get_ref()
+                ),
+            );
         }
     }
     for (scope, n) in scopes {
@@ -335,7 +410,13 @@ fn apply_ahp(
             continue;
         };
         if m.get_ref().len() != n {
-            sink.at(m.span(), format!("[ahp] {scope:?} has {} rows, but {scope:?} weighs {n} indicators", m.get_ref().len()));
+            sink.at(
+                m.span(),
+                format!(
+                    "[ahp] {scope:?} has {} rows, but {scope:?} weighs {n} indicators",
+                    m.get_ref().len()
+                ),
+            );
             continue;
         }
         match ahp(m.get_ref()) {

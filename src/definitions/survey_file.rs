@@ -157,10 +157,18 @@ pub fn parse(
         });
     }
     for (span, of) in importance_refs {
-        let target = sections.iter().flat_map(|s: &Section| s.questions.iter()).find(|q| q.id == of);
+        let target = sections
+            .iter()
+            .flat_map(|s: &Section| s.questions.iter())
+            .find(|q| q.id == of);
         match target.map(|q| &q.kind) {
             Some(QuestionKind::Likert { .. }) => {}
-            Some(_) => sink.at(span, format!("of = {of:?} must name a likert item; importance is rated for scored items")),
+            Some(_) => sink.at(
+                span,
+                format!(
+                    "of = {of:?} must name a likert item; importance is rated for scored items"
+                ),
+            ),
             None => sink.at(span, format!("of = {of:?} is not a question in this file")),
         }
     }
@@ -284,9 +292,14 @@ fn question(
             }
         }
         "importance" => match &q.of {
-            Some(of) => QuestionKind::Importance { of: of.get_ref().clone() },
+            Some(of) => QuestionKind::Importance {
+                of: of.get_ref().clone(),
+            },
             None => {
-                sink.at(q.kind.span(), format!("importance item {id:?} needs of = \"<likert item id>\""));
+                sink.at(
+                    q.kind.span(),
+                    format!("importance item {id:?} needs of = \"<likert item id>\""),
+                );
                 QuestionKind::Importance { of: String::new() }
             }
         },

@@ -52,7 +52,9 @@ impl Default for AnalysisSettings {
             fuzzy_operator: Operator::WeightedAverage,
             weights: WeightMethod::Explicit,
             entropy_unit: "sector".into(),
-            breakdowns: ["sector", "school", "grade", "role", "size"].map(String::from).to_vec(),
+            breakdowns: ["sector", "school", "grade", "role", "size"]
+                .map(String::from)
+                .to_vec(),
             grades: default_bands(),
             previous_wave: None,
         }

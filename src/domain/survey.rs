@@ -40,14 +40,27 @@ pub struct Question {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuestionKind {
-    Single { choices: Vec<Choice> },
-    Likert { indicator: String, reverse: bool },
+    Single {
+        choices: Vec<Choice>,
+    },
+    Likert {
+        indicator: String,
+        reverse: bool,
+    },
     /// A rating, on the questionnaire's scale, of how important the thing measured by
     /// Likert item `of` is to the respondent (for importance–performance analysis). Not
     /// scored into any indicator.
-    Importance { of: String },
-    Integer { min: i64, max: i64 },
-    Text { max_length: usize, multiline: bool },
+    Importance {
+        of: String,
+    },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Text {
+        max_length: usize,
+        multiline: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

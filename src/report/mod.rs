@@ -6,12 +6,12 @@ pub mod view;
 
 pub use view::ReportView;
 
-use crate::analysis::CampaignScores;
+use crate::analysis::evaluation::Analysis;
 use crate::domain::campaign::CampaignInfo;
 
 /// Builds the view model and writes the HTML report.
-pub fn render_html(info: &CampaignInfo, scores: &CampaignScores) -> anyhow::Result<String> {
+pub fn render_html(info: &CampaignInfo, analysis: &Analysis) -> anyhow::Result<String> {
     let generated = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
-    let view = view::build(info, scores, generated)?;
+    let view = view::build(info, analysis, generated)?;
     Ok(html::render(&view)?)
 }

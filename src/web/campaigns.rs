@@ -73,12 +73,19 @@ pub async fn scores(
     Ok(HttpResponse::Ok().json(scores))
 }
 
-pub async fn analysis(_: Evaluator, state: web::Data<AppState>, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn analysis(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let (_, analysis) = pipeline::load_and_analyse(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
-        .ok_or(ApiError::NotFound { what: "campaign", key })?;
+        .ok_or(ApiError::NotFound {
+            what: "campaign",
+            key,
+        })?;
     Ok(HttpResponse::Ok().json(analysis))
 }
 
@@ -113,8 +120,15 @@ pub async fn report_html(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (data, scores) = load_scored(&state, key.into_inner()).await?;
-    let html = web::block(move || crate::report::render_html(&data.campaign.info, &scores))
+    let key = key.into_inner();
+    let (data, analysis) = pipeline::load_and_analyse(&state.db, &key)
+        .await
+        .map_err(ApiError::unexpected)?
+        .ok_or(ApiError::NotFound {
+            what: "campaign",
+            key,
+        })?;
+    let html = web::block(move || crate::report::render_html(&data.campaign.info, &analysis))
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;

@@ -30,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(campaigns::scores),
         )
         .route(
+            "/api/v1/campaigns/{campaign}/analysis",
+            web::get().to(campaigns::analysis),
+        )
+        .route(
             "/api/v1/campaigns/{campaign}/responses.csv",
             web::get().to(campaigns::responses_csv),
         )

@@ -151,3 +151,52 @@ fn check_command_exits_non_zero_and_prints_positions() {
     assert!(stdout.contains("unknown question type \"dropdown\""));
     assert!(Path::new(&file).exists());
 }
+
+/// Issue #5: a matrix with CR ≥ 0.10 is refused with its CR shown, at the matrix.
+#[test]
+fn inconsistent_ahp_matrix_is_refused_with_its_cr() {
+    let cases = [
+        (
+            "top = [[1, 3, 5], [0.3333333333, 1, 3], [0.2, 0.3333333333, 1]]",
+            "top = [[1, 3, 0.3333333333], [0.3333333333, 1, 3], [3, 0.3333333333, 1]]",
+            "CR = 1.149",
+        ),
+        (
+            "top = [[1, 3, 5], [0.3333333333, 1, 3], [0.2, 0.3333333333, 1]]",
+            "top = [[1, 3, 5], [0.5, 1, 3], [0.2, 0.3333333333, 1]]",
+            "must be reciprocal",
+        ),
+        (
+            "B = [[1, 2], [0.5, 1]]",
+            "B = [[1, 2, 3], [0.5, 1]]",
+            "a 2x2 matrix is needed",
+        ),
+        (
+            "weights = \"ahp\"",
+            "weights = \"ahp\"\nmin_cell_size = 0",
+            "min_cell_size 0 must be at least 1",
+        ),
+        (
+            "weights = \"ahp\"",
+            "weights = \"delphi\"",
+            "weights \"delphi\" is not known",
+        ),
+    ];
+    for (from, to, message) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let campaign = dir.path().join("ahp");
+        copy_dir(&repo_path("tests/fixtures/surveys/ahp"), &campaign);
+        let path = campaign.join("campaign.toml");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains(from));
+        let broken = text.replacen(from, to, 1);
+        std::fs::write(&path, &broken).expect("write");
+
+        let problems = check_paths(std::slice::from_ref(&campaign));
+
+        let found = problems.iter().find(|p| p.message.contains(message));
+        let found = found.unwrap_or_else(|| panic!("{message}: {problems:#?}"));
+        let (line, _) = position(&broken, to.lines().last().expect("line"), 0, 0);
+        assert_eq!(found.line, line, "{found}");
+    }
+}

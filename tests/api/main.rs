@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod analysis;
 mod check;
 mod demo_data;
 mod evaluator;

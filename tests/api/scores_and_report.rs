@@ -77,14 +77,10 @@ async fn composite_example_renormalises_weights(app: TestApp) {
     assert_eq!(c["by_group"]["students"]["n"], 0);
 }
 
-async fn submit_demo_like(app: &TestApp) {
-    for (slug, n, level) in [
-        ("pingshun-2025-students", 4, 4),
-        ("pingshun-2025-teachers", 3, 3),
-        ("pingshun-2025-enterprises", 3, 2),
-    ] {
-        for i in 0..n {
-            let mut answers = app.valid_answers(slug, level).await;
+async fn submit_many(app: &TestApp, plan: &[(&str, usize, i64)]) {
+    for (slug, n, level) in plan {
+        for i in 0..*n {
+            let mut answers = app.valid_answers(slug, *level).await;
             // Vary one item so SDs are not zero.
             let first_likert = answers
                 .iter()
@@ -103,10 +99,29 @@ async fn submit_demo_like(app: &TestApp) {
     }
 }
 
+fn table_row<'a>(html: &'a str, table: &str, code: &str) -> &'a str {
+    let t = html
+        .split(&format!("id=\"{table}\""))
+        .nth(1)
+        .expect("table");
+    let row = t.split(&format!("<td>{code}</td>")).nth(1).expect("row");
+    row.split("</tr>").next().expect("row end")
+}
+
 async fn report_shows_the_scores_and_charts(app: TestApp) {
-    submit_demo_like(&app).await;
-    let scores: Value = app
-        .get_auth("/api/v1/campaigns/pingshun-2025/scores")
+    // 12 students, 11 teachers, 3 enterprises: enterprises fall below the minimum cell
+    // (10) and teachers are hidden too, so 3 cannot be derived from the total.
+    submit_many(
+        &app,
+        &[
+            ("pingshun-2025-students", 12, 4),
+            ("pingshun-2025-teachers", 11, 3),
+            ("pingshun-2025-enterprises", 3, 2),
+        ],
+    )
+    .await;
+    let analysis: Value = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/analysis")
         .await
         .json()
         .await
@@ -123,38 +138,50 @@ async fn report_shows_the_scores_and_charts(app: TestApp) {
         !html.contains("src=\"http") && !html.contains("href=\"http"),
         "no external requests"
     );
-    let composite = scores["composite"]["combined"]["mean"]
+    let composite = analysis["composite"]["combined"]["mean"]
         .as_f64()
         .expect("composite");
     assert!(
         html.contains(&format!("综合指数：<strong>{composite:.1}</strong>")),
         "composite {composite:.1}"
     );
-    // Every indicator's combined score appears in its table row.
-    for ind in scores["indicators"].as_array().expect("indicators") {
+    for ind in analysis["indicators"].as_array().expect("indicators") {
         let code = ind["code"].as_str().expect("code");
-        let row = html
-            .split(&format!("<tr><td>{code}</td>"))
-            .nth(1)
-            .or_else(|| {
-                html.split(&format!("<tr class=\"first\"><td>{code}</td>"))
-                    .nth(1)
-            });
-        let row = row.expect("row").split("</tr>").next().expect("row end");
-        match ind["combined"]["mean"].as_f64() {
-            Some(m) => assert!(row.contains(&format!("{m:.1}")), "{code}: {m:.1} in {row}"),
-            None => assert!(row.contains("无数据")),
+        let row = table_row(&html, "indicator-scores", code);
+        let cells: Vec<&str> = row.split("<td").skip(3).collect();
+        // Columns: students, teachers, enterprises, combined.
+        for (i, group) in ["students", "teachers", "enterprises"].iter().enumerate() {
+            let c = &ind["by_group"][group];
+            match (c["suppressed"].as_str(), c["mean"].as_f64()) {
+                (Some("no"), Some(m)) => assert!(
+                    cells[i].contains(&format!(">{m:.1}<")),
+                    "{code} {group}: {m:.1} in {}",
+                    cells[i]
+                ),
+                (Some("no"), None) => assert!(cells[i].contains("无数据"), "{code} {group}"),
+                _ => assert!(
+                    cells[i].contains("样本不足"),
+                    "{code} {group} must be hidden: {}",
+                    cells[i]
+                ),
+            }
         }
-        let students = &ind["by_group"]["students"];
-        if let Some(m) = students["mean"].as_f64() {
-            assert!(
-                row.contains(&format!("n={}", students["n"])),
-                "{code} students n"
-            );
-            assert!(row.contains(&format!("{m:.1}")));
+        if let Some(m) = ind["combined"]["mean"].as_f64() {
+            assert!(cells[3].contains(&format!("{m:.1}")), "{code} combined");
         }
     }
-    assert!(html.contains("<td>学生</td><td>4</td>"));
+    // Suppression reached the page: enterprises (3) and teachers (secondary) hidden.
+    let b1 = &analysis["indicators"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["code"] == "C2")
+        .expect("C2")["by_group"];
+    assert_eq!(b1["enterprises"]["suppressed"], "primary");
+    assert_eq!(b1["teachers"]["suppressed"], "secondary");
+    assert!(html.contains("样本不足"));
+    assert!(html.contains("<td>学生</td><td>12</td>"));
+    assert!(html.contains("信度检验") && html.contains("多主体比较"));
 }
 
 async fn csv_parses_back_to_the_stored_answers(app: TestApp) {
