@@ -259,6 +259,18 @@ fn publish(ind: &IndicatorScores, settings: &AnalysisSettings) -> IndicatorRow {
     }
 }
 
+/// The framework with the weights the analysis uses: as stored, or, for the entropy
+/// method, computed from the data.
+pub fn effective_framework(
+    info: &CampaignInfo,
+    frames: &Frames,
+) -> PolarsResult<(Framework, Vec<String>)> {
+    match info.analysis.weights {
+        WeightMethod::Entropy => entropy_framework(info, frames),
+        _ => Ok((info.framework.clone(), Vec::new())),
+    }
+}
+
 /// Entropy weights over units (values of `unit`), from group-combined unit means.
 fn entropy_framework(
     info: &CampaignInfo,
@@ -362,10 +374,7 @@ pub fn analyse(
     previous: Option<PreviousWave<'_>>,
 ) -> PolarsResult<Analysis> {
     let settings = &info.analysis;
-    let (framework, entropy_units) = match settings.weights {
-        WeightMethod::Entropy => entropy_framework(info, frames)?,
-        _ => (info.framework.clone(), Vec::new()),
-    };
+    let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
     let scores = respondent_scores(&framework, frames, settings.min_item_share)?;
     let stats = cell_stats(scores.clone(), None)?;

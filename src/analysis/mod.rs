@@ -7,6 +7,8 @@ pub mod fuzzy;
 pub mod grading;
 pub mod inference;
 pub mod ipa;
+#[cfg(test)]
+mod properties;
 pub mod reliability;
 pub mod scores;
 pub mod stats;

@@ -259,7 +259,8 @@ pub fn indicator_table(
 
 /// Scores a campaign: every indicator per group and combined.
 pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<CampaignScores> {
-    let scores = respondent_scores(&info.framework, frames, info.analysis.min_item_share)?;
+    let (framework, _) = super::evaluation::effective_framework(info, frames)?;
+    let scores = respondent_scores(&framework, frames, info.analysis.min_item_share)?;
     let stats = cell_stats(scores, None)?;
     let present: Vec<Audience> = frames
         .counts
@@ -267,7 +268,7 @@ pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Camp
         .filter(|(_, n)| **n > 0)
         .map(|(g, _)| *g)
         .collect();
-    let (composite, indicators) = indicator_table(info, &info.framework, &stats, "", &present);
+    let (composite, indicators) = indicator_table(info, &framework, &stats, "", &present);
     Ok(CampaignScores {
         campaign: info.key.clone(),
         composite,

@@ -12,6 +12,7 @@ both_backends!(
     importance_performance_quadrants,
     waves_are_compared_with_welch,
     ahp_weights_come_from_the_matrix,
+    entropy_weights_come_from_the_data,
 );
 both_backends!(demo_analysis_is_complete_and_consistent);
 
@@ -342,4 +343,47 @@ fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
         }
         _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
     }
+}
+
+/// One respondent per school, so unit means are the answers. On 0–100, A1 over schools
+/// is (0, 50, 100) and A2 (25, 75, 25). numpy (min–max, p ln p, d = 1 − e): e = (0.579380,
+/// 0), w = (0.296082, 0.703918); composite mean (0·w1 + 25·w2, 50·w1 + 75·w2,
+/// 100·w1 + 25·w2)/3 = 44.134016.
+async fn entropy_weights_come_from_the_data(app: TestApp) {
+    for (school, a1, a2) in [("s1", 1, 2), ("s2", 3, 4), ("s3", 5, 2)] {
+        post(
+            &app,
+            "entropy-students",
+            json!({"school": school, "a1": a1, "a2": a2}),
+        )
+        .await;
+    }
+    let a = analysis(&app, "entropy").await;
+    assert_eq!(a["weights"]["method"], "entropy");
+    assert_eq!(a["weights"]["entropy_units"], json!(["s1", "s2", "s3"]));
+    let second: Vec<f64> = a["weights"]["second_level"]
+        .as_array()
+        .expect("w")
+        .iter()
+        .map(|p| p[1].as_f64().expect("w"))
+        .collect();
+    assert!(
+        (second[0] - 0.296082).abs() < 1e-6 && (second[1] - 0.703918).abs() < 1e-6,
+        "{second:?}"
+    );
+    assert!(
+        close(&a["composite"]["combined"]["mean"], 44.134016, 1e-6),
+        "{}",
+        a["composite"]
+    );
+    let scores: Value = app
+        .get_auth("/api/v1/campaigns/entropy/scores")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        close(&scores["composite"]["combined"]["mean"], 44.134016, 1e-6),
+        "/scores uses the same weights"
+    );
 }
