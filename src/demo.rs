@@ -1,7 +1,7 @@
 //! Deterministic synthetic responses so reports have something to show. The same seed
 //! gives the same responses (ids included), so running it twice adds nothing.
 //!
-//! The model: an answer is round(3.4 + person + group×level + sector + indicator + noise),
+//! The model: an answer is round(3.65 + person + group×level + sector + indicator + noise),
 //! clamped to the scale; reverse-coded items are flipped after. Groups and sectors
 //! differ in ways evaluators find plausible (enterprises are harder judges of student
 //! skills, teachers of resources; e-commerce is the strongest sector, herbs the weakest).
@@ -133,7 +133,7 @@ pub fn generate(
                         .next()
                         .map(|c| c.to_string())
                         .unwrap_or_default();
-                    let latent = 3.4
+                    let latent = 3.65
                         + person
                         + group_effect(group, &level)
                         + sector_effect(&sector)
