@@ -31,13 +31,23 @@ pub enum Command {
         #[arg(long)]
         campaign: Option<String>,
     },
-    /// Write the investigation report of a campaign.
+    /// Write the investigation report (调研报告) of a campaign.
     Report {
         #[arg(long)]
         campaign: String,
-        /// Output file (its folder is created).
+        /// Output file (its folder is created); with --format all, the extension is
+        /// replaced per format.
         #[arg(long, default_value = "reports/out/report.html")]
         out: PathBuf,
+        /// html, docx, pdf, xlsx or all (default: from the --out extension).
+        #[arg(long)]
+        format: Option<String>,
+        /// zh (default) or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Restrict to respondents with an attribute value, e.g. --filter sector=herbs.
+        #[arg(long = "filter", value_name = "ATTR=VALUE")]
+        filters: Vec<String>,
     },
     /// Validate definition files or campaign folders (default: the surveys folder).
     Check { paths: Vec<PathBuf> },

@@ -1,9 +1,10 @@
-//! Raw data export: one CSV row per response, UTF-8 with BOM so Excel shows Chinese,
-//! with text cells neutralised against formula injection.
+//! Raw data export: one row per response (CSV, UTF-8 with BOM so Excel shows Chinese;
+//! and the raw-data sheet of the XLSX report), text cells neutralised against formula
+//! injection; and the codebook.
 
 use std::collections::BTreeSet;
 
-use crate::domain::AnswerValue;
+use crate::domain::{AnswerValue, QuestionKind};
 use crate::pipeline::CampaignData;
 
 /// Attributes shown first, in this order, when present.
@@ -17,7 +18,25 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
+/// A raw cell: numbers stay numbers, text is neutralised when written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Number(i64),
+}
+
+impl Value {
+    /// The cell as written to CSV.
+    pub fn csv(&self) -> String {
+        match self {
+            Value::Text(t) => neutralise(t),
+            Value::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Header and rows of the raw responses.
+pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
     let mut attr_names: BTreeSet<&str> = BTreeSet::new();
     for r in &data.records {
         attr_names.extend(r.attributes.keys().map(String::as_str));
@@ -34,8 +53,8 @@ pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
             .filter(|a| !KNOWN_ATTRIBUTES.contains(a)),
     );
 
-    // Question columns: current questionnaires in audience order, then any question
-    // only older versions had.
+    // Question columns: questionnaires in audience order (newest version first), then
+    // any question only older versions had.
     let mut questions: Vec<&str> = Vec::new();
     let mut versions: Vec<_> = data.versions.values().collect();
     versions.sort_by_key(|v| (v.survey.audience, std::cmp::Reverse(v.version)));
@@ -65,36 +84,104 @@ pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
             }
         }))
         .collect();
-
-    let mut out = Vec::from(*b"\xEF\xBB\xBF");
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(&header)?;
-        for r in &data.records {
+    let rows = data
+        .records
+        .iter()
+        .map(|r| {
             let version = data.versions.get(&r.survey_version_id);
-            let mut row: Vec<String> = vec![
-                r.id.to_string(),
-                version.map(|v| v.survey.slug.clone()).unwrap_or_default(),
-                version.map(|v| v.version.to_string()).unwrap_or_default(),
-                r.audience.clone(),
-                r.submitted_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            let mut row = vec![
+                Value::Text(r.id.to_string()),
+                Value::Text(version.map(|v| v.survey.slug.clone()).unwrap_or_default()),
+                version.map_or(Value::Text(String::new()), |v| {
+                    Value::Number(i64::from(v.version))
+                }),
+                Value::Text(r.audience.clone()),
+                Value::Text(
+                    r.submitted_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ),
             ];
             row.extend(
                 attributes
                     .iter()
-                    .map(|a| neutralise(r.attributes.get(*a).map_or("", String::as_str))),
+                    .map(|a| Value::Text(r.attributes.get(*a).cloned().unwrap_or_default())),
             );
             row.extend(questions.iter().map(|q| match r.answers.get(*q) {
-                Some(AnswerValue::Number(n)) => n.to_string(),
-                Some(AnswerValue::Text(t)) => neutralise(t),
-                None => String::new(),
+                Some(AnswerValue::Number(n)) => Value::Number(*n),
+                Some(AnswerValue::Text(t)) => Value::Text(t.clone()),
+                None => Value::Text(String::new()),
             }));
-            w.write_record(&row)?;
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
+    let (header, rows) = responses_table(data);
+    let mut out = Vec::from(*b"\xEF\xBB\xBF");
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(&header)?;
+        for row in rows {
+            w.write_record(row.iter().map(Value::csv))?;
         }
         w.flush()?;
     }
     Ok(out)
+}
+
+/// One row per question of the current questionnaires.
+pub fn codebook(data: &CampaignData) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for s in &data.campaign.surveys {
+        for q in s.survey.questions() {
+            let (choices, indicator, reverse) = match &q.kind {
+                QuestionKind::Single { choices } => (
+                    choices
+                        .iter()
+                        .map(|c| format!("{}={}", c.code, c.label))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    String::new(),
+                    String::new(),
+                ),
+                QuestionKind::Likert { indicator, reverse } => (
+                    s.survey
+                        .scale
+                        .labels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| format!("{}={l}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    indicator.clone(),
+                    if *reverse { "yes".into() } else { "no".into() },
+                ),
+                QuestionKind::Importance { of } => {
+                    (String::new(), format!("importance of {of}"), String::new())
+                }
+                QuestionKind::Integer { min, max } => {
+                    (format!("{min}..{max}"), String::new(), String::new())
+                }
+                QuestionKind::Text { max_length, .. } => (
+                    format!("≤ {max_length} characters"),
+                    String::new(),
+                    String::new(),
+                ),
+            };
+            out.push(vec![
+                s.survey.slug.clone(),
+                q.id.clone(),
+                q.text.clone(),
+                q.kind.type_name().into(),
+                choices,
+                indicator,
+                reverse,
+            ]);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

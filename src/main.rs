@@ -93,26 +93,64 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { campaign, out } => {
+        Command::Report {
+            campaign,
+            out,
+            format,
+            lang,
+            filters,
+        } => {
+            let lang = report::Lang::parse(&lang)
+                .ok_or_else(|| anyhow::anyhow!("--lang {lang:?} is not supported; use zh or en"))?;
+            let formats: Vec<report::Format> = match format.as_deref() {
+                Some("all") => report::Format::ALL.to_vec(),
+                Some(f) => vec![f.parse().map_err(anyhow::Error::msg)?],
+                None => {
+                    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("html");
+                    vec![ext
+                        .parse()
+                        .map_err(|e: String| anyhow::anyhow!("{e}; or pass --format"))?]
+                }
+            };
+            let filters = filters
+                .iter()
+                .map(|f| {
+                    f.split_once('=')
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--filter {f:?} must look like sector=herbs")
+                        })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let prepared = startup::prepare(&settings).await?;
-            let Some((data, analysis)) =
-                pipeline::load_and_analyse(&prepared.db, &campaign).await?
+            let request = pipeline::ReportRequest { filters, lang };
+            let started = std::time::Instant::now();
+            let Some((doc, raw)) = pipeline::load_report(&prepared.db, &campaign, &request).await?
             else {
                 anyhow::bail!(
                     "campaign {campaign:?} not found; campaigns are the folders in {}",
                     settings.surveys_dir.display()
                 );
             };
-            let html = report::render_html(&data.campaign.info, &analysis)?;
+            let analysed = started.elapsed();
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            std::fs::write(&out, html)?;
             println!(
-                "report: {} ({} responses)",
-                out.display(),
-                data.records.len()
+                "report: analysed and laid out in {:.2} s",
+                analysed.as_secs_f64()
             );
+            for f in formats {
+                let t = std::time::Instant::now();
+                let bytes = report::render(&doc, f, Some(&raw))?;
+                let path = out.with_extension(f.extension());
+                std::fs::write(&path, bytes)?;
+                println!(
+                    "report: {} ({:.2} s)",
+                    path.display(),
+                    t.elapsed().as_secs_f64()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -321,6 +321,7 @@ mod tests {
             },
             analysis: Default::default(),
             ahp: Vec::new(),
+            recommendations: BTreeMap::new(),
         }
     }
 

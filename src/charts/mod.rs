@@ -1,11 +1,19 @@
-//! plotters charts. Each chart kind is one function over prepared data; none computes
-//! a statistic. SVG for pages (the font stack lets viewers use their own CJK fonts);
-//! glyph metrics come from the bundled WenQuanYi Micro Hei so layout is right anywhere.
+//! plotters charts. Each chart kind is one type holding prepared data; none computes a
+//! statistic. Every chart draws onto any backend: SVG for pages (the font stack lets
+//! viewers use their own CJK fonts), PNG at print resolution for Word, with glyphs from
+//! the bundled WenQuanYi Micro Hei so Chinese renders on a machine without CJK fonts.
 
+pub mod alpha;
 pub mod bars;
+pub mod diverging;
+pub mod heatmap;
+pub mod ipa;
+pub mod radar;
 
 use std::sync::OnceLock;
 
+use plotters::coord::Shift;
+use plotters::prelude::*;
 use plotters::style::{FontStyle, RGBColor};
 
 /// The font family written into SVG `<text>` elements.
@@ -13,7 +21,10 @@ pub const FONT: &str =
     "Noto Sans SC, WenQuanYi Micro Hei, PingFang SC, Microsoft YaHei, sans-serif";
 
 /// Bundled CJK font (Apache-2.0, see reports/assets/fonts/LICENSE-wqy-microhei.txt).
-static FONT_BYTES: &[u8] = include_bytes!("../../reports/assets/fonts/wqy-microhei.ttc");
+pub static FONT_BYTES: &[u8] = include_bytes!("../../reports/assets/fonts/wqy-microhei.ttc");
+
+/// PNG pixels per SVG unit: 2× gives ~190 dpi at Word's usual 16 cm figure width.
+pub const PNG_SCALE: f64 = 2.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
@@ -21,6 +32,8 @@ pub enum ChartError {
     Font,
     #[error("drawing failed: {0}")]
     Draw(String),
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
 }
 
 /// Registers the bundled font once per process.
@@ -48,4 +61,89 @@ pub const PALETTE: [RGBColor; 6] = [
 
 pub(crate) fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
     ChartError::Draw(e.to_string())
+}
+
+/// A chart that can draw itself at a scale (1.0 for SVG units).
+pub trait Chart {
+    /// Size in SVG units.
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        scale: f64,
+    ) -> Result<(), ChartError>;
+}
+
+/// Font size scaled for the backend.
+pub(crate) fn fs(size: f64, scale: f64) -> f64 {
+    size * scale
+}
+
+pub fn svg(chart: &impl Chart) -> Result<String, ChartError> {
+    ensure_font()?;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, chart.size()).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        chart.draw(&root, 1.0)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(out)
+}
+
+pub fn png(chart: &impl Chart) -> Result<Vec<u8>, ChartError> {
+    ensure_font()?;
+    let (w, h) = chart.size();
+    let (w, h) = (
+        (f64::from(w) * PNG_SCALE) as u32,
+        (f64::from(h) * PNG_SCALE) as u32,
+    );
+    let mut buf = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        chart.draw(&root, PNG_SCALE)?;
+        root.present().map_err(draw_err)?;
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc
+            .write_header()
+            .map_err(|e| ChartError::Png(e.to_string()))?;
+        writer
+            .write_image_data(&buf)
+            .map_err(|e| ChartError::Png(e.to_string()))?;
+    }
+    Ok(out)
+}
+
+/// Both renderings of one chart.
+pub struct Rendered {
+    pub svg: String,
+    pub png: Vec<u8>,
+    pub size: (u32, u32),
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Rendered({}x{}, svg {} B, png {} B)",
+            self.size.0,
+            self.size.1,
+            self.svg.len(),
+            self.png.len()
+        )
+    }
+}
+
+pub fn render(chart: &impl Chart) -> Result<Rendered, ChartError> {
+    Ok(Rendered {
+        svg: svg(chart)?,
+        png: png(chart)?,
+        size: chart.size(),
+    })
 }

@@ -219,6 +219,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
             framework,
             analysis,
             ahp: ahp_records,
+            recommendations: BTreeMap::new(),
         })
     } else {
         Err(sink.problems)

@@ -3,6 +3,7 @@
 
 mod campaign_file;
 mod position;
+mod recommendations;
 mod survey_file;
 
 use std::fmt;
@@ -59,6 +60,8 @@ impl<'a> Sink<'a> {
 }
 
 pub const CAMPAIGN_FILE: &str = "campaign.toml";
+/// Optional rule table for the report's recommendations (对策建议).
+pub const RECOMMENDATIONS_FILE: &str = "recommendations.toml";
 
 /// Loads every campaign folder under `dir` (a folder holding `campaign.toml`).
 pub fn load_dir(dir: &Path) -> Result<Vec<Campaign>, Vec<Problem>> {
@@ -126,13 +129,28 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
             None
         }
     };
+    let mut info = info;
+    let rec_path = folder.join(RECOMMENDATIONS_FILE);
+    if rec_path.is_file() {
+        match read(&rec_path).and_then(|t| {
+            recommendations::parse(&rec_path, &t, info.as_ref().map(|i| &i.framework))
+        }) {
+            Ok(rules) => {
+                if let Some(i) = info.as_mut() {
+                    i.recommendations = rules;
+                }
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| vec![io_problem(folder, &e)])?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
             p.extension().is_some_and(|e| e == "toml")
-                && p.file_name().is_some_and(|n| n != CAMPAIGN_FILE)
+                && p.file_name()
+                    .is_some_and(|n| n != CAMPAIGN_FILE && n != RECOMMENDATIONS_FILE)
         })
         .collect();
     files.sort();
@@ -182,6 +200,10 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<Problem> {
                 load_dir(path).map(|_| ())
             };
             if let Err(p) = result {
+                problems.extend(p);
+            }
+        } else if path.file_name().is_some_and(|n| n == RECOMMENDATIONS_FILE) {
+            if let Err(p) = read(path).and_then(|t| recommendations::parse(path, &t, None)) {
                 problems.extend(p);
             }
         } else if path.file_name().is_some_and(|n| n == CAMPAIGN_FILE) {

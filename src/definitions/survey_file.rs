@@ -61,6 +61,8 @@ struct RawQuestion {
     multiline: Option<bool>,
     /// For `importance`: the id of the Likert item whose importance is rated.
     of: Option<Spanned<String>>,
+    /// For `text`: quote the answers in the report's appendix.
+    in_report: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -260,6 +262,9 @@ fn question(
         if let Some(v) = &q.max_length {
             not_for(sink, v.span(), "max_length");
         }
+        if let Some(v) = &q.in_report {
+            not_for(sink, v.span(), "in_report");
+        }
     }
     let kind = match t {
         "likert" => {
@@ -351,6 +356,7 @@ fn question(
             QuestionKind::Text {
                 max_length,
                 multiline: q.multiline.unwrap_or(false),
+                in_report: q.in_report.as_ref().is_some_and(|v| *v.get_ref()),
             }
         }
         _ => return None,

@@ -311,6 +311,7 @@ mod tests {
                         kind: QuestionKind::Text {
                             max_length: 5,
                             multiline: false,
+                            in_report: false,
                         },
                     },
                 ],

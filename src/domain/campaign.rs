@@ -87,6 +87,9 @@ pub struct CampaignInfo {
     pub analysis: AnalysisSettings,
     #[serde(default)]
     pub ahp: Vec<AhpRecord>,
+    /// Recommendation rules from `recommendations.toml`: indicator code -> advice text.
+    #[serde(default)]
+    pub recommendations: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -57,9 +57,13 @@ pub enum QuestionKind {
         min: i64,
         max: i64,
     },
+    /// `in_report`: the answers may be quoted (escaped, anonymously) in the report's
+    /// appendix; off by default.
     Text {
         max_length: usize,
         multiline: bool,
+        #[serde(default)]
+        in_report: bool,
     },
 }
 

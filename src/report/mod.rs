@@ -1,17 +1,85 @@
-//! The report: a view model of pre-formatted strings built from typed results, then one
-//! writer per format. This first version writes self-contained HTML.
+//! The investigation report: a document of blocks built from the analysis
+//! (`view`, `narrative`), then one writer per format.
 
+pub mod document;
+pub mod docx;
 pub mod html;
+pub mod narrative;
+pub mod pdf;
 pub mod view;
+pub mod xlsx;
 
-pub use view::ReportView;
+use std::str::FromStr;
 
-use crate::analysis::evaluation::Analysis;
-use crate::domain::campaign::CampaignInfo;
+pub use document::Document;
+pub use narrative::Lang;
+pub use view::ReportInput;
 
-/// Builds the view model and writes the HTML report.
-pub fn render_html(info: &CampaignInfo, analysis: &Analysis) -> anyhow::Result<String> {
-    let generated = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
-    let view = view::build(info, analysis, generated)?;
-    Ok(html::render(&view)?)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Docx,
+    Pdf,
+    Xlsx,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Html, Format::Docx, Format::Pdf, Format::Xlsx];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            Format::Pdf => "application/pdf",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.extension() == s)
+            .ok_or_else(|| format!("unknown report format {s:?}; use html, docx, pdf or xlsx"))
+    }
+}
+
+/// Extra material for the spreadsheet: raw responses and the codebook.
+pub struct RawData {
+    pub responses_header: Vec<String>,
+    pub responses: Vec<Vec<crate::export::Value>>,
+    pub codebook: Vec<Vec<String>>,
+}
+
+/// Writes the document in one format.
+///
+/// With `CHORUS_REPORT_DEBUG=<folder>`, the document (as JSON) and the PDF's Typst
+/// source are written to that folder too, to see exactly what a writer was given.
+pub fn render(doc: &Document, format: Format, raw: Option<&RawData>) -> anyhow::Result<Vec<u8>> {
+    if let Some(dir) = std::env::var_os("CHORUS_REPORT_DEBUG") {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            std::path::Path::new(&dir).join("document.json"),
+            serde_json::to_vec_pretty(doc)?,
+        )?;
+    }
+    Ok(match format {
+        Format::Html => html::render(doc)?.into_bytes(),
+        Format::Docx => docx::render(doc)?,
+        Format::Pdf => pdf::render(doc)?,
+        Format::Xlsx => xlsx::render(doc, raw)?,
+    })
 }

@@ -11,7 +11,11 @@ use rand::RngCore;
 use super::AppState;
 use crate::error::ApiError;
 
-/// Proof that the request carries a valid evaluator token.
+/// Name of the evaluator session cookie (set by the evaluator page's login form).
+pub const COOKIE: &str = "chorus_token";
+
+/// Proof that the request carries a valid evaluator token (Bearer header, or the
+/// session cookie of the evaluator page).
 pub struct Evaluator;
 
 impl FromRequest for Evaluator {
@@ -25,7 +29,8 @@ impl FromRequest for Evaluator {
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string());
+            .map(|t| t.trim().to_string())
+            .or_else(|| req.cookie(COOKIE).map(|c| c.value().to_string()));
         Box::pin(async move {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(ApiError::Unauthorized);

@@ -114,25 +114,3 @@ pub async fn responses_csv(
         ))
         .body(body))
 }
-
-pub async fn report_html(
-    _: Evaluator,
-    state: web::Data<AppState>,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let key = key.into_inner();
-    let (data, analysis) = pipeline::load_and_analyse(&state.db, &key)
-        .await
-        .map_err(ApiError::unexpected)?
-        .ok_or(ApiError::NotFound {
-            what: "campaign",
-            key,
-        })?;
-    let html = web::block(move || crate::report::render_html(&data.campaign.info, &analysis))
-        .await
-        .map_err(ApiError::unexpected)?
-        .map_err(ApiError::unexpected)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html))
-}

@@ -1,8 +1,10 @@
 //! HTTP: respondent pages, the respondent JSON API and the evaluator API.
 
+pub mod admin;
 pub mod auth;
 pub mod campaigns;
 pub mod health;
+pub mod reports;
 pub mod respondent;
 pub mod responses;
 pub mod state;
@@ -13,6 +15,9 @@ pub use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/admin", web::get().to(admin::show))
+        .route("/admin/login", web::post().to(admin::login))
+        .route("/admin/logout", web::post().to(admin::logout))
         .route("/s/{slug}", web::get().to(respondent::show))
         .route("/s/{slug}", web::post().to(respondent::submit))
         .route("/s/{slug}/thanks", web::get().to(respondent::thanks))
@@ -38,7 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(campaigns::responses_csv),
         )
         .route(
-            "/api/v1/campaigns/{campaign}/report.html",
-            web::get().to(campaigns::report_html),
+            "/api/v1/campaigns/{campaign}/report.{format}",
+            web::get().to(reports::download),
         );
 }

@@ -132,6 +132,7 @@ fn render(
                         QuestionKind::Text {
                             max_length,
                             multiline,
+                            ..
                         } => (
                             if *multiline { "textarea" } else { "text" },
                             Vec::new(),

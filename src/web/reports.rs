@@ -1,0 +1,92 @@
+//! Report downloads in every format, with attribute filters and language.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Evaluator;
+use super::AppState;
+use crate::error::ApiError;
+use crate::pipeline::{self, ReportRequest};
+use crate::report::{self, Format, Lang};
+
+/// Query string: `?sector=herbs&school=pszg&lang=en`.
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    sector: Option<String>,
+    school: Option<String>,
+    grade: Option<String>,
+    role: Option<String>,
+    size: Option<String>,
+    lang: Option<String>,
+}
+
+impl ReportQuery {
+    pub fn request(&self) -> Result<ReportRequest, ApiError> {
+        let lang = match self.lang.as_deref() {
+            None => Lang::Zh,
+            Some(l) => Lang::parse(l).ok_or_else(|| ApiError::Invalid {
+                code: "invalid_lang",
+                field: Some("lang".into()),
+                message: format!("lang {l:?} is not supported; use zh or en"),
+            })?,
+        };
+        let mut filters = Vec::new();
+        for (k, v) in [
+            ("sector", &self.sector),
+            ("school", &self.school),
+            ("grade", &self.grade),
+            ("role", &self.role),
+            ("size", &self.size),
+        ] {
+            if let Some(v) = v {
+                if v.is_empty() || v.len() > 200 {
+                    return Err(ApiError::Invalid {
+                        code: "invalid_filter",
+                        field: Some(k.into()),
+                        message: format!("filter {k} must be 1-200 characters"),
+                    });
+                }
+                filters.push((k.to_string(), v.clone()));
+            }
+        }
+        Ok(ReportRequest { filters, lang })
+    }
+}
+
+pub async fn download(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, ext) = path.into_inner();
+    let format: Format = ext.parse().map_err(|message| ApiError::NotFound {
+        what: "report format",
+        key: format!("{ext} ({message})"),
+    })?;
+    let request = query.request()?;
+    let (doc, raw) = pipeline::load_report(&state.db, &key, &request)
+        .await
+        .map_err(ApiError::unexpected)?
+        .ok_or_else(|| ApiError::NotFound {
+            what: "campaign",
+            key: key.clone(),
+        })?;
+    let body = web::block(move || report::render(&doc, format, Some(&raw)))
+        .await
+        .map_err(ApiError::unexpected)?
+        .map_err(ApiError::unexpected)?;
+    let mut res = HttpResponse::Ok();
+    res.content_type(format.content_type());
+    if format != Format::Html {
+        res.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{key}-report.{}\"",
+                format.extension()
+            ),
+        ));
+    }
+    Ok(res.body(body))
+}
