@@ -110,6 +110,7 @@ pub fn png(chart: &impl Chart) -> Result<Vec<u8>, ChartError> {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Best);
         let mut writer = enc
             .write_header()
             .map_err(|e| ChartError::Png(e.to_string()))?;
