@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,usvg=error")),
         )
         .with_writer(std::io::stderr)
         .init();
