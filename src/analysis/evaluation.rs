@@ -243,19 +243,35 @@ fn publish(ind: &IndicatorScores, settings: &AnalysisSettings) -> IndicatorRow {
         .zip(&states)
         .map(|(g, st)| (*g, Cell::new(&ind.by_group[g], *st, settings)))
         .collect();
-    let combined_state = if ind.combined.n > 0 && ind.combined.n < settings.min_cell_size {
-        Suppressed::Primary
-    } else {
-        Suppressed::No
-    };
-    IndicatorRow {
-        code: ind.code.clone(),
-        name: ind.name.clone(),
-        level: ind.level,
-        parent: ind.parent.clone(),
-        weight: ind.weight,
-        by_group,
-        combined: Cell::new(&ind.combined, combined_state, settings),
+    IndicatorRow::new(ind, by_group, false, settings)
+}
+
+impl IndicatorRow {
+    /// A published row: the combined cell is hidden when it is itself small (primary)
+    /// or when a group cell behind it is hidden (secondary: it would let the hidden
+    /// cell be recovered from the published ones).
+    fn new(
+        ind: &IndicatorScores,
+        by_group: BTreeMap<Audience, Cell>,
+        group_hidden: bool,
+        settings: &AnalysisSettings,
+    ) -> Self {
+        let combined_state = if ind.combined.n > 0 && ind.combined.n < settings.min_cell_size {
+            Suppressed::Primary
+        } else if group_hidden {
+            Suppressed::Secondary
+        } else {
+            Suppressed::No
+        };
+        IndicatorRow {
+            code: ind.code.clone(),
+            name: ind.name.clone(),
+            level: ind.level,
+            parent: ind.parent.clone(),
+            weight: ind.weight,
+            by_group,
+            combined: Cell::new(&ind.combined, combined_state, settings),
+        }
     }
 }
 
@@ -442,21 +458,7 @@ pub fn analyse(
                     (*g, Cell::new(s, st, settings))
                 })
                 .collect();
-            let combined_state =
-                if any_hidden || (ind.combined.n > 0 && ind.combined.n < settings.min_cell_size) {
-                    Suppressed::Secondary
-                } else {
-                    Suppressed::No
-                };
-            IndicatorRow {
-                code: ind.code.clone(),
-                name: ind.name.clone(),
-                level: ind.level,
-                parent: ind.parent.clone(),
-                weight: ind.weight,
-                by_group,
-                combined: Cell::new(&ind.combined, combined_state, settings),
-            }
+            IndicatorRow::new(ind, by_group, any_hidden, settings)
         };
         let respondents_by_value = {
             let df = frames

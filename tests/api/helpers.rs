@@ -144,6 +144,17 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Responses stored for the default campaign, counted from its CSV export.
+    pub async fn stored_count(&self) -> usize {
+        let csv = self
+            .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+            .await
+            .text()
+            .await
+            .expect("csv");
+        csv.lines().count() - 1
+    }
+
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client
             .post(self.url(path))

@@ -11,16 +11,6 @@ both_backends!(
 
 const SLUG: &str = "pingshun-2025-students";
 
-async fn count(app: &TestApp) -> usize {
-    let csv = app
-        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
-        .await
-        .text()
-        .await
-        .expect("csv");
-    csv.lines().count() - 1
-}
-
 fn form(
     answers: &serde_json::Map<String, serde_json::Value>,
     response_id: &str,
@@ -98,7 +88,7 @@ async fn form_submit_stores_once_and_thanks(app: TestApp) {
         assert_eq!(res.status(), 303);
         assert_eq!(res.headers()["location"], format!("/s/{SLUG}/thanks"));
     }
-    assert_eq!(count(&app).await, 1);
+    assert_eq!(app.stored_count().await, 1);
     let thanks = app
         .client
         .get(app.url(&format!("/s/{SLUG}/thanks")))
@@ -117,7 +107,7 @@ async fn form_submit_stores_once_and_thanks(app: TestApp) {
         .await
         .expect("post");
     assert_eq!(conflict.status(), 409);
-    assert_eq!(count(&app).await, 1);
+    assert_eq!(app.stored_count().await, 1);
 }
 
 async fn invalid_form_keeps_answers_and_marks_errors(app: TestApp) {
@@ -156,5 +146,5 @@ async fn invalid_form_keeps_answers_and_marks_errors(app: TestApp) {
         body.contains(&id),
         "same response_id so a corrected resubmit stores once"
     );
-    assert_eq!(count(&app).await, 0);
+    assert_eq!(app.stored_count().await, 0);
 }

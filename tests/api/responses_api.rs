@@ -15,16 +15,6 @@ both_backends!(
 const SLUG: &str = "pingshun-2025-enterprises";
 const PATH: &str = "/api/v1/surveys/pingshun-2025-enterprises/responses";
 
-async fn stored_count(app: &TestApp) -> usize {
-    let csv = app
-        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
-        .await
-        .text()
-        .await
-        .expect("csv");
-    csv.lines().count() - 1
-}
-
 async fn submission_is_created_then_replayed_then_conflicts(app: TestApp) {
     let answers = app.valid_answers(SLUG, 5).await;
     let id = uuid::Uuid::new_v4();
@@ -51,7 +41,7 @@ async fn submission_is_created_then_replayed_then_conflicts(app: TestApp) {
     assert_eq!(conflict.status(), 409);
     let err: Value = conflict.json().await.expect("json");
     assert_eq!(err["error"], "response_conflict");
-    assert_eq!(stored_count(&app).await, 1);
+    assert_eq!(app.stored_count().await, 1);
 }
 
 async fn invalid_submissions_are_refused_with_codes(app: TestApp) {
@@ -210,7 +200,7 @@ async fn invalid_submissions_are_refused_with_codes(app: TestApp) {
         assert_eq!(err["error"], "invalid_payload", "{what}");
         assert_eq!(err["field"], field, "{what}: {err}");
     }
-    assert_eq!(stored_count(&app).await, 0, "nothing stored");
+    assert_eq!(app.stored_count().await, 0, "nothing stored");
 }
 
 async fn malformed_oversized_and_unknown_are_refused(app: TestApp) {
@@ -256,7 +246,7 @@ async fn malformed_oversized_and_unknown_are_refused(app: TestApp) {
     assert_eq!(unknown.status(), 404);
     let err: Value = unknown.json().await.expect("json");
     assert_eq!(err["error"], "not_found");
-    assert_eq!(stored_count(&app).await, 0);
+    assert_eq!(app.stored_count().await, 0);
 }
 
 async fn definition_is_published_and_health_is_ok(app: TestApp) {
