@@ -121,12 +121,44 @@ pub fn summary(f: &Facts<'_>, lang: Lang) -> Vec<String> {
             }
         }
         Lang::En => {
+            let parts: Vec<String> = a
+                .responses
+                .iter()
+                .map(|(k, n)| format!("{n} {}", g(*k, lang)))
+                .collect();
             out.push(format!(
                 "{total} valid responses were collected ({}).",
                 parts.join(", ")
             ));
             if let Some(c) = shown(&a.composite.combined) {
-                out.push(format!("The composite index, combining groups with fixed weights ({}), is {c:.1} of 100.", weights.join(", ")));
+                out.push(format!(
+                    "The composite index of cooperation quality, combining groups with fixed weights ({}), is {c:.1} of 100, graded \"{}\".",
+                    weights.join(", "),
+                    a.composite.combined.grade.clone().unwrap_or_default()
+                ));
+            }
+            if f.ranked.len() >= 6 {
+                let en = |items: &[(&IndicatorRow, f64)]| {
+                    items
+                        .iter()
+                        .map(|(i, v)| format!("{} {} ({v:.1})", i.code, i.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                out.push(format!(
+                    "Strongest second-level indicators: {}; weakest: {}.",
+                    en(&f.ranked[..3]),
+                    en(&f.ranked[f.ranked.len() - 3..])
+                ));
+            }
+            if let Some(gap) = a.gaps.iter().find(|x| x.level != Level::Composite) {
+                out.push(format!(
+                    "The groups disagree most on \"{}\": {} rate it {:.1} points above {}.",
+                    gap.name,
+                    g(gap.highest, lang),
+                    gap.gap,
+                    g(gap.lowest, lang)
+                ));
             }
         }
     }
@@ -263,7 +295,18 @@ pub fn composite(f: &Facts<'_>, lang: Lang) -> String {
                 groups.join("，")
             }
         ),
-        (Some(c), Lang::En) => format!("Composite index {c:.1}."),
+        (Some(c), Lang::En) => format!(
+            "The composite index is {c:.1} (95% CI {} to {}), graded \"{}\"; by group: {}.",
+            fmt1(a.composite.combined.ci_low),
+            fmt1(a.composite.combined.ci_high),
+            a.composite.combined.grade.clone().unwrap_or_default(),
+            a.composite
+                .by_group
+                .iter()
+                .filter_map(|(k, c)| Some(format!("{} {:.1}", g(*k, lang), shown(c)?)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         (None, _) => lang
             .pick(
                 "样本不足，不公布综合指数。",
@@ -323,7 +366,23 @@ pub fn first_level(
             s.push('。');
             s
         }
-        Lang::En => format!("{}: {score:.1}.", ind.name),
+        Lang::En => {
+            let mut s = format!(
+                "{} scores {score:.1} overall ({})",
+                ind.name,
+                by_group.join(", ")
+            );
+            if let (Some(hi), Some(lo)) = (ranked.first(), ranked.last()) {
+                if ranked.len() > 1 {
+                    s.push_str(&format!(
+                        "; highest {} ({:.1}), lowest {} ({:.1})",
+                        hi.0.name, hi.1, lo.0.name, lo.1
+                    ));
+                }
+            }
+            s.push('.');
+            s
+        }
     }
 }
 
@@ -452,8 +511,18 @@ pub fn problems(input: &ReportInput<'_>) -> Vec<ProblemFound> {
                 ind.combined.grade.clone().unwrap_or_default(),
                 facts.ranked.len()
             ),
-            Lang::En => format!("{} scores low: {score:.1}.", ind.name),
+            Lang::En => format!("{} scores low: {score:.1} overall, among the lowest of {} second-level indicators.", ind.name, facts.ranked.len()),
         };
+        if let (Some((item, _)), Lang::En) = (worst, lang) {
+            text.push_str(&format!(
+                " Its weakest item for {} is \"{}\": mean {:.2} of 5{}, {:.1}% agree or strongly agree.",
+                g(item.group, lang),
+                item.text,
+                item.mean.unwrap_or(0.0),
+                if item.reverse { " (reverse-coded: higher means a bigger problem)" } else { "" },
+                item.top2_share.unwrap_or(0.0)
+            ));
+        }
         if let (Some((item, _)), Lang::Zh) = (worst, lang) {
             text.push_str(&format!(
                 "其中{}对“{}”的平均评分为 {:.2}（{}），同意及以上比例为 {:.1}%。",
@@ -516,10 +585,12 @@ pub fn problems(input: &ReportInput<'_>) -> Vec<ProblemFound> {
 
 pub fn recommendation(input: &ReportInput<'_>, p: &ProblemFound) -> String {
     let name = input.info.framework.name_of(&p.code).unwrap_or_default();
-    match input.info.recommendations.get(&p.code) {
-        Some(text) => format!("针对“{name}”：{text}"),
-        None if p.code.is_empty() => input.lang.pick("扩大调查样本后再形成建议。", "Collect more responses first.").into(),
-        None => format!("针对“{name}”：建议校企双方共同分析原因，制定专项整改措施并在下一轮调查中跟踪改进效果。"),
+    match (input.info.recommendations.get(&p.code), input.lang) {
+        (_, _) if p.code.is_empty() => input.lang.pick("扩大调查样本后再形成建议。", "Collect more responses first.").into(),
+        (Some(text), Lang::Zh) => format!("针对“{name}”：{text}"),
+        (Some(text), Lang::En) => format!("On \"{name}\": {text}"),
+        (None, Lang::Zh) => format!("针对“{name}”：建议校企双方共同分析原因，制定专项整改措施并在下一轮调查中跟踪改进效果。"),
+        (None, Lang::En) => format!("On \"{name}\": school and enterprises should analyse the causes together, agree specific measures and track them in the next survey."),
     }
 }
 
@@ -532,7 +603,12 @@ pub fn method_notes(a: &Analysis, lang: Lang) -> Vec<String> {
             "评价主体间比较采用 Welch t 检验（Holm 多重比较校正）和 Kruskal–Wallis 检验，效应量分别为 Hedges g 与 ε²。".into(),
             "信度采用 Cronbach's α 系数及 Feldt 置信区间；完整的方法与算例见 docs/methods.md。".into(),
         ],
-        Lang::En => vec!["Methods: see docs/methods.md.".into()],
+        Lang::En => vec![
+            "Scoring: a Likert answer x on a k-point scale scores 100 × (x − 1)/(k − 1), reverse-coded items flipped first.".into(),
+            format!("A respondent counts toward an indicator after answering at least {:.0}% of its items; higher levels are weighted means re-normalised over indicators with data.", a.method.min_item_share * 100.0),
+            "Group scores are means over respondents with t-based 95% CIs; the combined column uses fixed group weights (not headcount) with a stratified CI.".into(),
+            "Groups are compared with Welch t-tests (Holm correction) and Kruskal–Wallis; effect sizes Hedges g and ε². Reliability: Cronbach's α with Feldt CI. Details and worked examples: docs/methods.md.".into(),
+        ],
     }
 }
 

@@ -106,7 +106,14 @@ impl Builder<'_> {
             self.blocks.push(Block::Paragraph(text));
         }
     }
-    fn table(&mut self, t: Table) {
+    fn table(&mut self, mut t: Table) {
+        if self.lang() == Lang::En {
+            t.header = t
+                .header
+                .iter()
+                .map(|h| header_en(h).map_or_else(|| h.clone(), str::to_string))
+                .collect();
+        }
         self.blocks.push(Block::Table(t));
     }
     fn figure(&mut self, id: &str, caption: String, chart: &impl Chart) -> Result<(), ChartError> {
@@ -1090,6 +1097,49 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         date: input.date.clone(),
         blocks: b.blocks,
         figures: b.figures,
+    })
+}
+
+/// English column headings for the Chinese ones used above.
+fn header_en(zh: &str) -> Option<&'static str> {
+    Some(match zh {
+        "一级指标" => "First level",
+        "权重" => "Weight",
+        "二级指标" => "Second level",
+        "综合权重" => "Global weight",
+        "评价主体" => "Group",
+        "判断矩阵" => "Matrix",
+        "问卷" => "Questionnaire",
+        "量表题数" => "Likert items",
+        "反向题数" => "Reverse-coded",
+        "量表" => "Scale",
+        "发放" => "Invited",
+        "回收" => "Returned",
+        "有效" => "Valid",
+        "回收率" => "Rate",
+        "题数" => "Items",
+        "有效样本" => "n",
+        "判断" => "Verdict",
+        "删除后 α 提高的题目" => "Items raising α if deleted",
+        "代码" => "Code",
+        "指标" => "Indicator",
+        "评价等级" => "Grade",
+        "得分" => "Score",
+        "上一轮" => "Previous",
+        "本轮" => "Current",
+        "变化" => "Change",
+        "排序" => "Rank",
+        "最高/最低主体" => "Highest / lowest group",
+        "差距（分）" => "Gap (points)",
+        "p（Holm 校正）" => "p (Holm)",
+        "题号" => "Item",
+        "题目" => "Text",
+        "反向" => "Reverse",
+        "均值" => "Mean",
+        "前两项占比" => "Top-2 share",
+        "序号" => "No.",
+        "回答" => "Answer",
+        _ => return None,
     })
 }
 
