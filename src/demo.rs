@@ -12,7 +12,9 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::domain::{AnswerValue, Audience, NewResponse, QuestionKind};
+use serde_json::{json, Value};
+
+use crate::domain::{Audience, NewResponse, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX};
 use crate::store::{self, campaigns::StoredCampaign};
 
 /// Share of responses per group.
@@ -93,94 +95,165 @@ pub fn generate(
         };
         let survey = &campaign.surveys[idx].survey;
         let person = normal(&mut rng) * 0.55;
-        let mut answers = std::collections::BTreeMap::new();
-        let mut sector = "other".to_string();
-        for q in survey.questions() {
-            match &q.kind {
-                QuestionKind::Single { choices } if !choices.is_empty() => {
-                    // Sector: mostly the three focus sectors.
-                    let pick = if q.attribute.as_deref() == Some("sector") {
-                        let w = rng.random_range(0..100);
-                        let wanted = match w {
-                            0..=37 => "ecommerce",
-                            38..=66 => "herbs",
-                            67..=91 => "tourism",
-                            _ => "other",
-                        };
-                        choices
-                            .iter()
-                            .find(|c| c.code == wanted)
-                            .unwrap_or(&choices[0])
-                    } else {
-                        &choices[rng.random_range(0..choices.len())]
-                    };
-                    if q.attribute.as_deref() == Some("sector") {
-                        sector = pick.code.clone();
-                    }
-                    answers.insert(q.id.clone(), AnswerValue::Text(pick.code.clone()));
-                }
-                _ => {}
-            }
-        }
-        for q in survey.questions() {
-            match &q.kind {
-                QuestionKind::Likert { indicator, reverse } => {
-                    if !q.required && rng.random_range(0..100) < 3 {
-                        continue;
-                    }
-                    let level = indicator
-                        .chars()
-                        .next()
-                        .map(|c| c.to_string())
-                        .unwrap_or_default();
-                    let latent = 3.65
-                        + person
-                        + group_effect(group, &level)
-                        + sector_effect(&sector)
-                        + indicator_effect(indicator)
-                        + normal(&mut rng) * 0.7;
-                    let points = i64::from(survey.scale.points);
-                    let scaled = 1.0 + (latent - 1.0) * (points - 1) as f64 / 4.0;
-                    let mut x = (scaled.round() as i64).clamp(1, points);
-                    if *reverse {
-                        x = points + 1 - x;
-                    }
-                    answers.insert(q.id.clone(), AnswerValue::Number(x));
-                }
-                QuestionKind::Integer { min, max } if q.required => {
-                    let lo = (*min).max(0);
-                    let hi = (*max).min(lo + 40).max(lo);
-                    answers.insert(q.id.clone(), AnswerValue::Number(rng.random_range(lo..=hi)));
-                }
-                _ => {}
-            }
-        }
-        let attributes = survey
-            .questions()
-            .filter_map(|q| {
-                let attr = q.attribute.as_ref()?;
-                match answers.get(&q.id)? {
-                    AnswerValue::Text(code) => Some((attr.clone(), code.clone())),
-                    AnswerValue::Number(_) => None,
-                }
-            })
-            .collect();
+        let raw = raw_answers(survey, group, person, &mut rng);
         let mut id = [0u8; 16];
         rng.fill_bytes(&mut id);
         let id = uuid::Builder::from_random_bytes(id).into_uuid();
+        let Some(response) = validated(survey, id, raw) else {
+            continue;
+        };
         let at = start + Duration::seconds(i as i64 * 97);
-        out.push((
-            idx,
-            NewResponse {
-                id,
-                answers,
-                attributes,
-            },
-            at,
-        ));
+        out.push((idx, response, at));
     }
     out
 }
+
+/// Runs generated answers through the same checks as a real submission, so display
+/// logic and constraints hold; answers the checks refuse are dropped (they are optional
+/// or hidden) and the rest checked again.
+fn validated(
+    survey: &Survey,
+    id: Uuid,
+    mut raw: serde_json::Map<String, Value>,
+) -> Option<NewResponse> {
+    for _ in 0..4 {
+        match NewResponse::parse(survey, id, &raw, &serde_json::Map::new()) {
+            Ok(r) => return Some(r),
+            Err(errors) => {
+                for e in errors {
+                    raw.remove(&e.field);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn raw_answers(
+    survey: &Survey,
+    group: Audience,
+    person: f64,
+    rng: &mut ChaCha8Rng,
+) -> serde_json::Map<String, Value> {
+    let mut answers = serde_json::Map::new();
+    let mut sector = "other".to_string();
+    for q in survey.questions() {
+        if let QuestionKind::Single { choices, other } = &q.kind {
+            if choices.is_empty() {
+                continue;
+            }
+            // Sector: mostly the three focus sectors.
+            let code = if q.attribute.as_deref() == Some("sector") {
+                let wanted = match rng.random_range(0..100) {
+                    0..=37 => "ecommerce",
+                    38..=66 => "herbs",
+                    67..=91 => "tourism",
+                    _ => "other",
+                };
+                choices
+                    .iter()
+                    .find(|c| c.code == wanted)
+                    .unwrap_or(&choices[0])
+                    .code
+                    .clone()
+            } else if *other && rng.random_range(0..100) < 4 {
+                OTHER_CODE.to_string()
+            } else {
+                choices[rng.random_range(0..choices.len())].code.clone()
+            };
+            if q.attribute.as_deref() == Some("sector") {
+                sector = code.clone();
+            }
+            if code == OTHER_CODE && *other {
+                answers.insert(format!("{}{OTHER_SUFFIX}", q.id), json!("其他"));
+            }
+            answers.insert(q.id.clone(), json!(code));
+        }
+    }
+    for q in survey.questions() {
+        let optional_skip = !q.required && rng.random_range(0..100) < 3;
+        match &q.kind {
+            QuestionKind::Likert { indicator, reverse } => {
+                if optional_skip {
+                    continue;
+                }
+                let indicator = indicator.as_deref().unwrap_or("");
+                let level = indicator
+                    .chars()
+                    .next()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
+                let latent = 3.65
+                    + person
+                    + group_effect(group, &level)
+                    + sector_effect(&sector)
+                    + indicator_effect(indicator)
+                    + normal(rng) * 0.7;
+                let points = i64::from(survey.scale.points);
+                let scaled = 1.0 + (latent - 1.0) * (points - 1) as f64 / 4.0;
+                let mut x = (scaled.round() as i64).clamp(1, points);
+                if *reverse {
+                    x = points + 1 - x;
+                }
+                answers.insert(q.id.clone(), json!(x));
+            }
+            QuestionKind::Importance { .. } if !optional_skip => {
+                let points = i64::from(survey.scale.points);
+                let x = (points as f64 - 0.8 + normal(rng) * 0.8).round() as i64;
+                answers.insert(q.id.clone(), json!(x.clamp(1, points)));
+            }
+            QuestionKind::Integer { min, max } if q.required => {
+                let lo = (*min).max(0);
+                let hi = (*max).min(lo + 40).max(lo);
+                answers.insert(q.id.clone(), json!(rng.random_range(lo..=hi)));
+            }
+            QuestionKind::Rating { min, max, .. } if !optional_skip => {
+                let mid = (*min + *max) as f64 / 2.0;
+                let spread = (*max - *min) as f64 / 4.0;
+                let x = (mid + 0.6 * spread + person * spread + normal(rng) * spread).round();
+                answers.insert(q.id.clone(), json!((x as i64).clamp(*min, *max)));
+            }
+            QuestionKind::Decimal { min, max } if q.required => {
+                let lo = min.unwrap_or(0.0);
+                let hi = max.unwrap_or(lo + 100.0);
+                let x = lo + (hi - lo) * rng.random::<f64>();
+                answers.insert(q.id.clone(), json!((x * 10.0).round() / 10.0));
+            }
+            QuestionKind::Multiple {
+                choices,
+                min,
+                max,
+                ..
+            } if !choices.is_empty() => {
+                let lo = min.unwrap_or(0) as usize;
+                let hi = max.map_or(choices.len(), |m| m as usize).min(choices.len());
+                let k = rng.random_range(lo.max(1).min(hi)..=hi.max(1));
+                let mut picked: Vec<&str> = Vec::new();
+                while picked.len() < k.min(choices.len()) {
+                    let c = choices[rng.random_range(0..choices.len())].code.as_str();
+                    if !picked.contains(&c) {
+                        picked.push(c);
+                    }
+                }
+                answers.insert(q.id.clone(), json!(picked));
+            }
+            QuestionKind::Ranking { choices } => {
+                let mut order: Vec<&str> = choices.iter().map(|c| c.code.as_str()).collect();
+                for i in (1..order.len()).rev() {
+                    order.swap(i, rng.random_range(0..=i));
+                }
+                answers.insert(q.id.clone(), json!(order));
+            }
+            QuestionKind::Date { min, max } if q.required => {
+                let d = max.clone().or_else(|| min.clone()).unwrap_or_else(|| "2025-09-01".into());
+                answers.insert(q.id.clone(), json!(d));
+            }
+            _ => {}
+        }
+    }
+    answers
+}
+
 
 /// Generates and stores; returns how many were new.
 pub async fn fill(db: &DatabaseConnection, key: &str, n: usize, seed: u64) -> anyhow::Result<u64> {

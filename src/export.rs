@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::domain::{AnswerValue, QuestionKind};
+use crate::domain::{AnswerValue, QuestionKind, OTHER_CODE, OTHER_SUFFIX};
 use crate::pipeline::CampaignData;
 
 /// Attributes shown first, in this order, when present.
@@ -23,6 +23,7 @@ pub fn neutralise(cell: &str) -> String {
 pub enum Value {
     Text(String),
     Number(i64),
+    Decimal(f64),
 }
 
 impl Value {
@@ -31,6 +32,7 @@ impl Value {
         match self {
             Value::Text(t) => neutralise(t),
             Value::Number(n) => n.to_string(),
+            Value::Decimal(x) => x.to_string(),
         }
     }
 }
@@ -54,14 +56,40 @@ pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
     );
 
     // Question columns: questionnaires in audience order (newest version first), then
-    // any question only older versions had.
-    let mut questions: Vec<&str> = Vec::new();
+    // any question only older versions had. A multiple choice also gets one 0/1 column
+    // per choice (`q/code`), a ranking one rank column per choice, "other" its text.
+    let mut columns: Vec<(String, Column)> = Vec::new();
     let mut versions: Vec<_> = data.versions.values().collect();
     versions.sort_by_key(|v| (v.survey.audience, std::cmp::Reverse(v.version)));
+    let mut push = |name: String, col: Column| {
+        if !columns.iter().any(|(n, _)| *n == name) {
+            columns.push((name, col));
+        }
+    };
     for v in versions {
         for q in v.survey.questions() {
-            if !questions.contains(&q.id.as_str()) {
-                questions.push(&q.id);
+            if matches!(q.kind, QuestionKind::Note) {
+                continue;
+            }
+            push(q.id.clone(), Column::Answer(q.id.clone()));
+            let other = q.kind.has_other().then(|| OTHER_CODE.to_string());
+            let codes = q.kind.choices().iter().map(|c| c.code.clone()).chain(other);
+            match &q.kind {
+                QuestionKind::Multiple { .. } => {
+                    for code in codes {
+                        push(format!("{}/{code}", q.id), Column::Flag(q.id.clone(), code));
+                    }
+                }
+                QuestionKind::Ranking { .. } => {
+                    for code in codes {
+                        push(format!("{}/{code}", q.id), Column::Rank(q.id.clone(), code));
+                    }
+                }
+                _ => {}
+            }
+            if q.kind.has_other() {
+                let key = format!("{}{OTHER_SUFFIX}", q.id);
+                push(key.clone(), Column::Answer(key));
             }
         }
     }
@@ -76,11 +104,11 @@ pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
         .iter()
         .map(|s| s.to_string())
         .chain(attributes.iter().map(|a| a.to_string()))
-        .chain(questions.iter().map(|q| {
-            if fixed.contains(q) || attributes.contains(q) {
+        .chain(columns.iter().map(|(q, _)| {
+            if fixed.contains(&q.as_str()) || attributes.contains(&q.as_str()) {
                 format!("q_{q}")
             } else {
-                q.to_string()
+                q.clone()
             }
         }))
         .collect();
@@ -106,15 +134,45 @@ pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
                     .iter()
                     .map(|a| Value::Text(r.attributes.get(*a).cloned().unwrap_or_default())),
             );
-            row.extend(questions.iter().map(|q| match r.answers.get(*q) {
-                Some(AnswerValue::Number(n)) => Value::Number(*n),
-                Some(AnswerValue::Text(t)) => Value::Text(t.clone()),
-                None => Value::Text(String::new()),
-            }));
+            row.extend(columns.iter().map(|(_, col)| col.value(&r.answers)));
             row
         })
         .collect();
     (header, rows)
+}
+
+/// Where a raw-data column takes its value from.
+enum Column {
+    Answer(String),
+    /// 1 when the multiple-choice answer includes the code, 0 when answered without it.
+    Flag(String, String),
+    /// The code's position (1 = first) in a ranking answer.
+    Rank(String, String),
+}
+
+impl Column {
+    fn value(&self, answers: &std::collections::BTreeMap<String, AnswerValue>) -> Value {
+        let empty = Value::Text(String::new());
+        match self {
+            Column::Answer(key) => match answers.get(key) {
+                Some(AnswerValue::Number(n)) => Value::Number(*n),
+                Some(AnswerValue::Decimal(x)) => Value::Decimal(*x),
+                Some(v) => Value::Text(v.to_text()),
+                None => empty,
+            },
+            Column::Flag(q, code) => match answers.get(q) {
+                Some(AnswerValue::List(l)) => Value::Number(i64::from(l.contains(code))),
+                _ => empty,
+            },
+            Column::Rank(q, code) => match answers.get(q) {
+                Some(AnswerValue::List(l)) => l
+                    .iter()
+                    .position(|c| c == code)
+                    .map_or(empty, |i| Value::Number(i as i64 + 1)),
+                _ => empty,
+            },
+        }
+    }
 }
 
 pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
@@ -136,16 +194,36 @@ pub fn codebook(data: &CampaignData) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for s in &data.campaign.surveys {
         for q in s.survey.questions() {
+            let list = |choices: &[crate::domain::Choice], other: bool| {
+                let mut items: Vec<String> = choices
+                    .iter()
+                    .map(|c| format!("{}={}", c.code, c.label))
+                    .collect();
+                if other {
+                    items.push(format!("{OTHER_CODE}=其他（请注明，见 {}{OTHER_SUFFIX}）", q.id));
+                }
+                items.join("; ")
+            };
+            let none = String::new;
             let (choices, indicator, reverse) = match &q.kind {
-                QuestionKind::Single { choices } => (
-                    choices
-                        .iter()
-                        .map(|c| format!("{}={}", c.code, c.label))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    String::new(),
-                    String::new(),
-                ),
+                QuestionKind::Single { choices, other } => (list(choices, *other), none(), none()),
+                QuestionKind::Multiple {
+                    choices,
+                    other,
+                    min,
+                    max,
+                } => {
+                    let bounds = match (min, max) {
+                        (None, None) => String::new(),
+                        (a, b) => format!(
+                            " [{}..{} selections]",
+                            a.unwrap_or(0),
+                            b.map_or("∞".to_string(), |b| b.to_string())
+                        ),
+                    };
+                    (format!("{}{bounds}", list(choices, *other)), none(), none())
+                }
+                QuestionKind::Ranking { choices } => (list(choices, false), none(), none()),
                 QuestionKind::Likert { indicator, reverse } => (
                     s.survey
                         .scale
@@ -155,20 +233,35 @@ pub fn codebook(data: &CampaignData) -> Vec<Vec<String>> {
                         .map(|(i, l)| format!("{}={l}", i + 1))
                         .collect::<Vec<_>>()
                         .join("; "),
-                    indicator.clone(),
+                    indicator.clone().unwrap_or_else(|| "(not scored)".into()),
                     if *reverse { "yes".into() } else { "no".into() },
                 ),
-                QuestionKind::Importance { of } => {
-                    (String::new(), format!("importance of {of}"), String::new())
+                QuestionKind::Importance { of } => (none(), format!("importance of {of}"), none()),
+                QuestionKind::Rating { min, max, .. } | QuestionKind::Integer { min, max } => {
+                    (format!("{min}..{max}"), none(), none())
                 }
-                QuestionKind::Integer { min, max } => {
-                    (format!("{min}..{max}"), String::new(), String::new())
-                }
-                QuestionKind::Text { max_length, .. } => (
-                    format!("≤ {max_length} characters"),
-                    String::new(),
-                    String::new(),
+                QuestionKind::Decimal { min, max } => (
+                    format!(
+                        "{}..{}",
+                        min.map_or("-∞".to_string(), |m| m.to_string()),
+                        max.map_or("∞".to_string(), |m| m.to_string())
+                    ),
+                    none(),
+                    none(),
                 ),
+                QuestionKind::Date { min, max } => (
+                    format!(
+                        "YYYY-MM-DD {}..{}",
+                        min.clone().unwrap_or_default(),
+                        max.clone().unwrap_or_default()
+                    ),
+                    none(),
+                    none(),
+                ),
+                QuestionKind::Text { max_length, .. } => {
+                    (format!("≤ {max_length} characters"), none(), none())
+                }
+                QuestionKind::Note => (none(), none(), none()),
             };
             out.push(vec![
                 s.survey.slug.clone(),

@@ -597,7 +597,11 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
         let survey = &frames.surveys[key];
         let p = usize::from(survey.scale.points);
         for q in survey.questions() {
-            let QuestionKind::Likert { indicator, reverse } = &q.kind else {
+            let QuestionKind::Likert {
+                indicator: Some(indicator),
+                reverse,
+            } = &q.kind
+            else {
                 continue;
             };
             let scored = dist.get(&(key.clone(), q.id.clone()));
@@ -698,7 +702,10 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
         let scored: Vec<(&str, &str)> = survey
             .questions()
             .filter_map(|q| match &q.kind {
-                QuestionKind::Likert { indicator, .. } => Some((q.id.as_str(), indicator.as_str())),
+                QuestionKind::Likert {
+                    indicator: Some(indicator),
+                    ..
+                } => Some((q.id.as_str(), indicator.as_str())),
                 _ => None,
             })
             .collect();

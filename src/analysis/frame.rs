@@ -49,9 +49,10 @@ fn survey_items(s: &Survey, idx: usize) -> SurveyItems<'_> {
     let mut importance = Vec::new();
     for q in s.questions() {
         match &q.kind {
-            QuestionKind::Likert { indicator, reverse } => {
-                scored.push((q.id.as_str(), indicator.as_str(), *reverse))
-            }
+            QuestionKind::Likert {
+                indicator: Some(indicator),
+                reverse,
+            } => scored.push((q.id.as_str(), indicator.as_str(), *reverse)),
             QuestionKind::Importance { of } => importance.push((q.id.as_str(), of.as_str())),
             _ => {}
         }

@@ -326,27 +326,35 @@ mod tests {
     }
 
     pub(crate) fn survey(audience: Audience) -> Survey {
-        let likert = |id: &str, ind: &str, reverse| Question {
-            id: id.into(),
-            text: id.into(),
-            required: false,
-            attribute: None,
-            kind: QuestionKind::Likert {
-                indicator: ind.into(),
-                reverse,
-            },
+        let likert = |id: &str, ind: &str, reverse| {
+            let mut q = Question::new(
+                id,
+                id,
+                QuestionKind::Likert {
+                    indicator: Some(ind.into()),
+                    reverse,
+                },
+            );
+            q.required = false;
+            q
         };
         Survey {
             slug: audience.as_str().into(),
             audience,
             title: "t".into(),
+            title_en: None,
             intro: String::new(),
+            intro_en: None,
+            declared_version: None,
             scale: LikertScale {
                 points: 5,
                 labels: vec![String::new(); 5],
+                labels_en: None,
             },
             sections: vec![Section {
                 title: "s".into(),
+                title_en: None,
+                relevant: None,
                 questions: vec![
                     likert("q1", "A1", false),
                     likert("q2", "A1", true),

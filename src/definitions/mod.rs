@@ -4,7 +4,10 @@
 mod campaign_file;
 mod position;
 mod recommendations;
+mod logic_check;
+mod question_file;
 mod survey_file;
+pub mod survey_writer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -45,6 +48,25 @@ impl<'a> Sink<'a> {
             file: file.display().to_string(),
             text,
             problems: Vec::new(),
+        }
+    }
+
+    /// The file offset of byte `offset` inside the string value at `span`: exact when the
+    /// value is written without escapes, else the start of the value.
+    pub fn inside(&self, span: &std::ops::Range<usize>, value: &str, offset: usize) -> usize {
+        let quote = self.text.get(span.start..span.start + 1).unwrap_or("");
+        let skip = if self.text[span.start..].starts_with("\"\"\"") || self.text[span.start..].starts_with("'''") {
+            3
+        } else if quote == "\"" || quote == "'" {
+            1
+        } else {
+            0
+        };
+        let body = span.start + skip;
+        if self.text.get(body..body + value.len()) == Some(value) {
+            body + offset
+        } else {
+            span.start
         }
     }
 

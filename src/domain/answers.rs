@@ -8,14 +8,41 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{QuestionKind, Survey};
+use super::expr::{Context, V};
+use super::{
+    Choice, Question, QuestionKind, Survey, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX,
+};
 
-/// One stored answer. Serialised untagged: numbers for Likert/integer, strings otherwise.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One stored answer, serialised untagged: whole numbers (Likert, rating, integer),
+/// decimals, strings (choice codes, text, dates) and lists of codes (multiple choice,
+/// ranking).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AnswerValue {
     Number(i64),
+    Decimal(f64),
     Text(String),
+    List(Vec<String>),
+}
+
+impl AnswerValue {
+    /// The value as the expression language sees it (lists as space-separated codes).
+    pub fn as_expr_value(&self) -> V {
+        match self {
+            AnswerValue::Number(n) => V::Num(*n as f64),
+            AnswerValue::Decimal(x) => V::Num(*x),
+            AnswerValue::Text(t) => V::Str(t.clone()),
+            AnswerValue::List(l) => V::Str(l.join(" ")),
+        }
+    }
+
+    /// The value in one cell of text (CSV, forms): lists joined by spaces.
+    pub fn to_text(&self) -> String {
+        match self {
+            AnswerValue::List(l) => l.join(" "),
+            other => other.as_expr_value().text(),
+        }
+    }
 }
 
 /// Why an answer set was refused; `code` is stable, `field` names the question.
@@ -37,8 +64,28 @@ pub struct NewResponse {
     pub attributes: BTreeMap<String, String>,
 }
 
+/// Answers accepted so far, as an expression context; `.` is `current`.
+pub struct AnswerContext<'a> {
+    pub answers: &'a BTreeMap<String, AnswerValue>,
+    pub current: Option<&'a AnswerValue>,
+}
+
+impl Context for AnswerContext<'_> {
+    fn value(&self, name: &str) -> V {
+        self.answers
+            .get(name)
+            .map_or(V::Str(String::new()), AnswerValue::as_expr_value)
+    }
+    fn current(&self) -> V {
+        self.current
+            .map_or(V::Str(String::new()), AnswerValue::as_expr_value)
+    }
+}
+
 impl NewResponse {
-    /// Checks every answer; returns all problems, in questionnaire order.
+    /// Checks every answer against the questionnaire, display logic included: a question
+    /// whose `relevant` does not hold is not required and an answer sent for it is
+    /// discarded. Returns all problems, in questionnaire order.
     pub fn parse(
         survey: &Survey,
         id: Uuid,
@@ -46,8 +93,9 @@ impl NewResponse {
         raw_attributes: &serde_json::Map<String, Value>,
     ) -> Result<Self, Vec<AnswerError>> {
         let mut errors = Vec::new();
+        let keys = survey.answer_keys();
         for key in raw.keys() {
-            if survey.question(key).is_none() {
+            if !keys.iter().any(|k| k == key) {
                 errors.push(err(
                     "unknown_question",
                     key,
@@ -56,29 +104,104 @@ impl NewResponse {
                 ));
             }
         }
-        let mut answers = BTreeMap::new();
+        let mut answers: BTreeMap<String, AnswerValue> = BTreeMap::new();
         let mut attributes = BTreeMap::new();
-        for q in survey.questions() {
-            let value = raw.get(&q.id).filter(|v| !is_blank(v));
-            let Some(value) = value else {
-                if q.required {
-                    errors.push(err(
-                        "missing_answer",
-                        &q.id,
-                        format!("question {:?} is required", q.id),
-                        "此题为必答题".into(),
-                    ));
-                }
+        for section in &survey.sections {
+            let shown = section.relevant.as_ref().is_none_or(|e| {
+                e.truthy(&AnswerContext {
+                    answers: &answers,
+                    current: None,
+                })
+            });
+            if !shown {
                 continue;
-            };
-            match parse_one(survey, &q.kind, &q.id, value) {
-                Ok(v) => {
-                    if let (Some(attr), AnswerValue::Text(code)) = (&q.attribute, &v) {
-                        attributes.insert(attr.clone(), code.clone());
-                    }
-                    answers.insert(q.id.clone(), v);
+            }
+            for q in &section.questions {
+                let ctx = AnswerContext {
+                    answers: &answers,
+                    current: None,
+                };
+                if matches!(q.kind, QuestionKind::Note)
+                    || q.relevant.as_ref().is_some_and(|e| !e.truthy(&ctx))
+                {
+                    continue;
                 }
-                Err(e) => errors.push(e),
+                let required = match &q.required_if {
+                    Some(e) => e.truthy(&ctx),
+                    None => q.required,
+                };
+                let value = raw.get(&q.id).filter(|v| !is_blank(v));
+                let Some(value) = value else {
+                    if required {
+                        errors.push(AnswerError {
+                            code: "missing_answer",
+                            field: q.id.clone(),
+                            message: format!("question {:?} is required", q.id),
+                            message_zh: q
+                                .required_message
+                                .clone()
+                                .unwrap_or_else(|| "此题为必答题".into()),
+                        });
+                    }
+                    continue;
+                };
+                let parsed = match parse_one(survey, &q.kind, &q.id, value) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                };
+                if let Some(c) = &q.constraint {
+                    let ok = c.truthy(&AnswerContext {
+                        answers: &answers,
+                        current: Some(&parsed),
+                    });
+                    if !ok {
+                        errors.push(AnswerError {
+                            code: "constraint",
+                            field: q.id.clone(),
+                            message: format!(
+                                "question {:?}: the answer does not satisfy {}",
+                                q.id,
+                                c.source()
+                            ),
+                            message_zh: q
+                                .constraint_message
+                                .clone()
+                                .unwrap_or_else(|| "答案不符合要求，请检查".into()),
+                        });
+                        continue;
+                    }
+                }
+                if q.kind.has_other() {
+                    let chose_other = match &parsed {
+                        AnswerValue::Text(c) => c == OTHER_CODE,
+                        AnswerValue::List(l) => l.iter().any(|c| c == OTHER_CODE),
+                        _ => false,
+                    };
+                    let key = format!("{}{OTHER_SUFFIX}", q.id);
+                    if chose_other {
+                        match raw.get(&key).filter(|v| !is_blank(v)) {
+                            None => errors.push(err(
+                                "missing_other",
+                                &key,
+                                format!("question {:?}: \"other\" was chosen; say what it is in {key:?}", q.id),
+                                "选择了“其他”，请注明".into(),
+                            )),
+                            Some(v) => match text(&key, v, OTHER_MAX_LENGTH) {
+                                Ok(t) => {
+                                    answers.insert(key, t);
+                                }
+                                Err(e) => errors.push(e),
+                            },
+                        }
+                    }
+                }
+                if let (Some(attr), AnswerValue::Text(code)) = (&q.attribute, &parsed) {
+                    attributes.insert(attr.clone(), code.clone());
+                }
+                answers.insert(q.id.clone(), parsed);
             }
         }
         if raw_attributes.len() > MAX_ATTRIBUTES {
@@ -140,6 +263,7 @@ fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
         _ => false,
     }
 }
@@ -156,10 +280,107 @@ fn err(code: &'static str, field: &str, message: String, message_zh: String) -> 
 /// Numbers may arrive as JSON numbers (API) or strings (HTML forms).
 fn as_integer(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64(),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9e15).map(|x| x as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+fn as_decimal(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|x| x.is_finite())
+}
+
+/// A list of codes: a JSON array of strings, or (from forms) one space-separated string.
+fn as_codes(v: &Value) -> Option<Vec<String>> {
+    match v {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(|s| s.trim().to_string()))
+            .collect(),
+        Value::String(s) => Some(s.split_whitespace().map(str::to_string).collect()),
+        _ => None,
+    }
+}
+
+fn text(id: &str, v: &Value, max_length: usize) -> Result<AnswerValue, AnswerError> {
+    let Value::String(s) = v else {
+        return Err(err(
+            "wrong_type",
+            id,
+            format!("question {id:?} takes text, got {v}"),
+            "请输入文字".into(),
+        ));
+    };
+    if s.chars().count() > max_length {
+        return Err(err(
+            "text_too_long",
+            id,
+            format!("question {id:?} takes at most {max_length} characters"),
+            format!("最多 {max_length} 个字"),
+        ));
+    }
+    if s.contains('\0') {
+        return Err(err(
+            "invalid_text",
+            id,
+            format!("question {id:?} contains a NUL character"),
+            "包含无效字符".into(),
+        ));
+    }
+    Ok(AnswerValue::Text(s.trim().to_string()))
+}
+
+fn check_codes(
+    id: &str,
+    codes: &[String],
+    choices: &[Choice],
+    other: bool,
+) -> Result<(), AnswerError> {
+    let mut seen = std::collections::HashSet::new();
+    for c in codes {
+        let known = choices.iter().any(|x| &x.code == c) || (other && c == OTHER_CODE);
+        if !known {
+            let mut list: Vec<&str> = choices.iter().map(|c| c.code.as_str()).collect();
+            if other {
+                list.push(OTHER_CODE);
+            }
+            return Err(err(
+                "unknown_choice",
+                id,
+                format!(
+                    "question {id:?} has no choice {c:?}; choices are {}",
+                    list.join(", ")
+                ),
+                "所选选项无效".into(),
+            ));
+        }
+        if !seen.insert(c) {
+            return Err(err(
+                "duplicate_choice",
+                id,
+                format!("question {id:?}: choice {c:?} is given twice"),
+                "选项重复".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses an answer written as text (a definition's default value).
+pub fn parse_text(survey: &Survey, q: &Question, text: &str) -> Result<AnswerValue, AnswerError> {
+    parse_one(survey, &q.kind, &q.id, &Value::String(text.to_string()))
+}
+
+/// A YYYY-MM-DD date that exists in the calendar.
+pub fn valid_date(s: &str) -> bool {
+    s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
 fn parse_one(
@@ -189,7 +410,7 @@ fn parse_one(
             }
             Ok(AnswerValue::Number(n))
         }
-        QuestionKind::Integer { min, max } => {
+        QuestionKind::Integer { min, max } | QuestionKind::Rating { min, max, .. } => {
             let n = as_integer(v).ok_or_else(|| {
                 err(
                     "wrong_type",
@@ -208,7 +429,28 @@ fn parse_one(
             }
             Ok(AnswerValue::Number(n))
         }
-        QuestionKind::Single { choices } => {
+        QuestionKind::Decimal { min, max } => {
+            let x = as_decimal(v).ok_or_else(|| {
+                err(
+                    "wrong_type",
+                    id,
+                    format!("question {id:?} takes a number, got {v}"),
+                    "请输入数字".into(),
+                )
+            })?;
+            if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
+                let lo = min.map_or("-∞".to_string(), |m| m.to_string());
+                let hi = max.map_or("∞".to_string(), |m| m.to_string());
+                return Err(err(
+                    "out_of_range",
+                    id,
+                    format!("question {id:?} takes a number from {lo} to {hi}, got {x}"),
+                    format!("请输入 {lo} 到 {hi} 之间的数字"),
+                ));
+            }
+            Ok(AnswerValue::Decimal(x))
+        }
+        QuestionKind::Single { choices, other } => {
             let Value::String(s) = v else {
                 return Err(err(
                     "wrong_type",
@@ -217,105 +459,213 @@ fn parse_one(
                     "请选择一个选项".into(),
                 ));
             };
-            let s = s.trim();
-            if !choices.iter().any(|c| c.code == s) {
-                let codes: Vec<&str> = choices.iter().map(|c| c.code.as_str()).collect();
+            let s = s.trim().to_string();
+            check_codes(id, std::slice::from_ref(&s), choices, *other)?;
+            Ok(AnswerValue::Text(s))
+        }
+        QuestionKind::Multiple {
+            choices,
+            other,
+            min,
+            max,
+        } => {
+            let codes = as_codes(v).ok_or_else(|| {
+                err(
+                    "wrong_type",
+                    id,
+                    format!("question {id:?} takes a list of choice codes, got {v}"),
+                    "请选择选项".into(),
+                )
+            })?;
+            check_codes(id, &codes, choices, *other)?;
+            let n = codes.len() as u32;
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                let (lo, hi) = (min.unwrap_or(0), max.unwrap_or(u32::MAX));
+                let zh = match (min, max) {
+                    (Some(a), Some(b)) if a == b => format!("请选择 {a} 项"),
+                    (Some(a), Some(b)) => format!("请选择 {a} 到 {b} 项"),
+                    (Some(a), None) => format!("请至少选择 {a} 项"),
+                    _ => format!("最多选择 {hi} 项"),
+                };
                 return Err(err(
-                    "unknown_choice",
+                    "selection_count",
+                    id,
+                    format!("question {id:?} takes {lo} to {hi} selections, got {n}"),
+                    zh,
+                ));
+            }
+            Ok(AnswerValue::List(codes))
+        }
+        QuestionKind::Ranking { choices } => {
+            let codes = as_codes(v).ok_or_else(|| {
+                err(
+                    "wrong_type",
+                    id,
+                    format!("question {id:?} takes the choice codes in order, got {v}"),
+                    "请排序".into(),
+                )
+            })?;
+            check_codes(id, &codes, choices, false)?;
+            if codes.len() != choices.len() {
+                return Err(err(
+                    "incomplete_ranking",
                     id,
                     format!(
-                        "question {id:?} has no choice {s:?}; choices are {}",
-                        codes.join(", ")
+                        "question {id:?}: rank all {} choices, got {}",
+                        choices.len(),
+                        codes.len()
                     ),
-                    "所选选项无效".into(),
+                    "请为全部选项排序".into(),
+                ));
+            }
+            Ok(AnswerValue::List(codes))
+        }
+        QuestionKind::Date { min, max } => {
+            let s = v.as_str().map(str::trim).unwrap_or_default();
+            if !valid_date(s) {
+                return Err(err(
+                    "wrong_type",
+                    id,
+                    format!("question {id:?} takes a date as YYYY-MM-DD, got {v}"),
+                    "请输入有效日期".into(),
+                ));
+            }
+            if min.as_deref().is_some_and(|m| s < m) || max.as_deref().is_some_and(|m| s > m) {
+                let lo = min.clone().unwrap_or_default();
+                let hi = max.clone().unwrap_or_default();
+                return Err(err(
+                    "out_of_range",
+                    id,
+                    format!("question {id:?} takes a date from {lo} to {hi}, got {s}"),
+                    format!("日期应在 {lo} 至 {hi} 之间"),
                 ));
             }
             Ok(AnswerValue::Text(s.to_string()))
         }
-        QuestionKind::Text { max_length, .. } => {
-            let Value::String(s) = v else {
-                return Err(err(
-                    "wrong_type",
-                    id,
-                    format!("question {id:?} takes text, got {v}"),
-                    "请输入文字".into(),
-                ));
-            };
-            if s.chars().count() > *max_length {
-                return Err(err(
-                    "text_too_long",
-                    id,
-                    format!("question {id:?} takes at most {max_length} characters"),
-                    format!("最多 {max_length} 个字"),
-                ));
-            }
-            if s.contains('\0') {
-                return Err(err(
-                    "invalid_text",
-                    id,
-                    format!("question {id:?} contains a NUL character"),
-                    "包含无效字符".into(),
-                ));
-            }
-            Ok(AnswerValue::Text(s.trim().to_string()))
-        }
+        QuestionKind::Text { max_length, .. } => text(id, v, *max_length),
+        QuestionKind::Note => Err(err(
+            "unknown_question",
+            id,
+            format!("{id:?} is a note and takes no answer"),
+            "此项无需作答".into(),
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Audience, Choice, LikertScale, Question, Section};
+    use crate::domain::{Audience, Choice, Expression, LikertScale, Question, Section};
     use serde_json::json;
 
+    fn q(id: &str, kind: QuestionKind) -> Question {
+        Question::new(id, "?", kind)
+    }
+
     fn survey() -> Survey {
+        let mut sector = q(
+            "sector",
+            QuestionKind::Single {
+                choices: vec![Choice::new("ecommerce", "电子商务"), Choice::new("herbs", "中药材")],
+                other: true,
+            },
+        );
+        sector.attribute = Some("sector".into());
+        let mut note = q(
+            "note",
+            QuestionKind::Text {
+                max_length: 5,
+                multiline: false,
+                in_report: false,
+            },
+        );
+        note.required = false;
+        let mut herbs_years = q("herbs_years", QuestionKind::Integer { min: 0, max: 60 });
+        herbs_years.relevant = Some(Expression::parse("${sector} = 'herbs'").unwrap());
+        herbs_years.constraint = Some(Expression::parse(". <= 40").unwrap());
+        herbs_years.constraint_message = Some("年限不超过 40 年".into());
+        let mut langs = q(
+            "langs",
+            QuestionKind::Multiple {
+                choices: vec![Choice::new("zh", "中文"), Choice::new("en", "英语"), Choice::new("fr", "法语")],
+                other: false,
+                min: Some(1),
+                max: Some(2),
+            },
+        );
+        langs.required = false;
+        let mut why = q(
+            "why",
+            QuestionKind::Text {
+                max_length: 50,
+                multiline: true,
+                in_report: false,
+            },
+        );
+        why.required = false;
+        why.required_if = Some(Expression::parse("count-selected(${langs}) = 2").unwrap());
+        let mut rank = q(
+            "rank",
+            QuestionKind::Ranking {
+                choices: vec![Choice::new("a", "A"), Choice::new("b", "B")],
+            },
+        );
+        rank.required = false;
+        let mut day = q(
+            "day",
+            QuestionKind::Date {
+                min: Some("2020-01-01".into()),
+                max: None,
+            },
+        );
+        day.required = false;
+        let mut weight = q(
+            "weight",
+            QuestionKind::Decimal {
+                min: Some(0.5),
+                max: Some(3.5),
+            },
+        );
+        weight.required = false;
         Survey {
             slug: "s".into(),
             audience: Audience::Students,
             title: "t".into(),
+            title_en: None,
             intro: String::new(),
+            intro_en: None,
+            declared_version: None,
             scale: LikertScale {
                 points: 5,
                 labels: vec!["1".into(), "2".into(), "3".into(), "4".into(), "5".into()],
+                labels_en: None,
             },
-            sections: vec![Section {
-                title: "a".into(),
-                questions: vec![
-                    Question {
-                        id: "sector".into(),
-                        text: "?".into(),
-                        required: true,
-                        attribute: Some("sector".into()),
-                        kind: QuestionKind::Single {
-                            choices: vec![Choice {
-                                code: "ecommerce".into(),
-                                label: "电子商务".into(),
-                            }],
-                        },
-                    },
-                    Question {
-                        id: "q1".into(),
-                        text: "?".into(),
-                        required: true,
-                        attribute: None,
-                        kind: QuestionKind::Likert {
-                            indicator: "B1".into(),
-                            reverse: false,
-                        },
-                    },
-                    Question {
-                        id: "note".into(),
-                        text: "?".into(),
-                        required: false,
-                        attribute: None,
-                        kind: QuestionKind::Text {
-                            max_length: 5,
-                            multiline: false,
-                            in_report: false,
-                        },
-                    },
-                ],
-            }],
+            sections: vec![
+                Section {
+                    title: "a".into(),
+                    title_en: None,
+                    relevant: None,
+                    questions: vec![
+                        sector,
+                        q(
+                            "q1",
+                            QuestionKind::Likert {
+                                indicator: Some("B1".into()),
+                                reverse: false,
+                            },
+                        ),
+                        note,
+                        herbs_years,
+                        q("intro_note", QuestionKind::Note),
+                    ],
+                },
+                Section {
+                    title: "b".into(),
+                    title_en: None,
+                    relevant: Some(Expression::parse("${q1} >= 3").unwrap()),
+                    questions: vec![langs, why, rank, day, weight],
+                },
+            ],
         }
     }
 
@@ -337,31 +687,23 @@ mod tests {
     fn each_invalid_answer_has_its_code_and_field() {
         let cases = [
             (json!({"sector": "ecommerce"}), "missing_answer", "q1"),
-            (
-                json!({"sector": "ecommerce", "q1": 6}),
-                "out_of_scale",
-                "q1",
-            ),
-            (
-                json!({"sector": "ecommerce", "q1": "x"}),
-                "wrong_type",
-                "q1",
-            ),
-            (
-                json!({"sector": "nope", "q1": 3}),
-                "unknown_choice",
-                "sector",
-            ),
-            (
-                json!({"sector": "ecommerce", "q1": 3, "zz": 1}),
-                "unknown_question",
-                "zz",
-            ),
-            (
-                json!({"sector": "ecommerce", "q1": 3, "note": "toolong"}),
-                "text_too_long",
-                "note",
-            ),
+            (json!({"sector": "ecommerce", "q1": 6}), "out_of_scale", "q1"),
+            (json!({"sector": "ecommerce", "q1": "x"}), "wrong_type", "q1"),
+            (json!({"sector": "nope", "q1": 3}), "unknown_choice", "sector"),
+            (json!({"sector": "ecommerce", "q1": 3, "zz": 1}), "unknown_question", "zz"),
+            (json!({"sector": "ecommerce", "q1": 3, "note": "toolong"}), "text_too_long", "note"),
+            (json!({"sector": "other", "q1": 3}), "missing_other", "sector_other"),
+            (json!({"sector": "herbs", "q1": 3}), "missing_answer", "herbs_years"),
+            (json!({"sector": "herbs", "q1": 3, "herbs_years": 41}), "constraint", "herbs_years"),
+            (json!({"sector": "herbs", "q1": 3, "herbs_years": 61}), "out_of_range", "herbs_years"),
+            (json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "en", "fr"]}), "selection_count", "langs"),
+            (json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "zh"]}), "duplicate_choice", "langs"),
+            (json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "en"]}), "missing_answer", "why"),
+            (json!({"sector": "ecommerce", "q1": 3, "rank": ["a"]}), "incomplete_ranking", "rank"),
+            (json!({"sector": "ecommerce", "q1": 3, "day": "2019-12-31"}), "out_of_range", "day"),
+            (json!({"sector": "ecommerce", "q1": 3, "day": "2021-02-30"}), "wrong_type", "day"),
+            (json!({"sector": "ecommerce", "q1": 3, "weight": 4}), "out_of_range", "weight"),
+            (json!({"sector": "ecommerce", "q1": 3, "intro_note": "x"}), "unknown_question", "intro_note"),
         ];
         for (input, code, field) in cases {
             let errors = parse(input.clone()).expect_err(&format!("{input} must be refused"));
@@ -371,6 +713,45 @@ mod tests {
                 "case {input}"
             );
         }
+    }
+
+    #[test]
+    fn constraint_message_is_shown_to_the_respondent() {
+        let errors = parse(json!({"sector": "herbs", "q1": 3, "herbs_years": 41})).unwrap_err();
+        assert_eq!(errors[0].message_zh, "年限不超过 40 年");
+    }
+
+    #[test]
+    fn hidden_questions_are_not_required_and_their_answers_are_discarded() {
+        // herbs_years is hidden for e-commerce; section b is hidden when q1 < 3.
+        let r = parse(json!({
+            "sector": "ecommerce", "q1": 2, "herbs_years": 99,
+            "langs": ["zh", "zh", "zh"], "sector_other": "ignored"
+        }))
+        .expect("hidden answers never fail");
+        assert!(!r.answers.contains_key("herbs_years"));
+        assert!(!r.answers.contains_key("langs"));
+        assert!(!r.answers.contains_key("sector_other"));
+        let r = parse(json!({"sector": "herbs", "q1": 3, "herbs_years": 12})).expect("valid");
+        assert_eq!(r.answers["herbs_years"], AnswerValue::Number(12));
+    }
+
+    #[test]
+    fn every_new_type_is_stored_in_its_shape() {
+        let r = parse(json!({
+            "sector": "other", "sector_other": " 文旅 ", "q1": 5,
+            "langs": "zh en", "why": "两种", "rank": ["b", "a"], "day": "2024-06-01", "weight": "1.25"
+        }))
+        .expect("valid");
+        assert_eq!(r.answers["sector"], AnswerValue::Text("other".into()));
+        assert_eq!(r.answers["sector_other"], AnswerValue::Text("文旅".into()));
+        assert_eq!(r.answers["langs"], AnswerValue::List(vec!["zh".into(), "en".into()]));
+        assert_eq!(r.answers["rank"], AnswerValue::List(vec!["b".into(), "a".into()]));
+        assert_eq!(r.answers["day"], AnswerValue::Text("2024-06-01".into()));
+        assert_eq!(r.answers["weight"], AnswerValue::Decimal(1.25));
+        let json = serde_json::to_string(&r.answers).unwrap();
+        let back: BTreeMap<String, AnswerValue> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r.answers, "stored JSON reads back to the same values");
     }
 
     #[test]

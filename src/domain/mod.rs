@@ -3,6 +3,7 @@
 pub mod answers;
 pub mod audience;
 pub mod campaign;
+pub mod expr;
 pub mod framework;
 pub mod survey;
 
@@ -10,4 +11,8 @@ pub use answers::{AnswerError, AnswerValue, NewResponse};
 pub use audience::Audience;
 pub use campaign::Campaign;
 pub use framework::{Framework, Indicator, SubIndicator};
-pub use survey::{Choice, LikertScale, Question, QuestionKind, Section, Survey};
+pub use expr::Expression;
+pub use survey::{
+    Choice, LikertScale, MatrixHeader, Question, QuestionKind, Section, Survey, OTHER_CODE,
+    OTHER_MAX_LENGTH, OTHER_SUFFIX,
+};

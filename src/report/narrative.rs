@@ -222,9 +222,12 @@ pub fn value_label(input: &ReportInput<'_>, attr: &str, code: &str) -> String {
     for s in &input.surveys {
         for q in s.questions() {
             if q.attribute.as_deref() == Some(attr) {
-                if let QuestionKind::Single { choices } = &q.kind {
+                if let QuestionKind::Single { choices, other } = &q.kind {
                     if let Some(c) = choices.iter().find(|c| c.code == code) {
                         return c.label.clone();
+                    }
+                    if *other && code == crate::domain::OTHER_CODE {
+                        return "其他".to_string();
                     }
                 }
             }

@@ -302,11 +302,27 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         .map(|s| {
             let items = s
                 .questions()
-                .filter(|q| matches!(q.kind, QuestionKind::Likert { .. }))
+                .filter(|q| {
+                    matches!(
+                        q.kind,
+                        QuestionKind::Likert {
+                            indicator: Some(_),
+                            ..
+                        }
+                    )
+                })
                 .count();
             let reverse = s
                 .questions()
-                .filter(|q| matches!(q.kind, QuestionKind::Likert { reverse: true, .. }))
+                .filter(|q| {
+                    matches!(
+                        q.kind,
+                        QuestionKind::Likert {
+                            indicator: Some(_),
+                            reverse: true,
+                        }
+                    )
+                })
                 .count();
             vec![
                 Cell::text(group_name(s.audience, lang)),
@@ -937,7 +953,10 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         let rows = s
             .questions()
             .filter_map(|q| match &q.kind {
-                QuestionKind::Likert { indicator, reverse } => Some(vec![
+                QuestionKind::Likert {
+                    indicator: Some(indicator),
+                    reverse,
+                } => Some(vec![
                     Cell::text(q.id.clone()),
                     Cell::text(q.text.clone()),
                     Cell::text(indicator.clone()),
@@ -1148,7 +1167,11 @@ fn answered_by(input: &ReportInput<'_>) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for s in &input.surveys {
         for q in s.questions() {
-            if let QuestionKind::Likert { indicator, .. } = &q.kind {
+            if let QuestionKind::Likert {
+                indicator: Some(indicator),
+                ..
+            } = &q.kind
+            {
                 let list = out.entry(indicator.clone()).or_default();
                 let name = group_name(s.audience, input.lang);
                 if !list.contains(&name) {

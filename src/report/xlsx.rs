@@ -92,6 +92,9 @@ pub fn render(doc: &Document, raw: Option<&RawData>) -> anyhow::Result<Vec<u8>> 
                     Value::Number(n) => {
                         ws.write_number(r as u32 + 1, c as u16, *n as f64)?;
                     }
+                    Value::Decimal(x) => {
+                        ws.write_number(r as u32 + 1, c as u16, *x)?;
+                    }
                     Value::Text(t) => write_text(ws, r as u32 + 1, c as u16, t, None)?,
                 }
             }

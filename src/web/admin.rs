@@ -71,7 +71,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     .filter(|q| q.attribute.as_deref() == Some("sector"))
             })
             .find_map(|q| match &q.kind {
-                crate::domain::QuestionKind::Single { choices } => Some(
+                crate::domain::QuestionKind::Single { choices, .. } => Some(
                     choices
                         .iter()
                         .map(|ch| (ch.code.clone(), ch.label.clone()))
