@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `demo`, `report`, `check`.
+//! Command-line interface: `serve`, `demo`, `report`, `check`, `import`, `export-xlsform`.
 
 use std::path::PathBuf;
 
@@ -51,4 +51,29 @@ pub enum Command {
     },
     /// Validate definition files or campaign folders (default: the surveys folder).
     Check { paths: Vec<PathBuf> },
+    /// Import an XLSForm spreadsheet as a campaign's questionnaire for one group,
+    /// written to surveys/<campaign>/<audience>.toml and published.
+    Import {
+        /// The .xlsx (or .xls/.ods) file.
+        file: PathBuf,
+        #[arg(long)]
+        campaign: String,
+        /// students, teachers or enterprises.
+        #[arg(long)]
+        audience: String,
+        /// Survey slug (default: <campaign>-<audience>).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Overwrite an existing questionnaire file for this group.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Write a questionnaire from surveys/ as an XLSForm (for KoboToolbox, ODK, …).
+    ExportXlsform {
+        /// The questionnaire's slug, e.g. pingshun-2025-students.
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }

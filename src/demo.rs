@@ -220,10 +220,7 @@ fn raw_answers(
                 answers.insert(q.id.clone(), json!((x * 10.0).round() / 10.0));
             }
             QuestionKind::Multiple {
-                choices,
-                min,
-                max,
-                ..
+                choices, min, max, ..
             } if !choices.is_empty() => {
                 let lo = min.unwrap_or(0) as usize;
                 let hi = max.map_or(choices.len(), |m| m as usize).min(choices.len());
@@ -245,7 +242,10 @@ fn raw_answers(
                 answers.insert(q.id.clone(), json!(order));
             }
             QuestionKind::Date { min, max } if q.required => {
-                let d = max.clone().or_else(|| min.clone()).unwrap_or_else(|| "2025-09-01".into());
+                let d = max
+                    .clone()
+                    .or_else(|| min.clone())
+                    .unwrap_or_else(|| "2025-09-01".into());
                 answers.insert(q.id.clone(), json!(d));
             }
             _ => {}
@@ -253,7 +253,6 @@ fn raw_answers(
     }
     answers
 }
-
 
 /// Generates and stores; returns how many were new.
 pub async fn fill(db: &DatabaseConnection, key: &str, n: usize, seed: u64) -> anyhow::Result<u64> {

@@ -23,6 +23,14 @@ pub enum ApiError {
     Conflict(uuid::Uuid),
     #[error("a valid evaluator token is required: send Authorization: Bearer <token>")]
     Unauthorized,
+    /// Refused as a whole, with every problem listed (e.g. a spreadsheet's).
+    #[error("{message}")]
+    Rejected {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        problems: Vec<String>,
+    },
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -33,6 +41,8 @@ struct Body<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    problems: &'a [String],
 }
 
 impl ApiError {
@@ -44,6 +54,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::Conflict(_) => "response_conflict",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Rejected { code, .. } => code,
             ApiError::Unexpected(_) => "internal_error",
         }
     }
@@ -62,6 +73,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Rejected { status, .. } => *status,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,16 +94,29 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized) {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        let problems = match self {
+            ApiError::Rejected { problems, .. } => problems.as_slice(),
+            _ => &[],
+        };
         builder.json(Body {
             error: self.code(),
             message,
             field,
+            problems,
         })
     }
 }
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Unexpected(e.into())
+        match e {
+            crate::store::StoreError::Refused(message) => ApiError::Rejected {
+                status: StatusCode::CONFLICT,
+                code: "would_orphan_answers",
+                message,
+                problems: Vec::new(),
+            },
+            other => ApiError::Unexpected(other.into()),
+        }
     }
 }

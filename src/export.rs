@@ -200,7 +200,10 @@ pub fn codebook(data: &CampaignData) -> Vec<Vec<String>> {
                     .map(|c| format!("{}={}", c.code, c.label))
                     .collect();
                 if other {
-                    items.push(format!("{OTHER_CODE}=其他（请注明，见 {}{OTHER_SUFFIX}）", q.id));
+                    items.push(format!(
+                        "{OTHER_CODE}=其他（请注明，见 {}{OTHER_SUFFIX}）",
+                        q.id
+                    ));
                 }
                 items.join("; ")
             };

@@ -56,6 +56,94 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
+        Command::Import {
+            file,
+            campaign,
+            audience,
+            slug,
+            replace,
+        } => {
+            let audience = chorus::domain::Audience::parse(&audience).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--audience {audience:?} is not known; use students, teachers or enterprises"
+                )
+            })?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let outcome = match chorus::importer::import_into(
+                &settings.surveys_dir,
+                &campaign,
+                audience,
+                &bytes,
+                slug.as_deref(),
+                replace,
+            ) {
+                Ok(o) => o,
+                Err(e) => {
+                    for line in e.lines() {
+                        println!("{}: {line}", file.display());
+                    }
+                    println!("import refused: {e}; nothing was written");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            for note in &outcome.notes {
+                println!("{}: note: {note}", file.display());
+            }
+            let db = chorus::store::connect(&settings).await?;
+            let published = match chorus::store::campaigns::publish(&db, &outcome.campaign).await {
+                Ok(p) => p,
+                Err(e) => {
+                    outcome.undo();
+                    println!("import refused: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            if outcome.created_campaign {
+                println!(
+                    "created campaign {campaign} with a flat framework of the indicators used (edit its campaign.toml)"
+                );
+            }
+            println!(
+                "imported {} into {}",
+                file.display(),
+                outcome.file.display()
+            );
+            print_published(&[(campaign, published)]);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ExportXlsform { survey, out } => {
+            let campaigns = definitions::load_dir(&settings.surveys_dir).map_err(|p| {
+                anyhow::anyhow!(
+                    "the definitions have problems:\n{}",
+                    p.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            })?;
+            let Some(found) = campaigns
+                .iter()
+                .flat_map(|c| c.surveys.iter())
+                .find(|s| s.slug == survey)
+            else {
+                anyhow::bail!(
+                    "no questionnaire {survey:?} in {}; slugs are {}",
+                    settings.surveys_dir.display(),
+                    campaigns
+                        .iter()
+                        .flat_map(|c| c.surveys.iter().map(|s| s.slug.clone()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            };
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, chorus::xlsform::to_xlsx(found)?)?;
+            println!("wrote {} (XLSForm of {survey})", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve => {
             let app = Application::build(settings.clone()).await?;
             print_published(&app.published);

@@ -84,6 +84,8 @@ impl Application {
         let state = web::Data::new(AppState {
             db: prepared.db,
             token_hash: Arc::new(hash),
+            surveys_dir: Arc::new(settings.surveys_dir.clone()),
+            import_lock: Arc::new(tokio::sync::Mutex::new(())),
         });
         let (json_limit, form_limit) = (settings.json_limit, settings.form_limit);
         let server = HttpServer::new(move || {
@@ -103,6 +105,9 @@ impl Application {
                         .error_handler(json_error),
                 )
                 .app_data(web::FormConfig::default().limit(form_limit))
+                .app_data(web::PayloadConfig::new(
+                    crate::web::xlsform::MAX_XLSFORM_BYTES,
+                ))
                 .configure(routes)
         })
         .listen(listener)?

@@ -133,10 +133,13 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
     let analysis = analysis_settings(&mut sink, raw.analysis);
     let method = analysis.weights;
 
-    if raw.indicator.is_empty() {
+    // No [[indicator]] at all is a descriptive campaign (e.g. an imported XLSForm without
+    // scored items): answers are collected and exported, no indicator is scored. A
+    // weighting method still needs something to weigh.
+    if raw.indicator.is_empty() && method != WeightMethod::Explicit {
         sink.at(
             0..0,
-            "no [[indicator]] defined; a campaign needs an indicator framework",
+            "no [[indicator]] defined, so there is nothing to weigh; add an indicator framework or remove weights from [analysis]",
         );
     }
     let mut codes = HashSet::new();

@@ -61,7 +61,12 @@ pub(super) fn expression(
     }
 }
 
-pub(super) fn references(sink: &mut Sink<'_>, survey: &Survey, order: &[String], logic: &[LogicRef]) {
+pub(super) fn references(
+    sink: &mut Sink<'_>,
+    survey: &Survey,
+    order: &[String],
+    logic: &[LogicRef],
+) {
     let index: HashMap<&str, usize> = order
         .iter()
         .enumerate()
@@ -107,7 +112,10 @@ pub(super) fn references(sink: &mut Sink<'_>, survey: &Survey, order: &[String],
             if let Some(cycle) = l.owner.as_deref().and_then(|o| cycle_from(&edges, o, name)) {
                 sink.at(
                     at..at,
-                    format!("{role} makes a cyclic reference: {}; break the loop", cycle.join(" → ")),
+                    format!(
+                        "{role} makes a cyclic reference: {}; break the loop",
+                        cycle.join(" → ")
+                    ),
                 );
                 continue;
             }

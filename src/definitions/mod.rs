@@ -2,10 +2,10 @@
 //! values or rejected with `file:line:col: message; hint` for every problem at once.
 
 mod campaign_file;
-mod position;
-mod recommendations;
 mod logic_check;
+mod position;
 mod question_file;
+mod recommendations;
 mod survey_file;
 pub mod survey_writer;
 
@@ -55,7 +55,9 @@ impl<'a> Sink<'a> {
     /// value is written without escapes, else the start of the value.
     pub fn inside(&self, span: &std::ops::Range<usize>, value: &str, offset: usize) -> usize {
         let quote = self.text.get(span.start..span.start + 1).unwrap_or("");
-        let skip = if self.text[span.start..].starts_with("\"\"\"") || self.text[span.start..].starts_with("'''") {
+        let skip = if self.text[span.start..].starts_with("\"\"\"")
+            || self.text[span.start..].starts_with("'''")
+        {
             3
         } else if quote == "\"" || quote == "'" {
             1
@@ -268,6 +270,19 @@ fn io_problem(path: &Path, e: &std::io::Error) -> Problem {
         col: 1,
         message: format!("cannot read: {e}"),
     }
+}
+
+/// Whether `s` can name a campaign folder.
+pub fn valid_campaign_key(s: &str) -> bool {
+    valid_key(s)
+}
+
+/// Parses one `campaign.toml` (the framework an imported questionnaire must fit).
+pub fn load_campaign_info(
+    path: &Path,
+    key: &str,
+) -> Result<crate::domain::campaign::CampaignInfo, Vec<Problem>> {
+    read(path).and_then(|t| campaign_file::parse(path, &t, key))
 }
 
 pub(crate) fn valid_key(s: &str) -> bool {

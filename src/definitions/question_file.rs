@@ -168,23 +168,46 @@ fn choices(
 ) -> Vec<Choice> {
     let mut out = Vec::new();
     match list {
-        None => sink.at(type_span, format!("question {id:?} has no choices; add choices = [{{ code = \"a\", label = \"…\" }}]")),
-        Some(list) if list.get_ref().is_empty() => sink.at(list.span(), format!("question {id:?} has an empty choice list; give at least one choice")),
+        None => sink.at(
+            type_span,
+            format!(
+                "question {id:?} has no choices; add choices = [{{ code = \"a\", label = \"…\" }}]"
+            ),
+        ),
+        Some(list) if list.get_ref().is_empty() => sink.at(
+            list.span(),
+            format!("question {id:?} has an empty choice list; give at least one choice"),
+        ),
         Some(list) => {
             let mut codes = HashSet::new();
             for c in list.get_ref() {
                 let code = c.code.get_ref();
-                if code.is_empty() || code.len() > 40 || code.chars().any(|ch| ch.is_whitespace() || ch == ',') {
-                    sink.at(c.code.span(), format!("choice code {code:?} is not valid; use a short code without spaces"));
+                if code.is_empty()
+                    || code.len() > 40
+                    || code.chars().any(|ch| ch.is_whitespace() || ch == ',')
+                {
+                    sink.at(
+                        c.code.span(),
+                        format!(
+                            "choice code {code:?} is not valid; use a short code without spaces"
+                        ),
+                    );
                 } else if !codes.insert(code.clone()) {
-                    sink.at(c.code.span(), format!("choice code {code:?} is used twice in question {id:?}"));
+                    sink.at(
+                        c.code.span(),
+                        format!("choice code {code:?} is used twice in question {id:?}"),
+                    );
                 } else if other && code == OTHER_CODE {
                     sink.at(c.code.span(), format!("choice code \"other\" is added by other = true in question {id:?}; remove this choice"));
                 }
                 if c.label.get_ref().trim().is_empty() {
                     sink.at(c.label.span(), format!("choice {code:?} has no label in the default language (zh); add label = \"…\""));
                 }
-                out.push(Choice { code: code.clone(), label: c.label.get_ref().clone(), label_en: c.label_en.clone() });
+                out.push(Choice {
+                    code: code.clone(),
+                    label: c.label.get_ref().clone(),
+                    label_en: c.label_en.clone(),
+                });
             }
         }
     }
@@ -217,11 +240,7 @@ fn float_bound(sink: &mut Sink<'_>, v: Option<&Spanned<toml::Value>>, name: &str
     }
 }
 
-fn date_bound(
-    sink: &mut Sink<'_>,
-    v: Option<&Spanned<toml::Value>>,
-    name: &str,
-) -> Option<String> {
+fn date_bound(sink: &mut Sink<'_>, v: Option<&Spanned<toml::Value>>, name: &str) -> Option<String> {
     let v = v?;
     let s = match v.get_ref() {
         toml::Value::String(s) => s.clone(),
@@ -253,7 +272,9 @@ pub(super) fn question(
     } else if !valid_name(&id) {
         sink.at(
             q.id.span(),
-            format!("matrix id {id:?} is not valid; start with a letter, then letters, digits or '_'"),
+            format!(
+                "matrix id {id:?} is not valid; start with a letter, then letters, digits or '_'"
+            ),
         );
     }
     if q.text.get_ref().trim().is_empty() {
@@ -343,7 +364,10 @@ pub(super) fn question(
     let constraint = expr(sink, q.constraint.as_ref(), Role::Constraint);
     if q.required.is_some() && q.required_if.is_some() {
         sink.at(
-            q.required_if.as_ref().map(Spanned::span).unwrap_or_default(),
+            q.required_if
+                .as_ref()
+                .map(Spanned::span)
+                .unwrap_or_default(),
             "give either required = true/false or required_if = \"…\", not both",
         );
     }
@@ -440,10 +464,7 @@ pub(super) fn question(
                 } else {
                     ""
                 };
-                sink.at(
-                    span,
-                    format!("min {min} is not below max {max}{hint}"),
-                );
+                sink.at(span, format!("min {min} is not below max {max}{hint}"));
             }
             if t == "rating" {
                 QuestionKind::Rating {
@@ -512,7 +533,10 @@ pub(super) fn question(
                     return Vec::new();
                 }
                 Some(r) if r.get_ref().is_empty() => {
-                    sink.at(r.span(), format!("likert matrix {id:?} has an empty rows list"));
+                    sink.at(
+                        r.span(),
+                        format!("likert matrix {id:?} has an empty rows list"),
+                    );
                     return Vec::new();
                 }
                 Some(r) => r.get_ref(),

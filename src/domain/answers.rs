@@ -9,9 +9,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::expr::{Context, V};
-use super::{
-    Choice, Question, QuestionKind, Survey, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX,
-};
+use super::{Choice, Question, QuestionKind, Survey, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX};
 
 /// One stored answer, serialised untagged: whole numbers (Likert, rating, integer),
 /// decimals, strings (choice codes, text, dates) and lists of codes (multiple choice,
@@ -280,9 +278,11 @@ fn err(code: &'static str, field: &str, message: String, message_zh: String) -> 
 /// Numbers may arrive as JSON numbers (API) or strings (HTML forms).
 fn as_integer(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9e15).map(|x| x as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                .map(|x| x as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -566,7 +566,10 @@ mod tests {
         let mut sector = q(
             "sector",
             QuestionKind::Single {
-                choices: vec![Choice::new("ecommerce", "电子商务"), Choice::new("herbs", "中药材")],
+                choices: vec![
+                    Choice::new("ecommerce", "电子商务"),
+                    Choice::new("herbs", "中药材"),
+                ],
                 other: true,
             },
         );
@@ -587,7 +590,11 @@ mod tests {
         let mut langs = q(
             "langs",
             QuestionKind::Multiple {
-                choices: vec![Choice::new("zh", "中文"), Choice::new("en", "英语"), Choice::new("fr", "法语")],
+                choices: vec![
+                    Choice::new("zh", "中文"),
+                    Choice::new("en", "英语"),
+                    Choice::new("fr", "法语"),
+                ],
                 other: false,
                 min: Some(1),
                 max: Some(2),
@@ -687,23 +694,91 @@ mod tests {
     fn each_invalid_answer_has_its_code_and_field() {
         let cases = [
             (json!({"sector": "ecommerce"}), "missing_answer", "q1"),
-            (json!({"sector": "ecommerce", "q1": 6}), "out_of_scale", "q1"),
-            (json!({"sector": "ecommerce", "q1": "x"}), "wrong_type", "q1"),
-            (json!({"sector": "nope", "q1": 3}), "unknown_choice", "sector"),
-            (json!({"sector": "ecommerce", "q1": 3, "zz": 1}), "unknown_question", "zz"),
-            (json!({"sector": "ecommerce", "q1": 3, "note": "toolong"}), "text_too_long", "note"),
-            (json!({"sector": "other", "q1": 3}), "missing_other", "sector_other"),
-            (json!({"sector": "herbs", "q1": 3}), "missing_answer", "herbs_years"),
-            (json!({"sector": "herbs", "q1": 3, "herbs_years": 41}), "constraint", "herbs_years"),
-            (json!({"sector": "herbs", "q1": 3, "herbs_years": 61}), "out_of_range", "herbs_years"),
-            (json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "en", "fr"]}), "selection_count", "langs"),
-            (json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "zh"]}), "duplicate_choice", "langs"),
-            (json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "en"]}), "missing_answer", "why"),
-            (json!({"sector": "ecommerce", "q1": 3, "rank": ["a"]}), "incomplete_ranking", "rank"),
-            (json!({"sector": "ecommerce", "q1": 3, "day": "2019-12-31"}), "out_of_range", "day"),
-            (json!({"sector": "ecommerce", "q1": 3, "day": "2021-02-30"}), "wrong_type", "day"),
-            (json!({"sector": "ecommerce", "q1": 3, "weight": 4}), "out_of_range", "weight"),
-            (json!({"sector": "ecommerce", "q1": 3, "intro_note": "x"}), "unknown_question", "intro_note"),
+            (
+                json!({"sector": "ecommerce", "q1": 6}),
+                "out_of_scale",
+                "q1",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": "x"}),
+                "wrong_type",
+                "q1",
+            ),
+            (
+                json!({"sector": "nope", "q1": 3}),
+                "unknown_choice",
+                "sector",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "zz": 1}),
+                "unknown_question",
+                "zz",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "note": "toolong"}),
+                "text_too_long",
+                "note",
+            ),
+            (
+                json!({"sector": "other", "q1": 3}),
+                "missing_other",
+                "sector_other",
+            ),
+            (
+                json!({"sector": "herbs", "q1": 3}),
+                "missing_answer",
+                "herbs_years",
+            ),
+            (
+                json!({"sector": "herbs", "q1": 3, "herbs_years": 41}),
+                "constraint",
+                "herbs_years",
+            ),
+            (
+                json!({"sector": "herbs", "q1": 3, "herbs_years": 61}),
+                "out_of_range",
+                "herbs_years",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "en", "fr"]}),
+                "selection_count",
+                "langs",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "zh"]}),
+                "duplicate_choice",
+                "langs",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "langs": ["zh", "en"]}),
+                "missing_answer",
+                "why",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "rank": ["a"]}),
+                "incomplete_ranking",
+                "rank",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "day": "2019-12-31"}),
+                "out_of_range",
+                "day",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "day": "2021-02-30"}),
+                "wrong_type",
+                "day",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "weight": 4}),
+                "out_of_range",
+                "weight",
+            ),
+            (
+                json!({"sector": "ecommerce", "q1": 3, "intro_note": "x"}),
+                "unknown_question",
+                "intro_note",
+            ),
         ];
         for (input, code, field) in cases {
             let errors = parse(input.clone()).expect_err(&format!("{input} must be refused"));
@@ -745,8 +820,14 @@ mod tests {
         .expect("valid");
         assert_eq!(r.answers["sector"], AnswerValue::Text("other".into()));
         assert_eq!(r.answers["sector_other"], AnswerValue::Text("文旅".into()));
-        assert_eq!(r.answers["langs"], AnswerValue::List(vec!["zh".into(), "en".into()]));
-        assert_eq!(r.answers["rank"], AnswerValue::List(vec!["b".into(), "a".into()]));
+        assert_eq!(
+            r.answers["langs"],
+            AnswerValue::List(vec!["zh".into(), "en".into()])
+        );
+        assert_eq!(
+            r.answers["rank"],
+            AnswerValue::List(vec!["b".into(), "a".into()])
+        );
         assert_eq!(r.answers["day"], AnswerValue::Text("2024-06-01".into()));
         assert_eq!(r.answers["weight"], AnswerValue::Decimal(1.25));
         let json = serde_json::to_string(&r.answers).unwrap();

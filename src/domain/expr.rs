@@ -118,11 +118,7 @@ impl Func {
             | Func::Int
             | Func::Number
             | Func::String => 1,
-            Func::Selected
-            | Func::Regex
-            | Func::Contains
-            | Func::StartsWith
-            | Func::Coalesce => 2,
+            Func::Selected | Func::Regex | Func::Contains | Func::StartsWith | Func::Coalesce => 2,
             Func::If => 3,
         }
     }
@@ -308,7 +304,12 @@ fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    let err = |at: usize, message: String| Err(ExprError { offset: at, message });
+    let err = |at: usize, message: String| {
+        Err(ExprError {
+            offset: at,
+            message,
+        })
+    };
     while i < bytes.len() {
         let c = src[i..].chars().next().unwrap_or(' ');
         let at = i;
@@ -736,9 +737,7 @@ pub fn eval(a: &Ast, ctx: &dyn Context) -> V {
                 Func::StringLength => V::Num(arg(0).text().chars().count() as f64),
                 Func::Regex => {
                     let pattern = arg(1).text();
-                    V::Bool(
-                        regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(&arg(0).text())),
-                    )
+                    V::Bool(regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(&arg(0).text())))
                 }
                 Func::Contains => V::Bool(arg(0).text().contains(&arg(1).text())),
                 Func::StartsWith => V::Bool(arg(0).text().starts_with(&arg(1).text())),

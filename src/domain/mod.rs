@@ -10,8 +10,8 @@ pub mod survey;
 pub use answers::{AnswerError, AnswerValue, NewResponse};
 pub use audience::Audience;
 pub use campaign::Campaign;
-pub use framework::{Framework, Indicator, SubIndicator};
 pub use expr::Expression;
+pub use framework::{Framework, Indicator, SubIndicator};
 pub use survey::{
     Choice, LikertScale, MatrixHeader, Question, QuestionKind, Section, Survey, OTHER_CODE,
     OTHER_MAX_LENGTH, OTHER_SUFFIX,

@@ -121,7 +121,9 @@ pub enum QuestionKind {
     /// A rating, on the questionnaire's scale, of how important the thing measured by
     /// Likert item `of` is to the respondent (for importance–performance analysis). Not
     /// scored into any indicator.
-    Importance { of: String },
+    Importance {
+        of: String,
+    },
     /// A 0–10 (NPS-style) or other whole-number rating scale with end labels.
     Rating {
         min: i64,
@@ -131,7 +133,10 @@ pub enum QuestionKind {
         #[serde(default)]
         max_label: Option<String>,
     },
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     Decimal {
         #[serde(default)]
         min: Option<f64>,
@@ -147,7 +152,9 @@ pub enum QuestionKind {
         in_report: bool,
     },
     /// Put every choice in order, most preferred first; stored as the ordered codes.
-    Ranking { choices: Vec<Choice> },
+    Ranking {
+        choices: Vec<Choice>,
+    },
     /// A calendar date, stored as YYYY-MM-DD; bounds inclusive.
     Date {
         #[serde(default)]

@@ -16,6 +16,9 @@ pub enum StoreError {
     Db(#[from] sea_orm::DbErr),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// A change the store will not make, with the reason and the way to make it.
+    #[error("{0}")]
+    Refused(String),
     #[error("cannot create database folder {path}: {source}")]
     Folder {
         path: String,

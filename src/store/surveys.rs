@@ -3,14 +3,17 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::campaigns::hash;
 use super::StoreError;
-use crate::domain::Survey;
-use crate::entities::{campaigns, survey_versions};
+use crate::domain::{AnswerValue, QuestionKind, Survey, OTHER_CODE};
+use crate::entities::{campaigns, responses, survey_versions};
 
 /// One published questionnaire version.
 #[derive(Debug, Clone)]
@@ -45,6 +48,9 @@ pub(super) async fn publish<C: ConnectionTrait>(
             });
         }
     }
+    if let Some(latest) = &latest {
+        refuse_orphans(db, latest, survey).await?;
+    }
     let version = latest.map_or(1, |l| l.version + 1);
     survey_versions::ActiveModel {
         campaign_id: Set(campaign_id),
@@ -63,6 +69,96 @@ pub(super) async fn publish<C: ConnectionTrait>(
         version,
         created: true,
     })
+}
+
+/// Answer keys (question, or question + choice code) the old version had and the new
+/// one drops.
+pub fn removed_answers(old: &Survey, new: &Survey) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for q in old.questions() {
+        if matches!(q.kind, QuestionKind::Note) {
+            continue;
+        }
+        let Some(n) = new.question(&q.id) else {
+            out.push((q.id.clone(), None));
+            continue;
+        };
+        for c in q.kind.choices() {
+            if !n.kind.choices().iter().any(|x| x.code == c.code) {
+                out.push((q.id.clone(), Some(c.code.clone())));
+            }
+        }
+        if q.kind.has_other() && !n.kind.has_other() {
+            out.push((q.id.clone(), Some(OTHER_CODE.to_string())));
+        }
+    }
+    out
+}
+
+/// Refuses a new version that would orphan stored answers (a removed question or choice
+/// that respondents have answered) unless the file declares a higher `version`.
+async fn refuse_orphans<C: ConnectionTrait>(
+    db: &C,
+    latest: &survey_versions::Model,
+    survey: &Survey,
+) -> Result<(), StoreError> {
+    let old: Survey = serde_json::from_str(&latest.definition).map_err(|e| {
+        StoreError::Corrupt(format!("survey {} v{}: {e}", latest.slug, latest.version))
+    })?;
+    let removed = removed_answers(&old, survey);
+    if removed.is_empty() || survey.declared_version > old.declared_version {
+        return Ok(());
+    }
+    let version_ids: Vec<i64> = survey_versions::Entity::find()
+        .filter(survey_versions::Column::Slug.eq(&survey.slug))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    let rows: Vec<String> = responses::Entity::find()
+        .select_only()
+        .column(responses::Column::Answers)
+        .filter(responses::Column::SurveyVersionId.is_in(version_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = vec![0u64; removed.len()];
+    for row in rows {
+        let Ok(answers) = serde_json::from_str::<BTreeMap<String, AnswerValue>>(&row) else {
+            continue;
+        };
+        for (i, (qid, code)) in removed.iter().enumerate() {
+            let hit = match (answers.get(qid), code) {
+                (Some(_), None) => true,
+                (Some(AnswerValue::Text(t)), Some(c)) => t == c,
+                (Some(AnswerValue::List(l)), Some(c)) => l.contains(c),
+                _ => false,
+            };
+            counts[i] += u64::from(hit);
+        }
+    }
+    let blocking: Vec<String> = removed
+        .iter()
+        .zip(&counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|((qid, code), n)| match code {
+            None => format!("question {qid:?} was removed but {n} stored response(s) answer it"),
+            Some(c) => format!(
+                "choice {c:?} of question {qid:?} was removed but {n} stored response(s) chose it"
+            ),
+        })
+        .collect();
+    if blocking.is_empty() {
+        return Ok(());
+    }
+    let next = old.declared_version.unwrap_or(1) + 1;
+    Err(StoreError::Refused(format!(
+        "questionnaire {}: {}. Publishing this change would orphan those answers. Keep them in the definition, or publish the change explicitly as a new version by setting `version = {next}` at the top of the questionnaire file (stored answers stay with version {} and are still analysed by question id).",
+        survey.slug,
+        blocking.join("; "),
+        latest.version
+    )))
 }
 
 fn decode(row: survey_versions::Model, campaign_key: String) -> Result<StoredSurvey, StoreError> {

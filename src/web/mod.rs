@@ -8,6 +8,7 @@ pub mod reports;
 pub mod respondent;
 pub mod responses;
 pub mod state;
+pub mod xlsform;
 
 use actix_web::web;
 
@@ -41,6 +42,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/campaigns/{campaign}/responses.csv",
             web::get().to(campaigns::responses_csv),
+        )
+        .route(
+            "/api/v1/surveys/{slug}/xlsform",
+            web::get().to(xlsform::export),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign}/xlsform",
+            web::post().to(xlsform::import),
         )
         .route(
             "/api/v1/campaigns/{campaign}/report.{format}",

@@ -9,7 +9,9 @@ use askama::Template;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::domain::{AnswerError, NewResponse, Question, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX};
+use crate::domain::{
+    AnswerError, NewResponse, Question, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX,
+};
 use crate::error::ApiError;
 use crate::store::responses::{self, InsertOutcome};
 use crate::store::surveys;
@@ -121,7 +123,10 @@ fn choice_options<'a>(
     out
 }
 
-fn scale_options<'a>(labels: impl Iterator<Item = (String, &'a str)>, value: &str) -> Vec<OptionView<'a>> {
+fn scale_options<'a>(
+    labels: impl Iterator<Item = (String, &'a str)>,
+    value: &str,
+) -> Vec<OptionView<'a>> {
     labels
         .map(|(v, label)| OptionView {
             checked: value == v,
@@ -303,7 +308,9 @@ fn render(
                 block.rows = rows
                     .iter()
                     .enumerate()
-                    .map(|(k, r)| question_view(survey, r, format!("{number}.{}", k + 1), values, errors))
+                    .map(|(k, r)| {
+                        question_view(survey, r, format!("{number}.{}", k + 1), values, errors)
+                    })
                     .collect();
                 if block.rows.iter().any(|r| r.error.is_some()) {
                     block.error = Some("请为每一行选择一个选项".into());
@@ -340,7 +347,10 @@ fn render(
 
 /// Turns posted form fields into the JSON answers the parser takes: ticked boxes become
 /// a list, per-choice rank selectors an ordered list.
-fn form_answers(survey: &Survey, values: &FormValues) -> serde_json::Map<String, serde_json::Value> {
+fn form_answers(
+    survey: &Survey,
+    values: &FormValues,
+) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::Value;
     let mut raw = serde_json::Map::new();
     for (k, v) in values {
@@ -351,7 +361,12 @@ fn form_answers(survey: &Survey, values: &FormValues) -> serde_json::Map<String,
             .question(k)
             .is_some_and(|q| matches!(q.kind, QuestionKind::Multiple { .. }));
         let value = if multiple {
-            Value::Array(v.iter().filter(|s| !s.trim().is_empty()).map(|s| Value::String(s.clone())).collect())
+            Value::Array(
+                v.iter()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| Value::String(s.clone()))
+                    .collect(),
+            )
         } else {
             Value::String(v.last().cloned().unwrap_or_default())
         };
@@ -363,7 +378,10 @@ fn form_answers(survey: &Survey, values: &FormValues) -> serde_json::Map<String,
                 .iter()
                 .filter_map(|c| {
                     let rank = first(values, &format!("{}/{}", q.id, c.code));
-                    rank.trim().parse::<usize>().ok().map(|r| (r, c.code.as_str()))
+                    rank.trim()
+                        .parse::<usize>()
+                        .ok()
+                        .map(|r| (r, c.code.as_str()))
                 })
                 .collect();
             if ranked.is_empty() {
@@ -373,7 +391,10 @@ fn form_answers(survey: &Survey, values: &FormValues) -> serde_json::Map<String,
             let mut ranks: Vec<usize> = ranked.iter().map(|(r, _)| *r).collect();
             ranks.dedup();
             let codes: Vec<Value> = if ranks.len() == ranked.len() {
-                ranked.iter().map(|(_, c)| Value::String((*c).to_string())).collect()
+                ranked
+                    .iter()
+                    .map(|(_, c)| Value::String((*c).to_string()))
+                    .collect()
             } else {
                 // Two choices share a rank: send a duplicate so the parser says so.
                 vec![Value::String(ranked[0].1.to_string()); choices.len().max(2)]

@@ -1,5 +1,6 @@
 //! Shared application state handed to every handler.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -9,4 +10,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// argon2 PHC string of the evaluator token.
     pub token_hash: Arc<String>,
+    /// The definitions folder, where imported questionnaires are written.
+    pub surveys_dir: Arc<PathBuf>,
+    /// One definition import at a time (they write files, then publish).
+    pub import_lock: Arc<tokio::sync::Mutex<()>>,
 }

@@ -1,0 +1,152 @@
+//! Evaluator endpoints for XLSForm: upload a spreadsheet as a campaign's questionnaire
+//! (written to `surveys/` and published), and download any questionnaire as XLSForm.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Evaluator;
+use super::AppState;
+use crate::domain::Audience;
+use crate::error::ApiError;
+use crate::importer::{self, ImportError};
+use crate::store::{self, surveys};
+use crate::xlsform;
+
+/// Largest spreadsheet accepted (XLSForms are a few hundred KB at most).
+pub const MAX_XLSFORM_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    audience: String,
+    #[serde(default)]
+    replace: bool,
+    slug: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ImportBody {
+    campaign: String,
+    slug: String,
+    version: i32,
+    created_campaign: bool,
+    questions: usize,
+    file: String,
+    notes: Vec<String>,
+}
+
+fn rejected(status: StatusCode, code: &'static str, e: &ImportError) -> ApiError {
+    ApiError::Rejected {
+        status,
+        code,
+        message: e.to_string(),
+        problems: e.lines(),
+    }
+}
+
+pub async fn import(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    campaign: web::Path<String>,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let audience = Audience::parse(&query.audience).ok_or_else(|| ApiError::Invalid {
+        code: "invalid_audience",
+        field: Some("audience".into()),
+        message: format!(
+            "audience {:?} is not known; use students, teachers or enterprises",
+            query.audience
+        ),
+    })?;
+    if body.len() > MAX_XLSFORM_BYTES {
+        return Err(ApiError::TooLarge {
+            limit: MAX_XLSFORM_BYTES,
+        });
+    }
+    if body.is_empty() {
+        return Err(ApiError::Invalid {
+            code: "empty_body",
+            field: Some("body".into()),
+            message: "send the .xlsx file as the request body".into(),
+        });
+    }
+    let _guard = state.import_lock.lock().await;
+    let dir = state.surveys_dir.as_ref().clone();
+    let key = campaign.into_inner();
+    let (replace, slug) = (query.replace, query.slug.clone());
+    let k = key.clone();
+    let outcome = web::block(move || {
+        importer::import_into(&dir, &k, audience, &body, slug.as_deref(), replace)
+    })
+    .await
+    .map_err(ApiError::unexpected)?;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e @ ImportError::Exists { .. }) => {
+            return Err(rejected(StatusCode::CONFLICT, "questionnaire_exists", &e))
+        }
+        Err(e @ ImportError::Io { .. }) => return Err(ApiError::unexpected(e)),
+        Err(e) => {
+            return Err(rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_xlsform",
+                &e,
+            ))
+        }
+    };
+    let published = match store::campaigns::publish(&state.db, &outcome.campaign).await {
+        Ok(p) => p,
+        Err(e) => {
+            outcome.undo();
+            return Err(e.into());
+        }
+    };
+    let Some(survey) = outcome
+        .campaign
+        .surveys
+        .iter()
+        .find(|s| s.audience == audience)
+    else {
+        return Err(ApiError::unexpected(anyhow::anyhow!(
+            "imported questionnaire missing after load"
+        )));
+    };
+    let version = published
+        .iter()
+        .find(|p| p.slug == survey.slug)
+        .map_or(0, |p| p.version);
+    Ok(HttpResponse::Created().json(ImportBody {
+        campaign: key,
+        slug: survey.slug.clone(),
+        version,
+        created_campaign: outcome.created_campaign,
+        questions: survey.answer_keys().len(),
+        file: outcome.file.display().to_string(),
+        notes: outcome.notes,
+    }))
+}
+
+pub async fn export(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(stored) = surveys::current(&state.db, &slug).await? else {
+        return Err(ApiError::NotFound {
+            what: "questionnaire",
+            key: slug.into_inner(),
+        });
+    };
+    let bytes = xlsform::to_xlsx(&stored.survey).map_err(ApiError::unexpected)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}-v{}.xlsx\"",
+                stored.survey.slug, stored.version
+            ),
+        ))
+        .body(bytes))
+}
