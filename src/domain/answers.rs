@@ -584,8 +584,8 @@ mod tests {
         );
         note.required = false;
         let mut herbs_years = q("herbs_years", QuestionKind::Integer { min: 0, max: 60 });
-        herbs_years.relevant = Some(Expression::parse("${sector} = 'herbs'").unwrap());
-        herbs_years.constraint = Some(Expression::parse(". <= 40").unwrap());
+        herbs_years.relevant = Some(Expression::parse("${sector} = 'herbs'").expect("valid"));
+        herbs_years.constraint = Some(Expression::parse(". <= 40").expect("valid"));
         herbs_years.constraint_message = Some("年限不超过 40 年".into());
         let mut langs = q(
             "langs",
@@ -610,7 +610,7 @@ mod tests {
             },
         );
         why.required = false;
-        why.required_if = Some(Expression::parse("count-selected(${langs}) = 2").unwrap());
+        why.required_if = Some(Expression::parse("count-selected(${langs}) = 2").expect("valid"));
         let mut rank = q(
             "rank",
             QuestionKind::Ranking {
@@ -669,7 +669,7 @@ mod tests {
                 Section {
                     title: "b".into(),
                     title_en: None,
-                    relevant: Some(Expression::parse("${q1} >= 3").unwrap()),
+                    relevant: Some(Expression::parse("${q1} >= 3").expect("valid")),
                     questions: vec![langs, why, rank, day, weight],
                 },
             ],
@@ -792,7 +792,8 @@ mod tests {
 
     #[test]
     fn constraint_message_is_shown_to_the_respondent() {
-        let errors = parse(json!({"sector": "herbs", "q1": 3, "herbs_years": 41})).unwrap_err();
+        let errors =
+            parse(json!({"sector": "herbs", "q1": 3, "herbs_years": 41})).expect_err("refused");
         assert_eq!(errors[0].message_zh, "年限不超过 40 年");
     }
 
@@ -830,8 +831,8 @@ mod tests {
         );
         assert_eq!(r.answers["day"], AnswerValue::Text("2024-06-01".into()));
         assert_eq!(r.answers["weight"], AnswerValue::Decimal(1.25));
-        let json = serde_json::to_string(&r.answers).unwrap();
-        let back: BTreeMap<String, AnswerValue> = serde_json::from_str(&json).unwrap();
+        let json = serde_json::to_string(&r.answers).expect("valid");
+        let back: BTreeMap<String, AnswerValue> = serde_json::from_str(&json).expect("valid");
         assert_eq!(back, r.answers, "stored JSON reads back to the same values");
     }
 

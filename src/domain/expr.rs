@@ -866,11 +866,11 @@ mod tests {
 
     #[test]
     fn references_and_round_trip() {
-        let e = Expression::parse("${a} = 1 and selected(${b}, 'x') or .").unwrap();
+        let e = Expression::parse("${a} = 1 and selected(${b}, 'x') or .").expect("valid");
         assert_eq!(e.references(), vec![("a", 0), ("b", 22)]);
         assert!(e.uses_current());
-        let json = serde_json::to_string(&e).unwrap();
-        let back: Expression = serde_json::from_str(&json).unwrap();
+        let json = serde_json::to_string(&e).expect("valid");
+        let back: Expression = serde_json::from_str(&json).expect("valid");
         assert_eq!(back, e);
         assert_eq!(back.ast(), e.ast());
     }

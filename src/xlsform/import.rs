@@ -410,13 +410,21 @@ pub fn import(
             .map(|r| t.get(r, Some(c)).to_string())
             .filter(|s| !s.is_empty())
     };
+    let setting_raw = |key: &str| -> Option<String> {
+        let t = settings?;
+        let c = t.col(key)?;
+        t.rows
+            .first()
+            .map(|r| t.raw(r, Some(c)).to_string())
+            .filter(|s| !s.trim().is_empty())
+    };
     let default_language = setting("default_language");
     let title = setting("form_title")
         .or_else(|| setting("form_id"))
         .unwrap_or_else(|| slug.to_string());
     let title_en = setting("title_en");
-    let intro = setting("intro").unwrap_or_default();
-    let intro_en = setting("intro_en");
+    let intro = setting_raw("intro").unwrap_or_default();
+    let intro_en = setting_raw("intro_en");
     let declared_version = setting("chorus_version").and_then(|v| v.parse::<u32>().ok());
     let scale_list = setting("likert_list");
     let lists = read_choices(find("choices"), default_language.as_deref(), &mut problems);
@@ -750,7 +758,8 @@ pub fn import(
                     RowType::Rank(_) | RowType::Select { multiple: true, .. }
                 ) && (indicator.is_some()
                     || appearance.contains("likert")
-                    || opt("of").is_some())
+                    || opt("of").is_some()
+                    || scale_list.as_deref() == Some(list.as_str()))
                     && !matches!(rt, RowType::Select { other: true, .. });
                 if likert {
                     if !likert_codes(&choices) {
@@ -769,19 +778,17 @@ pub fn import(
                     } else {
                         if let (Some(code), Some(fw)) = (&indicator, framework) {
                             if fw.sub(code).is_none() {
-                                problems.push(
-                                    t.problem(
-                                        row,
-                                        c("indicator"),
-                                        format!(
+                                problems.push(t.problem(
+                                    row,
+                                    c("indicator"),
+                                    format!(
                                             "unknown indicator {code:?}; the campaign defines {}",
                                             fw.subs()
                                                 .map(|(_, s)| s.code.as_str())
                                                 .collect::<Vec<_>>()
                                                 .join(", ")
                                         ),
-                                    ),
-                                );
+                                ));
                             }
                         }
                         if let Some(code) = &indicator {
@@ -1005,7 +1012,7 @@ mod tests {
     #[test]
     fn type_spellings_old_and_new() {
         assert!(matches!(
-            row_type("select_one yes_no").unwrap(),
+            row_type("select_one yes_no").expect("valid"),
             RowType::Select {
                 multiple: false,
                 other: false,
@@ -1013,7 +1020,7 @@ mod tests {
             }
         ));
         assert!(matches!(
-            row_type("select one from sexes or specify other").unwrap(),
+            row_type("select one from sexes or specify other").expect("valid"),
             RowType::Select {
                 multiple: false,
                 other: true,
@@ -1021,7 +1028,7 @@ mod tests {
             }
         ));
         assert!(matches!(
-            row_type("select all that apply from toilet_type or specify other").unwrap(),
+            row_type("select all that apply from toilet_type or specify other").expect("valid"),
             RowType::Select {
                 multiple: true,
                 other: true,
@@ -1029,23 +1036,33 @@ mod tests {
             }
         ));
         assert!(matches!(
-            row_type("select_multiple c or_other").unwrap(),
+            row_type("select_multiple c or_other").expect("valid"),
             RowType::Select {
                 multiple: true,
                 other: true,
                 ..
             }
         ));
-        assert!(matches!(row_type("rank r").unwrap(), RowType::Rank(_)));
-        assert!(matches!(row_type("end_group").unwrap(), RowType::EndGroup));
+        assert!(matches!(
+            row_type("rank r").expect("valid"),
+            RowType::Rank(_)
+        ));
+        assert!(matches!(
+            row_type("end_group").expect("valid"),
+            RowType::EndGroup
+        ));
         assert!(row_type("begin loop over toilet_type")
-            .unwrap_err()
+            .expect_err("refused")
             .contains("repeats"));
         assert!(row_type("select_one_external c1")
-            .unwrap_err()
+            .expect_err("refused")
             .contains("external"));
-        assert!(row_type("osm c1").unwrap_err().contains("OpenStreetMap"));
-        assert!(row_type("geopoint").unwrap_err().contains("location"));
+        assert!(row_type("osm c1")
+            .expect_err("refused")
+            .contains("OpenStreetMap"));
+        assert!(row_type("geopoint")
+            .expect_err("refused")
+            .contains("location"));
     }
 
     #[test]

@@ -49,7 +49,13 @@ impl Table {
             .collect()
     }
 
+    /// The cell, trimmed.
     pub fn get<'a>(&self, row: &'a Row, col: Option<usize>) -> &'a str {
+        self.raw(row, col).trim()
+    }
+
+    /// The cell as written (multi-line texts keep their line breaks and spacing).
+    pub fn raw<'a>(&self, row: &'a Row, col: Option<usize>) -> &'a str {
         col.and_then(|c| row.cells.get(c))
             .map_or("", |s| s.as_str())
     }
@@ -81,7 +87,7 @@ pub fn column_letter(mut i: usize) -> String {
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty | Data::Error(_) => String::new(),
-        Data::String(s) => s.trim().to_string(),
+        Data::String(s) => s.clone(),
         Data::Int(n) => n.to_string(),
         Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
         Data::Float(x) => x.to_string(),
@@ -135,11 +141,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Table)>, XlsProblem> {
         let mut headers = Vec::new();
         let mut header_row = row0;
         for (i, r) in rows.by_ref().enumerate() {
-            if r.iter().any(|c| !cell_text(c).is_empty()) {
+            if r.iter().any(|c| !cell_text(c).trim().is_empty()) {
                 headers = r
                     .iter()
                     .enumerate()
-                    .map(|(j, c)| header(&cell_text(c), col0 as usize + j))
+                    .map(|(j, c)| header(cell_text(c).trim(), col0 as usize + j))
                     .collect();
                 header_row = row0 + i as u32;
                 break;
@@ -154,7 +160,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Table)>, XlsProblem> {
         let mut table_rows = Vec::new();
         for (i, r) in rows.enumerate() {
             let cells: Vec<String> = r.iter().take(width).map(cell_text).collect();
-            if cells.iter().all(String::is_empty) {
+            if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             table_rows.push(Row {

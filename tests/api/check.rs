@@ -200,3 +200,92 @@ fn inconsistent_ahp_matrix_is_refused_with_its_cr() {
         assert_eq!(found.line, line, "{found}");
     }
 }
+
+/// A broken copy of `students.toml`: `from` → `to`; the problem must sit at `mark`
+/// inside `to` plus `offset` bytes.
+struct LogicCase {
+    what: &'static str,
+    from: &'static str,
+    to: &'static str,
+    mark: &'static str,
+    offset: usize,
+    message: &'static str,
+}
+
+/// Issue #3: question types, display logic and constraints — every mistake at its
+/// own line and column (expression errors at the bad token).
+#[test]
+fn broken_logic_and_types_report_file_line_and_column() {
+    let intern_text = "text = \"你是否参加过企业的认知实习、跟岗实习或岗位实习？\"";
+    let cases = [
+        LogicCase { what: "relevant refers to a later question", from: "relevant = \"${bg_intern} = 'yes'\"", to: "relevant = \"${S16} = 'yes'\"", mark: "${S16}", offset: 0, message: "comes later in the questionnaire" },
+        LogicCase { what: "relevant refers to an unknown question", from: "relevant = \"${bg_intern} = 'yes'\"", to: "relevant = \"${bg_intrn} = 'yes'\"", mark: "${bg_intrn}", offset: 0, message: "not a question in this file" },
+        LogicCase { what: "relevant refers to itself", from: intern_text, to: "text = \"你是否参加过企业的认知实习、跟岗实习或岗位实习？\"\nrelevant = \"${bg_intern} = 'yes'\"", mark: "${bg_intern}", offset: 0, message: "refers to itself: a cyclic reference" },
+        LogicCase { what: "two questions refer to each other", from: "attribute = \"grade\"\nchoices = [\n  { code = \"g1\", label = \"一年级\" },\n  { code = \"g2\", label = \"二年级\" },\n  { code = \"g3\", label = \"三年级（含顶岗实习）\" },\n]\n\n[[section.question]]\nid = \"bg_intern\"\ntype = \"single\"\n", to: "attribute = \"grade\"\nrelevant = \"${bg_intern} = 'yes'\"\nchoices = [\n  { code = \"g1\", label = \"一年级\" },\n  { code = \"g2\", label = \"二年级\" },\n  { code = \"g3\", label = \"三年级（含顶岗实习）\" },\n]\n\n[[section.question]]\nid = \"bg_intern\"\ntype = \"single\"\nrelevant = \"${bg_grade} != 'g1'\"\n", mark: "${bg_intern}", offset: 0, message: "cyclic reference: bg_grade → bg_intern → bg_grade" },
+        LogicCase { what: "bad expression syntax", from: "count-selected(.) > 1)", to: "count-selected(.) >)", mark: ">)", offset: 1, message: "a value is expected here" },
+        LogicCase { what: "unknown function", from: "not(selected(., 'none')", to: "not(selectd(., 'none')", mark: "selectd", offset: 0, message: "unknown function \"selectd\"" },
+        LogicCase { what: "dot outside a constraint", from: "relevant = \"${bg_intern} = 'yes'\"", to: "relevant = \"${bg_intern} = 'yes' and . > 1\"", mark: ". > 1", offset: 0, message: "allowed only in constraint" },
+        LogicCase { what: "constraint names its own question", from: "count-selected(.) > 1)", to: "count-selected(${bg_activities}) > 1)", mark: "${bg_activities}", offset: 0, message: "write . for the answer being checked" },
+        LogicCase { what: "min_selected above max_selected", from: "other = true\nchoices = [\n  { code = \"visit\"", to: "other = true\nmin_selected = 3\nmax_selected = 2\nchoices = [\n  { code = \"visit\"", mark: "min_selected = 3", offset: 15, message: "min_selected 3 is greater than max_selected 2" },
+        LogicCase { what: "explicit other choice beside other = true", from: "  { code = \"pszg\", label = \"平顺县职业高级中学\" },\n", to: "  { code = \"pszg\", label = \"平顺县职业高级中学\" },\n  { code = \"other\", label = \"其他\" },\n", mark: "\"other\"", offset: 0, message: "added by other = true" },
+        LogicCase { what: "likert statement without indicator", from: "{ id = \"S01\", indicator = \"B1\", ", to: "{ id = \"S01\", ", mark: "\"S01\"", offset: 0, message: "has no indicator" },
+        LogicCase { what: "scored = false with an indicator", from: "{ id = \"S02\", indicator = \"B1\"", to: "{ id = \"S02\", scored = false, indicator = \"B1\"", mark: "\"B1\"", offset: 0, message: "scored = false and an indicator" },
+        LogicCase { what: "default is not a valid answer", from: "text = \"你目前就读几年级？\"", to: "text = \"你目前就读几年级？\"\ndefault = \"g9\"", mark: "\"g9\"", offset: 0, message: "default \"g9\" is not a valid answer" },
+        LogicCase { what: "min on a text question", from: "multiline = true\nmax_length = 500", to: "multiline = true\nmin = 3\nmax_length = 500", mark: "min = 3", offset: 6, message: "min does not apply to a text question" },
+        LogicCase { what: "rating bounds do not make a scale", from: "min = 0\nmax = 10", to: "min = 10\nmax = 10", mark: "min = 10", offset: 6, message: "min 10 is not below max 10" },
+        LogicCase { what: "attribute on a multiple choice", from: "id = \"bg_activities\"\ntype = \"multiple\"", to: "id = \"bg_activities\"\ntype = \"multiple\"\nattribute = \"activities\"", mark: "\"activities\"", offset: 0, message: "only single-choice questions can record" },
+        LogicCase { what: "label missing in the default language", from: "text = \"你参加过哪些校企合作活动？（可多选）\"", to: "text = \"\"", mark: "\"\"", offset: 0, message: "no text in the default language (zh)" },
+        LogicCase { what: "duplicate id across matrices", from: "{ id = \"S06\"", to: "{ id = \"S01\"", mark: "\"S01\"", offset: 0, message: "question id \"S01\" is used twice" },
+        LogicCase { what: "English scale labels miscounted", from: "labels = [\"非常不同意\", \"不同意\", \"一般\", \"同意\", \"非常同意\"]", to: "labels = [\"非常不同意\", \"不同意\", \"一般\", \"同意\", \"非常同意\"]\nlabels_en = [\"Disagree\"]", mark: "[\"Disagree\"]", offset: 0, message: "labels_en has 1 labels but labels has 5" },
+        LogicCase { what: "required and required_if together", from: "required = false\nother = true", to: "required = false\nrequired_if = \"${bg_intern} = 'yes'\"\nother = true", mark: "\"${bg_intern}", offset: 0, message: "not both" },
+        LogicCase { what: "matrix without rows", from: "type = \"likert_matrix\"\ntext = \"请评价课程、教材与考核：\"\nrows = [", to: "type = \"likert_matrix\"\ntext = \"请评价课程、教材与考核：\"\nrowz = [", mark: "rowz", offset: 0, message: "unknown field `rowz`" },
+        LogicCase { what: "unknown question type", from: "type = \"multiple\"", to: "type = \"checkboxes\"", mark: "\"checkboxes\"", offset: 0, message: "unknown question type \"checkboxes\"; types are single, multiple, likert, likert_matrix" },
+    ];
+    let mut distinct = std::collections::HashSet::new();
+    for case in &cases {
+        assert!(
+            distinct.insert(case.message),
+            "{}: duplicate case",
+            case.what
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let campaign = dir.path().join("pingshun-2025");
+        copy_dir(&repo_path("surveys/pingshun-2025"), &campaign);
+        let path = campaign.join("students.toml");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.contains(case.from),
+            "{}: fixture text changed",
+            case.what
+        );
+        let broken = text.replacen(case.from, case.to, 1);
+        std::fs::write(&path, &broken).expect("write");
+
+        let problems = check_paths(std::slice::from_ref(&campaign));
+
+        // `replacen` edits the first occurrence of `from`: the replacement starts there.
+        let to_at = text.find(case.from).expect("edited text");
+        let mark_at = case.to.find(case.mark).expect("mark in replacement");
+        let (line, col) = line_col(&broken, to_at + mark_at + case.offset);
+        let found = problems
+            .iter()
+            .find(|p| p.file == path.display().to_string() && p.message.contains(case.message))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no problem mentioning {:?} in {problems:#?}",
+                    case.what, case.message
+                )
+            });
+        if case.what == "matrix without rows" {
+            assert_eq!(found.line, line, "{}: {found}", case.what);
+        } else {
+            assert_eq!(
+                (found.line, found.col),
+                (line, col),
+                "{}: {found}",
+                case.what
+            );
+        }
+    }
+    assert!(cases.len() >= 20);
+}

@@ -12,3 +12,4 @@ mod report_formats;
 mod respondent_pages;
 mod responses_api;
 mod scores_and_report;
+mod xlsform;
