@@ -199,6 +199,43 @@ impl Survey {
         })
     }
 
+    /// Display logic, conditional requirements and constraints as syntax trees, for the
+    /// respondent page to evaluate with the same semantics as the server (which stays
+    /// authoritative): `{"sections": [{"relevant", "questions": [ids]}], "questions":
+    /// {id: {"type", "required", "relevant", "required_if", "constraint"}}}`.
+    pub fn logic(&self) -> serde_json::Value {
+        let ast = |e: &Option<Expression>| {
+            e.as_ref()
+                .map_or(serde_json::Value::Null, |e| serde_json::json!(e.ast()))
+        };
+        let sections: Vec<serde_json::Value> = self
+            .sections
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "relevant": ast(&s.relevant),
+                    "questions": s.questions.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let questions: serde_json::Map<String, serde_json::Value> = self
+            .questions()
+            .map(|q| {
+                (
+                    q.id.clone(),
+                    serde_json::json!({
+                        "type": q.kind.type_name(),
+                        "required": q.required,
+                        "relevant": ast(&q.relevant),
+                        "required_if": ast(&q.required_if),
+                        "constraint": ast(&q.constraint),
+                    }),
+                )
+            })
+            .collect();
+        serde_json::json!({ "sections": sections, "questions": questions })
+    }
+
     /// The answer keys this questionnaire accepts: question ids (except notes) and the
     /// `<id>_other` texts.
     pub fn answer_keys(&self) -> Vec<String> {

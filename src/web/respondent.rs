@@ -25,6 +25,8 @@ struct SurveyPage<'a> {
     response_id: String,
     error_count: usize,
     sections: Vec<SectionView<'a>>,
+    /// The logic syntax trees as JSON, safe inside a `<script>` element.
+    logic: String,
 }
 
 struct SectionView<'a> {
@@ -340,9 +342,18 @@ fn render(
         response_id: response_id.to_string(),
         error_count: errors.len(),
         sections,
+        logic: script_json(&survey.logic()),
     }
     .render()
     .map_err(ApiError::unexpected)
+}
+
+/// JSON that cannot close the `<script>` element it sits in.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// Turns posted form fields into the JSON answers the parser takes: ticked boxes become
@@ -498,4 +509,21 @@ pub async fn thanks(
         "您的回答已保存。本调查结果仅用于改进校企合作质量。",
         "Thank you, your answers have been saved.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_json;
+
+    #[test]
+    fn logic_json_cannot_close_its_script_element() {
+        let v = serde_json::json!({"s": "'</script><img src=x onerror=alert(1)>' & more"});
+        let out = script_json(&v);
+        assert!(
+            !out.contains('<') && !out.contains('>') && !out.contains('&'),
+            "{out}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+        assert_eq!(back, v);
+    }
 }

@@ -152,6 +152,7 @@ pub async fn definition(
         "campaign": stored.campaign_key,
         "version": stored.version,
         "definition": stored.survey,
+        "logic": stored.survey.logic(),
     })))
 }
 

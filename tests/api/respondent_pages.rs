@@ -6,7 +6,8 @@ use crate::helpers::TestApp;
 both_backends!(
     form_page_renders_in_chinese,
     form_submit_stores_once_and_thanks,
-    invalid_form_keeps_answers_and_marks_errors
+    invalid_form_keeps_answers_and_marks_errors,
+    every_question_type_works_through_the_form
 );
 
 const SLUG: &str = "pingshun-2025-students";
@@ -45,8 +46,11 @@ async fn form_page_renders_in_chinese(app: TestApp) {
     assert!(body.contains("学生问卷"));
     assert!(body.contains("name=\"response_id\""));
     assert!(body.contains("实训室的设备"));
+    // Works without JavaScript: the only script element is inert JSON data.
     assert!(
-        !body.contains("<script"),
+        body.split("<script")
+            .skip(1)
+            .all(|rest| rest.starts_with(" type=\"application/json\"")),
         "the form must work without JavaScript"
     );
 
@@ -147,4 +151,117 @@ async fn invalid_form_keeps_answers_and_marks_errors(app: TestApp) {
         "same response_id so a corrected resubmit stores once"
     );
     assert_eq!(app.stored_count().await, 0);
+}
+
+/// Issue #3: matrix, multiple choice with "other", rating, skip rule and constraint
+/// through the no-JavaScript form; the page carries the logic for client-side use.
+async fn every_question_type_works_through_the_form(app: TestApp) {
+    let page = app
+        .client
+        .get(app.url(&format!("/s/{SLUG}")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    // One matrix block whose statements share the scale legend.
+    let matrix = page
+        .split("id=\"q-M_training\"")
+        .nth(1)
+        .expect("matrix block");
+    let matrix = matrix.split("</fieldset>").next().expect("end");
+    assert!(matrix.contains("1=非常不同意"), "scale legend");
+    for id in ["S01", "S02", "S03", "S04", "S05"] {
+        assert!(
+            matrix.contains(&format!("name=\"{id}\" value=\"5\"")),
+            "{id} row"
+        );
+    }
+    assert!(page.contains("type=\"checkbox\" name=\"bg_activities\" value=\"visit\""));
+    assert!(
+        page.contains("name=\"bg_activities_other\""),
+        "other, please specify"
+    );
+    assert!(
+        page.contains("name=\"recommend\" value=\"10\""),
+        "0-10 rating"
+    );
+    // The logic travels with the page as syntax trees (no '<' can close the script).
+    let logic = page
+        .split("<script type=\"application/json\" id=\"chorus-logic\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .expect("logic JSON");
+    let logic: serde_json::Value = serde_json::from_str(logic).expect("valid JSON");
+    assert_eq!(logic["questions"]["S12"]["relevant"]["t"], "bin");
+    assert_eq!(
+        logic["questions"]["S12"]["relevant"]["l"]["name"],
+        "bg_intern"
+    );
+    assert_eq!(
+        logic["questions"]["bg_activities"]["constraint"]["t"],
+        "call"
+    );
+
+    // Ticked boxes arrive as repeated fields; "none" with another box breaks the constraint.
+    let mut answers = app.valid_answers(SLUG, 4).await;
+    answers.insert("bg_intern".into(), "no".into());
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut fields = form(&answers, &id);
+    fields.push(("bg_activities".into(), "none".into()));
+    fields.push(("bg_activities".into(), "visit".into()));
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{SLUG}")))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.expect("html");
+    assert!(body.contains("选择了“都没有参加过”，就不能再选其他活动"));
+    assert!(body.contains("value=\"none\" checked"), "ticks are kept");
+
+    // Corrected: two activities, "other" specified, a rating; internship items hidden.
+    let mut fields = form(&answers, &id);
+    for (k, v) in [
+        ("bg_activities", "visit"),
+        ("bg_activities", "other"),
+        ("bg_activities_other", "非遗工坊"),
+        ("recommend", "9"),
+    ] {
+        fields.push((k.into(), v.into()));
+    }
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{SLUG}")))
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 303);
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().expect("header").clone();
+    let row = reader.records().next().expect("one row").expect("row");
+    let cell = |name: &str| {
+        let i = header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"));
+        row.get(i).unwrap_or_default().to_string()
+    };
+    assert_eq!(cell("bg_activities"), "visit other");
+    assert_eq!(cell("bg_activities/visit"), "1");
+    assert_eq!(cell("bg_activities/contest"), "0");
+    assert_eq!(cell("bg_activities/other"), "1");
+    assert_eq!(cell("bg_activities_other"), "非遗工坊");
+    assert_eq!(cell("recommend"), "9");
+    assert_eq!(cell("S12"), "", "hidden by the skip rule");
 }
