@@ -8,6 +8,7 @@ mod check;
 mod demo_data;
 mod evaluator;
 mod publishing;
+mod question_types;
 mod report_formats;
 mod respondent_pages;
 mod responses_api;
