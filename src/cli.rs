@@ -1,4 +1,5 @@
-//! Command-line interface: `serve`, `demo`, `report`, `check`, `import`, `export-xlsform`.
+//! Command-line interface: `serve`, `demo`, `report`, `check`, `import`, `export-xlsform`,
+//! `invite`.
 
 use std::path::PathBuf;
 
@@ -67,6 +68,28 @@ pub enum Command {
         /// Overwrite an existing questionnaire file for this group.
         #[arg(long)]
         replace: bool,
+    },
+    /// Create invitation tokens (each answers once) with prefilled attributes, print
+    /// their links and write a printable sheet with one QR code per token.
+    Invite {
+        /// The questionnaire's slug, e.g. pingshun-2025-students.
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        count: usize,
+        /// Prefilled respondent attribute, e.g. --attr school=平顺县职业高级中学 (a choice
+        /// label or code); repeatable.
+        #[arg(long = "attr", value_name = "NAME=VALUE")]
+        attrs: Vec<String>,
+        /// A name for the batch (default: the date and time).
+        #[arg(long)]
+        batch: Option<String>,
+        /// Address respondents use (default: CHORUS_PUBLIC_URL, else http://<bind>).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Printable sheet (HTML, one QR code per token).
+        #[arg(long, default_value = "reports/out/invitations.html")]
+        out: PathBuf,
     },
     /// Write a questionnaire from surveys/ as an XLSForm (for KoboToolbox, ODK, …).
     ExportXlsform {

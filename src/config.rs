@@ -42,6 +42,9 @@ pub struct Settings {
     pub json_limit: usize,
     /// Largest form body accepted by respondent pages, in bytes.
     pub form_limit: usize,
+    /// The address respondents use (e.g. `https://survey.example.cn`), for invitation
+    /// links and QR codes; default: the address of the request.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             admin_token: None,
             json_limit: 256 * 1024,
             form_limit: 256 * 1024,
+            public_url: None,
         }
     }
 }
@@ -67,6 +71,7 @@ struct FileSettings {
     admin_token: Option<Secret>,
     json_limit: Option<usize>,
     form_limit: Option<usize>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +135,9 @@ impl Settings {
         if let Some(v) = file.form_limit {
             self.form_limit = v;
         }
+        if let Some(v) = file.public_url {
+            self.public_url = Some(v);
+        }
         Ok(())
     }
 
@@ -158,6 +166,17 @@ impl Settings {
                 });
             }
             self.bind = v;
+        }
+        if let Some(v) = get("CHORUS_PUBLIC_URL") {
+            if !(v.starts_with("http://") || v.starts_with("https://")) {
+                return Err(ConfigError::Env {
+                    name: "CHORUS_PUBLIC_URL",
+                    message: format!(
+                        "{v:?} is not an http(s) address, e.g. https://survey.example.cn"
+                    ),
+                });
+            }
+            self.public_url = Some(v.trim_end_matches('/').to_string());
         }
         if let Some(v) = get("CHORUS_SURVEYS_DIR") {
             self.surveys_dir = PathBuf::from(v);

@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod importer;
 pub mod pipeline;
+pub mod qr;
 pub mod report;
 pub mod startup;
 pub mod store;

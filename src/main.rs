@@ -112,6 +112,77 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_published(&[(campaign, published)]);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Invite {
+            survey,
+            count,
+            attrs,
+            batch,
+            base_url,
+            out,
+        } => {
+            let attributes = attrs
+                .iter()
+                .map(|a| {
+                    a.split_once('=')
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("--attr {a:?} must look like school=平顺县职业高级中学")
+                        })
+                })
+                .collect::<anyhow::Result<std::collections::BTreeMap<_, _>>>()?;
+            let prepared = startup::prepare(&settings).await?;
+            let Some(stored) = chorus::store::surveys::current(&prepared.db, &survey).await? else {
+                anyhow::bail!(
+                    "no questionnaire {survey:?}; see `chorus serve` for the published slugs"
+                );
+            };
+            let attributes = chorus::web::invitations::check_batch(&stored, count, &attributes)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let batch =
+                batch.unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
+            let tokens = chorus::store::invitations::create(
+                &prepared.db,
+                &stored,
+                count,
+                &attributes,
+                &batch,
+            )
+            .await?;
+            let base = base_url
+                .or_else(|| settings.public_url.clone())
+                .unwrap_or_else(|| {
+                    format!("http://{}", settings.bind.replace("0.0.0.0", "127.0.0.1"))
+                });
+            let links: Vec<(String, String)> = tokens
+                .iter()
+                .map(|t| {
+                    (
+                        t.clone(),
+                        chorus::web::invitations::survey_link(
+                            base.trim_end_matches('/'),
+                            &survey,
+                            Some(t),
+                        ),
+                    )
+                })
+                .collect();
+            for (_, link) in &links {
+                println!("{link}");
+            }
+            let subtitle = format!("批次 {batch} · {count} 份邀请 · 每个二维码只能提交一次");
+            let page =
+                chorus::web::invitations::sheet_html(&stored.survey.title, subtitle, &links, false)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, page)?;
+            eprintln!(
+                "invite: {count} invitation(s) for {survey} (batch {batch}); printable sheet: {}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ExportXlsform { survey, out } => {
             let campaigns = definitions::load_dir(&settings.surveys_dir).map_err(|p| {
                 anyhow::anyhow!(

@@ -86,6 +86,7 @@ impl Application {
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),
             import_lock: Arc::new(tokio::sync::Mutex::new(())),
+            public_url: settings.public_url.clone().map(Arc::new),
         });
         let (json_limit, form_limit) = (settings.json_limit, settings.form_limit);
         let server = HttpServer::new(move || {

@@ -7,6 +7,7 @@ mod m20261129_000001_create_campaigns;
 mod m20261129_000002_create_survey_versions;
 mod m20261129_000003_create_responses;
 mod m20261129_000004_create_admin_tokens;
+mod m20261129_000005_create_invitations;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_survey_versions::Migration),
             Box::new(m20261129_000003_create_responses::Migration),
             Box::new(m20261129_000004_create_admin_tokens::Migration),
+            Box::new(m20261129_000005_create_invitations::Migration),
         ]
     }
 }
@@ -44,11 +46,23 @@ mod tests {
     async fn migrations_go_up_down_and_up_again() {
         let db = Database::connect("sqlite::memory:").await.expect("connect");
         Migrator::up(&db, None).await.expect("up");
-        for table in ["campaigns", "survey_versions", "responses", "admin_tokens"] {
+        for table in [
+            "campaigns",
+            "survey_versions",
+            "responses",
+            "admin_tokens",
+            "invitations",
+        ] {
             assert!(has_table(&db, table).await, "{table} created");
         }
         Migrator::down(&db, None).await.expect("down");
-        for table in ["campaigns", "survey_versions", "responses", "admin_tokens"] {
+        for table in [
+            "campaigns",
+            "survey_versions",
+            "responses",
+            "admin_tokens",
+            "invitations",
+        ] {
             assert!(!has_table(&db, table).await, "{table} dropped");
         }
         Migrator::up(&db, None).await.expect("up again");

@@ -351,6 +351,7 @@ mod tests {
                 labels: vec![String::new(); 5],
                 labels_en: None,
             },
+            access: Default::default(),
             sections: vec![Section {
                 title: "s".into(),
                 title_en: None,

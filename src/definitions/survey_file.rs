@@ -9,7 +9,11 @@ use toml::Spanned;
 use super::logic_check::{self, LogicRef, Role};
 use super::question_file::{self, RawQuestion};
 use super::{valid_key, Problem, Sink};
-use crate::domain::{Audience, Framework, LikertScale, QuestionKind, Section, Survey};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Access, Audience, Framework, LikertScale, QuestionKind, Quota, Section, Survey,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,9 +26,46 @@ struct RawSurvey {
     intro: String,
     intro_en: Option<String>,
     version: Option<Spanned<i64>>,
+    anonymous: Option<bool>,
+    opens: Option<Spanned<toml::Value>>,
+    closes: Option<Spanned<toml::Value>>,
+    max_responses: Option<Spanned<i64>>,
+    #[serde(default)]
+    quota: Vec<RawQuota>,
     scale: Spanned<RawScale>,
     #[serde(default)]
     section: Vec<RawSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuota {
+    attribute: Spanned<String>,
+    value: Spanned<String>,
+    max: Spanned<i64>,
+}
+
+/// An RFC 3339 instant, written as a TOML date-time or a string.
+fn instant(
+    sink: &mut Sink<'_>,
+    v: Option<&Spanned<toml::Value>>,
+    name: &str,
+) -> Option<DateTime<Utc>> {
+    let v = v?;
+    let text = match v.get_ref() {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            sink.at(
+                v.span(),
+                format!("{name} {text:?} is not a date and time; write it with its offset, e.g. \"2025-11-01T08:00:00+08:00\""),
+            );
+            None
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -199,6 +240,67 @@ pub fn parse(
             None => sink.at(span, format!("of = {of:?} is not a question in this file")),
         }
     }
+    let opens = instant(&mut sink, raw.opens.as_ref(), "opens");
+    let closes = instant(&mut sink, raw.closes.as_ref(), "closes");
+    if let (Some(o), Some(c), Some(span)) = (opens, closes, raw.closes.as_ref().map(Spanned::span))
+    {
+        if c <= o {
+            sink.at(
+                span,
+                "closes is not after opens; the questionnaire would never be open",
+            );
+        }
+    }
+    let max_responses = match &raw.max_responses {
+        Some(m) if *m.get_ref() < 1 => {
+            sink.at(
+                m.span(),
+                format!("max_responses {} must be at least 1", m.get_ref()),
+            );
+            None
+        }
+        Some(m) => u64::try_from(*m.get_ref()).ok(),
+        None => None,
+    };
+    let mut quotas = Vec::new();
+    for q in &raw.quota {
+        let attr = q.attribute.get_ref();
+        let recorder = sections
+            .iter()
+            .flat_map(|s| s.questions.iter())
+            .find(|x| x.attribute.as_deref() == Some(attr.as_str()));
+        if let Some(r) = recorder {
+            let codes = r.kind.choices();
+            if !codes.iter().any(|c| &c.code == q.value.get_ref())
+                && !(r.kind.has_other() && q.value.get_ref() == crate::domain::OTHER_CODE)
+            {
+                sink.at(
+                    q.value.span(),
+                    format!(
+                        "quota value {:?} is not a choice code of {:?}; codes are {}",
+                        q.value.get_ref(),
+                        r.id,
+                        codes
+                            .iter()
+                            .map(|c| c.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        if *q.max.get_ref() < 1 {
+            sink.at(
+                q.max.span(),
+                format!("quota max {} must be at least 1", q.max.get_ref()),
+            );
+        }
+        quotas.push(Quota {
+            attribute: attr.clone(),
+            value: q.value.get_ref().clone(),
+            max: u64::try_from(*q.max.get_ref()).unwrap_or(0),
+        });
+    }
     let scale = raw.scale.into_inner();
     let survey = Survey {
         slug: raw.slug.into_inner(),
@@ -214,6 +316,13 @@ pub fn parse(
             labels_en: scale.labels_en.map(Spanned::into_inner),
         },
         sections,
+        access: Access {
+            anonymous: raw.anonymous.unwrap_or(false),
+            opens,
+            closes,
+            max_responses,
+            quotas,
+        },
     };
     logic_check::references(&mut sink, &survey, &order, &logic);
     for (span, id) in defaults {

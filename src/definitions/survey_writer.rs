@@ -18,8 +18,18 @@ struct OutSurvey<'a> {
     intro_en: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<u32>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    anonymous: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opens: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_responses: Option<u64>,
     scale: OutScale<'a>,
     section: Vec<OutSection<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    quota: &'a [crate::domain::Quota],
 }
 
 #[derive(Serialize)]
@@ -281,6 +291,11 @@ pub fn to_toml(survey: &Survey, header: &str) -> String {
         intro: &survey.intro,
         intro_en: survey.intro_en.as_deref(),
         version: survey.declared_version,
+        anonymous: survey.access.anonymous,
+        opens: survey.access.opens.map(|t| t.to_rfc3339()),
+        closes: survey.access.closes.map(|t| t.to_rfc3339()),
+        max_responses: survey.access.max_responses,
+        quota: &survey.access.quotas,
         scale: OutScale {
             points: survey.scale.points,
             labels: &survey.scale.labels,

@@ -642,6 +642,7 @@ mod tests {
             intro: String::new(),
             intro_en: None,
             declared_version: None,
+            access: Default::default(),
             scale: LikertScale {
                 points: 5,
                 labels: vec!["1".into(), "2".into(), "3".into(), "4".into(), "5".into()],

@@ -22,13 +22,30 @@ pub struct Expression {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Ast {
-    Num { v: f64 },
-    Str { v: String },
-    Ref { name: String, at: usize },
+    Num {
+        v: f64,
+    },
+    Str {
+        v: String,
+    },
+    Ref {
+        name: String,
+        #[serde(skip_serializing)]
+        at: usize,
+    },
     Current,
-    Neg { e: Box<Ast> },
-    Bin { op: BinOp, l: Box<Ast>, r: Box<Ast> },
-    Call { f: Func, args: Vec<Ast> },
+    Neg {
+        e: Box<Ast>,
+    },
+    Bin {
+        op: BinOp,
+        l: Box<Ast>,
+        r: Box<Ast>,
+    },
+    Call {
+        f: Func,
+        args: Vec<Ast>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -13,6 +13,6 @@ pub use campaign::Campaign;
 pub use expr::Expression;
 pub use framework::{Framework, Indicator, SubIndicator};
 pub use survey::{
-    Choice, LikertScale, MatrixHeader, Question, QuestionKind, Section, Survey, OTHER_CODE,
-    OTHER_MAX_LENGTH, OTHER_SUFFIX,
+    Access, Choice, LikertScale, MatrixHeader, Question, QuestionKind, Quota, Section, Survey,
+    SurveyState, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX,
 };

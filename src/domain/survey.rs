@@ -3,6 +3,7 @@
 //! Stored as JSON in `survey_versions`; fields added after the first release carry
 //! `serde(default)` so older stored versions still load.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::expr::Expression;
@@ -24,6 +25,60 @@ pub struct Survey {
     pub declared_version: Option<u32>,
     pub scale: LikertScale,
     pub sections: Vec<Section>,
+    /// Who may answer and when: anonymity, opening window, response cap, quotas.
+    #[serde(default, skip_serializing_if = "Access::is_default")]
+    pub access: Access,
+}
+
+/// Distribution rules of one questionnaire.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Access {
+    /// Invitation tokens are marked used, but nothing stored links a token to answers.
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub opens: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub closes: Option<DateTime<Utc>>,
+    /// Closed once this many responses are stored.
+    #[serde(default)]
+    pub max_responses: Option<u64>,
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+}
+
+/// At most `max` responses whose attribute `attribute` is `value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    pub attribute: String,
+    pub value: String,
+    pub max: u64,
+}
+
+/// Whether a questionnaire takes answers now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyState {
+    NotYetOpen(DateTime<Utc>),
+    Open,
+    Closed,
+    /// The maximum number of responses is reached.
+    Full,
+}
+
+impl Access {
+    pub fn is_default(&self) -> bool {
+        self == &Access::default()
+    }
+
+    /// The state at `now` with `stored` responses.
+    pub fn state(&self, now: DateTime<Utc>, stored: u64) -> SurveyState {
+        match (self.opens, self.closes) {
+            (Some(o), _) if now < o => SurveyState::NotYetOpen(o),
+            (_, Some(c)) if now >= c => SurveyState::Closed,
+            _ if self.max_responses.is_some_and(|m| stored >= m) => SurveyState::Full,
+            _ => SurveyState::Open,
+        }
+    }
 }
 
 /// The Likert scale shared by the scored items of a questionnaire: codes 1..=points.
@@ -202,38 +257,49 @@ impl Survey {
     /// Display logic, conditional requirements and constraints as syntax trees, for the
     /// respondent page to evaluate with the same semantics as the server (which stays
     /// authoritative): `{"sections": [{"relevant", "questions": [ids]}], "questions":
-    /// {id: {"type", "required", "relevant", "required_if", "constraint"}}}`.
+    /// {id: {"relevant", "required_if", "constraint"}}}`, only questions with logic.
     pub fn logic(&self) -> serde_json::Value {
-        let ast = |e: &Option<Expression>| {
-            e.as_ref()
-                .map_or(serde_json::Value::Null, |e| serde_json::json!(e.ast()))
-        };
         let sections: Vec<serde_json::Value> = self
             .sections
             .iter()
             .map(|s| {
-                serde_json::json!({
-                    "relevant": ast(&s.relevant),
+                let mut o = serde_json::json!({
                     "questions": s.questions.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(),
-                })
+                });
+                if let Some(e) = &s.relevant {
+                    o["relevant"] = serde_json::json!(e.ast());
+                }
+                o
             })
             .collect();
-        let questions: serde_json::Map<String, serde_json::Value> = self
-            .questions()
-            .map(|q| {
-                (
-                    q.id.clone(),
-                    serde_json::json!({
-                        "type": q.kind.type_name(),
-                        "required": q.required,
-                        "relevant": ast(&q.relevant),
-                        "required_if": ast(&q.required_if),
-                        "constraint": ast(&q.constraint),
-                    }),
-                )
-            })
-            .collect();
+        let mut questions = serde_json::Map::new();
+        for q in self.questions() {
+            let mut logic = serde_json::Map::new();
+            for (key, e) in [
+                ("relevant", &q.relevant),
+                ("required_if", &q.required_if),
+                ("constraint", &q.constraint),
+            ] {
+                if let Some(e) = e {
+                    logic.insert(key.into(), serde_json::json!(e.ast()));
+                }
+            }
+            if !logic.is_empty() {
+                questions.insert(q.id.clone(), serde_json::Value::Object(logic));
+            }
+        }
         serde_json::json!({ "sections": sections, "questions": questions })
+    }
+
+    /// The stored code of attribute value `value` (given as a code or a choice label, in
+    /// either language) when a question records `attr`; otherwise `value` unchanged.
+    pub fn attribute_code(&self, attr: &str, value: &str) -> String {
+        let value = value.trim();
+        self.questions()
+            .filter(|q| q.attribute.as_deref() == Some(attr))
+            .flat_map(|q| q.kind.choices())
+            .find(|c| c.code == value || c.label == value || c.label_en.as_deref() == Some(value))
+            .map_or_else(|| value.to_string(), |c| c.code.clone())
     }
 
     /// The answer keys this questionnaire accepts: question ids (except notes) and the

@@ -2,5 +2,6 @@
 
 pub mod admin_tokens;
 pub mod campaigns;
+pub mod invitations;
 pub mod responses;
 pub mod survey_versions;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -30,6 +30,10 @@ pub enum InsertOutcome {
     Replayed(Receipt),
     /// The same `response_id` was already stored with different content.
     Conflict,
+    /// The invitation token was already used for another response.
+    TokenUsed,
+    /// No such invitation token for this questionnaire.
+    TokenUnknown,
 }
 
 /// One stored response, decoded.
@@ -53,13 +57,70 @@ pub async fn insert(
     survey: &StoredSurvey,
     response: &NewResponse,
 ) -> Result<InsertOutcome, StoreError> {
+    insert_with_token(db, survey, response, None).await
+}
+
+/// Stores the response; with an invitation token, marks the token used in the same
+/// transaction (a token answers once). For anonymous questionnaires the invitation
+/// keeps neither the response id nor a time, and the response's time is cut to the day.
+pub async fn insert_with_token(
+    db: &DatabaseConnection,
+    survey: &StoredSurvey,
+    response: &NewResponse,
+    token: Option<&str>,
+) -> Result<InsertOutcome, StoreError> {
     let fp = fingerprint(&survey.survey.slug, response);
     if let Some(outcome) = existing(db, response.id, &fp).await? {
         return Ok(outcome);
     }
+    let anonymous = survey.survey.access.anonymous;
     // Millisecond precision: both backends store it exactly, so a replay returns the
     // very same body.
-    let submitted_at = Utc::now().trunc_subsecs(3);
+    let submitted_at =
+        super::invitations::coarse(Utc::now().trunc_subsecs(3), anonymous && token.is_some());
+    let txn = db.begin().await?;
+    if let Some(token) = token {
+        use crate::entities::invitations;
+        use sea_orm::sea_query::Expr;
+        let hash = super::invitations::token_hash(token);
+        let mut update = invitations::Entity::update_many()
+            .col_expr(invitations::Column::Completed, Expr::value(true))
+            .col_expr(
+                invitations::Column::Partial,
+                Expr::value(Option::<String>::None),
+            );
+        if !anonymous {
+            update = update
+                .col_expr(
+                    invitations::Column::CompletedAt,
+                    Expr::value(Some(submitted_at)),
+                )
+                .col_expr(
+                    invitations::Column::ResponseId,
+                    Expr::value(Some(response.id)),
+                );
+        }
+        let done = update
+            .filter(invitations::Column::TokenHash.eq(&hash))
+            .filter(invitations::Column::SurveySlug.eq(&survey.survey.slug))
+            .filter(invitations::Column::Completed.eq(false))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected != 1 {
+            txn.rollback().await?;
+            let known = invitations::Entity::find()
+                .filter(invitations::Column::TokenHash.eq(&hash))
+                .filter(invitations::Column::SurveySlug.eq(&survey.survey.slug))
+                .one(db)
+                .await?
+                .is_some();
+            return Ok(if known {
+                InsertOutcome::TokenUsed
+            } else {
+                InsertOutcome::TokenUnknown
+            });
+        }
+    }
     let row = responses::ActiveModel {
         id: Set(response.id),
         campaign_id: Set(survey.campaign_id),
@@ -70,8 +131,15 @@ pub async fn insert(
         answers: Set(json(&response.answers)),
         fingerprint: Set(fp.clone()),
     };
-    match row.insert(db).await {
-        Ok(_) => Ok(InsertOutcome::Created(Receipt {
+    let inserted = match row.insert(&txn).await {
+        Ok(_) => txn.commit().await.map_err(sea_orm::DbErr::from),
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
+    };
+    match inserted {
+        Ok(()) => Ok(InsertOutcome::Created(Receipt {
             response_id: response.id,
             survey: survey.survey.slug.clone(),
             version: survey.version,
@@ -88,6 +156,11 @@ pub async fn insert(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether a response with this id is stored.
+pub async fn exists(db: &DatabaseConnection, id: Uuid) -> Result<bool, StoreError> {
+    Ok(responses::Entity::find_by_id(id).one(db).await?.is_some())
 }
 
 async fn existing(
@@ -162,6 +235,38 @@ pub async fn counts_by_audience(
         .collect())
 }
 
+/// Responses stored for questionnaire `slug` (every version), optionally only those
+/// whose attribute `attr` is `value` (for quotas).
+pub async fn count_for_survey(
+    db: &DatabaseConnection,
+    slug: &str,
+    attr: Option<(&str, &str)>,
+) -> Result<u64, StoreError> {
+    let ids: Vec<i64> = survey_versions::Entity::find()
+        .filter(survey_versions::Column::Slug.eq(slug))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    let mut query = responses::Entity::find().filter(responses::Column::SurveyVersionId.is_in(ids));
+    if let Some((a, v)) = attr {
+        // Attributes are stored as compact JSON of a sorted map: match the exact pair.
+        let pair = serde_json::to_string(&BTreeMap::from([(a, v)])).unwrap_or_default();
+        let inner = pair.trim_start_matches('{').trim_end_matches('}');
+        let escaped = inner
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        use sea_orm::sea_query::ExprTrait;
+        query = query.filter(
+            sea_orm::sea_query::Expr::col(responses::Column::Attributes)
+                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    Ok(query.count(db).await?)
+}
+
 pub async fn count(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, StoreError> {
     Ok(responses::Entity::find()
         .filter(responses::Column::CampaignId.eq(campaign_id))
@@ -175,7 +280,6 @@ pub async fn insert_many(
     survey: &StoredSurvey,
     batch: &[(NewResponse, DateTime<Utc>)],
 ) -> Result<u64, StoreError> {
-    use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
     let mut inserted = 0;
     for (response, at) in batch {

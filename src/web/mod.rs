@@ -1,13 +1,16 @@
 //! HTTP: respondent pages, the respondent JSON API and the evaluator API.
 
 pub mod admin;
+pub mod admission;
 pub mod auth;
 pub mod campaigns;
 pub mod health;
+pub mod invitations;
 pub mod reports;
 pub mod respondent;
 pub mod responses;
 pub mod state;
+pub mod survey_page;
 pub mod xlsform;
 
 use actix_web::web;
@@ -29,6 +32,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/surveys/{slug}/responses",
             web::post().to(responses::create),
+        )
+        .route(
+            "/api/v1/surveys/{slug}/partial",
+            web::put().to(respondent::save_partial),
+        )
+        .route(
+            "/api/v1/surveys/{slug}/invitations",
+            web::post().to(invitations::create),
+        )
+        .route(
+            "/api/v1/surveys/{slug}/qr.{format}",
+            web::get().to(invitations::qr_code),
+        )
+        .route(
+            "/api/v1/surveys/{slug}/poster",
+            web::get().to(invitations::poster),
+        )
+        .route(
+            "/api/v1/campaigns/{campaign}/participation",
+            web::get().to(invitations::participation),
         )
         .route("/api/v1/campaigns", web::get().to(campaigns::list))
         .route(

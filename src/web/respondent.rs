@@ -1,64 +1,25 @@
 //! Respondent pages: a server-rendered form that works without JavaScript, validated on
 //! the server; a hidden `response_id` makes double taps and retried posts store once.
+//! Invitation links (`?t=`) prefill attributes and resume saved answers; the window,
+//! response cap and quotas close the questionnaire politely.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 use uuid::Uuid;
 
+use super::admission::{self, Refusal};
+use super::survey_page::{self, FormValues, PageContext};
 use super::AppState;
-use crate::domain::{
-    AnswerError, NewResponse, Question, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX,
-};
+use crate::domain::{NewResponse, QuestionKind, Survey};
 use crate::error::ApiError;
+use crate::report::Lang;
+use crate::store::invitations::{self, Invitation};
 use crate::store::responses::{self, InsertOutcome};
-use crate::store::surveys;
-
-#[derive(Template)]
-#[template(path = "survey.html")]
-struct SurveyPage<'a> {
-    title: &'a str,
-    intro: &'a str,
-    action: String,
-    response_id: String,
-    error_count: usize,
-    sections: Vec<SectionView<'a>>,
-    /// The logic syntax trees as JSON, safe inside a `<script>` element.
-    logic: String,
-}
-
-struct SectionView<'a> {
-    title: &'a str,
-    questions: Vec<QuestionView<'a>>,
-}
-
-/// One block on the page: a question, or a Likert matrix whose `rows` are its statements.
-struct QuestionView<'a> {
-    id: &'a str,
-    number: String,
-    text: &'a str,
-    hint: Option<&'a str>,
-    required: bool,
-    conditional: bool,
-    kind: &'static str,
-    options: Vec<OptionView<'a>>,
-    value: String,
-    other: bool,
-    other_value: String,
-    max_length: usize,
-    min_label: Option<&'a str>,
-    max_label: Option<&'a str>,
-    rows: Vec<QuestionView<'a>>,
-    error: Option<String>,
-}
-
-struct OptionView<'a> {
-    value: String,
-    label: &'a str,
-    checked: bool,
-}
+use crate::store::surveys::{self, StoredSurvey};
 
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -73,6 +34,33 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+/// The survey page, gzip-compressed at the best level when the client accepts it (the
+/// server-wide middleware uses a fast level; phones on weak networks pay per byte).
+fn page(status: StatusCode, body: String, req: &HttpRequest) -> HttpResponse {
+    use std::io::Write;
+    let accepts_gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if !accepts_gzip {
+        return html(status, body);
+    }
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::best(),
+    );
+    match enc.write_all(body.as_bytes()).and_then(|()| enc.finish()) {
+        Ok(bytes) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .body(bytes),
+        Err(_) => html(status, body),
+    }
 }
 
 pub fn message(
@@ -91,332 +79,57 @@ pub fn message(
     Ok(html(status, page))
 }
 
-/// Form values by field name; a multiple choice sends one value per ticked box.
-type FormValues = HashMap<String, Vec<String>>;
-
-fn first(values: &FormValues, key: &str) -> String {
-    values
-        .get(key)
-        .and_then(|v| v.first())
-        .cloned()
-        .unwrap_or_default()
+fn refusal_page(r: &Refusal) -> Result<HttpResponse, ApiError> {
+    let (heading, body, en) = r.page();
+    message(r.status(), &heading, &body, &en)
 }
 
-fn choice_options<'a>(
-    choices: &'a [crate::domain::Choice],
-    other: bool,
-    selected: &[String],
-) -> Vec<OptionView<'a>> {
-    let mut out: Vec<OptionView<'a>> = choices
-        .iter()
-        .map(|c| OptionView {
-            checked: selected.contains(&c.code),
-            value: c.code.clone(),
-            label: &c.label,
-        })
-        .collect();
-    if other {
-        out.push(OptionView {
-            checked: selected.iter().any(|s| s == OTHER_CODE),
-            value: OTHER_CODE.into(),
-            label: "其他（请注明）",
-        });
+#[derive(Deserialize)]
+pub struct PageQuery {
+    t: Option<String>,
+    lang: Option<String>,
+}
+
+/// `?lang=` wins; otherwise, for a questionnaire with English texts, the browser's
+/// preferred language; Chinese by default.
+pub fn choose_lang(explicit: Option<&str>, req: &HttpRequest, translated: bool) -> Lang {
+    if let Some(l) = explicit.and_then(Lang::parse) {
+        return l;
     }
-    out
-}
-
-fn scale_options<'a>(
-    labels: impl Iterator<Item = (String, &'a str)>,
-    value: &str,
-) -> Vec<OptionView<'a>> {
-    labels
-        .map(|(v, label)| OptionView {
-            checked: value == v,
-            value: v,
-            label,
-        })
-        .collect()
-}
-
-fn base_view<'a>(
-    q: &'a Question,
-    number: String,
-    values: &FormValues,
-    errors: &[AnswerError],
-) -> QuestionView<'a> {
-    let value = first(values, &q.id);
-    let other_key = format!("{}{OTHER_SUFFIX}", q.id);
-    QuestionView {
-        id: &q.id,
-        number,
-        text: &q.text,
-        hint: q.hint.as_deref(),
-        required: q.required || q.required_if.is_some(),
-        conditional: q.relevant.is_some() || q.required_if.is_some(),
-        kind: "text",
-        options: Vec::new(),
-        value: if value.is_empty() {
-            q.default.clone().unwrap_or_default()
+    if !translated {
+        return Lang::Zh;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut best: Option<(f32, Lang)> = None;
+    for part in accept.split(',') {
+        let mut bits = part.trim().split(';');
+        let tag = bits.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = bits
+            .find_map(|b| {
+                b.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = if tag.starts_with("zh") {
+            Lang::Zh
+        } else if tag.starts_with("en") {
+            Lang::En
         } else {
-            value.clone()
-        },
-        other: q.kind.has_other(),
-        other_value: first(values, &other_key),
-        max_length: 0,
-        min_label: None,
-        max_label: None,
-        rows: Vec::new(),
-        error: errors
-            .iter()
-            .find(|e| e.field == q.id || e.field == other_key)
-            .map(|e| e.message_zh.clone()),
-    }
-}
-
-fn question_view<'a>(
-    survey: &'a Survey,
-    q: &'a Question,
-    number: String,
-    values: &FormValues,
-    errors: &[AnswerError],
-) -> QuestionView<'a> {
-    let selected: Vec<String> = values.get(&q.id).cloned().unwrap_or_default();
-    let mut view = base_view(q, number, values, errors);
-    match &q.kind {
-        QuestionKind::Single { choices, other } => {
-            view.kind = "single";
-            view.options = choice_options(choices, *other, std::slice::from_ref(&view.value));
-        }
-        QuestionKind::Multiple { choices, other, .. } => {
-            view.kind = "multiple";
-            let sel = if selected.is_empty() {
-                q.default
-                    .as_deref()
-                    .map(|d| d.split_whitespace().map(str::to_string).collect())
-                    .unwrap_or_default()
-            } else {
-                selected
-            };
-            view.options = choice_options(choices, *other, &sel);
-        }
-        QuestionKind::Likert { .. } | QuestionKind::Importance { .. } => {
-            view.kind = "likert";
-            view.options = scale_options(
-                survey
-                    .scale
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| ((i + 1).to_string(), l.as_str())),
-                &view.value,
-            );
-        }
-        QuestionKind::Rating {
-            min,
-            max,
-            min_label,
-            max_label,
-        } => {
-            view.kind = "rating";
-            view.min_label = min_label.as_deref();
-            view.max_label = max_label.as_deref();
-            view.options = (*min..=*max)
-                .map(|v| OptionView {
-                    checked: view.value == v.to_string(),
-                    value: v.to_string(),
-                    label: "",
-                })
-                .collect();
-        }
-        QuestionKind::Integer { .. } => view.kind = "integer",
-        QuestionKind::Decimal { .. } => view.kind = "decimal",
-        QuestionKind::Date { .. } => view.kind = "date",
-        QuestionKind::Note => view.kind = "note",
-        QuestionKind::Text {
-            max_length,
-            multiline,
-            ..
-        } => {
-            view.kind = if *multiline { "textarea" } else { "text" };
-            view.max_length = *max_length;
-        }
-        QuestionKind::Ranking { choices } => {
-            view.kind = "ranking";
-            // One rank selector per choice: field `<id>/<code>` holds its position.
-            view.options = choices
-                .iter()
-                .map(|c| OptionView {
-                    value: c.code.clone(),
-                    label: &c.label,
-                    checked: false,
-                })
-                .collect();
-            view.rows = choices
-                .iter()
-                .map(|c| {
-                    let mut r = base_view(q, String::new(), &FormValues::new(), &[]);
-                    r.kind = "rank";
-                    r.value = first(values, &format!("{}/{}", q.id, c.code));
-                    r.other_value = c.code.clone();
-                    r.options = (1..=choices.len())
-                        .map(|i| OptionView {
-                            checked: r.value == i.to_string(),
-                            value: i.to_string(),
-                            label: "",
-                        })
-                        .collect();
-                    r.text = &c.label;
-                    r
-                })
-                .collect();
-        }
-    }
-    view
-}
-
-fn render(
-    survey: &Survey,
-    response_id: Uuid,
-    values: &FormValues,
-    errors: &[AnswerError],
-) -> Result<String, ApiError> {
-    let mut number = 0;
-    let mut sections = Vec::new();
-    for s in &survey.sections {
-        let mut blocks: Vec<QuestionView<'_>> = Vec::new();
-        let mut i = 0;
-        while i < s.questions.len() {
-            let q = &s.questions[i];
-            if let Some(m) = &q.matrix {
-                number += 1;
-                let rows: Vec<&Question> = s.questions[i..]
-                    .iter()
-                    .take_while(|r| r.matrix.as_ref().is_some_and(|h| h.id == m.id))
-                    .collect();
-                let mut block = question_view(survey, q, number.to_string(), values, &[]);
-                block.id = &m.id;
-                block.text = &m.text;
-                block.kind = "matrix";
-                block.error = None;
-                block.options = scale_options(
-                    survey
-                        .scale
-                        .labels
-                        .iter()
-                        .enumerate()
-                        .map(|(i, l)| ((i + 1).to_string(), l.as_str())),
-                    "",
-                );
-                block.rows = rows
-                    .iter()
-                    .enumerate()
-                    .map(|(k, r)| {
-                        question_view(survey, r, format!("{number}.{}", k + 1), values, errors)
-                    })
-                    .collect();
-                if block.rows.iter().any(|r| r.error.is_some()) {
-                    block.error = Some("请为每一行选择一个选项".into());
-                }
-                i += rows.len();
-                blocks.push(block);
-                continue;
-            }
-            let n = if matches!(q.kind, QuestionKind::Note) {
-                String::new()
-            } else {
-                number += 1;
-                number.to_string()
-            };
-            blocks.push(question_view(survey, q, n, values, errors));
-            i += 1;
-        }
-        sections.push(SectionView {
-            title: &s.title,
-            questions: blocks,
-        });
-    }
-    SurveyPage {
-        title: &survey.title,
-        intro: &survey.intro,
-        action: format!("/s/{}", survey.slug),
-        response_id: response_id.to_string(),
-        error_count: errors.len(),
-        sections,
-        logic: script_json(&survey.logic()),
-    }
-    .render()
-    .map_err(ApiError::unexpected)
-}
-
-/// JSON that cannot close the `<script>` element it sits in.
-fn script_json(v: &serde_json::Value) -> String {
-    v.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
-/// Turns posted form fields into the JSON answers the parser takes: ticked boxes become
-/// a list, per-choice rank selectors an ordered list.
-fn form_answers(
-    survey: &Survey,
-    values: &FormValues,
-) -> serde_json::Map<String, serde_json::Value> {
-    use serde_json::Value;
-    let mut raw = serde_json::Map::new();
-    for (k, v) in values {
-        if k.contains('/') {
             continue;
-        }
-        let multiple = survey
-            .question(k)
-            .is_some_and(|q| matches!(q.kind, QuestionKind::Multiple { .. }));
-        let value = if multiple {
-            Value::Array(
-                v.iter()
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| Value::String(s.clone()))
-                    .collect(),
-            )
-        } else {
-            Value::String(v.last().cloned().unwrap_or_default())
         };
-        raw.insert(k.clone(), value);
-    }
-    for q in survey.questions() {
-        if let QuestionKind::Ranking { choices } = &q.kind {
-            let mut ranked: Vec<(usize, &str)> = choices
-                .iter()
-                .filter_map(|c| {
-                    let rank = first(values, &format!("{}/{}", q.id, c.code));
-                    rank.trim()
-                        .parse::<usize>()
-                        .ok()
-                        .map(|r| (r, c.code.as_str()))
-                })
-                .collect();
-            if ranked.is_empty() {
-                continue;
-            }
-            ranked.sort();
-            let mut ranks: Vec<usize> = ranked.iter().map(|(r, _)| *r).collect();
-            ranks.dedup();
-            let codes: Vec<Value> = if ranks.len() == ranked.len() {
-                ranked
-                    .iter()
-                    .map(|(_, c)| Value::String((*c).to_string()))
-                    .collect()
-            } else {
-                // Two choices share a rank: send a duplicate so the parser says so.
-                vec![Value::String(ranked[0].1.to_string()); choices.len().max(2)]
-            };
-            raw.insert(q.id.clone(), Value::Array(codes));
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
         }
     }
-    raw
+    best.map_or(Lang::Zh, |(_, l)| l)
 }
 
-async fn find(state: &AppState, slug: &str) -> Result<Option<surveys::StoredSurvey>, ApiError> {
+async fn find(state: &AppState, slug: &str) -> Result<Option<StoredSurvey>, ApiError> {
     Ok(surveys::current(&state.db, slug).await?)
 }
 
@@ -429,71 +142,208 @@ fn not_found() -> Result<HttpResponse, ApiError> {
     )
 }
 
+/// Saved answers as form values (lists as repeated values, rankings as rank fields).
+fn values_from_answers(
+    survey: &Survey,
+    answers: &serde_json::Map<String, serde_json::Value>,
+) -> FormValues {
+    let mut values = FormValues::new();
+    for (k, v) in answers {
+        let ranking = survey
+            .question(k)
+            .is_some_and(|q| matches!(q.kind, QuestionKind::Ranking { .. }));
+        match v {
+            serde_json::Value::Array(items) if ranking => {
+                for (i, code) in items.iter().enumerate() {
+                    if let Some(c) = code.as_str() {
+                        values.insert(format!("{k}/{c}"), vec![(i + 1).to_string()]);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                values.insert(
+                    k.clone(),
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
+                );
+            }
+            serde_json::Value::String(s) => {
+                values.insert(k.clone(), vec![s.clone()]);
+            }
+            serde_json::Value::Number(n) => {
+                values.insert(k.clone(), vec![n.to_string()]);
+            }
+            _ => {}
+        }
+    }
+    values
+}
+
+/// An invitation's attributes prefill the questions that record them.
+fn prefill(survey: &Survey, attributes: &BTreeMap<String, String>, values: &mut FormValues) {
+    for q in survey.questions() {
+        if let Some(v) = q.attribute.as_ref().and_then(|a| attributes.get(a)) {
+            values
+                .entry(q.id.clone())
+                .or_insert_with(|| vec![v.clone()]);
+        }
+    }
+}
+
+/// The invitation behind `token`, or the page that refuses it.
+async fn invitation(
+    state: &AppState,
+    stored: &StoredSurvey,
+    token: &str,
+) -> Result<Result<Invitation, Refusal>, ApiError> {
+    Ok(
+        match invitations::find(&state.db, &stored.survey.slug, token).await? {
+            None => Err(Refusal::UnknownToken),
+            Some(i) if i.completed => Err(Refusal::TokenUsed),
+            Some(i) => Ok(i),
+        },
+    )
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let Some(stored) = find(&state, &slug).await? else {
         return not_found();
     };
-    let page = render(&stored.survey, Uuid::new_v4(), &FormValues::new(), &[])?;
-    Ok(html(StatusCode::OK, page))
+    let lang = choose_lang(
+        query.lang.as_deref(),
+        &req,
+        stored.survey.title_en.is_some(),
+    );
+    if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+        return refusal_page(&r);
+    }
+    let token = query.t.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let mut values = FormValues::new();
+    let mut fresh = true;
+    if let Some(token) = token {
+        let inv = match invitation(&state, &stored, token).await? {
+            Ok(i) => i,
+            Err(r) => return refusal_page(&r),
+        };
+        if let Some(r) = admission::quota(&state.db, &stored, &inv.attributes).await? {
+            return refusal_page(&r);
+        }
+        invitations::mark_started(&state.db, inv.id, stored.survey.access.anonymous).await?;
+        if let Some(partial) = &inv.partial {
+            values = values_from_answers(&stored.survey, partial);
+            fresh = false;
+        }
+        prefill(&stored.survey, &inv.attributes, &mut values);
+    }
+    let body = survey_page::render(
+        &stored.survey,
+        Uuid::new_v4(),
+        &values,
+        &[],
+        &PageContext { lang, token, fresh },
+    )?;
+    Ok(page(StatusCode::OK, body, &req))
 }
 
 pub async fn submit(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let Some(stored) = find(&state, &slug).await? else {
         return not_found();
     };
     let mut values = FormValues::new();
-    let mut raw_id = None;
+    let (mut raw_id, mut token, mut lang) = (None, None, None);
     for (k, v) in form.into_inner() {
-        if k == "response_id" {
-            raw_id = Some(v);
-        } else {
-            values.entry(k).or_default().push(v);
+        match k.as_str() {
+            "response_id" => raw_id = Some(v),
+            "t" => token = Some(v.trim().to_string()).filter(|t| !t.is_empty()),
+            "lang" => lang = Some(v),
+            _ => values.entry(k).or_default().push(v),
+        }
+    }
+    let lang = choose_lang(lang.as_deref(), &req, stored.survey.title_en.is_some());
+    if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+        return refusal_page(&r);
+    }
+    let mut prefilled = serde_json::Map::new();
+    if let Some(t) = &token {
+        match invitation(&state, &stored, t).await? {
+            Ok(inv) => {
+                for (k, v) in inv.attributes {
+                    prefilled.insert(k, serde_json::Value::String(v));
+                }
+            }
+            // A double tap after success lands here: the same response is already
+            // stored, so show the thanks page rather than an error.
+            Err(Refusal::TokenUsed) if already_stored(&state, raw_id.as_deref()).await? => {
+                return thanks_redirect(&stored.survey.slug, lang);
+            }
+            Err(r) => return refusal_page(&r),
         }
     }
     // A missing or mangled id gets a fresh one: the respondent must not lose answers.
     let response_id = raw_id
         .as_deref()
-        .and_then(|s| Uuid::parse_str(s.trim()).ok());
-    let raw = form_answers(&stored.survey, &values);
-    let parsed = NewResponse::parse(
-        &stored.survey,
-        response_id.unwrap_or_else(Uuid::new_v4),
-        &raw,
-        &serde_json::Map::new(),
-    );
-    let response = match parsed {
+        .and_then(|s| Uuid::parse_str(s.trim()).ok())
+        .unwrap_or_else(Uuid::new_v4);
+    let raw = survey_page::form_answers(&stored.survey, &values);
+    let response = match NewResponse::parse(&stored.survey, response_id, &raw, &prefilled) {
         Ok(r) => r,
         Err(errors) => {
-            let page = render(
+            let body = survey_page::render(
                 &stored.survey,
-                response_id.unwrap_or_else(Uuid::new_v4),
+                response_id,
                 &values,
                 &errors,
+                &PageContext {
+                    lang,
+                    token: token.as_deref(),
+                    fresh: false,
+                },
             )?;
-            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page));
+            return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, body, &req));
         }
     };
-    match responses::insert(&state.db, &stored, &response).await? {
-        InsertOutcome::Created(_) | InsertOutcome::Replayed(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/s/{}/thanks", stored.survey.slug),
-            ))
-            .finish()),
+    if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
+        return refusal_page(&r);
+    }
+    match responses::insert_with_token(&state.db, &stored, &response, token.as_deref()).await? {
+        InsertOutcome::Created(_) | InsertOutcome::Replayed(_) => {
+            thanks_redirect(&stored.survey.slug, lang)
+        }
         InsertOutcome::Conflict => message(
             StatusCode::CONFLICT,
             "这份问卷已经提交过了",
             "同一份答卷只能提交一次。如需重新填写，请重新打开问卷链接。",
             "This response was already submitted.",
         ),
+        InsertOutcome::TokenUsed => refusal_page(&Refusal::TokenUsed),
+        InsertOutcome::TokenUnknown => refusal_page(&Refusal::UnknownToken),
     }
+}
+
+async fn already_stored(state: &AppState, raw_id: Option<&str>) -> Result<bool, ApiError> {
+    let Some(id) = raw_id.and_then(|s| Uuid::parse_str(s.trim()).ok()) else {
+        return Ok(false);
+    };
+    Ok(responses::exists(&state.db, id).await?)
+}
+
+fn thanks_redirect(slug: &str, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let suffix = if lang == Lang::En { "?lang=en" } else { "" };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/s/{slug}/thanks{suffix}")))
+        .finish())
 }
 
 pub async fn thanks(
@@ -511,19 +361,45 @@ pub async fn thanks(
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::script_json;
+#[derive(Deserialize)]
+pub struct PartialBody {
+    token: String,
+    answers: serde_json::Map<String, serde_json::Value>,
+}
 
-    #[test]
-    fn logic_json_cannot_close_its_script_element() {
-        let v = serde_json::json!({"s": "'</script><img src=x onerror=alert(1)>' & more"});
-        let out = script_json(&v);
-        assert!(
-            !out.contains('<') && !out.contains('>') && !out.contains('&'),
-            "{out}"
-        );
-        let back: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
-        assert_eq!(back, v);
+/// Answers saved as an invited respondent goes (resumed from the invitation link).
+pub async fn save_partial(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Json<PartialBody>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(stored) = find(&state, &slug).await? else {
+        return Err(ApiError::NotFound {
+            what: "survey",
+            key: slug.into_inner(),
+        });
+    };
+    let keys = stored.survey.answer_keys();
+    let answers: serde_json::Map<String, serde_json::Value> = body
+        .answers
+        .iter()
+        .filter(|(k, _)| keys.contains(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let saved = invitations::save_partial(
+        &state.db,
+        &stored.survey.slug,
+        &body.token,
+        &answers,
+        stored.survey.access.anonymous,
+    )
+    .await?;
+    if saved {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        match invitations::find(&state.db, &stored.survey.slug, &body.token).await? {
+            Some(_) => Err(Refusal::TokenUsed.api_error()),
+            None => Err(Refusal::UnknownToken.api_error()),
+        }
     }
 }

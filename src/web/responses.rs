@@ -6,8 +6,10 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
+use super::admission::{self, Refusal};
 use super::AppState;
 use crate::error::ApiError;
+use crate::store::invitations;
 use crate::store::responses::{self, InsertOutcome};
 use crate::store::surveys;
 
@@ -21,6 +23,8 @@ pub struct ResponsePayload {
     #[validate(custom(function = "at_most_max_answers"))]
     pub answers: Map<String, Value>,
     pub attributes: Map<String, Value>,
+    /// An invitation token (`?t=` of the invitation link); answers once.
+    pub token: Option<String>,
 }
 
 impl ResponsePayload {
@@ -39,13 +43,25 @@ impl ResponsePayload {
         };
         if let Some(k) = obj
             .keys()
-            .find(|k| !["response_id", "answers", "attributes"].contains(&k.as_str()))
+            .find(|k| !["response_id", "answers", "attributes", "token"].contains(&k.as_str()))
         {
             return Err(invalid(
                 k,
-                format!("unknown field {k:?}; expected response_id, answers, attributes"),
+                format!("unknown field {k:?}; expected response_id, answers, attributes, token"),
             ));
         }
+        let token = match obj.remove("token") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 64 => {
+                Some(s.trim().to_string())
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "token",
+                    "token must be the invitation code from the link (a short string)".into(),
+                ))
+            }
+        };
         let response_id = match obj.remove("response_id") {
             None => {
                 return Err(invalid(
@@ -101,6 +117,7 @@ impl ResponsePayload {
             response_id,
             answers,
             attributes,
+            token,
         })
     }
 }
@@ -175,11 +192,26 @@ pub async fn create(
             message: format!("at most {MAX_ANSWERS} answers are accepted"),
         });
     }
+    if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+        return Err(r.api_error());
+    }
+    let mut attributes = payload.attributes.clone();
+    if let Some(token) = &payload.token {
+        match invitations::find(&state.db, &stored.survey.slug, token).await? {
+            None => return Err(Refusal::UnknownToken.api_error()),
+            // Invitation attributes are authoritative over client-sent ones.
+            Some(inv) => {
+                for (k, v) in inv.attributes {
+                    attributes.insert(k, Value::String(v));
+                }
+            }
+        }
+    }
     let response = crate::domain::NewResponse::parse(
         &stored.survey,
         payload.response_id,
         &payload.answers,
-        &payload.attributes,
+        &attributes,
     )
     .map_err(|errors| {
         let first = errors.into_iter().next();
@@ -192,9 +224,16 @@ pub async fn create(
             None => ApiError::unexpected(anyhow::anyhow!("validation failed without an error")),
         }
     })?;
-    match responses::insert(&state.db, &stored, &response).await? {
+    if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
+        return Err(r.api_error());
+    }
+    match responses::insert_with_token(&state.db, &stored, &response, payload.token.as_deref())
+        .await?
+    {
         InsertOutcome::Created(receipt) => Ok(HttpResponse::Created().json(receipt)),
         InsertOutcome::Replayed(receipt) => Ok(HttpResponse::Ok().json(receipt)),
         InsertOutcome::Conflict => Err(ApiError::Conflict(response.id)),
+        InsertOutcome::TokenUsed => Err(Refusal::TokenUsed.api_error()),
+        InsertOutcome::TokenUnknown => Err(Refusal::UnknownToken.api_error()),
     }
 }

@@ -14,4 +14,6 @@ pub struct AppState {
     pub surveys_dir: Arc<PathBuf>,
     /// One definition import at a time (they write files, then publish).
     pub import_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Base of respondent links (`CHORUS_PUBLIC_URL`); None = from the request.
+    pub public_url: Option<Arc<String>>,
 }

@@ -348,6 +348,48 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
         ("intro_en", survey.intro_en.clone().unwrap_or_default()),
         ("likert_list", "likert".to_string()),
         ("audience", survey.audience.as_str().to_string()),
+        (
+            "anonymous",
+            if survey.access.anonymous {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "opens",
+            survey
+                .access
+                .opens
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ),
+        (
+            "closes",
+            survey
+                .access
+                .closes
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ),
+        (
+            "max_responses",
+            survey
+                .access
+                .max_responses
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "quotas",
+            survey
+                .access
+                .quotas
+                .iter()
+                .map(|q| format!("{}={}:{}", q.attribute, q.value, q.max))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     ];
     for (c, (k, v)) in settings.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *k, &bold)?;

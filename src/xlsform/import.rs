@@ -15,8 +15,8 @@ use super::sheet::{self, Row, Table};
 use super::XlsProblem;
 use crate::domain::expr::valid_name;
 use crate::domain::{
-    Audience, Choice, Expression, Framework, LikertScale, MatrixHeader, Question, QuestionKind,
-    Section, Survey, OTHER_CODE,
+    Access, Audience, Choice, Expression, Framework, LikertScale, MatrixHeader, Question,
+    QuestionKind, Quota, Section, Survey, OTHER_CODE,
 };
 
 /// An imported questionnaire, the indicator codes its items score into, and notes on
@@ -374,6 +374,69 @@ fn likert_codes(choices: &[Choice]) -> bool {
             .all(|(i, c)| c.code == (i + 1).to_string())
 }
 
+/// The Chorus settings columns `anonymous`, `opens`, `closes`, `max_responses` and
+/// `quotas` (`sector=herbs:100; sector=tourism:80`).
+fn access_settings(
+    setting: &dyn Fn(&str) -> Option<String>,
+    settings: Option<&Table>,
+    problems: &mut Vec<XlsProblem>,
+) -> Access {
+    let mut access = Access::default();
+    let mut bad = |key: &str, message: String| {
+        if let Some(t) = settings {
+            if let Some(row) = t.rows.first() {
+                problems.push(t.problem(row, t.col(key), message));
+            }
+        }
+    };
+    if let Some(v) = setting("anonymous") {
+        match yes(&v) {
+            Some(b) => access.anonymous = b,
+            None => bad("anonymous", "anonymous must be yes or no".into()),
+        }
+    }
+    for (key, slot) in [("opens", &mut access.opens), ("closes", &mut access.closes)] {
+        if let Some(v) = setting(key) {
+            match chrono::DateTime::parse_from_rfc3339(&v) {
+                Ok(t) => *slot = Some(t.with_timezone(&chrono::Utc)),
+                Err(_) => bad(
+                    key,
+                    format!("{key} {v:?} is not a date and time like 2025-11-01T08:00:00+08:00"),
+                ),
+            }
+        }
+    }
+    if let Some(v) = setting("max_responses") {
+        match v.parse::<u64>() {
+            Ok(n) if n > 0 => access.max_responses = Some(n),
+            _ => bad(
+                "max_responses",
+                format!("max_responses {v:?} must be a whole number from 1"),
+            ),
+        }
+    }
+    if let Some(v) = setting("quotas") {
+        for part in v.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let parsed = part.split_once('=').and_then(|(a, rest)| {
+                let (value, max) = rest.rsplit_once(':')?;
+                Some(Quota {
+                    attribute: a.trim().to_string(),
+                    value: value.trim().to_string(),
+                    max: max.trim().parse().ok()?,
+                })
+            });
+            match parsed {
+                Some(q) => access.quotas.push(q),
+                None => bad(
+                    "quotas",
+                    format!("quota {part:?} must look like sector=herbs:100"),
+                ),
+            }
+        }
+    }
+    access
+}
+
 /// Reads an XLSForm workbook into a questionnaire with this slug and audience.
 pub fn import(
     bytes: &[u8],
@@ -427,6 +490,7 @@ pub fn import(
     let intro_en = setting_raw("intro_en");
     let declared_version = setting("chorus_version").and_then(|v| v.parse::<u32>().ok());
     let scale_list = setting("likert_list");
+    let access = access_settings(&setting, settings, &mut problems);
     let lists = read_choices(find("choices"), default_language.as_deref(), &mut problems);
 
     let t = survey_sheet;
@@ -997,6 +1061,7 @@ pub fn import(
         declared_version,
         scale,
         sections,
+        access,
     };
     Ok(Imported {
         survey,

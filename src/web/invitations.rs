@@ -1,0 +1,360 @@
+//! Evaluator endpoints for distribution: invitation batches (JSON, or a printable sheet
+//! with one QR code per token), QR codes of the open link and of one invitation, a
+//! notice-board poster, and response rates (invited, started, completed).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Evaluator;
+use super::AppState;
+use crate::error::ApiError;
+use crate::qr;
+use crate::store::invitations::{self, MAX_BATCH};
+use crate::store::surveys::{self, StoredSurvey};
+use crate::store::{campaigns, responses};
+
+/// The address respondents use: `CHORUS_PUBLIC_URL`, else the request's own.
+pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
+    match &state.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
+pub fn survey_link(base: &str, slug: &str, token: Option<&str>) -> String {
+    match token {
+        Some(t) => format!("{base}/s/{slug}?t={t}"),
+        None => format!("{base}/s/{slug}"),
+    }
+}
+
+async fn survey(state: &AppState, slug: &str) -> Result<StoredSurvey, ApiError> {
+    surveys::current(&state.db, slug)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            what: "questionnaire",
+            key: slug.to_string(),
+        })
+}
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    count: usize,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    batch: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CreatedItem {
+    token: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Created {
+    survey: String,
+    batch: String,
+    count: usize,
+    attributes: BTreeMap<String, String>,
+    invitations: Vec<CreatedItem>,
+}
+
+struct Card {
+    qr: String,
+    code: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "invitations.html")]
+struct Sheet<'a> {
+    title: &'a str,
+    subtitle: String,
+    poster: bool,
+    cards: Vec<Card>,
+}
+
+fn invalid(field: &str, message: String) -> ApiError {
+    ApiError::Invalid {
+        code: "invalid_invitation",
+        field: Some(field.to_string()),
+        message,
+    }
+}
+
+/// Checks a batch request; attribute values given as choice labels become codes.
+pub fn check_batch(
+    survey: &StoredSurvey,
+    count: usize,
+    attributes: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ApiError> {
+    if count == 0 || count > MAX_BATCH {
+        return Err(invalid(
+            "count",
+            format!("count {count} must be between 1 and {MAX_BATCH}"),
+        ));
+    }
+    if attributes.len() > crate::domain::answers::MAX_ATTRIBUTES {
+        return Err(invalid("attributes", "too many attributes".into()));
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in attributes {
+        let valid = !k.is_empty()
+            && k.len() <= 32
+            && k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(invalid(
+                &format!("attributes.{k}"),
+                "attribute names are 1-32 characters of a-z, 0-9 and _".into(),
+            ));
+        }
+        if v.trim().is_empty() || v.chars().count() > crate::domain::answers::MAX_ATTRIBUTE_LEN {
+            return Err(invalid(
+                &format!("attributes.{k}"),
+                "attribute values are 1-200 characters".into(),
+            ));
+        }
+        out.insert(k.clone(), survey.survey.attribute_code(k, v));
+    }
+    Ok(out)
+}
+
+/// The printable sheet: one card with a QR code per link.
+pub fn sheet_html(
+    title: &str,
+    subtitle: String,
+    links: &[(String, String)],
+    poster: bool,
+) -> Result<String, ApiError> {
+    let cards = links
+        .iter()
+        .map(|(code, link)| {
+            Ok(Card {
+                qr: qr::svg(link, 160).map_err(ApiError::unexpected)?,
+                code: code.clone(),
+                link: link.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Sheet {
+        title,
+        subtitle,
+        poster,
+        cards,
+    }
+    .render()
+    .map_err(ApiError::unexpected)
+}
+
+fn describe(attributes: &BTreeMap<String, String>) -> String {
+    attributes
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("，")
+}
+
+pub async fn create(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<FormatQuery>,
+    body: web::Json<CreateBody>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let stored = survey(&state, &slug).await?;
+    let attributes = check_batch(&stored, body.count, &body.attributes)?;
+    let batch = body
+        .batch
+        .clone()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
+    let tokens = invitations::create(&state.db, &stored, body.count, &attributes, &batch).await?;
+    let base = base_url(&state, &req);
+    let links: Vec<(String, String)> = tokens
+        .iter()
+        .map(|t| (t.clone(), survey_link(&base, &stored.survey.slug, Some(t))))
+        .collect();
+    if query.format.as_deref() == Some("html") {
+        let subtitle = format!(
+            "批次 {batch} · {} 份邀请 · 每个二维码只能提交一次{}",
+            tokens.len(),
+            if attributes.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", describe(&attributes))
+            }
+        );
+        let page = sheet_html(&stored.survey.title, subtitle, &links, false)?;
+        return Ok(HttpResponse::Created()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(page));
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(Created {
+            survey: stored.survey.slug.clone(),
+            batch,
+            count: tokens.len(),
+            attributes,
+            invitations: links
+                .into_iter()
+                .map(|(token, url)| CreatedItem { token, url })
+                .collect(),
+        }))
+}
+
+#[derive(Deserialize)]
+pub struct QrQuery {
+    t: Option<String>,
+}
+
+/// `qr.svg` / `qr.png` of the open link, or of one invitation with `?t=`.
+pub async fn qr_code(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<QrQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, format) = path.into_inner();
+    let stored = survey(&state, &slug).await?;
+    if let Some(t) = &query.t {
+        if invitations::find(&state.db, &stored.survey.slug, t)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::NotFound {
+                what: "invitation",
+                key: t.clone(),
+            });
+        }
+    }
+    let link = survey_link(
+        &base_url(&state, &req),
+        &stored.survey.slug,
+        query.t.as_deref(),
+    );
+    match format.as_str() {
+        "svg" => Ok(HttpResponse::Ok()
+            .content_type("image/svg+xml")
+            .body(qr::svg(&link, 300).map_err(ApiError::unexpected)?)),
+        "png" => Ok(HttpResponse::Ok()
+            .content_type("image/png")
+            .body(qr::png(&link, 8).map_err(ApiError::unexpected)?)),
+        other => Err(ApiError::NotFound {
+            what: "QR format (use svg or png)",
+            key: other.to_string(),
+        }),
+    }
+}
+
+/// A notice-board poster with one large QR code of the open link.
+pub async fn poster(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let stored = survey(&state, &slug).await?;
+    let link = survey_link(&base_url(&state, &req), &stored.survey.slug, None);
+    let page = sheet_html(
+        &stored.survey.title,
+        "公开链接 · open link".into(),
+        &[(String::new(), link)],
+        true,
+    )?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
+}
+
+#[derive(Serialize, Default, Clone)]
+struct Rate {
+    invited: u64,
+    started: u64,
+    completed: u64,
+    /// completed / invited, when anyone was invited.
+    rate: Option<f64>,
+}
+
+impl Rate {
+    fn add(&mut self, started: bool, completed: bool) {
+        self.invited += 1;
+        self.started += u64::from(started);
+        self.completed += u64::from(completed);
+    }
+
+    fn finish(mut self) -> Self {
+        self.rate = (self.invited > 0).then(|| self.completed as f64 / self.invited as f64);
+        self
+    }
+}
+
+#[derive(Serialize)]
+struct SurveyRates {
+    slug: String,
+    audience: String,
+    /// All stored responses, invited or through the open link.
+    responses: u64,
+    invitations: Rate,
+    /// Invitations by prefilled attribute value: attribute -> value -> rate.
+    by_attribute: BTreeMap<String, BTreeMap<String, Rate>>,
+}
+
+/// Response rates per questionnaire and per prefilled attribute value.
+pub async fn participation(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    campaign: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(c) = campaigns::get(&state.db, &campaign).await? else {
+        return Err(ApiError::NotFound {
+            what: "campaign",
+            key: campaign.into_inner(),
+        });
+    };
+    let progress = invitations::progress(&state.db, c.id).await?;
+    let mut out = Vec::new();
+    for s in &c.surveys {
+        let slug = &s.survey.slug;
+        let mut total = Rate::default();
+        let mut by: BTreeMap<String, BTreeMap<String, Rate>> = BTreeMap::new();
+        for (_, attrs, started, completed) in progress.iter().filter(|(sl, ..)| sl == slug) {
+            total.add(*started, *completed);
+            for (k, v) in attrs {
+                by.entry(k.clone())
+                    .or_default()
+                    .entry(v.clone())
+                    .or_default()
+                    .add(*started, *completed);
+            }
+        }
+        out.push(SurveyRates {
+            slug: slug.clone(),
+            audience: s.survey.audience.as_str().to_string(),
+            responses: responses::count_for_survey(&state.db, slug, None).await?,
+            invitations: total.finish(),
+            by_attribute: by
+                .into_iter()
+                .map(|(k, m)| (k, m.into_iter().map(|(v, r)| (v, r.finish())).collect()))
+                .collect(),
+        });
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "campaign": c.info.key, "surveys": out })))
+}
