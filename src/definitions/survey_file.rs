@@ -271,9 +271,9 @@ pub fn parse(
             .find(|x| x.attribute.as_deref() == Some(attr.as_str()));
         if let Some(r) = recorder {
             let codes = r.kind.choices();
-            if !codes.iter().any(|c| &c.code == q.value.get_ref())
-                && !(r.kind.has_other() && q.value.get_ref() == crate::domain::OTHER_CODE)
-            {
+            let known = codes.iter().any(|c| &c.code == q.value.get_ref())
+                || (r.kind.has_other() && q.value.get_ref() == crate::domain::OTHER_CODE);
+            if !known {
                 sink.at(
                     q.value.span(),
                     format!(

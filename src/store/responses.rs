@@ -132,7 +132,7 @@ pub async fn insert_with_token(
         fingerprint: Set(fp.clone()),
     };
     let inserted = match row.insert(&txn).await {
-        Ok(_) => txn.commit().await.map_err(sea_orm::DbErr::from),
+        Ok(_) => txn.commit().await,
         Err(e) => {
             txn.rollback().await?;
             Err(e)

@@ -4,8 +4,10 @@
 mod helpers;
 
 mod analysis;
+mod browser;
 mod check;
 mod demo_data;
+mod distribution;
 mod evaluator;
 mod publishing;
 mod question_types;

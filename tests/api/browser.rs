@@ -1,0 +1,159 @@
+//! Headless Chromium at a phone viewport fills the default student questionnaire with
+//! JavaScript on and off (tests/browser/respondent.mjs, playwright-core): a skip rule,
+//! a validation error, back a page, a reload mid-way, a double-tapped submit. Here we
+//! check what was stored and that every screenshot shows something.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::helpers::{repo_path, spawn_app, Backend, TestApp};
+
+const SLUG: &str = "pingshun-2025-students";
+
+/// Node, the playwright-core package and Chromium, or why they are missing.
+fn tools() -> Result<PathBuf, String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Err(format!("{chromium} not found (apt-get install chromium)"));
+    }
+    let dir = repo_path("tests/browser");
+    if !dir.join("node_modules/playwright-core").is_dir() {
+        return Err("tests/browser/node_modules missing (cd tests/browser && npm ci)".into());
+    }
+    match Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => Ok(dir),
+        _ => Err("node not found".into()),
+    }
+}
+
+/// A screenshot that is not blank: many distinct grey levels over the picture.
+fn assert_not_blank(file: &str) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(file).expect("screenshot"),
+    ));
+    let mut reader = decoder.read_info().expect("png");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("frame");
+    assert!(
+        info.width >= 390 && info.height >= 800,
+        "{file}: {}x{}",
+        info.width,
+        info.height
+    );
+    let mut levels = std::collections::HashSet::new();
+    for px in buf.chunks(info.color_type.samples()) {
+        levels.insert(px.iter().take(3).map(|c| u32::from(*c)).sum::<u32>() / 3);
+    }
+    assert!(
+        levels.len() > 20,
+        "{file} looks blank ({} grey levels)",
+        levels.len()
+    );
+}
+
+fn run(address: &str, mode: &str) -> serde_json::Value {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("browser")
+        .join(mode);
+    let _ = std::fs::remove_dir_all(&out);
+    let dir = tools().expect("checked");
+    let output = Command::new("node")
+        .current_dir(&dir)
+        .arg("respondent.mjs")
+        .arg(address)
+        .arg(SLUG)
+        .arg(&out)
+        .arg(mode)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+        panic!(
+            "{mode}: no result\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(
+        output.status.success() && result["ok"] == true,
+        "{mode}: {result:#}"
+    );
+    for shot in result["shots"].as_array().expect("shots") {
+        assert_not_blank(shot.as_str().expect("path"));
+    }
+    eprintln!("{mode}: screenshots in {}", out.display());
+    result
+}
+
+async fn stored_row(app: &TestApp) -> std::collections::BTreeMap<String, String> {
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().expect("header").clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(
+        rows.len(),
+        1,
+        "exactly one response stored after a double tap:\n{csv}"
+    );
+    header
+        .iter()
+        .zip(rows[0].iter())
+        .map(|(h, v)| (h.to_string(), v.to_string()))
+        .collect()
+}
+
+async fn browser_case(mode: &str) {
+    if let Err(why) = tools() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("browser tests must run in CI: {why}");
+        }
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite, None).await.expect("sqlite");
+    let (address, m) = (app.address.clone(), mode.to_string());
+    let result = tokio::task::spawn_blocking(move || run(&address, &m))
+        .await
+        .expect("join");
+    assert_eq!(
+        result["validation"],
+        "选择了“都没有参加过”，就不能再选其他活动"
+    );
+    assert_eq!(result["thanks"], "提交成功，感谢您的参与！");
+    if mode == "js" {
+        assert_eq!(result["stayed_on_page_1"], true);
+        assert_eq!(result["progress_2"], "第 2 / 4 页");
+        assert_eq!(result["back_kept"], true);
+        assert_eq!(result["skip_rule_hidden"], true);
+        assert_eq!(result["reload_kept"], true);
+        assert_eq!(result["reload_kept_page_1"], true);
+        assert_eq!(result["progress_last"], "第 4 / 4 页");
+    } else {
+        assert_eq!(result["kept_after_error"], true);
+        assert_eq!(
+            result["error_summary"],
+            "有 2 处需要修改，请查看标红的题目。"
+        );
+    }
+    let row = stored_row(&app).await;
+    assert_eq!(row["bg_sector"], "herbs");
+    assert_eq!(row["bg_activities"], "none");
+    assert_eq!(row["S10"], "4");
+    assert_eq!(row["S24"], "5");
+    assert_eq!(row["S12"], "", "skip rule: not asked, nothing stored");
+    assert_eq!(row["suggestion"], "希望多安排企业实践。");
+}
+
+#[tokio::test]
+async fn phone_with_javascript_fills_pages_reloads_and_submits_once() {
+    browser_case("js").await;
+}
+
+#[tokio::test]
+async fn phone_without_javascript_fills_one_page_and_submits_once() {
+    browser_case("nojs").await;
+}

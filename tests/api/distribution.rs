@@ -1,0 +1,574 @@
+//! Issue #4: page weight, languages, survey states, quotas, invitations (each answers
+//! once, prefilled attributes, resume), QR codes, response rates and the anonymity
+//! guarantee — on SQLite and PostgreSQL.
+
+use std::io::Read;
+
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{TestApp, TOKEN};
+
+both_backends!(
+    first_page_fits_the_budget_and_speaks_both_languages,
+    invitations_answer_once_prefill_resume_and_count
+);
+both_backends!("tests/fixtures/distribution" =>
+    not_yet_open_closed_and_full_questionnaires_refuse_politely,
+    anonymous_invitations_leave_no_link_to_the_answers
+);
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = app.client.get(app.url(path));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.expect("get")
+}
+
+/// The page budget of the issue: ≤ 40 KB uncompressed, ≤ 12 KB gzip on the wire.
+async fn first_page_fits_the_budget_and_speaks_both_languages(app: TestApp) {
+    for group in ["students", "teachers", "enterprises"] {
+        let res = get(
+            &app,
+            &format!("/s/pingshun-2025-{group}"),
+            &[("Accept-Encoding", "gzip")],
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-encoding"], "gzip");
+        let wire = res.bytes().await.expect("bytes");
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&wire[..])
+            .read_to_string(&mut html)
+            .expect("gunzip");
+        eprintln!(
+            "page weight {group}: {} B uncompressed, {} B gzip",
+            html.len(),
+            wire.len()
+        );
+        assert!(
+            html.len() <= 40 * 1024,
+            "{group}: {} bytes uncompressed",
+            html.len()
+        );
+        assert!(
+            wire.len() <= 12 * 1024,
+            "{group}: {} bytes gzip",
+            wire.len()
+        );
+        assert!(html.contains("<html lang=\"zh-CN\">"));
+    }
+    // Without gzip the same page comes uncompressed.
+    let plain = get(&app, "/s/pingshun-2025-students", &[]).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    // ?lang=en switches the interface; an untranslated questionnaire keeps Chinese for
+    // a browser that merely prefers English.
+    let en = get(&app, "/s/pingshun-2025-students?lang=en", &[])
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("<html lang=\"en\">") && en.contains(">Submit</button>"));
+    assert!(en.contains("\"page\":\"Page {i} of {n}\""));
+    let browser_en = get(
+        &app,
+        "/s/pingshun-2025-students",
+        &[("Accept-Language", "en-US,en;q=0.9")],
+    )
+    .await
+    .text()
+    .await
+    .expect("html");
+    assert!(
+        browser_en.contains("<html lang=\"zh-CN\">"),
+        "no English texts: Chinese"
+    );
+}
+
+async fn create_invitations(
+    app: &TestApp,
+    slug: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/surveys/{slug}/invitations")))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    res.json().await.expect("json")
+}
+
+fn token_of(url: &str) -> String {
+    url.split("?t=").nth(1).expect("token in link").to_string()
+}
+
+async fn invitations_answer_once_prefill_resume_and_count(app: TestApp) {
+    let slug = "pingshun-2025-students";
+    let path = format!("/api/v1/surveys/{slug}/invitations");
+    let anonymous = app
+        .client
+        .post(app.url(&path))
+        .json(&json!({"count": 1}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(anonymous.status(), 401);
+    for bad in [
+        json!({"count": 0}),
+        json!({"count": 5001}),
+        json!({"count": 1, "attributes": {"Bad Name": "x"}}),
+    ] {
+        let res = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(TOKEN)
+            .json(&bad)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 422, "{bad}");
+    }
+    // Labels are normalised to the codes the questionnaire records.
+    let created = create_invitations(&app, slug, json!({"count": 3, "batch": "class-2-1", "attributes": {"school": "平顺县职业高级中学", "sector": "中药材"}})).await;
+    assert_eq!(
+        created["attributes"],
+        json!({"school": "pszg", "sector": "herbs"})
+    );
+    let tokens: Vec<String> = created["invitations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|i| token_of(i["url"].as_str().expect("url")))
+        .collect();
+    assert_eq!(tokens.len(), 3);
+    assert!(tokens.iter().all(|t| t.len() == 20));
+
+    // The printable sheet: one QR code per token.
+    let sheet = app
+        .client
+        .post(app.url(&format!("{path}?format=html")))
+        .bearer_auth(TOKEN)
+        .json(&json!({"count": 2}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(sheet.status(), 201);
+    let sheet = sheet.text().await.expect("html");
+    assert_eq!(sheet.matches("<svg").count(), 2, "one QR per invitation");
+    assert_eq!(sheet.matches("?t=").count(), 2);
+
+    // Opening the link: the sector question is prefilled from the invitation.
+    let t = &tokens[0];
+    let page = get(&app, &format!("/s/{slug}?t={t}"), &[])
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("name=\"bg_sector\" value=\"herbs\" checked"),
+        "prefilled"
+    );
+    assert!(page.contains(&format!("data-token=\"{t}\"")));
+    // Answers saved as the respondent goes come back on the next visit (resume link).
+    let saved = app
+        .client
+        .put(app.url(&format!("/api/v1/surveys/{slug}/partial")))
+        .json(&json!({"token": t, "answers": {"S01": "2", "bg_activities": ["visit", "contest"], "nope": 1}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(saved.status(), 204);
+    let resumed = get(&app, &format!("/s/{slug}?t={t}"), &[])
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        resumed.contains("name=\"S01\" value=\"2\" checked"),
+        "resumed"
+    );
+    assert!(resumed.contains("name=\"bg_activities\" value=\"contest\" checked"));
+
+    // Submitting with the token: attributes come from the invitation; once only.
+    let mut answers = app.valid_answers(slug, 4).await;
+    answers.insert("bg_sector".into(), "ecommerce".into());
+    let id = uuid::Uuid::new_v4();
+    let body = json!({"response_id": id, "answers": answers, "token": t});
+    let first = app
+        .post_json(&format!("/api/v1/surveys/{slug}/responses"), &body)
+        .await;
+    assert_eq!(first.status(), 201);
+    let replay = app
+        .post_json(&format!("/api/v1/surveys/{slug}/responses"), &body)
+        .await;
+    assert_eq!(
+        replay.status(),
+        200,
+        "a retry of the same submission is not a reuse"
+    );
+    let reuse = app
+        .post_json(
+            &format!("/api/v1/surveys/{slug}/responses"),
+            &json!({"response_id": uuid::Uuid::new_v4(), "answers": answers, "token": t}),
+        )
+        .await;
+    assert_eq!(reuse.status(), 409);
+    assert_eq!(
+        reuse.json::<serde_json::Value>().await.expect("json")["error"],
+        "token_used"
+    );
+    let used_page = get(&app, &format!("/s/{slug}?t={t}"), &[]).await;
+    assert_eq!(used_page.status(), 409);
+    assert!(used_page
+        .text()
+        .await
+        .expect("html")
+        .contains("这份邀请已经使用过了"));
+    let unknown = get(&app, &format!("/s/{slug}?t=notarealtoken0000000"), &[]).await;
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.text().await.expect("html").contains("邀请码无效"));
+    let unknown_api = app
+        .post_json(&format!("/api/v1/surveys/{slug}/responses"), &json!({"response_id": uuid::Uuid::new_v4(), "answers": answers, "token": "notarealtoken0000000"}))
+        .await;
+    assert_eq!(unknown_api.status(), 404);
+    let late_partial = app
+        .client
+        .put(app.url(&format!("/api/v1/surveys/{slug}/partial")))
+        .json(&json!({"token": t, "answers": {}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(late_partial.status(), 409);
+    // The form path refuses a used token too, with the friendly page.
+    let mut form: Vec<(String, String)> = answers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_string),
+            )
+        })
+        .collect();
+    form.push(("t".into(), t.clone()));
+    form.push(("response_id".into(), uuid::Uuid::new_v4().to_string()));
+    let again = app
+        .client
+        .post(app.url(&format!("/s/{slug}")))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(again.status(), 409);
+
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(csv.lines().count(), 2, "one response");
+    assert!(
+        csv.contains(",ecommerce,pszg,"),
+        "the answer wins for sector, the invitation gives school: {csv}"
+    );
+
+    // Response rates: 5 invited (3 + 2), 1 opened and answered, by attribute value.
+    let rates: serde_json::Value = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/participation")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let students = rates["surveys"]
+        .as_array()
+        .expect("surveys")
+        .iter()
+        .find(|s| s["slug"] == slug)
+        .expect("students");
+    assert_eq!(students["invitations"]["invited"], 5);
+    assert_eq!(students["invitations"]["started"], 1);
+    assert_eq!(students["invitations"]["completed"], 1);
+    assert!((students["invitations"]["rate"].as_f64().expect("rate") - 0.2).abs() < 1e-12);
+    assert_eq!(students["by_attribute"]["school"]["pszg"]["invited"], 3);
+    assert_eq!(students["by_attribute"]["school"]["pszg"]["completed"], 1);
+    assert_eq!(students["responses"], 1);
+    let anonymous = get(&app, "/api/v1/campaigns/pingshun-2025/participation", &[]).await;
+    assert_eq!(anonymous.status(), 401);
+
+    // QR codes: the open link and one invitation, PNG and SVG; a poster.
+    let png = app
+        .get_auth(&format!("/api/v1/surveys/{slug}/qr.png"))
+        .await;
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().await.expect("png").starts_with(b"\x89PNG"));
+    let svg = app
+        .get_auth(&format!("/api/v1/surveys/{slug}/qr.svg?t={}", tokens[1]))
+        .await;
+    assert_eq!(svg.status(), 200);
+    assert!(svg.text().await.expect("svg").contains("<svg"));
+    let missing = app
+        .get_auth(&format!("/api/v1/surveys/{slug}/qr.svg?t=nope"))
+        .await;
+    assert_eq!(missing.status(), 404);
+    let poster = app
+        .get_auth(&format!("/api/v1/surveys/{slug}/poster"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(poster.contains("<svg") && poster.contains(&format!("/s/{slug}")));
+    assert_eq!(
+        get(&app, &format!("/api/v1/surveys/{slug}/qr.png"), &[])
+            .await
+            .status(),
+        401
+    );
+}
+
+async fn not_yet_open_closed_and_full_questionnaires_refuse_politely(app: TestApp) {
+    let answers = |sector: &str| json!({"sector": sector, "Q1": 4});
+    let submit = |slug: &'static str, sector: &'static str| {
+        let app = &app;
+        async move {
+            app.post_json(
+                &format!("/api/v1/surveys/{slug}/responses"),
+                &json!({"response_id": uuid::Uuid::new_v4(), "answers": answers(sector)}),
+            )
+            .await
+        }
+    };
+    // Not yet open: a page saying when; submissions refused with 403.
+    let page = get(&app, "/s/states-students", &[]).await;
+    assert_eq!(page.status(), 403);
+    let text = page.text().await.expect("html");
+    assert!(
+        text.contains("问卷尚未开放") && text.contains("2099-09-01 08:00"),
+        "{text}"
+    );
+    let res = submit("states-students", "herbs").await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.expect("json")["error"],
+        "survey_not_open"
+    );
+    // Closed: a clear page and 410 on submit (form and API).
+    let page = get(&app, "/s/states-teachers", &[]).await;
+    assert_eq!(page.status(), 410);
+    assert!(page.text().await.expect("html").contains("问卷已结束"));
+    let res = submit("states-teachers", "herbs").await;
+    assert_eq!(res.status(), 410);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.expect("json")["error"],
+        "survey_closed"
+    );
+    let form = app
+        .client
+        .post(app.url("/s/states-teachers"))
+        .form(&[
+            ("sector", "herbs"),
+            ("Q1", "4"),
+            ("response_id", &uuid::Uuid::new_v4().to_string()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), 410);
+    // Quota: one herbs respondent; a second gets the polite page (form) or 410 (API).
+    assert_eq!(submit("states-enterprises", "herbs").await.status(), 201);
+    let res = submit("states-enterprises", "herbs").await;
+    assert_eq!(res.status(), 410);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.expect("json")["error"],
+        "quota_full"
+    );
+    let form = app
+        .client
+        .post(app.url("/s/states-enterprises"))
+        .form(&[
+            ("sector", "herbs"),
+            ("Q1", "4"),
+            ("response_id", &uuid::Uuid::new_v4().to_string()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), 410);
+    assert!(form.text().await.expect("html").contains("该类别名额已满"));
+    // Response cap: the second response fills it; then the questionnaire is full.
+    assert_eq!(
+        submit("states-enterprises", "ecommerce").await.status(),
+        201
+    );
+    let res = submit("states-enterprises", "ecommerce").await;
+    assert_eq!(res.status(), 410);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.expect("json")["error"],
+        "survey_full"
+    );
+    let page = get(&app, "/s/states-enterprises", &[]).await;
+    assert_eq!(page.status(), 410);
+    assert!(page.text().await.expect("html").contains("问卷已收满"));
+    let csv = app
+        .get_auth("/api/v1/campaigns/states/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "exactly the two accepted responses: {csv}"
+    );
+}
+
+/// Anonymous mode: the token is marked used, but nothing stored links it to the
+/// answers — not the token, its hash or id, nor a time precise enough to join on.
+async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
+    let slug = "anon-students";
+    let created = create_invitations(
+        &app,
+        slug,
+        json!({"count": 3, "attributes": {"sector": "herbs"}}),
+    )
+    .await;
+    let tokens: Vec<String> = created["invitations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|i| token_of(i["url"].as_str().expect("url")))
+        .collect();
+    // An English-preferring browser gets English on a translated questionnaire.
+    let en = get(
+        &app,
+        &format!("/s/{slug}?t={}", tokens[0]),
+        &[("Accept-Language", "en-GB,en;q=0.8,zh;q=0.5")],
+    )
+    .await
+    .text()
+    .await
+    .expect("html");
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Anonymous questionnaire"));
+    let saved = app
+        .client
+        .put(app.url(&format!("/api/v1/surveys/{slug}/partial")))
+        .json(&json!({"token": tokens[0], "answers": {"Q1": "3"}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(saved.status(), 204);
+    let mut ids = Vec::new();
+    for t in &tokens[..2] {
+        let id = uuid::Uuid::new_v4();
+        let res = app
+            .post_json(
+                &format!("/api/v1/surveys/{slug}/responses"),
+                &json!({"response_id": id, "answers": {"sector": "herbs", "Q1": 4}, "token": t}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        ids.push(id);
+    }
+    let reuse = app
+        .post_json(&format!("/api/v1/surveys/{slug}/responses"), &json!({"response_id": uuid::Uuid::new_v4(), "answers": {"sector": "herbs", "Q1": 4}, "token": tokens[0]}))
+        .await;
+    assert_eq!(reuse.status(), 409, "still answers once");
+
+    // Read the database as an attacker would.
+    let db = Database::connect(&app.settings.database_url)
+        .await
+        .expect("db");
+    let backend = db.get_database_backend();
+    let inv = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT * FROM invitations WHERE survey_slug = 'anon-students' ORDER BY id".to_string(),
+        ))
+        .await
+        .expect("invitations");
+    assert_eq!(inv.len(), 3);
+    let mut used = 0;
+    for row in &inv {
+        let completed: bool = row.try_get("", "completed").expect("completed");
+        let completed_at: Option<chrono::DateTime<chrono::Utc>> =
+            row.try_get("", "completed_at").expect("completed_at");
+        let response_id: Option<uuid::Uuid> = row.try_get("", "response_id").expect("response_id");
+        let partial: Option<String> = row.try_get("", "partial").expect("partial");
+        let started: Option<chrono::DateTime<chrono::Utc>> =
+            row.try_get("", "started_at").expect("started_at");
+        assert!(
+            completed_at.is_none() && response_id.is_none(),
+            "no time or id of the response"
+        );
+        if completed {
+            used += 1;
+            assert!(partial.is_none(), "saved answers are deleted on completion");
+        }
+        if let Some(s) = started {
+            assert_eq!(
+                s,
+                s.date_naive()
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc(),
+                "dates only"
+            );
+        }
+    }
+    assert_eq!(used, 2);
+    let hashes: Vec<String> = tokens
+        .iter()
+        .map(|t| chorus::store::invitations::token_hash(t))
+        .collect();
+    let resp = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id, submitted_at, attributes, answers, fingerprint FROM responses".to_string(),
+        ))
+        .await
+        .expect("responses");
+    assert_eq!(resp.len(), 2);
+    for row in &resp {
+        let at: chrono::DateTime<chrono::Utc> = row.try_get("", "submitted_at").expect("at");
+        assert_eq!(
+            at,
+            at.date_naive()
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc(),
+            "the response keeps only its date"
+        );
+        let text = format!(
+            "{}{}{}",
+            row.try_get::<String>("", "attributes").expect("attributes"),
+            row.try_get::<String>("", "answers").expect("answers"),
+            row.try_get::<String>("", "fingerprint")
+                .expect("fingerprint"),
+        );
+        for secret in tokens.iter().chain(hashes.iter()) {
+            assert!(
+                !text.contains(secret.as_str()),
+                "no token or hash in the response"
+            );
+        }
+        for r in &inv {
+            let inv_id: i64 = r.try_get("", "id").expect("id");
+            assert!(
+                !text.contains(&format!("\"invitation\":{inv_id}")),
+                "no invitation id"
+            );
+        }
+    }
+    // Two used invitations, two responses, identical in every stored respect that could
+    // pair them: the link cannot be recovered.
+    let attrs: Vec<String> = resp
+        .iter()
+        .map(|r| r.try_get::<String>("", "attributes").expect("a"))
+        .collect();
+    assert_eq!(attrs[0], attrs[1]);
+}
