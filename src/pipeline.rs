@@ -114,6 +114,21 @@ pub async fn load_report(
         None => None,
     };
     let request = request.clone();
+    // Invitations by group (invited, completed), under the same filters.
+    let progress = crate::store::invitations::progress(db, data.campaign.id).await?;
+    let mut invited: std::collections::BTreeMap<crate::domain::Audience, (u64, u64)> =
+        std::collections::BTreeMap::new();
+    for (slug, attrs, _, completed) in &progress {
+        let Some(s) = data.campaign.surveys.iter().find(|s| &s.survey.slug == slug) else {
+            continue;
+        };
+        if !request.filters.iter().all(|(k, v)| attrs.get(k) == Some(v)) {
+            continue;
+        }
+        let e = invited.entry(s.survey.audience).or_default();
+        e.0 += 1;
+        e.1 += u64::from(*completed);
+    }
     let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         data.records.retain(|r| {
             request
@@ -144,6 +159,7 @@ pub async fn load_report(
                 )
             }),
             free_text: free_text(&data),
+            invited,
             filters: request
                 .filters
                 .iter()

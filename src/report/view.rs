@@ -28,6 +28,8 @@ pub struct ReportInput<'a> {
     pub fieldwork: Option<(String, String)>,
     /// Free-text answers of questions marked `in_report`: (group, question, answers).
     pub free_text: Vec<(Audience, String, Vec<String>)>,
+    /// Invitations per group: (invited, completed through an invitation).
+    pub invited: BTreeMap<Audience, (u64, u64)>,
     /// Filters applied (e.g. "sector = herbs"), shown on the cover.
     pub filters: Vec<String>,
     pub date: String,
@@ -354,12 +356,19 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         .iter()
         .map(|g| {
             let n = a.responses.get(g).copied().unwrap_or(0) as f64;
+            let (invited, rate) = match input.invited.get(g) {
+                Some((i, c)) if *i > 0 => (
+                    Cell::number(*i as f64, 0),
+                    Cell::text(format!("{:.1}%", 100.0 * *c as f64 / *i as f64)),
+                ),
+                _ => (Cell::text("—"), Cell::text("—")),
+            };
             vec![
                 Cell::text(group_name(*g, lang)),
-                Cell::text("—"),
+                invited,
                 Cell::number(n, 0),
                 Cell::number(n, 0),
-                Cell::text("—"),
+                rate,
             ]
         })
         .collect();
@@ -372,8 +381,8 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         rows,
         note: Some(
             lang.pick(
-                "开放链接发放，发放数与回收率不适用；邀请码发放的问卷将显示发放数。",
-                "Distributed by open link: invited counts and rates do not apply.",
+                "发放数为邀请码数，回收率为已使用的邀请码占发放数的比例；仅通过公开链接发放的问卷，发放数与回收率不适用（—）。",
+                "Invited = invitation codes issued; rate = share of them used. For questionnaires distributed by open link only, these do not apply (—).",
             )
             .into(),
         ),

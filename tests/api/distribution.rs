@@ -301,6 +301,12 @@ async fn invitations_answer_once_prefill_resume_and_count(app: TestApp) {
     let anonymous = get(&app, "/api/v1/campaigns/pingshun-2025/participation", &[]).await;
     assert_eq!(anonymous.status(), 401);
 
+    // The report's response table shows invited counts and the rate.
+    let report = app.get_auth("/api/v1/campaigns/pingshun-2025/report.html").await.text().await.expect("html");
+    let table = report.split("id=\"response-table\"").nth(1).expect("response table");
+    let table = table.split("</table>").next().expect("end");
+    assert!(table.contains(">5<") && table.contains("20.0%"), "{table}");
+
     // QR codes: the open link and one invitation, PNG and SVG; a poster.
     let png = app
         .get_auth(&format!("/api/v1/surveys/{slug}/qr.png"))
