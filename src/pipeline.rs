@@ -119,7 +119,12 @@ pub async fn load_report(
     let mut invited: std::collections::BTreeMap<crate::domain::Audience, (u64, u64)> =
         std::collections::BTreeMap::new();
     for (slug, attrs, _, completed) in &progress {
-        let Some(s) = data.campaign.surveys.iter().find(|s| &s.survey.slug == slug) else {
+        let Some(s) = data
+            .campaign
+            .surveys
+            .iter()
+            .find(|s| &s.survey.slug == slug)
+        else {
             continue;
         };
         if !request.filters.iter().all(|(k, v)| attrs.get(k) == Some(v)) {

@@ -302,8 +302,16 @@ async fn invitations_answer_once_prefill_resume_and_count(app: TestApp) {
     assert_eq!(anonymous.status(), 401);
 
     // The report's response table shows invited counts and the rate.
-    let report = app.get_auth("/api/v1/campaigns/pingshun-2025/report.html").await.text().await.expect("html");
-    let table = report.split("id=\"response-table\"").nth(1).expect("response table");
+    let report = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.html")
+        .await
+        .text()
+        .await
+        .expect("html");
+    let table = report
+        .split("id=\"response-table\"")
+        .nth(1)
+        .expect("response table");
     let table = table.split("</table>").next().expect("end");
     assert!(table.contains(">5<") && table.contains("20.0%"), "{table}");
 
