@@ -23,6 +23,8 @@ pub enum ApiError {
     Conflict(uuid::Uuid),
     #[error("a valid evaluator token is required: send Authorization: Bearer <token>")]
     Unauthorized,
+    #[error("the server is busy storing other responses; nothing was stored, retry in a moment")]
+    Busy,
     /// Refused as a whole, with every problem listed (e.g. a spreadsheet's).
     #[error("{message}")]
     Rejected {
@@ -54,6 +56,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::Conflict(_) => "response_conflict",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Busy => "busy",
             ApiError::Rejected { code, .. } => code,
             ApiError::Unexpected(_) => "internal_error",
         }
@@ -73,6 +76,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Rejected { status, .. } => *status,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -94,6 +98,9 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized) {
             builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        if matches!(self, ApiError::Busy) {
+            builder.insert_header((header::RETRY_AFTER, "1"));
+        }
         let problems = match self {
             ApiError::Rejected { problems, .. } => problems.as_slice(),
             _ => &[],
@@ -104,6 +111,15 @@ impl ResponseError for ApiError {
             field,
             problems,
         })
+    }
+}
+
+impl From<crate::store::ingest::IngestError> for ApiError {
+    fn from(e: crate::store::ingest::IngestError) -> Self {
+        match e {
+            crate::store::ingest::IngestError::Busy => ApiError::Busy,
+            crate::store::ingest::IngestError::Store(s) => s.into(),
+        }
     }
 }
 

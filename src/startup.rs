@@ -81,7 +81,9 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
+        let ingest = crate::store::ingest::Ingest::start(prepared.db.clone());
         let state = web::Data::new(AppState {
+            ingest,
             db: prepared.db,
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),

@@ -1,6 +1,7 @@
 //! All database access. Handlers call these functions; they never build queries.
 
 pub mod campaigns;
+pub mod ingest;
 pub mod invitations;
 pub mod responses;
 pub mod surveys;

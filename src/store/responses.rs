@@ -47,8 +47,27 @@ pub struct ResponseRecord {
     pub answers: BTreeMap<String, AnswerValue>,
 }
 
-fn fingerprint(slug: &str, response: &NewResponse) -> String {
+pub fn fingerprint(slug: &str, response: &NewResponse) -> String {
     super::campaigns::hash(&format!("{slug}\n{}", response.fingerprint()))
+}
+
+/// The row of a response answering `survey`.
+pub fn row(
+    survey: &StoredSurvey,
+    response: &NewResponse,
+    fp: String,
+    submitted_at: DateTime<Utc>,
+) -> responses::ActiveModel {
+    responses::ActiveModel {
+        id: Set(response.id),
+        campaign_id: Set(survey.campaign_id),
+        survey_version_id: Set(survey.version_id),
+        audience: Set(survey.survey.audience.as_str().to_string()),
+        submitted_at: Set(submitted_at),
+        attributes: Set(json(&response.attributes)),
+        answers: Set(json(&response.answers)),
+        fingerprint: Set(fp),
+    }
 }
 
 /// Stores the response in one statement, or recognises a replay of it.
@@ -121,17 +140,8 @@ pub async fn insert_with_token(
             });
         }
     }
-    let row = responses::ActiveModel {
-        id: Set(response.id),
-        campaign_id: Set(survey.campaign_id),
-        survey_version_id: Set(survey.version_id),
-        audience: Set(survey.survey.audience.as_str().to_string()),
-        submitted_at: Set(submitted_at),
-        attributes: Set(json(&response.attributes)),
-        answers: Set(json(&response.answers)),
-        fingerprint: Set(fp.clone()),
-    };
-    let inserted = match row.insert(&txn).await {
+    let new_row = row(survey, response, fp.clone(), submitted_at);
+    let inserted = match new_row.insert(&txn).await {
         Ok(_) => txn.commit().await,
         Err(e) => {
             txn.rollback().await?;

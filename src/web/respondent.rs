@@ -317,10 +317,24 @@ pub async fn submit(
     if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
         return refusal_page(&r);
     }
-    match responses::insert_with_token(&state.db, &stored, &response, token.as_deref()).await? {
-        InsertOutcome::Created(_) | InsertOutcome::Replayed(_) => {
-            thanks_redirect(&stored.survey.slug, lang)
-        }
+    let slug = stored.survey.slug.clone();
+    let outcome =
+        match state
+            .ingest
+            .submit(std::sync::Arc::new(stored), response, token.clone())
+            .await
+        {
+            Ok(o) => o,
+            Err(crate::store::ingest::IngestError::Busy) => return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "服务器繁忙，答卷尚未保存",
+                "请返回上一页，稍等片刻后再点一次“提交问卷”。",
+                "The server is busy; nothing was saved yet. Go back and submit again in a moment.",
+            ),
+            Err(crate::store::ingest::IngestError::Store(e)) => return Err(e.into()),
+        };
+    match outcome {
+        InsertOutcome::Created(_) | InsertOutcome::Replayed(_) => thanks_redirect(&slug, lang),
         InsertOutcome::Conflict => message(
             StatusCode::CONFLICT,
             "这份问卷已经提交过了",

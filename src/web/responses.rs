@@ -10,7 +10,7 @@ use super::admission::{self, Refusal};
 use super::AppState;
 use crate::error::ApiError;
 use crate::store::invitations;
-use crate::store::responses::{self, InsertOutcome};
+use crate::store::responses::InsertOutcome;
 use crate::store::surveys;
 
 /// Most answers one response may carry (guards memory; questionnaires have < 200).
@@ -227,12 +227,15 @@ pub async fn create(
     if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
         return Err(r.api_error());
     }
-    match responses::insert_with_token(&state.db, &stored, &response, payload.token.as_deref())
+    let id = response.id;
+    match state
+        .ingest
+        .submit(std::sync::Arc::new(stored), response, payload.token.clone())
         .await?
     {
         InsertOutcome::Created(receipt) => Ok(HttpResponse::Created().json(receipt)),
         InsertOutcome::Replayed(receipt) => Ok(HttpResponse::Ok().json(receipt)),
-        InsertOutcome::Conflict => Err(ApiError::Conflict(response.id)),
+        InsertOutcome::Conflict => Err(ApiError::Conflict(id)),
         InsertOutcome::TokenUsed => Err(Refusal::TokenUsed.api_error()),
         InsertOutcome::TokenUnknown => Err(Refusal::UnknownToken.api_error()),
     }

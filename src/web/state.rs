@@ -16,4 +16,6 @@ pub struct AppState {
     pub import_lock: Arc<tokio::sync::Mutex<()>>,
     /// Base of respondent links (`CHORUS_PUBLIC_URL`); None = from the request.
     pub public_url: Option<Arc<String>>,
+    /// The group-commit queue every submission goes through.
+    pub ingest: crate::store::ingest::Ingest,
 }

@@ -10,6 +10,7 @@ both_backends!(
     invalid_submissions_are_refused_with_codes,
     malformed_oversized_and_unknown_are_refused,
     definition_is_published_and_health_is_ok,
+    concurrent_submissions_are_batched_and_each_acknowledged_once,
 );
 
 const SLUG: &str = "pingshun-2025-enterprises";
@@ -278,4 +279,69 @@ async fn definition_is_published_and_health_is_ok(app: TestApp) {
         .filter(|q| q["kind"]["type"] == "likert")
         .count();
     assert!((20..=30).contains(&likert), "{likert} Likert items");
+}
+
+/// Group commit: a burst of concurrent submissions, including the same response sent
+/// twice at once and a conflicting reuse, is stored exactly once each and every
+/// acknowledgement matches what is stored.
+async fn concurrent_submissions_are_batched_and_each_acknowledged_once(app: TestApp) {
+    let slug = "pingshun-2025-teachers";
+    let answers = app.valid_answers(slug, 4).await;
+    let mut other = answers.clone();
+    let first_likert = other
+        .iter()
+        .find(|(_, v)| v.as_i64() == Some(4))
+        .map(|(k, _)| k.clone())
+        .expect("a likert item");
+    other.insert(first_likert, 2.into());
+    let ids: Vec<uuid::Uuid> = (0..150).map(|_| uuid::Uuid::new_v4()).collect();
+    let twice = ids[0];
+    let mut bodies: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"response_id": id, "answers": answers}))
+        .collect();
+    bodies.push(serde_json::json!({"response_id": twice, "answers": answers}));
+    bodies.push(serde_json::json!({"response_id": ids[1], "answers": other}));
+    let path = format!("/api/v1/surveys/{slug}/responses");
+    let results = futures_like_join(&app, &path, bodies).await;
+    let created = results.iter().filter(|s| **s == 201).count();
+    let replayed = results.iter().filter(|s| **s == 200).count();
+    let conflicts = results.iter().filter(|s| **s == 409).count();
+    assert_eq!(created + replayed, 151, "{results:?}");
+    assert!(created >= 149 && created <= 150, "{results:?}");
+    assert_eq!(
+        conflicts, 1,
+        "the changed reuse of an id conflicts: {results:?}"
+    );
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(csv.lines().count() - 1, 150, "stored once each");
+}
+
+/// Sends every body concurrently; returns the status codes.
+async fn futures_like_join(app: &TestApp, path: &str, bodies: Vec<serde_json::Value>) -> Vec<u16> {
+    let mut set = tokio::task::JoinSet::new();
+    for body in bodies {
+        let client = app.client.clone();
+        let url = app.url(path);
+        set.spawn(async move {
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("post")
+                .status()
+                .as_u16()
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.expect("task"));
+    }
+    out
 }
