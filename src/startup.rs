@@ -84,6 +84,7 @@ impl Application {
         let ingest = crate::store::ingest::Ingest::start(prepared.db.clone());
         let state = web::Data::new(AppState {
             ingest,
+            pages: crate::web::page_cache::PageCache::default(),
             db: prepared.db,
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),

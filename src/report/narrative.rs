@@ -7,7 +7,7 @@ use crate::analysis::Level;
 use crate::domain::campaign::WeightMethod;
 use crate::domain::{Audience, QuestionKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     Zh,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod health;
 pub mod invitations;
+pub mod page_cache;
 pub mod reports;
 pub mod respondent;
 pub mod responses;

@@ -38,14 +38,16 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
 
 /// The survey page, gzip-compressed at the best level when the client accepts it (the
 /// server-wide middleware uses a fast level; phones on weak networks pay per byte).
-fn page(status: StatusCode, body: String, req: &HttpRequest) -> HttpResponse {
-    use std::io::Write;
-    let accepts_gzip = req
-        .headers()
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    if !accepts_gzip {
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+}
+
+fn page(status: StatusCode, body: String, req: &HttpRequest) -> HttpResponse {
+    use std::io::Write;
+    if !accepts_gzip(req) {
         return html(status, body);
     }
     let mut enc = flate2::write::GzEncoder::new(
@@ -225,6 +227,40 @@ pub async fn show(
         return refusal_page(&r);
     }
     let token = query.t.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if token.is_none() {
+        // The open link: the same page for everyone but the id; served from the cache.
+        let cached = state.pages.get_or_insert((stored.version_id, lang), || {
+            let html = survey_page::render(
+                &stored.survey,
+                super::page_cache::SENTINEL,
+                &FormValues::new(),
+                &[],
+                &PageContext {
+                    lang,
+                    token: None,
+                    fresh: true,
+                },
+            )
+            .ok()?;
+            super::page_cache::CachedPage::new(&html)
+        });
+        if let Some(p) = cached {
+            let id = Uuid::new_v4();
+            let response = HttpResponse::build(StatusCode::OK)
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::VARY, "Accept-Encoding"))
+                .take();
+            let mut response = response;
+            return Ok(if accepts_gzip(&req) {
+                response
+                    .insert_header((header::CONTENT_ENCODING, "gzip"))
+                    .body(p.gzip(id))
+            } else {
+                response.body(p.plain(id))
+            });
+        }
+    }
     let mut values = FormValues::new();
     let mut fresh = true;
     if let Some(token) = token {

@@ -18,4 +18,6 @@ pub struct AppState {
     pub public_url: Option<Arc<String>>,
     /// The group-commit queue every submission goes through.
     pub ingest: crate::store::ingest::Ingest,
+    /// Open-link survey pages, rendered and compressed once per version and language.
+    pub pages: super::page_cache::PageCache,
 }

@@ -60,6 +60,31 @@ async fn first_page_fits_the_budget_and_speaks_both_languages(app: TestApp) {
         );
         assert!(html.contains("<html lang=\"zh-CN\">"));
     }
+    // Served from the per-version cache, each page still carries its own response_id.
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..3 {
+        let wire = get(
+            &app,
+            "/s/pingshun-2025-students",
+            &[("Accept-Encoding", "gzip")],
+        )
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+        let mut html = String::new();
+        flate2::read::GzDecoder::new(&wire[..])
+            .read_to_string(&mut html)
+            .expect("gunzip");
+        let id = html
+            .split("name=\"response_id\" value=\"")
+            .nth(1)
+            .and_then(|r| r.get(..36))
+            .expect("id");
+        uuid::Uuid::parse_str(id).expect("a UUID");
+        ids.insert(id.to_string());
+    }
+    assert_eq!(ids.len(), 3, "a fresh id per page");
     // Without gzip the same page comes uncompressed.
     let plain = get(&app, "/s/pingshun-2025-students", &[]).await;
     assert!(plain.headers().get("content-encoding").is_none());
