@@ -85,6 +85,7 @@ impl Application {
         let state = web::Data::new(AppState {
             ingest,
             pages: crate::web::page_cache::PageCache::default(),
+            reports: crate::web::report_cache::ReportCache::default(),
             db: prepared.db,
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::charts::Rendered;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Document {
     pub title: String,
     pub subtitle: String,

@@ -58,6 +58,7 @@ impl FromStr for Format {
 }
 
 /// Extra material for the spreadsheet: raw responses and the codebook.
+#[derive(Default)]
 pub struct RawData {
     pub responses_header: Vec<String>,
     pub responses: Vec<Vec<crate::export::Value>>,

@@ -106,6 +106,32 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<StoredCampaign>, StoreE
     Ok(out)
 }
 
+/// Changes whenever the campaign's data does: its framework, a new questionnaire
+/// version, or a new response. `None` for an unknown campaign.
+pub async fn data_version(
+    db: &DatabaseConnection,
+    key: &str,
+) -> Result<Option<String>, StoreError> {
+    use sea_orm::PaginatorTrait;
+    let Some(row) = campaigns::Entity::find()
+        .filter(campaigns::Column::Key.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let versions = crate::entities::survey_versions::Entity::find()
+        .filter(crate::entities::survey_versions::Column::CampaignId.eq(row.id))
+        .count(db)
+        .await?;
+    let responses = super::responses::count(db, row.id).await?;
+    Ok(Some(format!(
+        "{}:{}:{versions}:{responses}",
+        row.framework_hash,
+        row.updated_at.timestamp_millis()
+    )))
+}
+
 pub async fn get(db: &DatabaseConnection, key: &str) -> Result<Option<StoredCampaign>, StoreError> {
     let Some(row) = campaigns::Entity::find()
         .filter(campaigns::Column::Key.eq(key))

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod health;
 pub mod invitations;
 pub mod page_cache;
+pub mod report_cache;
 pub mod reports;
 pub mod respondent;
 pub mod responses;

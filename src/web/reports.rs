@@ -66,14 +66,34 @@ pub async fn download(
         key: format!("{ext} ({message})"),
     })?;
     let request = query.request()?;
-    let (doc, raw) = pipeline::load_report(&state.db, &key, &request)
+    let not_found = || ApiError::NotFound {
+        what: "campaign",
+        key: key.clone(),
+    };
+    let version = crate::store::campaigns::data_version(&state.db, &key)
+        .await?
+        .ok_or_else(not_found)?;
+    let db = state.db.clone();
+    let (k, r) = (key.clone(), request.clone());
+    let built = state
+        .reports
+        .get_or_build(
+            (key.clone(), request.filters.clone(), request.lang),
+            version,
+            || async move {
+                match pipeline::load_report(&db, &k, &r).await {
+                    Ok(Some(b)) => Ok(std::sync::Arc::new(b)),
+                    Ok(None) => Err(format!("campaign {k:?} not found")),
+                    Err(e) => {
+                        tracing::error!(error = ?e, "report failed");
+                        Err(format!("{e:#}"))
+                    }
+                }
+            },
+        )
         .await
-        .map_err(ApiError::unexpected)?
-        .ok_or_else(|| ApiError::NotFound {
-            what: "campaign",
-            key: key.clone(),
-        })?;
-    let body = web::block(move || report::render(&doc, format, Some(&raw)))
+        .map_err(|e| ApiError::unexpected(anyhow::anyhow!(e)))?;
+    let body = web::block(move || report::render(&built.0, format, Some(&built.1)))
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;

@@ -20,4 +20,6 @@ pub struct AppState {
     pub ingest: crate::store::ingest::Ingest,
     /// Open-link survey pages, rendered and compressed once per version and language.
     pub pages: super::page_cache::PageCache,
+    /// Computed reports, one computation per campaign data version.
+    pub reports: super::report_cache::ReportCache,
 }
