@@ -14,5 +14,6 @@ mod question_types;
 mod report_formats;
 mod respondent_pages;
 mod responses_api;
+mod scale_out;
 mod scores_and_report;
 mod xlsform;
