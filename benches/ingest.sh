@@ -20,7 +20,7 @@ results=$(mktemp)
 
 stored() {
   curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/campaigns" |
-    python3 -c 'import json,sys; print(sum(c["responses"] for c in json.load(sys.stdin)))'
+    python3 -c 'import json,sys; print(sum(c["responses"] for c in json.load(sys.stdin)["campaigns"]))'
 }
 
 run_backend() {

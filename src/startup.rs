@@ -86,6 +86,7 @@ impl Application {
             ingest,
             pages: crate::web::page_cache::PageCache::default(),
             reports: crate::web::report_cache::ReportCache::default(),
+            surveys: crate::web::survey_cache::SurveyCache::default(),
             db: prepared.db,
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),

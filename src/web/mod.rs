@@ -12,6 +12,7 @@ pub mod reports;
 pub mod respondent;
 pub mod responses;
 pub mod state;
+pub mod survey_cache;
 pub mod survey_page;
 pub mod xlsform;
 

@@ -4,6 +4,7 @@
 //! response cap and quotas close the questionnaire politely.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,7 +20,7 @@ use crate::error::ApiError;
 use crate::report::Lang;
 use crate::store::invitations::{self, Invitation};
 use crate::store::responses::{self, InsertOutcome};
-use crate::store::surveys::{self, StoredSurvey};
+use crate::store::surveys::StoredSurvey;
 
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -131,8 +132,8 @@ pub fn choose_lang(explicit: Option<&str>, req: &HttpRequest, translated: bool) 
     best.map_or(Lang::Zh, |(_, l)| l)
 }
 
-async fn find(state: &AppState, slug: &str) -> Result<Option<StoredSurvey>, ApiError> {
-    Ok(surveys::current(&state.db, slug).await?)
+async fn find(state: &AppState, slug: &str) -> Result<Option<Arc<StoredSurvey>>, ApiError> {
+    Ok(state.surveys.current(&state.db, slug).await?)
 }
 
 fn not_found() -> Result<HttpResponse, ApiError> {
@@ -355,11 +356,7 @@ pub async fn submit(
     }
     let slug = stored.survey.slug.clone();
     let outcome =
-        match state
-            .ingest
-            .submit(std::sync::Arc::new(stored), response, token.clone())
-            .await
-        {
+        match state.ingest.submit(stored, response, token.clone()).await {
             Ok(o) => o,
             Err(crate::store::ingest::IngestError::Busy) => return message(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -11,7 +11,6 @@ use super::AppState;
 use crate::error::ApiError;
 use crate::store::invitations;
 use crate::store::responses::InsertOutcome;
-use crate::store::surveys;
 
 /// Most answers one response may carry (guards memory; questionnaires have < 200).
 pub const MAX_ANSWERS: usize = 500;
@@ -158,7 +157,9 @@ pub async fn definition(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = surveys::current(&state.db, &slug)
+    let stored = state
+        .surveys
+        .current(&state.db, &slug)
         .await?
         .ok_or_else(|| ApiError::NotFound {
             what: "survey",
@@ -178,7 +179,9 @@ pub async fn create(
     slug: web::Path<String>,
     payload: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = surveys::current(&state.db, &slug)
+    let stored = state
+        .surveys
+        .current(&state.db, &slug)
         .await?
         .ok_or_else(|| ApiError::NotFound {
             what: "survey",
@@ -230,7 +233,7 @@ pub async fn create(
     let id = response.id;
     match state
         .ingest
-        .submit(std::sync::Arc::new(stored), response, payload.token.clone())
+        .submit(stored, response, payload.token.clone())
         .await?
     {
         InsertOutcome::Created(receipt) => Ok(HttpResponse::Created().json(receipt)),

@@ -22,4 +22,6 @@ pub struct AppState {
     pub pages: super::page_cache::PageCache,
     /// Computed reports, one computation per campaign data version.
     pub reports: super::report_cache::ReportCache,
+    /// Current questionnaire versions, kept for a moment.
+    pub surveys: super::survey_cache::SurveyCache,
 }

@@ -96,7 +96,10 @@ pub async fn import(
         }
     };
     let published = match store::campaigns::publish(&state.db, &outcome.campaign).await {
-        Ok(p) => p,
+        Ok(p) => {
+            state.surveys.clear();
+            p
+        }
         Err(e) => {
             outcome.undo();
             return Err(e.into());
