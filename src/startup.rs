@@ -101,7 +101,11 @@ impl Application {
                     middleware::DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer"))
-                        .add(("X-Frame-Options", "DENY")),
+                        .add(("X-Frame-Options", "DENY"))
+                        .add((
+                            "Content-Security-Policy",
+                            crate::web::survey_page::DEFAULT_CSP,
+                        )),
                 )
                 .wrap(middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
                 .app_data(state.clone())

@@ -48,8 +48,16 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 
 fn page(status: StatusCode, body: String, req: &HttpRequest) -> HttpResponse {
     use std::io::Write;
+    let csp = (
+        header::CONTENT_SECURITY_POLICY,
+        survey_page::PAGE_CSP.as_str(),
+    );
     if !accepts_gzip(req) {
-        return html(status, body);
+        let mut res = html(status, body);
+        if let Ok(v) = header::HeaderValue::from_str(csp.1) {
+            res.headers_mut().insert(csp.0, v);
+        }
+        return res;
     }
     let mut enc = flate2::write::GzEncoder::new(
         Vec::with_capacity(body.len() / 3),
@@ -61,6 +69,7 @@ fn page(status: StatusCode, body: String, req: &HttpRequest) -> HttpResponse {
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::CONTENT_ENCODING, "gzip"))
             .insert_header((header::VARY, "Accept-Encoding"))
+            .insert_header(csp)
             .body(bytes),
         Err(_) => html(status, body),
     }
@@ -250,6 +259,10 @@ pub async fn show(
             let response = HttpResponse::build(StatusCode::OK)
                 .content_type("text/html; charset=utf-8")
                 .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((
+                    header::CONTENT_SECURITY_POLICY,
+                    survey_page::PAGE_CSP.as_str(),
+                ))
                 .insert_header((header::VARY, "Accept-Encoding"))
                 .take();
             let mut response = response;

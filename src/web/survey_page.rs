@@ -22,6 +22,21 @@ static SCRIPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .join("\n")
 });
 
+/// The survey page's Content-Security-Policy: only its own inline script runs (by
+/// hash), nothing is loaded from elsewhere, answers go only to this server.
+pub static PAGE_CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(SCRIPT.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'sha256-{hash}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+});
+
+/// Every other response: no script at all.
+pub const DEFAULT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// Interface text of the page in one language.
 #[derive(Serialize)]
 pub struct Ui {

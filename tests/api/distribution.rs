@@ -60,6 +60,36 @@ async fn first_page_fits_the_budget_and_speaks_both_languages(app: TestApp) {
         );
         assert!(html.contains("<html lang=\"zh-CN\">"));
     }
+    // Content-Security-Policy: only the page's own inline script runs, by its hash.
+    let res = get(&app, "/s/pingshun-2025-students", &[]).await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    let html = res.text().await.expect("html");
+    let script = html
+        .rsplit("<script>")
+        .next()
+        .and_then(|r| r.split("</script>").next())
+        .expect("inline script");
+    let hash = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()))
+    };
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    let other = get(&app, "/s/pingshun-2025-students/thanks", &[]).await;
+    let csp = other.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(
+        !csp.contains("script-src"),
+        "no script anywhere else: {csp}"
+    );
     // Served from the per-version cache, each page still carries its own response_id.
     let mut ids = std::collections::HashSet::new();
     for _ in 0..3 {
