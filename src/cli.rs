@@ -91,6 +91,18 @@ pub enum Command {
         #[arg(long, default_value = "reports/out/invitations.html")]
         out: PathBuf,
     },
+    /// Copy the SQLite database to FILE, consistently, while the service may run
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the SQLite database with a checked backup (stop the service first; the
+    /// current file is kept as <file>.db.before-restore).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Write a questionnaire from surveys/ as an XLSForm (for KoboToolbox, ODK, …).
     ExportXlsform {
         /// The questionnaire's slug, e.g. pingshun-2025-students.

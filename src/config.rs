@@ -194,6 +194,16 @@ impl Settings {
     }
 
     /// For SQLite URLs, the database file's folder, so it can be created first.
+    /// For SQLite URLs, the database file.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite://")?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        Some(PathBuf::from(path))
+    }
+
     pub fn sqlite_parent_dir(&self) -> Option<PathBuf> {
         let rest = self.database_url.strip_prefix("sqlite://")?;
         let path = rest.split('?').next().unwrap_or(rest);

@@ -2,6 +2,7 @@
 //! The library holds everything; `main.rs` only parses the command line.
 
 pub mod analysis;
+pub mod backup;
 pub mod charts;
 pub mod cli;
 pub mod config;

@@ -183,6 +183,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { out } => {
+            let n = chorus::backup::backup(&settings, &out).await?;
+            println!(
+                "backup: {} written and checked ({n} responses)",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from } => {
+            let n = chorus::backup::restore(&settings, &from).await?;
+            println!(
+                "restore: database replaced from {} ({n} responses)",
+                from.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ExportXlsform { survey, out } => {
             let campaigns = definitions::load_dir(&settings.surveys_dir).map_err(|p| {
                 anyhow::anyhow!(

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod analysis;
+mod backup;
 mod browser;
 mod check;
 mod demo_data;
