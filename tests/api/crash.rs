@@ -126,6 +126,23 @@ async fn killed_at_random_moments_never_loses_or_splits_an_acknowledged_response
         "sqlite://{}?mode=rwc",
         dir.path().join("crash.db").display()
     );
+    kill_rounds(&db_url, "sqlite").await;
+}
+
+#[tokio::test]
+async fn killed_at_random_moments_on_postgres_never_loses_an_acknowledged_response() {
+    let dir = tempfile::tempdir().expect("dir");
+    let Some(db_url) =
+        crate::helpers::database_url(crate::helpers::Backend::Postgres, dir.path()).await
+    else {
+        eprintln!("skipped: CHORUS_TEST_DATABASE_URL is not set");
+        return;
+    };
+    kill_rounds(&db_url, "postgres").await;
+}
+
+async fn kill_rounds(db_url: &str, backend: &str) {
+    let db_url = db_url.to_string();
     let surveys = repo_path("surveys");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
@@ -209,7 +226,7 @@ async fn killed_at_random_moments_never_loses_or_splits_an_acknowledged_response
         lost.first()
     );
     eprintln!(
-        "crash test: {kills} SIGKILLs + 1 SIGTERM, {} acknowledged, {} stored",
+        "crash test ({backend}): {kills} SIGKILLs + 1 SIGTERM, {} acknowledged, {} stored",
         acked.len(),
         stored.len()
     );
