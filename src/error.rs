@@ -25,6 +25,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("the server is busy storing other responses; nothing was stored, retry in a moment")]
     Busy,
+    #[error("too many wrong evaluator tokens from this address; try again in {0} s")]
+    TooManyAttempts(u64),
     /// Refused as a whole, with every problem listed (e.g. a spreadsheet's).
     #[error("{message}")]
     Rejected {
@@ -57,6 +59,7 @@ impl ApiError {
             ApiError::Conflict(_) => "response_conflict",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Busy => "busy",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::Rejected { code, .. } => code,
             ApiError::Unexpected(_) => "internal_error",
         }
@@ -77,6 +80,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Rejected { status, .. } => *status,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,6 +104,9 @@ impl ResponseError for ApiError {
         }
         if matches!(self, ApiError::Busy) {
             builder.insert_header((header::RETRY_AFTER, "1"));
+        }
+        if let ApiError::TooManyAttempts(s) = self {
+            builder.insert_header((header::RETRY_AFTER, s.to_string()));
         }
         let problems = match self {
             ApiError::Rejected { problems, .. } => problems.as_slice(),

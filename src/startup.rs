@@ -87,6 +87,7 @@ impl Application {
             pages: crate::web::page_cache::PageCache::default(),
             reports: crate::web::report_cache::ReportCache::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),
+            auth_failures: crate::web::auth_limit::AuthLimiter::default(),
             db: prepared.db,
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),

@@ -123,6 +123,10 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
     let token = form.into_inner().token.trim().to_string();
+    let ip = req.peer_addr().map(|a| a.ip());
+    if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
+        return Err(ApiError::TooManyAttempts(wait));
+    }
     let hash = state.token_hash.clone();
     let candidate = token.clone();
     let ok = !token.is_empty()
@@ -130,6 +134,13 @@ pub async fn login(
         && web::block(move || auth::verify(&candidate, &hash))
             .await
             .map_err(ApiError::unexpected)?;
+    if let Some(ip) = ip {
+        if ok {
+            state.auth_failures.succeeded(ip);
+        } else {
+            state.auth_failures.failed(ip);
+        }
+    }
     if !ok {
         return page(
             StatusCode::UNAUTHORIZED,

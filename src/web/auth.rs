@@ -24,6 +24,7 @@ impl FromRequest for Evaluator {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let ip = req.peer_addr().map(|a| a.ip());
         let token = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -35,13 +36,22 @@ impl FromRequest for Evaluator {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(ApiError::Unauthorized);
             };
-            if token.is_empty() || token.len() > 256 {
-                return Err(ApiError::Unauthorized);
+            if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
+                return Err(ApiError::TooManyAttempts(wait));
             }
             let hash = state.token_hash.clone();
-            let ok = web::block(move || verify(&token, &hash))
-                .await
-                .map_err(ApiError::unexpected)?;
+            let ok = !token.is_empty()
+                && token.len() <= 256
+                && web::block(move || verify(&token, &hash))
+                    .await
+                    .map_err(ApiError::unexpected)?;
+            if let Some(ip) = ip {
+                if ok {
+                    state.auth_failures.succeeded(ip);
+                } else {
+                    state.auth_failures.failed(ip);
+                }
+            }
             if ok {
                 Ok(Evaluator)
             } else {

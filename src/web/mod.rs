@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admission;
 pub mod auth;
+pub mod auth_limit;
 pub mod campaigns;
 pub mod health;
 pub mod invitations;

@@ -24,4 +24,6 @@ pub struct AppState {
     pub reports: super::report_cache::ReportCache,
     /// Current questionnaire versions, kept for a moment.
     pub surveys: super::survey_cache::SurveyCache,
+    /// Wrong evaluator tokens per address.
+    pub auth_failures: super::auth_limit::AuthLimiter,
 }

@@ -7,8 +7,53 @@ use crate::helpers::TestApp;
 
 both_backends!(
     evaluator_endpoints_require_the_token,
-    campaigns_list_their_surveys
+    campaigns_list_their_surveys,
+    repeated_wrong_tokens_are_locked_out
 );
+
+/// Issue #8: after 10 wrong tokens from one address, further attempts (even the right
+/// token) get 429 with Retry-After; respondents are not affected.
+async fn repeated_wrong_tokens_are_locked_out(app: TestApp) {
+    let path = "/api/v1/campaigns";
+    for i in 0..10 {
+        let res = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(format!("guess-{i}-0123456789abcdef"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 401, "attempt {i}");
+    }
+    let locked = app.get_auth(path).await;
+    assert_eq!(locked.status(), 429, "even the right token waits");
+    let wait: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!((1..=300).contains(&wait));
+    assert_eq!(
+        locked.json::<Value>().await.expect("json")["error"],
+        "too_many_attempts"
+    );
+    let login = app
+        .client
+        .post(app.url("/admin/login"))
+        .form(&[("token", crate::helpers::TOKEN)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(login.status(), 429, "the login form too");
+    // Missing tokens do not count, and respondents are not affected.
+    let page = app
+        .client
+        .get(app.url("/s/pingshun-2025-students"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(page.status(), 200);
+}
 
 const ENDPOINTS: [&str; 4] = [
     "/api/v1/campaigns",
