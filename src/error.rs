@@ -27,6 +27,8 @@ pub enum ApiError {
     Busy,
     #[error("too many wrong evaluator tokens from this address; try again in {0} s")]
     TooManyAttempts(u64),
+    #[error("this request came from another site; evaluator actions are accepted only from Chorus's own pages")]
+    CrossSite,
     /// Refused as a whole, with every problem listed (e.g. a spreadsheet's).
     #[error("{message}")]
     Rejected {
@@ -60,6 +62,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Busy => "busy",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::CrossSite => "cross_site_request",
             ApiError::Rejected { code, .. } => code,
             ApiError::Unexpected(_) => "internal_error",
         }
@@ -81,6 +84,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::CrossSite => StatusCode::FORBIDDEN,
             ApiError::Rejected { status, .. } => *status,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -122,6 +122,9 @@ pub async fn login(
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
+    if !auth::same_origin(&req) {
+        return Err(ApiError::CrossSite);
+    }
     let token = form.into_inner().token.trim().to_string();
     let ip = req.peer_addr().map(|a| a.ip());
     if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
@@ -164,7 +167,10 @@ pub async fn login(
         .finish())
 }
 
-pub async fn logout() -> HttpResponse {
+pub async fn logout(req: HttpRequest) -> HttpResponse {
+    if !auth::same_origin(&req) {
+        return HttpResponse::Forbidden().finish();
+    }
     let mut cookie = Cookie::build(COOKIE, "")
         .path("/")
         .http_only(true)

@@ -8,8 +8,76 @@ use crate::helpers::TestApp;
 both_backends!(
     evaluator_endpoints_require_the_token,
     campaigns_list_their_surveys,
-    repeated_wrong_tokens_are_locked_out
+    repeated_wrong_tokens_are_locked_out,
+    cross_site_form_posts_are_refused
 );
+
+/// CSRF: a state-changing request carrying the session cookie from another site is
+/// refused; the same request from Chorus's own page (or a script with a bearer token)
+/// goes through.
+async fn cross_site_form_posts_are_refused(app: TestApp) {
+    let login = |origin: &'static str| {
+        app.client
+            .post(app.url("/admin/login"))
+            .header("Origin", origin)
+            .form(&[("token", crate::helpers::TOKEN)])
+            .send()
+    };
+    assert_eq!(
+        login("http://evil.example").await.expect("post").status(),
+        403
+    );
+    let own = app.address.clone();
+    let ok = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("Origin", own.as_str())
+        .form(&[("token", crate::helpers::TOKEN)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(ok.status(), 303);
+    let cookie = ok.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_string();
+    // Creating invitations with the cookie from another site: refused before anything.
+    let forged = app
+        .client
+        .post(app.url("/api/v1/surveys/pingshun-2025-students/invitations"))
+        .header("Cookie", cookie.as_str())
+        .header("Origin", "http://evil.example")
+        .json(&serde_json::json!({"count": 1}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        forged.json::<Value>().await.expect("json")["error"],
+        "cross_site_request"
+    );
+    let same = app
+        .client
+        .post(app.url("/api/v1/surveys/pingshun-2025-students/invitations"))
+        .header("Cookie", cookie.as_str())
+        .header("Sec-Fetch-Site", "same-origin")
+        .json(&serde_json::json!({"count": 1}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(same.status(), 201);
+    let logout = app
+        .client
+        .post(app.url("/admin/logout"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(logout.status(), 403);
+}
 
 /// Issue #8: after 10 wrong tokens from one address, further attempts (even the right
 /// token) get 429 with Retry-After; respondents are not affected.
