@@ -50,6 +50,21 @@ pub enum Command {
         #[arg(long = "filter", value_name = "ATTR=VALUE")]
         filters: Vec<String>,
     },
+    /// Write a campaign's raw responses as CSV (UTF-8 with BOM, one row per response).
+    Export {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Analyse a campaign from storage (scores with CIs, reliability, gaps, suppression)
+    /// and print how long reading and analysing took; the analysis as JSON with --out.
+    Analyse {
+        #[arg(long)]
+        campaign: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Validate definition files or campaign folders (default: the surveys folder).
     Check { paths: Vec<PathBuf> },
     /// Import an XLSForm spreadsheet as a campaign's questionnaire for one group,

@@ -2,10 +2,12 @@
 //! and the raw-data sheet of the XLSX report), text cells neutralised against formula
 //! injection; and the codebook.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::{AnswerValue, QuestionKind, OTHER_CODE, OTHER_SUFFIX};
 use crate::pipeline::CampaignData;
+use crate::store::responses::ResponseRecord;
+use crate::store::surveys::StoredSurvey;
 
 /// Attributes shown first, in this order, when present.
 const KNOWN_ATTRIBUTES: [&str; 6] = ["sector", "school", "grade", "role", "size", "major"];
@@ -37,108 +39,136 @@ impl Value {
     }
 }
 
+/// The columns of the raw-data table: fixed columns, attributes, then answers.
+pub struct Layout {
+    attributes: Vec<String>,
+    columns: Vec<(String, Column)>,
+    header: Vec<String>,
+}
+
+impl Layout {
+    /// Columns for the given questionnaire versions and the attribute names seen.
+    pub fn new(versions: &HashMap<i64, StoredSurvey>, attr_names: &BTreeSet<String>) -> Self {
+        let mut attributes: Vec<String> = KNOWN_ATTRIBUTES
+            .iter()
+            .filter(|a| attr_names.contains(**a))
+            .map(|a| a.to_string())
+            .collect();
+        attributes.extend(
+            attr_names
+                .iter()
+                .filter(|a| !KNOWN_ATTRIBUTES.contains(&a.as_str()))
+                .cloned(),
+        );
+        // Question columns: questionnaires in audience order (newest version first),
+        // then any question only older versions had. A multiple choice also gets one
+        // 0/1 column per choice (`q/code`), a ranking one rank column per choice,
+        // "other" its text.
+        let mut columns: Vec<(String, Column)> = Vec::new();
+        let mut ordered: Vec<_> = versions.values().collect();
+        ordered.sort_by_key(|v| (v.survey.audience, std::cmp::Reverse(v.version)));
+        let mut push = |name: String, col: Column| {
+            if !columns.iter().any(|(n, _)| *n == name) {
+                columns.push((name, col));
+            }
+        };
+        for v in ordered {
+            for q in v.survey.questions() {
+                if matches!(q.kind, QuestionKind::Note) {
+                    continue;
+                }
+                push(q.id.clone(), Column::Answer(q.id.clone()));
+                let other = q.kind.has_other().then(|| OTHER_CODE.to_string());
+                let codes = q.kind.choices().iter().map(|c| c.code.clone()).chain(other);
+                match &q.kind {
+                    QuestionKind::Multiple { .. } => {
+                        for code in codes {
+                            push(format!("{}/{code}", q.id), Column::Flag(q.id.clone(), code));
+                        }
+                    }
+                    QuestionKind::Ranking { .. } => {
+                        for code in codes {
+                            push(format!("{}/{code}", q.id), Column::Rank(q.id.clone(), code));
+                        }
+                    }
+                    _ => {}
+                }
+                if q.kind.has_other() {
+                    let key = format!("{}{OTHER_SUFFIX}", q.id);
+                    push(key.clone(), Column::Answer(key));
+                }
+            }
+        }
+        let header: Vec<String> = FIXED
+            .iter()
+            .map(|s| s.to_string())
+            .chain(attributes.iter().cloned())
+            .chain(columns.iter().map(|(q, _)| {
+                if FIXED.contains(&q.as_str()) || attributes.contains(q) {
+                    format!("q_{q}")
+                } else {
+                    q.clone()
+                }
+            }))
+            .collect();
+        Layout {
+            attributes,
+            columns,
+            header,
+        }
+    }
+
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The cells of one response.
+    pub fn row(&self, r: &ResponseRecord, versions: &HashMap<i64, StoredSurvey>) -> Vec<Value> {
+        let version = versions.get(&r.survey_version_id);
+        let mut row = vec![
+            Value::Text(r.id.to_string()),
+            Value::Text(version.map(|v| v.survey.slug.clone()).unwrap_or_default()),
+            version.map_or(Value::Text(String::new()), |v| {
+                Value::Number(i64::from(v.version))
+            }),
+            Value::Text(r.audience.clone()),
+            Value::Text(
+                r.submitted_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ),
+        ];
+        row.extend(
+            self.attributes
+                .iter()
+                .map(|a| Value::Text(r.attributes.get(a).cloned().unwrap_or_default())),
+        );
+        row.extend(self.columns.iter().map(|(_, col)| col.value(&r.answers)));
+        row
+    }
+}
+
+const FIXED: [&str; 5] = [
+    "response_id",
+    "survey",
+    "version",
+    "audience",
+    "submitted_at",
+];
+
 /// Header and rows of the raw responses.
 pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
-    let mut attr_names: BTreeSet<&str> = BTreeSet::new();
-    for r in &data.records {
-        attr_names.extend(r.attributes.keys().map(String::as_str));
-    }
-    let mut attributes: Vec<&str> = KNOWN_ATTRIBUTES
+    let attr_names: BTreeSet<String> = data
+        .records
         .iter()
-        .copied()
-        .filter(|a| attr_names.contains(a))
+        .flat_map(|r| r.attributes.keys().cloned())
         .collect();
-    attributes.extend(
-        attr_names
-            .iter()
-            .copied()
-            .filter(|a| !KNOWN_ATTRIBUTES.contains(a)),
-    );
-
-    // Question columns: questionnaires in audience order (newest version first), then
-    // any question only older versions had. A multiple choice also gets one 0/1 column
-    // per choice (`q/code`), a ranking one rank column per choice, "other" its text.
-    let mut columns: Vec<(String, Column)> = Vec::new();
-    let mut versions: Vec<_> = data.versions.values().collect();
-    versions.sort_by_key(|v| (v.survey.audience, std::cmp::Reverse(v.version)));
-    let mut push = |name: String, col: Column| {
-        if !columns.iter().any(|(n, _)| *n == name) {
-            columns.push((name, col));
-        }
-    };
-    for v in versions {
-        for q in v.survey.questions() {
-            if matches!(q.kind, QuestionKind::Note) {
-                continue;
-            }
-            push(q.id.clone(), Column::Answer(q.id.clone()));
-            let other = q.kind.has_other().then(|| OTHER_CODE.to_string());
-            let codes = q.kind.choices().iter().map(|c| c.code.clone()).chain(other);
-            match &q.kind {
-                QuestionKind::Multiple { .. } => {
-                    for code in codes {
-                        push(format!("{}/{code}", q.id), Column::Flag(q.id.clone(), code));
-                    }
-                }
-                QuestionKind::Ranking { .. } => {
-                    for code in codes {
-                        push(format!("{}/{code}", q.id), Column::Rank(q.id.clone(), code));
-                    }
-                }
-                _ => {}
-            }
-            if q.kind.has_other() {
-                let key = format!("{}{OTHER_SUFFIX}", q.id);
-                push(key.clone(), Column::Answer(key));
-            }
-        }
-    }
-    let fixed = [
-        "response_id",
-        "survey",
-        "version",
-        "audience",
-        "submitted_at",
-    ];
-    let header: Vec<String> = fixed
-        .iter()
-        .map(|s| s.to_string())
-        .chain(attributes.iter().map(|a| a.to_string()))
-        .chain(columns.iter().map(|(q, _)| {
-            if fixed.contains(&q.as_str()) || attributes.contains(&q.as_str()) {
-                format!("q_{q}")
-            } else {
-                q.clone()
-            }
-        }))
-        .collect();
+    let layout = Layout::new(&data.versions, &attr_names);
     let rows = data
         .records
         .iter()
-        .map(|r| {
-            let version = data.versions.get(&r.survey_version_id);
-            let mut row = vec![
-                Value::Text(r.id.to_string()),
-                Value::Text(version.map(|v| v.survey.slug.clone()).unwrap_or_default()),
-                version.map_or(Value::Text(String::new()), |v| {
-                    Value::Number(i64::from(v.version))
-                }),
-                Value::Text(r.audience.clone()),
-                Value::Text(
-                    r.submitted_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                ),
-            ];
-            row.extend(
-                attributes
-                    .iter()
-                    .map(|a| Value::Text(r.attributes.get(*a).cloned().unwrap_or_default())),
-            );
-            row.extend(columns.iter().map(|(_, col)| col.value(&r.answers)));
-            row
-        })
+        .map(|r| layout.row(r, &data.versions))
         .collect();
-    (header, rows)
+    (layout.header, rows)
 }
 
 /// Where a raw-data column takes its value from.
@@ -175,6 +205,7 @@ impl Column {
     }
 }
 
+/// The whole raw-data CSV in memory (small campaigns and tests; the service streams).
 pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
     let (header, rows) = responses_table(data);
     let mut out = Vec::from(*b"\xEF\xBB\xBF");

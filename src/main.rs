@@ -328,6 +328,68 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export { campaign, out } => {
+            let prepared = startup::prepare(&settings).await?;
+            let started = std::time::Instant::now();
+            let Some(meta) = pipeline::load_meta(&prepared.db, &campaign).await? else {
+                anyhow::bail!(
+                    "campaign {campaign:?} not found; campaigns are the folders in {}",
+                    settings.surveys_dir.display()
+                );
+            };
+            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+            let path = out.clone();
+            let writer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                use std::io::Write;
+                let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+                while let Some(chunk) = rx.blocking_recv() {
+                    let chunk: bytes::Bytes = chunk?;
+                    f.write_all(&chunk)?;
+                }
+                f.flush()?;
+                Ok(())
+            });
+            let n = pipeline::write_csv(&prepared.db, &meta, tx).await?;
+            writer.await??;
+            println!(
+                "export: {n} responses written to {} in {:.2} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analyse { campaign, out } => {
+            let prepared = startup::prepare(&settings).await?;
+            let started = std::time::Instant::now();
+            let Some(meta) = pipeline::load_meta(&prepared.db, &campaign).await? else {
+                anyhow::bail!(
+                    "campaign {campaign:?} not found; campaigns are the folders in {}",
+                    settings.surveys_dir.display()
+                );
+            };
+            let frames = pipeline::collect(&prepared.db, &meta, &[], false)
+                .await?
+                .frames;
+            let read = started.elapsed();
+            let n = frames.len();
+            let t = std::time::Instant::now();
+            let analysis = tokio::task::spawn_blocking(move || {
+                chorus::analysis::evaluation::analyse(&meta.campaign.info, &frames, None)
+            })
+            .await??;
+            let analysed = t.elapsed();
+            println!(
+                "analyse: {n} responses read from storage in {:.3} s, analysed in {:.3} s, total {:.3} s",
+                read.as_secs_f64(),
+                analysed.as_secs_f64(),
+                started.elapsed().as_secs_f64()
+            );
+            if let Some(out) = out {
+                std::fs::write(&out, serde_json::to_vec_pretty(&analysis)?)?;
+                println!("analyse: {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

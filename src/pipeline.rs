@@ -1,95 +1,311 @@
-//! From the store to typed results: loads a campaign's responses and analyses them off
-//! the async threads (polars runs on its own pool).
+//! From the store to typed results: streams a campaign's stored responses into the
+//! columnar analysis frames and analyses them off the async threads (rows are read on
+//! the async side in chunks and decoded on a blocking thread; polars runs on its own
+//! pool).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
-use crate::analysis::frame::{build, Frames, ResponseInput};
+use crate::analysis::frame::{FrameBuilder, Frames};
 use crate::analysis::{score_campaign, CampaignScores};
+use crate::domain::{AnswerValue, Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
-use crate::store::responses::{self, ResponseRecord};
+use crate::store::responses::{self, RawRow, ResponseRecord};
 use crate::store::surveys::{self, StoredSurvey};
 
-/// Everything a report or export needs about one campaign.
+/// Most responses written into the report's spreadsheet; more are left to the CSV export.
+pub const RAW_SHEET_LIMIT: u64 = 50_000;
+
+/// Answers quoted per open question in a report.
+const QUOTES: usize = 200;
+
+/// An open answer with its submission time and read order (for "earliest first").
+type Quote = (DateTime<Utc>, u64, String);
+
+/// Rows per chunk handed from the reader to the decoder.
+const CHUNK: usize = 4096;
+
+/// A campaign's definitions: every questionnaire version, without responses.
+pub struct CampaignMeta {
+    pub campaign: StoredCampaign,
+    pub versions: HashMap<i64, StoredSurvey>,
+}
+
+/// Everything a raw export needs about one campaign: definitions and decoded responses.
 pub struct CampaignData {
     pub campaign: StoredCampaign,
     pub versions: HashMap<i64, StoredSurvey>,
     pub records: Vec<ResponseRecord>,
 }
 
-pub async fn load(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<CampaignData>> {
+pub async fn load_meta(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<CampaignMeta>> {
     let Some(campaign) = campaigns::get(db, key).await? else {
         return Ok(None);
     };
     let versions = surveys::all_versions(db, campaign.id, key).await?;
-    let records = responses::for_campaign(db, campaign.id).await?;
+    Ok(Some(CampaignMeta { campaign, versions }))
+}
+
+/// Definitions and every decoded response (for raw exports, not for analysis).
+pub async fn load(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<CampaignData>> {
+    let Some(meta) = load_meta(db, key).await? else {
+        return Ok(None);
+    };
+    let records = responses::for_campaign(db, meta.campaign.id).await?;
     Ok(Some(CampaignData {
-        campaign,
-        versions,
+        campaign: meta.campaign,
+        versions: meta.versions,
         records,
     }))
 }
 
-/// The analysis frames of a loaded campaign (CPU-bound).
-pub fn frames(data: &CampaignData) -> anyhow::Result<Frames> {
-    let inputs = data.records.iter().filter_map(|r| {
-        let v = data.versions.get(&r.survey_version_id)?;
-        Some(ResponseInput {
-            survey: &v.survey,
-            attributes: &r.attributes,
-            answers: &r.answers,
-        })
-    });
-    Ok(build(inputs, &data.campaign.info.analysis.breakdowns)?)
+/// What one pass over a campaign's stored responses collects.
+pub struct Collected {
+    pub frames: Frames,
+    /// Earliest and latest submission.
+    pub fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Open answers to `in_report` text questions, earliest first, at most 200 each:
+    /// (group, question text, answers).
+    pub free_text: Vec<(Audience, String, Vec<String>)>,
 }
 
-/// Scores a loaded campaign (CPU-bound: call from `spawn_blocking`).
-pub fn score(data: &CampaignData) -> anyhow::Result<CampaignScores> {
-    Ok(score_campaign(&data.campaign.info, &frames(data)?)?)
+/// Streams the campaign's responses that match every `(attribute, value)` filter into
+/// analysis frames, collecting quotes for the report when `quotes` is set.
+pub async fn collect(
+    db: &DatabaseConnection,
+    meta: &CampaignMeta,
+    filters: &[(String, String)],
+    quotes: bool,
+) -> anyhow::Result<Collected> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
+    let versions: HashMap<i64, StoredSurvey> =
+        meta.versions.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
+    let filters = filters.to_vec();
+    let current_quoted: Vec<(Audience, String, String)> = meta
+        .campaign
+        .surveys
+        .iter()
+        .flat_map(|s| {
+            s.survey
+                .questions()
+                .filter(|q| is_quoted(&q.kind))
+                .map(|q| (s.survey.audience, q.id.clone(), q.text.clone()))
+        })
+        .collect();
+    let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Collected> {
+        let mut builder = FrameBuilder::new(&breakdowns);
+        let mut first: Option<DateTime<Utc>> = None;
+        let mut last: Option<DateTime<Utc>> = None;
+        // Quoted questions per version: (answer key, group).
+        let quoted: HashMap<i64, Vec<(String, Audience)>> = if quotes {
+            versions
+                .iter()
+                .map(|(id, v)| {
+                    let qs = v
+                        .survey
+                        .questions()
+                        .filter(|q| is_quoted(&q.kind))
+                        .map(|q| (q.id.clone(), v.survey.audience))
+                        .collect();
+                    (*id, qs)
+                })
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let mut texts: HashMap<(Audience, String), Vec<Quote>> = HashMap::new();
+        let mut seq = 0u64;
+        while let Some(chunk) = rx.blocking_recv() {
+            for row in chunk {
+                seq += 1;
+                let Some(v) = versions.get(&row.survey_version_id) else {
+                    continue;
+                };
+                let attrs: BTreeMap<Cow<'_, str>, Cow<'_, str>> =
+                    serde_json::from_str(&row.attributes).map_err(|e| {
+                        anyhow::anyhow!("stored attributes are not valid JSON: {e}")
+                    })?;
+                if !filters
+                    .iter()
+                    .all(|(k, val)| attrs.get(k.as_str()).is_some_and(|a| a == val))
+                {
+                    continue;
+                }
+                builder.push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                first = Some(first.map_or(row.submitted_at, |f| f.min(row.submitted_at)));
+                last = Some(last.map_or(row.submitted_at, |l| l.max(row.submitted_at)));
+                if let Some(qs) = quoted.get(&row.survey_version_id).filter(|q| !q.is_empty()) {
+                    let answers: BTreeMap<String, AnswerValue> =
+                        serde_json::from_str(&row.answers)?;
+                    for (id, group) in qs {
+                        if let Some(AnswerValue::Text(t)) = answers.get(id) {
+                            if t.trim().is_empty() {
+                                continue;
+                            }
+                            let list = texts.entry((*group, id.clone())).or_default();
+                            list.push((row.submitted_at, seq, t.clone()));
+                            if list.len() >= 2 * QUOTES {
+                                list.sort();
+                                list.truncate(QUOTES);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // In the order of the current questionnaires, with their wording.
+        let mut free_text = Vec::new();
+        for (group, id, text) in current_quoted {
+            if let Some(mut list) = texts.remove(&(group, id)) {
+                list.sort();
+                list.truncate(QUOTES);
+                free_text.push((group, text, list.into_iter().map(|(_, _, t)| t).collect()));
+            }
+        }
+        Ok(Collected {
+            frames: builder.finish()?,
+            fieldwork: first.zip(last),
+            free_text,
+        })
+    });
+    let read = responses::stream_raw(db, meta.campaign.id, CHUNK, tx).await;
+    let collected = decoder.await??;
+    read?;
+    Ok(collected)
+}
+
+fn is_quoted(kind: &QuestionKind) -> bool {
+    matches!(
+        kind,
+        QuestionKind::Text {
+            in_report: true,
+            ..
+        }
+    )
+}
+
+/// Scores a campaign's frames (CPU-bound: call from `spawn_blocking`).
+pub fn score(meta: &CampaignMeta, frames: &Frames) -> anyhow::Result<CampaignScores> {
+    Ok(score_campaign(&meta.campaign.info, frames)?)
+}
+
+/// The previous wave's definitions and frames, when the campaign names one.
+async fn previous_wave(
+    db: &DatabaseConnection,
+    meta: &CampaignMeta,
+) -> anyhow::Result<Option<(CampaignMeta, Frames)>> {
+    let Some(prev) = &meta.campaign.info.analysis.previous_wave else {
+        return Ok(None);
+    };
+    let Some(prev) = load_meta(db, prev).await? else {
+        return Ok(None);
+    };
+    let frames = collect(db, &prev, &[], false).await?.frames;
+    Ok(Some((prev, frames)))
 }
 
 /// The full evaluation, with the earlier wave when the campaign names one.
 pub async fn load_and_analyse(
     db: &DatabaseConnection,
     key: &str,
-) -> anyhow::Result<Option<(CampaignData, Analysis)>> {
-    let Some(data) = load(db, key).await? else {
+) -> anyhow::Result<Option<(CampaignMeta, Analysis)>> {
+    let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let previous = match &data.campaign.info.analysis.previous_wave {
-        Some(prev) => load(db, prev).await?,
-        None => None,
-    };
-    let (data, analysis) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let current = frames(&data)?;
-        let prev_frames = previous.as_ref().map(frames).transpose()?;
-        let wave = match (&previous, &prev_frames) {
-            (Some(p), Some(f)) => Some(PreviousWave {
-                info: &p.campaign.info,
-                frames: f,
-            }),
-            _ => None,
-        };
-        let analysis = analyse(&data.campaign.info, &current, wave)?;
-        Ok((data, analysis))
+    let current = collect(db, &meta, &[], false).await?.frames;
+    let previous = previous_wave(db, &meta).await?;
+    let (meta, analysis) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let wave = previous.as_ref().map(|(p, f)| PreviousWave {
+            info: &p.campaign.info,
+            frames: f,
+        });
+        let analysis = analyse(&meta.campaign.info, &current, wave)?;
+        Ok((meta, analysis))
     })
     .await??;
-    Ok(Some((data, analysis)))
+    Ok(Some((meta, analysis)))
 }
 
 /// Loads and scores in one call; `None` for an unknown campaign.
 pub async fn load_and_score(
     db: &DatabaseConnection,
     key: &str,
-) -> anyhow::Result<Option<(CampaignData, CampaignScores)>> {
-    let Some(data) = load(db, key).await? else {
+) -> anyhow::Result<Option<(CampaignMeta, CampaignScores)>> {
+    let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let (data, scores) =
-        tokio::task::spawn_blocking(move || score(&data).map(|s| (data, s))).await??;
-    Ok(Some((data, scores)))
+    let frames = collect(db, &meta, &[], false).await?.frames;
+    let (meta, scores) =
+        tokio::task::spawn_blocking(move || score(&meta, &frames).map(|s| (meta, s))).await??;
+    Ok(Some((meta, scores)))
+}
+
+/// Streams a campaign's raw-data CSV (UTF-8 with BOM, text neutralised against
+/// formula injection) to `out` in chunks, without holding the responses in memory.
+/// Returns the number of responses written. An error after the first chunk is sent
+/// as an `Err` item so the receiver can abort rather than end a truncated file.
+pub async fn write_csv(
+    db: &DatabaseConnection,
+    meta: &CampaignMeta,
+    out: tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>,
+) -> anyhow::Result<u64> {
+    let names = responses::attribute_names(db, meta.campaign.id).await?;
+    let versions = meta.versions.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
+    let sink = out.clone();
+    let encoder = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+        let layout = crate::export::Layout::new(&versions, &names);
+        let mut buf = Vec::from(*b"\xEF\xBB\xBF");
+        {
+            let mut w = csv::Writer::from_writer(&mut buf);
+            w.write_record(layout.header())?;
+            w.flush()?;
+        }
+        let mut n = 0u64;
+        while let Some(chunk) = rx.blocking_recv() {
+            {
+                let mut w = csv::Writer::from_writer(&mut buf);
+                for row in chunk {
+                    let record = ResponseRecord {
+                        id: row.id,
+                        survey_version_id: row.survey_version_id,
+                        audience: row.audience,
+                        submitted_at: row.submitted_at,
+                        attributes: serde_json::from_str(&row.attributes)?,
+                        answers: serde_json::from_str(&row.answers)?,
+                    };
+                    let cells = layout.row(&record, &versions);
+                    w.write_record(cells.iter().map(crate::export::Value::csv))?;
+                    n += 1;
+                }
+                w.flush()?;
+            }
+            if sink
+                .blocking_send(Ok(bytes::Bytes::from(std::mem::take(&mut buf))))
+                .is_err()
+            {
+                return Ok(n);
+            }
+        }
+        if !buf.is_empty() {
+            let _ = sink.blocking_send(Ok(bytes::Bytes::from(buf)));
+        }
+        Ok(n)
+    });
+    let read = responses::stream_raw(db, meta.campaign.id, 1024, tx).await;
+    let written = encoder.await?;
+    let result = read.map_err(anyhow::Error::from).and(written);
+    if let Err(e) = &result {
+        let _ = out
+            .send(Err(std::io::Error::other(format!("export failed: {e}"))))
+            .await;
+    }
+    result
 }
 
 /// A report request: filters on respondent attributes and the language.
@@ -106,20 +322,30 @@ pub async fn load_report(
     key: &str,
     request: &ReportRequest,
 ) -> anyhow::Result<Option<(crate::report::Document, crate::report::RawData)>> {
-    let Some(mut data) = load(db, key).await? else {
+    let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let previous = match &data.campaign.info.analysis.previous_wave {
-        Some(prev) => load(db, prev).await?,
-        None => None,
-    };
     let request = request.clone();
+    let collected = collect(db, &meta, &request.filters, true).await?;
+    let previous = previous_wave(db, &meta).await?;
+    // Raw responses for the spreadsheet, when they fit in it.
+    let raw_records = if collected.frames.len() as u64 <= RAW_SHEET_LIMIT {
+        let mut records = responses::for_campaign(db, meta.campaign.id).await?;
+        records.retain(|r| {
+            request
+                .filters
+                .iter()
+                .all(|(k, v)| r.attributes.get(k) == Some(v))
+        });
+        Some(records)
+    } else {
+        None
+    };
     // Invitations by group (invited, completed), under the same filters.
-    let progress = crate::store::invitations::progress(db, data.campaign.id).await?;
-    let mut invited: std::collections::BTreeMap<crate::domain::Audience, (u64, u64)> =
-        std::collections::BTreeMap::new();
+    let progress = crate::store::invitations::progress(db, meta.campaign.id).await?;
+    let mut invited: BTreeMap<Audience, (u64, u64)> = BTreeMap::new();
     for (slug, attrs, _, completed) in &progress {
-        let Some(s) = data
+        let Some(s) = meta
             .campaign
             .surveys
             .iter()
@@ -135,35 +361,29 @@ pub async fn load_report(
         e.1 += u64::from(*completed);
     }
     let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        data.records.retain(|r| {
-            request
-                .filters
-                .iter()
-                .all(|(k, v)| r.attributes.get(k) == Some(v))
+        let Collected {
+            frames,
+            fieldwork,
+            free_text,
+        } = collected;
+        let wave = previous.as_ref().map(|(p, f)| PreviousWave {
+            info: &p.campaign.info,
+            frames: f,
         });
-        let current = frames(&data)?;
-        let prev_frames = previous.as_ref().map(frames).transpose()?;
-        let wave = match (&previous, &prev_frames) {
-            (Some(p), Some(f)) => Some(PreviousWave {
-                info: &p.campaign.info,
-                frames: f,
-            }),
-            _ => None,
-        };
-        let analysis = analyse(&data.campaign.info, &current, wave)?;
-        let first = data.records.iter().map(|r| r.submitted_at).min();
-        let last = data.records.iter().map(|r| r.submitted_at).max();
+        let analysis = analyse(&meta.campaign.info, &frames, wave)?;
+        let n = frames.len() as u64;
+        drop(frames);
         let input = crate::report::ReportInput {
-            info: &data.campaign.info,
+            info: &meta.campaign.info,
             analysis: &analysis,
-            surveys: data.campaign.surveys.iter().map(|s| &s.survey).collect(),
-            fieldwork: first.zip(last).map(|(a, b)| {
+            surveys: meta.campaign.surveys.iter().map(|s| &s.survey).collect(),
+            fieldwork: fieldwork.map(|(a, b)| {
                 (
                     a.format("%Y-%m-%d").to_string(),
                     b.format("%Y-%m-%d").to_string(),
                 )
             }),
-            free_text: free_text(&data),
+            free_text,
             invited,
             filters: request
                 .filters
@@ -174,48 +394,29 @@ pub async fn load_report(
             lang: request.lang,
         };
         let doc = crate::report::view::build(&input)?;
-        let (header, rows) = crate::export::responses_table(&data);
-        let raw = crate::report::RawData {
-            responses_header: header,
-            responses: rows,
-            codebook: crate::export::codebook(&data),
+        let data = CampaignData {
+            campaign: meta.campaign,
+            versions: meta.versions,
+            records: raw_records.unwrap_or_default(),
+        };
+        let raw = if n <= RAW_SHEET_LIMIT {
+            let (header, rows) = crate::export::responses_table(&data);
+            crate::report::RawData {
+                responses_header: header,
+                responses: rows,
+                codebook: crate::export::codebook(&data),
+                omitted: None,
+            }
+        } else {
+            crate::report::RawData {
+                responses_header: Vec::new(),
+                responses: Vec::new(),
+                codebook: crate::export::codebook(&data),
+                omitted: Some(n),
+            }
         };
         Ok((doc, raw))
     })
     .await??;
     Ok(Some(out))
-}
-
-/// Answers to text questions marked `in_report`, at most 200 per question, in order.
-fn free_text(data: &CampaignData) -> Vec<(crate::domain::Audience, String, Vec<String>)> {
-    let mut out = Vec::new();
-    for s in &data.campaign.surveys {
-        for q in s.survey.questions() {
-            if !matches!(
-                q.kind,
-                crate::domain::QuestionKind::Text {
-                    in_report: true,
-                    ..
-                }
-            ) {
-                continue;
-            }
-            let answers: Vec<String> = data
-                .records
-                .iter()
-                .filter(|r| r.audience == s.survey.audience.as_str())
-                .filter_map(|r| match r.answers.get(&q.id) {
-                    Some(crate::domain::AnswerValue::Text(t)) if !t.trim().is_empty() => {
-                        Some(t.clone())
-                    }
-                    _ => None,
-                })
-                .take(200)
-                .collect();
-            if !answers.is_empty() {
-                out.push((s.survey.audience, q.text.clone(), answers));
-            }
-        }
-    }
-    out
 }

@@ -8,18 +8,21 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::frame::Frames;
+use super::frame::{Frames, VersionFrame};
 use super::fuzzy::{evaluate, evaluate_membership, FuzzyResult};
 use super::grading::grade;
 use super::inference::{holm, kruskal_wallis, welch, KruskalWallis, Welch};
 use super::ipa::{ipa, Ipa};
-use super::reliability::{cronbach, Reliability};
-use super::scores::{cell_stats, indicator_table, respondent_scores, IndicatorScores, Level};
+use super::reliability::{cronbach_columns, Reliability};
+use super::scores::{
+    cell_stats, indicator_table, respondent_scores, score_column, IndicatorScores, Level,
+    RespondentScores,
+};
 use super::stats::ScoreStat;
 use super::suppression::{suppress, Suppressed};
 use super::weights::entropy;
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
-use crate::domain::{Audience, Framework, QuestionKind};
+use crate::domain::{Audience, Framework};
 
 /// A published cell: statistics, its grade, or the reason it is hidden.
 #[derive(Debug, Clone, Serialize)]
@@ -305,7 +308,7 @@ fn entropy_framework(
     let groups = present_groups(frames);
     let unit_means = |fw: &Framework| -> PolarsResult<BTreeMap<String, BTreeMap<String, f64>>> {
         let scores = respondent_scores(fw, frames, settings.min_item_share)?;
-        let stats = cell_stats(scores, Some((&frames.respondents, &settings.entropy_unit)))?;
+        let stats = cell_stats(&scores, Some((&frames.respondents, &settings.entropy_unit)))?;
         let units: std::collections::BTreeSet<String> =
             stats.keys().map(|(_, v, _)| v.clone()).collect();
         let mut out = BTreeMap::new();
@@ -362,22 +365,20 @@ fn entropy_framework(
     Ok((fw, units))
 }
 
-/// Respondent-level scores per (indicator, group), for tests between groups or waves.
-fn score_vectors(scores: LazyFrame) -> PolarsResult<HashMap<(String, String), Vec<f64>>> {
-    let df = scores
-        .select([col("group"), col("indicator"), col("score")])
-        .collect()?;
-    let (g, i, s) = (
-        df.column("group")?.str()?,
-        df.column("indicator")?.str()?,
-        df.column("score")?.f64()?,
-    );
+/// Respondent-level scores per (group, indicator), for tests between groups or waves.
+fn score_vectors(scores: &RespondentScores) -> PolarsResult<HashMap<(String, String), Vec<f64>>> {
+    let groups: Vec<Option<&str>> = scores.df.column("group")?.str()?.iter().collect();
     let mut out: HashMap<(String, String), Vec<f64>> = HashMap::new();
-    for k in 0..df.height() {
-        if let (Some(g), Some(i), Some(s)) = (g.get(k), i.get(k), s.get(k)) {
-            out.entry((g.to_string(), i.to_string()))
-                .or_default()
-                .push(s);
+    for code in &scores.codes {
+        let values = scores.df.column(&score_column(code))?.f64()?;
+        let mut by_group: HashMap<&str, Vec<f64>> = HashMap::new();
+        for (g, x) in groups.iter().zip(values.iter()) {
+            if let (Some(g), Some(x)) = (g, x) {
+                by_group.entry(g).or_default().push(x);
+            }
+        }
+        for (g, v) in by_group {
+            out.insert((g.to_string(), code.clone()), v);
         }
     }
     Ok(out)
@@ -393,7 +394,7 @@ pub fn analyse(
     let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
     let scores = respondent_scores(&framework, frames, settings.min_item_share)?;
-    let stats = cell_stats(scores.clone(), None)?;
+    let stats = cell_stats(&scores, None)?;
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
 
     // Breakdowns, with suppression across the values of each attribute.
@@ -407,7 +408,7 @@ pub fn analyse(
         {
             continue;
         }
-        let stats = cell_stats(scores.clone(), Some((&frames.respondents, attr)))?;
+        let stats = cell_stats(&scores, Some((&frames.respondents, attr)))?;
         let values: std::collections::BTreeSet<String> =
             stats.keys().map(|(_, v, _)| v.clone()).collect();
         if values.is_empty() {
@@ -501,7 +502,7 @@ pub fn analyse(
 
     let items = item_statistics(info, frames)?;
     let reliability = reliability(info, frames)?;
-    let vectors = score_vectors(scores)?;
+    let vectors = score_vectors(&scores)?;
     let gaps = gaps(&composite, &indicators, &vectors, settings);
     let fuzzy = fuzzy(&framework, frames, settings)?;
     let ipa = importance_performance(frames)?;
@@ -547,79 +548,43 @@ pub fn analyse(
     })
 }
 
+/// Rows of `v` where at least one scored item was answered.
+fn answered_rows(v: &VersionFrame) -> Vec<bool> {
+    let mut any = vec![false; v.len()];
+    for c in &v.items {
+        for (a, x) in any.iter_mut().zip(&c.values) {
+            *a |= *x > 0;
+        }
+    }
+    any
+}
+
 fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ItemStats>> {
     let min = info.analysis.min_cell_size;
-    let df = frames
-        .items
-        .clone()
-        .lazy()
-        .group_by([col("survey"), col("item"), col("x")])
-        .agg([col("x").count().cast(DataType::UInt64).alias("n")])
-        .collect()?;
-    let (s, it, x, n) = (
-        df.column("survey")?.str()?,
-        df.column("item")?.str()?,
-        df.column("x")?.i64()?,
-        df.column("n")?.u64()?,
-    );
-    let mut dist: HashMap<(String, String), BTreeMap<i64, u64>> = HashMap::new();
-    for k in 0..df.height() {
-        if let (Some(s), Some(it), Some(x), Some(n)) = (s.get(k), it.get(k), x.get(k), n.get(k)) {
-            dist.entry((s.to_string(), it.to_string()))
-                .or_default()
-                .insert(x, n);
-        }
-    }
-    // Respondents per questionnaire version.
-    let per_survey = frames
-        .items
-        .clone()
-        .lazy()
-        .group_by([col("survey")])
-        .agg([col("respondent")
-            .n_unique()
-            .cast(DataType::UInt64)
-            .alias("n")])
-        .collect()?;
-    let mut respondents: HashMap<String, u64> = HashMap::new();
-    for k in 0..per_survey.height() {
-        if let (Some(s), Some(n)) = (
-            per_survey.column("survey")?.str()?.get(k),
-            per_survey.column("n")?.u64()?.get(k),
-        ) {
-            respondents.insert(s.to_string(), n);
-        }
-    }
-    let mut keys: Vec<&String> = frames.surveys.keys().collect();
-    keys.sort_by_key(|k| (frames.surveys[*k].audience, (*k).clone()));
     let mut out = Vec::new();
-    for key in keys {
-        let survey = &frames.surveys[key];
-        let p = usize::from(survey.scale.points);
-        for q in survey.questions() {
-            let QuestionKind::Likert {
-                indicator: Some(indicator),
-                reverse,
-            } = &q.kind
-            else {
+    for v in frames.versions_by_group() {
+        let survey = &v.survey;
+        let p = usize::from(v.points);
+        // Respondents of this version who answered any scored item.
+        let total = answered_rows(v).iter().filter(|a| **a).count() as u64;
+        if total == 0 {
+            continue;
+        }
+        for c in &v.items {
+            let Some(q) = survey.question(&c.id) else {
                 continue;
             };
-            let scored = dist.get(&(key.clone(), q.id.clone()));
-            // Back to the scale as answered.
+            // On the scale as answered.
             let mut counts = vec![0u64; p];
-            if let Some(d) = scored {
-                for (&x, &n) in d {
-                    let answered = if *reverse { p as i64 + 1 - x } else { x };
-                    if let Some(slot) = usize::try_from(answered - 1)
-                        .ok()
-                        .and_then(|i| counts.get_mut(i))
-                    {
-                        *slot += n;
-                    }
+            for &a in &c.values {
+                if let Some(slot) = usize::from(a)
+                    .checked_sub(1)
+                    .and_then(|i| counts.get_mut(i))
+                {
+                    *slot += 1;
                 }
             }
             let n: u64 = counts.iter().sum();
-            let total = respondents.get(key).copied().unwrap_or(0);
             let hidden = n > 0 && n < min;
             let (mean, sd) = if n > 0 && !hidden {
                 let nf = n as f64;
@@ -629,12 +594,12 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
                     .map(|(i, c)| (i + 1) as f64 * *c as f64)
                     .sum::<f64>()
                     / nf;
-                let v = counts
+                let var = counts
                     .iter()
                     .enumerate()
                     .map(|(i, c)| ((i + 1) as f64 - m).powi(2) * *c as f64)
                     .sum::<f64>();
-                (Some(m), (n > 1).then(|| (v / (nf - 1.0)).sqrt()))
+                (Some(m), (n > 1).then(|| (var / (nf - 1.0)).sqrt()))
             } else {
                 (None, None)
             };
@@ -644,8 +609,8 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
                 survey: survey.slug.clone(),
                 item: q.id.clone(),
                 text: q.text.clone(),
-                indicator: indicator.clone(),
-                reverse: *reverse,
+                indicator: c.sub.clone(),
+                reverse: c.reverse,
                 n,
                 missing: total.saturating_sub(n),
                 mean,
@@ -671,70 +636,48 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
 }
 
 fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleReliability>> {
-    let df = &frames.items;
-    let (s, r, it, x) = (
-        df.column("survey")?.str()?,
-        df.column("respondent")?.u32()?,
-        df.column("item")?.str()?,
-        df.column("x")?.i64()?,
-    );
-    // survey -> respondent -> item -> x
-    let mut answers: HashMap<&str, BTreeMap<u32, HashMap<&str, f64>>> = HashMap::new();
-    for k in 0..df.height() {
-        if let (Some(s), Some(r), Some(it), Some(x)) = (s.get(k), r.get(k), it.get(k), x.get(k)) {
-            answers
-                .entry(s)
-                .or_default()
-                .entry(r)
-                .or_default()
-                .insert(it, x as f64);
-        }
-    }
-    let mut keys: Vec<&String> = frames.surveys.keys().collect();
-    keys.sort_by_key(|k| (frames.surveys[*k].audience, (*k).clone()));
     let deletion = info.analysis.reliability_deletion;
     let mut out = Vec::new();
-    for key in keys {
-        let survey = &frames.surveys[key];
-        let Some(by_resp) = answers.get(key.as_str()) else {
+    for v in frames.versions_by_group() {
+        if !answered_rows(v).iter().any(|a| *a) {
             continue;
-        };
-        let scored: Vec<(&str, &str)> = survey
-            .questions()
-            .filter_map(|q| match &q.kind {
-                QuestionKind::Likert {
-                    indicator: Some(indicator),
-                    ..
-                } => Some((q.id.as_str(), indicator.as_str())),
-                _ => None,
+        }
+        // Items in the scored direction.
+        let scored: Vec<std::borrow::Cow<'_, [u8]>> = v
+            .items
+            .iter()
+            .map(|c| {
+                if c.reverse {
+                    std::borrow::Cow::Owned(
+                        c.values
+                            .iter()
+                            .map(|&a| if a == 0 { 0 } else { v.points + 1 - a })
+                            .collect(),
+                    )
+                } else {
+                    std::borrow::Cow::Borrowed(c.values.as_slice())
+                }
             })
             .collect();
-        let mut scales: Vec<(String, Vec<&str>)> = Vec::new();
-        for (_, sub) in &scored {
-            if !scales.iter().any(|(s, _)| s == sub) {
-                let items: Vec<&str> = scored
-                    .iter()
-                    .filter(|(_, s)| s == sub)
-                    .map(|(q, _)| *q)
+        let mut scales: Vec<(String, Vec<usize>)> = Vec::new();
+        for c in &v.items {
+            if !scales.iter().any(|(s, _)| *s == c.sub) {
+                let items = (0..v.items.len())
+                    .filter(|&i| v.items[i].sub == c.sub)
                     .collect();
-                scales.push(((*sub).to_string(), items));
+                scales.push((c.sub.clone(), items));
             }
         }
-        scales.push((
-            "questionnaire".to_string(),
-            scored.iter().map(|(q, _)| *q).collect(),
-        ));
+        scales.push(("questionnaire".to_string(), (0..v.items.len()).collect()));
         for (scale, items) in scales {
             if items.len() < 2 {
                 continue;
             }
-            let rows: Vec<Vec<Option<f64>>> = by_resp
-                .values()
-                .map(|a| items.iter().map(|i| a.get(i).copied()).collect())
-                .collect();
-            let rel = cronbach(&rows, deletion);
+            let cols: Vec<&[u8]> = items.iter().map(|&i| scored[i].as_ref()).collect();
+            let rel = cronbach_columns(&cols, deletion);
+            let ids: Vec<&str> = items.iter().map(|&i| v.items[i].id.as_str()).collect();
             let items_raising_alpha = match rel.alpha {
-                Some(a) => items
+                Some(a) => ids
                     .iter()
                     .zip(&rel.alpha_if_deleted)
                     .filter(|(_, d)| d.is_some_and(|d| d > a + 1e-12))
@@ -743,10 +686,10 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
                 None => Vec::new(),
             };
             out.push(ScaleReliability {
-                group: survey.audience,
-                survey: survey.slug.clone(),
+                group: v.group,
+                survey: v.survey.slug.clone(),
                 scale,
-                items: items.iter().map(|s| (*s).to_string()).collect(),
+                items: ids.iter().map(|s| (*s).to_string()).collect(),
                 low_alpha: rel.alpha.is_some_and(|a| a < 0.7),
                 items_raising_alpha,
                 reliability: rel,
@@ -831,7 +774,7 @@ fn fuzzy(
 ) -> PolarsResult<FuzzyReport> {
     // Answer counts per second-level indicator and scale point (scored direction),
     // pooled over groups; only when every questionnaire uses the same scale.
-    let points: std::collections::BTreeSet<u8> = frames.points.values().copied().collect();
+    let points = frames.points();
     let grades_for = |p: usize| -> Vec<String> {
         if p == 5 {
             super::fuzzy::GRADES.iter().map(|s| s.to_string()).collect()
@@ -847,28 +790,18 @@ fn fuzzy(
         });
     }
     let p = usize::from(*points.iter().next().unwrap_or(&5));
-    let df = frames
-        .items
-        .clone()
-        .lazy()
-        .group_by([col("sub"), col("x")])
-        .agg([col("x").count().cast(DataType::UInt64).alias("n")])
-        .collect()?;
-    let (sub, x, n) = (
-        df.column("sub")?.str()?,
-        df.column("x")?.i64()?,
-        df.column("n")?.u64()?,
-    );
     let mut counts: HashMap<String, Vec<u64>> = HashMap::new();
-    for k in 0..df.height() {
-        if let (Some(s), Some(x), Some(n)) = (sub.get(k), x.get(k), n.get(k)) {
-            let row = counts.entry(s.to_string()).or_insert_with(|| vec![0; p]);
-            // Best grade first: scale point p is grade 1.
-            if let Some(slot) = usize::try_from(p as i64 - x)
-                .ok()
-                .and_then(|i| row.get_mut(i))
-            {
-                *slot += n;
+    for v in &frames.versions {
+        for c in &v.items {
+            let mut histogram = [0u64; 256];
+            for &a in &c.values {
+                histogram[usize::from(a)] += 1;
+            }
+            let row = counts.entry(c.sub.clone()).or_insert_with(|| vec![0; p]);
+            for (a, n) in histogram.iter().enumerate().take(p + 1).skip(1) {
+                // Best grade first: scale point p (scored direction) is grade 1.
+                let x = if c.reverse { p + 1 - a } else { a };
+                row[p - x] += n;
             }
         }
     }
@@ -928,40 +861,38 @@ fn fuzzy(
 }
 
 fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
-    if frames.importance.height() == 0 {
-        return Ok(Vec::new());
-    }
-    let mean_by = |df: &DataFrame| -> PolarsResult<HashMap<(String, String), f64>> {
-        let m = df
-            .clone()
-            .lazy()
-            .group_by([col("group"), col("item")])
-            .agg([col("x").cast(DataType::Float64).mean().alias("m")])
-            .collect()?;
-        let (g, i, v) = (
-            m.column("group")?.str()?,
-            m.column("item")?.str()?,
-            m.column("m")?.f64()?,
-        );
-        let mut out = HashMap::new();
-        for k in 0..m.height() {
-            if let (Some(g), Some(i), Some(v)) = (g.get(k), i.get(k), v.get(k)) {
-                out.insert((g.to_string(), i.to_string()), v);
+    // Means per (group, rated item): importance ratings and the item's own answers in
+    // the scored direction, pooled over versions.
+    let mut importance: BTreeMap<(Audience, String), (u64, u64)> = BTreeMap::new();
+    let mut performance: HashMap<(Audience, String), (u64, u64)> = HashMap::new();
+    for v in &frames.versions {
+        for c in &v.importance {
+            let e = importance.entry((v.group, c.of.clone())).or_default();
+            for &a in &c.values {
+                if a > 0 {
+                    e.0 += u64::from(a);
+                    e.1 += 1;
+                }
             }
         }
-        Ok(out)
-    };
-    let importance = mean_by(&frames.importance)?;
-    let performance = mean_by(&frames.items)?;
+        for (i, c) in v.items.iter().enumerate() {
+            if !v.importance.iter().any(|m| m.of == c.id) {
+                continue;
+            }
+            let e = performance.entry((v.group, c.id.clone())).or_default();
+            for r in 0..v.len() {
+                if let Some(x) = v.items[i].scored(r, v.points) {
+                    e.0 += u64::from(x);
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    let mean = |(sum, n): (u64, u64)| (n > 0).then(|| sum as f64 / n as f64);
     let mut by_group: BTreeMap<Audience, Vec<(String, f64, f64)>> = BTreeMap::new();
-    let mut keys: Vec<&(String, String)> = importance.keys().collect();
-    keys.sort();
-    for key in keys {
-        if let (Some(g), Some(p)) = (Audience::parse(&key.0), performance.get(key)) {
-            by_group
-                .entry(g)
-                .or_default()
-                .push((key.1.clone(), importance[key], *p));
+    for (key, sums) in importance {
+        if let (Some(i), Some(p)) = (mean(sums), performance.get(&key).copied().and_then(mean)) {
+            by_group.entry(key.0).or_default().push((key.1, i, p));
         }
     }
     Ok(by_group
@@ -991,8 +922,8 @@ fn compare_waves(
         previous.frames,
         previous.info.analysis.min_item_share,
     )?;
-    let prev_stats = cell_stats(prev_scores.clone(), None)?;
-    let prev_vectors = score_vectors(prev_scores)?;
+    let prev_stats = cell_stats(&prev_scores, None)?;
+    let prev_vectors = score_vectors(&prev_scores)?;
     let groups = present_groups(previous.frames);
     let (prev_composite, prev_rows) = indicator_table(info, framework, &prev_stats, "", &groups);
     let mut changes = Vec::new();

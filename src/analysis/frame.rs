@@ -1,22 +1,25 @@
-//! Stored responses -> the frames every analysis is computed from, with declared schemas.
+//! Stored responses -> the columnar frames every analysis is computed from.
 //!
-//! - `items`: one row per answered scored item:
-//!   `respondent: u32, group: str, survey: str, item: str, sub: str, x: i64, score: f64`
-//!   where `x` is the answer on the scale in the scored direction (reverse-coded items
-//!   flipped) and `score` is `x` on 0–100.
-//! - `respondents`: `respondent: u32, group: str` and one nullable `str` column per
-//!   breakdown attribute.
-//! - `item_counts`: `survey: str, sub: str, n_items: u32`, the scored items each
-//!   questionnaire version has per second-level indicator.
-//! - `importance`: `respondent: u32, group: str, item: str, x: i64`, importance ratings
-//!   keyed by the Likert item they rate (item ids are unique within a group's questionnaire).
+//! A province-wide survey has millions of responses of ~30 answers each, so the answers
+//! are kept wide and small: one [`VersionFrame`] per questionnaire version with one `u8`
+//! column per scored Likert item (the answer as given, 0 = not answered) and one per
+//! importance rating. Respondents are numbered 0.. in the order they were added, and
+//! `respondents` is the polars frame of their group and breakdown attributes:
+//! `respondent: u32, group: str` and one nullable `str` column per breakdown attribute,
+//! row `i` being respondent `i`.
+//!
+//! [`FrameBuilder`] fills the frames one response at a time, either from decoded
+//! answers or straight from the stored JSON without building maps
+//! ([`FrameBuilder::push_json`]), which is what makes reading a million rows cheap.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
 use polars::prelude::*;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
-use super::stats::scale_to_100;
-use crate::domain::{AnswerValue, QuestionKind, Survey};
+use crate::domain::{AnswerValue, Audience, QuestionKind, Survey};
 
 /// One response as the analysis needs it.
 pub struct ResponseInput<'a> {
@@ -25,167 +28,414 @@ pub struct ResponseInput<'a> {
     pub answers: &'a BTreeMap<String, AnswerValue>,
 }
 
-pub struct Frames {
-    pub items: DataFrame,
-    pub respondents: DataFrame,
-    pub item_counts: DataFrame,
-    pub importance: DataFrame,
-    /// Respondents per group.
-    pub counts: BTreeMap<crate::domain::Audience, u64>,
-    /// Scale points per questionnaire version (the `survey` column's values).
-    pub points: BTreeMap<String, u8>,
-    /// The questionnaire behind each `survey` key.
-    pub surveys: BTreeMap<String, Survey>,
+/// A scored Likert item of one questionnaire version.
+#[derive(Debug, Clone)]
+pub struct ItemColumn {
+    pub id: String,
+    /// Second-level indicator code.
+    pub sub: String,
+    pub reverse: bool,
+    /// The answer as given on the 1..=points scale; 0 = not answered.
+    pub values: Vec<u8>,
 }
 
-struct SurveyItems<'a> {
-    key: String,
-    scored: Vec<(&'a str, &'a str, bool)>,
-    importance: Vec<(&'a str, &'a str)>,
-}
-
-fn survey_items(s: &Survey, idx: usize) -> SurveyItems<'_> {
-    let mut scored = Vec::new();
-    let mut importance = Vec::new();
-    for q in s.questions() {
-        match &q.kind {
-            QuestionKind::Likert {
-                indicator: Some(indicator),
-                reverse,
-            } => scored.push((q.id.as_str(), indicator.as_str(), *reverse)),
-            QuestionKind::Importance { of } => importance.push((q.id.as_str(), of.as_str())),
-            _ => {}
+impl ItemColumn {
+    /// The answer of row `r` in the scored direction (reverse items flipped), if any.
+    pub fn scored(&self, r: usize, points: u8) -> Option<u8> {
+        match self.values[r] {
+            0 => None,
+            a if self.reverse => Some(points + 1 - a),
+            a => Some(a),
         }
     }
-    SurveyItems {
-        key: format!("{}#{idx}", s.slug),
-        scored,
-        importance,
+}
+
+/// Importance ratings of one version, keyed by the Likert item they rate.
+#[derive(Debug, Clone)]
+pub struct ImportanceColumn {
+    pub of: String,
+    /// 1..=points as given; 0 = not answered.
+    pub values: Vec<u8>,
+}
+
+/// The answers to one questionnaire version, one row per response.
+#[derive(Debug, Clone)]
+pub struct VersionFrame {
+    /// `slug#n`, unique per version in these frames.
+    pub key: String,
+    pub survey: Survey,
+    pub group: Audience,
+    pub points: u8,
+    /// Respondent number of each row.
+    pub rows: Vec<u32>,
+    pub items: Vec<ItemColumn>,
+    pub importance: Vec<ImportanceColumn>,
+}
+
+impl VersionFrame {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 }
 
-/// Builds all frames. `breakdowns` names the attribute columns of `respondents`.
+pub struct Frames {
+    pub respondents: DataFrame,
+    /// Questionnaire versions with at least one response, in the order first seen.
+    pub versions: Vec<VersionFrame>,
+    /// Respondents per group.
+    pub counts: BTreeMap<Audience, u64>,
+}
+
+impl Frames {
+    /// Number of respondents (rows of `respondents`).
+    pub fn len(&self) -> usize {
+        self.respondents.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Versions ordered for reporting: by group, then key.
+    pub fn versions_by_group(&self) -> Vec<&VersionFrame> {
+        let mut v: Vec<&VersionFrame> = self.versions.iter().collect();
+        v.sort_by(|a, b| (a.group, &a.key).cmp(&(b.group, &b.key)));
+        v
+    }
+
+    /// Scale points of every version present.
+    pub fn points(&self) -> std::collections::BTreeSet<u8> {
+        self.versions.iter().map(|v| v.points).collect()
+    }
+}
+
+/// Where each answer key of one version goes.
+#[derive(Clone, Copy)]
+enum Slot {
+    Item(usize),
+    Importance(usize),
+}
+
+struct VersionBuilder {
+    frame: VersionFrame,
+    slots: HashMap<String, Slot>,
+}
+
+impl VersionBuilder {
+    fn new(survey: &Survey, idx: usize) -> Self {
+        let mut items = Vec::new();
+        let mut importance = Vec::new();
+        let mut slots = HashMap::new();
+        for q in survey.questions() {
+            match &q.kind {
+                QuestionKind::Likert {
+                    indicator: Some(indicator),
+                    reverse,
+                } => {
+                    slots.insert(q.id.clone(), Slot::Item(items.len()));
+                    items.push(ItemColumn {
+                        id: q.id.clone(),
+                        sub: indicator.clone(),
+                        reverse: *reverse,
+                        values: Vec::new(),
+                    });
+                }
+                QuestionKind::Importance { of } => {
+                    slots.insert(q.id.clone(), Slot::Importance(importance.len()));
+                    importance.push(ImportanceColumn {
+                        of: of.clone(),
+                        values: Vec::new(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        VersionBuilder {
+            frame: VersionFrame {
+                key: format!("{}#{idx}", survey.slug),
+                survey: survey.clone(),
+                group: survey.audience,
+                points: survey.scale.points,
+                rows: Vec::new(),
+                items,
+                importance,
+            },
+            slots,
+        }
+    }
+
+    /// Opens a row for respondent `r` with every answer missing.
+    fn open_row(&mut self, r: u32) {
+        self.frame.rows.push(r);
+        for c in &mut self.frame.items {
+            c.values.push(0);
+        }
+        for c in &mut self.frame.importance {
+            c.values.push(0);
+        }
+    }
+
+    /// Sets the answer for `key` in the last row, if `key` is analysed and `x` on scale.
+    fn set(&mut self, key: &str, x: i64) {
+        let Some(slot) = self.slots.get(key) else {
+            return;
+        };
+        let p = i64::from(self.frame.points);
+        let Some(v) = (1..=p).contains(&x).then_some(x as u8) else {
+            return;
+        };
+        let column = match *slot {
+            Slot::Item(i) => &mut self.frame.items[i].values,
+            Slot::Importance(i) => &mut self.frame.importance[i].values,
+        };
+        if let Some(last) = column.last_mut() {
+            *last = v;
+        }
+    }
+}
+
+/// Builds [`Frames`] one response at a time.
+pub struct FrameBuilder {
+    breakdowns: Vec<String>,
+    versions: Vec<VersionBuilder>,
+    /// Version index by caller's key (e.g. the stored version id).
+    index: HashMap<i64, usize>,
+    group: Vec<&'static str>,
+    /// Per breakdown attribute: the dictionary of values and each respondent's code.
+    attr_values: Vec<(HashMap<String, u32>, Vec<String>)>,
+    attr_codes: Vec<Vec<Option<u32>>>,
+    counts: BTreeMap<Audience, u64>,
+}
+
+/// A stored response whose JSON could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("stored answers are not valid JSON: {0}")]
+pub struct CorruptRow(#[from] serde_json::Error);
+
+impl FrameBuilder {
+    pub fn new(breakdowns: &[String]) -> Self {
+        FrameBuilder {
+            breakdowns: breakdowns.to_vec(),
+            versions: Vec::new(),
+            index: HashMap::new(),
+            group: Vec::new(),
+            attr_values: vec![(HashMap::new(), Vec::new()); breakdowns.len()],
+            attr_codes: vec![Vec::new(); breakdowns.len()],
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Respondents added so far.
+    pub fn len(&self) -> usize {
+        self.group.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.group.is_empty()
+    }
+
+    /// The version `key` identifies, registering `survey` for it on first use.
+    fn version(&mut self, key: i64, survey: &Survey) -> usize {
+        if let Some(&v) = self.index.get(&key) {
+            return v;
+        }
+        let v = self.versions.len();
+        self.versions.push(VersionBuilder::new(survey, v));
+        self.index.insert(key, v);
+        v
+    }
+
+    /// Starts a respondent of `survey` (version `key`) with the given attribute lookup;
+    /// returns the version index.
+    fn start<'a>(
+        &mut self,
+        key: i64,
+        survey: &Survey,
+        attribute: impl Fn(&str) -> Option<&'a str>,
+    ) -> usize {
+        let v = self.version(key, survey);
+        let r = u32::try_from(self.group.len()).unwrap_or(u32::MAX);
+        self.group.push(survey.audience.as_str());
+        *self.counts.entry(survey.audience).or_insert(0) += 1;
+        for (i, name) in self.breakdowns.iter().enumerate() {
+            let code = attribute(name).map(|value| {
+                let (dict, values) = &mut self.attr_values[i];
+                *dict.entry(value.to_string()).or_insert_with(|| {
+                    values.push(value.to_string());
+                    u32::try_from(values.len() - 1).unwrap_or(u32::MAX)
+                })
+            });
+            self.attr_codes[i].push(code);
+        }
+        self.versions[v].open_row(r);
+        v
+    }
+
+    /// Adds a decoded response. `key` identifies the questionnaire version.
+    pub fn push(
+        &mut self,
+        key: i64,
+        survey: &Survey,
+        attributes: &BTreeMap<String, String>,
+        answers: &BTreeMap<String, AnswerValue>,
+    ) {
+        let v = self.start(key, survey, |n| attributes.get(n).map(String::as_str));
+        let vb = &mut self.versions[v];
+        for (k, a) in answers {
+            if let AnswerValue::Number(x) = a {
+                vb.set(k, *x);
+            }
+        }
+    }
+
+    /// Adds a stored response from its JSON columns without building maps: only the
+    /// analysed answers are read, everything else is skipped by the parser.
+    pub fn push_json(
+        &mut self,
+        key: i64,
+        survey: &Survey,
+        attributes: &BTreeMap<Cow<'_, str>, Cow<'_, str>>,
+        answers_json: &str,
+    ) -> Result<(), CorruptRow> {
+        let v = self.start(key, survey, |n| attributes.get(n).map(|c| c.as_ref()));
+        let vb = &mut self.versions[v];
+        let mut de = serde_json::Deserializer::from_str(answers_json);
+        AnswersSeed(vb).deserialize(&mut de)?;
+        de.end()?;
+        Ok(())
+    }
+
+    pub fn finish(self) -> PolarsResult<Frames> {
+        let n = self.group.len();
+        let ids: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
+        let mut cols = vec![
+            Column::new("respondent".into(), ids),
+            Column::new("group".into(), self.group),
+        ];
+        for ((name, (_, values)), codes) in self
+            .breakdowns
+            .iter()
+            .zip(&self.attr_values)
+            .zip(self.attr_codes)
+        {
+            let ca: StringChunked = codes
+                .iter()
+                .map(|c| c.map(|c| values[c as usize].as_str()))
+                .collect();
+            cols.push(ca.with_name(name.as_str().into()).into_column());
+        }
+        Ok(Frames {
+            respondents: DataFrame::new(n, cols)?,
+            versions: self.versions.into_iter().map(|v| v.frame).collect(),
+            counts: self.counts,
+        })
+    }
+}
+
+/// Builds all frames from decoded responses (versions told apart by identity).
 pub fn build<'a>(
     responses: impl IntoIterator<Item = ResponseInput<'a>>,
     breakdowns: &[String],
 ) -> PolarsResult<Frames> {
-    let (mut respondent, mut group, mut survey, mut item, mut sub, mut xs, mut score) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::<f64>::new(),
-    );
-    let (mut r_id, mut r_group) = (Vec::<u32>::new(), Vec::<&str>::new());
-    let mut r_attrs: Vec<Vec<Option<String>>> = vec![Vec::new(); breakdowns.len()];
-    let (mut i_resp, mut i_group, mut i_item, mut i_x) = (
-        Vec::<u32>::new(),
-        Vec::<&str>::new(),
-        Vec::<String>::new(),
-        Vec::<i64>::new(),
-    );
-    let mut surveys: HashMap<*const Survey, SurveyItems<'a>> = HashMap::new();
-    let mut points = BTreeMap::new();
-    let mut counts = BTreeMap::new();
-    let mut definitions = BTreeMap::new();
-    for (i, r) in responses.into_iter().enumerate() {
-        let next = surveys.len();
-        let si = surveys
-            .entry(r.survey as *const Survey)
-            .or_insert_with(|| survey_items(r.survey, next));
-        if !points.contains_key(&si.key) {
-            points.insert(si.key.clone(), r.survey.scale.points);
-            definitions.insert(si.key.clone(), r.survey.clone());
-        }
-        let idx = u32::try_from(i).unwrap_or(u32::MAX);
-        let g = r.survey.audience.as_str();
-        *counts.entry(r.survey.audience).or_insert(0) += 1;
-        r_id.push(idx);
-        r_group.push(g);
-        for (col, name) in r_attrs.iter_mut().zip(breakdowns) {
-            col.push(r.attributes.get(name).cloned());
-        }
-        let p = i64::from(r.survey.scale.points);
-        for (qid, indicator, reverse) in &si.scored {
-            if let Some(AnswerValue::Number(x)) = r.answers.get(*qid) {
-                if let Some(s) = scale_to_100(*x, r.survey.scale.points, *reverse) {
-                    respondent.push(idx);
-                    group.push(g);
-                    survey.push(si.key.clone());
-                    item.push(*qid);
-                    sub.push(*indicator);
-                    xs.push(if *reverse { p + 1 - x } else { *x });
-                    score.push(s);
+    let mut b = FrameBuilder::new(breakdowns);
+    let mut keys: HashMap<*const Survey, i64> = HashMap::new();
+    for r in responses {
+        let next = keys.len() as i64;
+        let key = *keys.entry(r.survey as *const Survey).or_insert(next);
+        b.push(key, r.survey, r.attributes, r.answers);
+    }
+    b.finish()
+}
+
+/// Streams the answers object of one response into its version's columns.
+struct AnswersSeed<'b>(&'b mut VersionBuilder);
+
+impl<'de> DeserializeSeed<'de> for AnswersSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AnswersSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of answers")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if self.0.slots.contains_key(key.as_ref()) {
+                let v: serde_json::Value = map.next_value()?;
+                if let Some(x) = v.as_i64() {
+                    self.0.set(&key, x);
                 }
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        for (qid, of) in &si.importance {
-            if let Some(AnswerValue::Number(x)) = r.answers.get(*qid) {
-                i_resp.push(idx);
-                i_group.push(g);
-                i_item.push((*of).to_string());
-                i_x.push(*x);
-            }
-        }
+        Ok(())
     }
-    let (mut c_survey, mut c_sub, mut c_n) = (Vec::new(), Vec::new(), Vec::<u32>::new());
-    for si in surveys.values() {
-        let mut per: BTreeMap<&str, u32> = BTreeMap::new();
-        for (_, indicator, _) in &si.scored {
-            *per.entry(indicator).or_default() += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::scores::tests::survey;
+
+    #[test]
+    fn json_rows_fill_the_same_columns_as_decoded_rows() {
+        let s = survey(Audience::Students);
+        let answers: BTreeMap<String, AnswerValue> = [
+            ("q1", AnswerValue::Number(5)),
+            ("q2", AnswerValue::Number(2)),
+            ("q3", AnswerValue::Number(9)), // off the scale: ignored
+            ("note", AnswerValue::Text("很好 \"q1\": 1".into())),
+            ("list", AnswerValue::List(vec!["a".into(), "b".into()])),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let attrs = BTreeMap::from([("sector".to_string(), "电子商务".to_string())]);
+        let mut a = FrameBuilder::new(&["sector".to_string()]);
+        a.push(7, &s, &attrs, &answers);
+        let mut b = FrameBuilder::new(&["sector".to_string()]);
+        let attrs_cow: BTreeMap<Cow<str>, Cow<str>> =
+            serde_json::from_str(&serde_json::to_string(&attrs).expect("json")).expect("attrs");
+        b.push_json(
+            7,
+            &s,
+            &attrs_cow,
+            &serde_json::to_string(&answers).expect("json"),
+        )
+        .expect("row");
+        let (a, b) = (a.finish().expect("a"), b.finish().expect("b"));
+        for f in [&a, &b] {
+            let v = &f.versions[0];
+            let got: Vec<(&str, u8)> = v
+                .items
+                .iter()
+                .map(|c| (c.id.as_str(), c.values[0]))
+                .collect();
+            assert_eq!(got, vec![("q1", 5), ("q2", 2), ("q3", 0), ("q4", 0)]);
+            assert_eq!(v.items[1].scored(0, 5), Some(4), "q2 is reverse-coded");
+            assert_eq!(
+                f.respondents
+                    .column("sector")
+                    .expect("sector")
+                    .str()
+                    .expect("str")
+                    .get(0),
+                Some("电子商务")
+            );
         }
-        for (k, n) in per {
-            c_survey.push(si.key.clone());
-            c_sub.push(k);
-            c_n.push(n);
-        }
+        let mut c = FrameBuilder::new(&[]);
+        assert!(c.push_json(1, &s, &BTreeMap::new(), "{\"q1\": 5,").is_err());
     }
-    let items = DataFrame::new(
-        respondent.len(),
-        vec![
-            Column::new("respondent".into(), respondent),
-            Column::new("group".into(), group),
-            Column::new("survey".into(), survey),
-            Column::new("item".into(), item),
-            Column::new("sub".into(), sub),
-            Column::new("x".into(), xs),
-            Column::new("score".into(), score),
-        ],
-    )?;
-    let mut cols = vec![
-        Column::new("respondent".into(), r_id.clone()),
-        Column::new("group".into(), r_group),
-    ];
-    for (name, values) in breakdowns.iter().zip(r_attrs) {
-        cols.push(Column::new(name.as_str().into(), values));
-    }
-    let respondents = DataFrame::new(r_id.len(), cols)?;
-    let item_counts = DataFrame::new(
-        c_survey.len(),
-        vec![
-            Column::new("survey".into(), c_survey),
-            Column::new("sub".into(), c_sub),
-            Column::new("n_items".into(), c_n),
-        ],
-    )?;
-    let importance = DataFrame::new(
-        i_resp.len(),
-        vec![
-            Column::new("respondent".into(), i_resp),
-            Column::new("group".into(), i_group),
-            Column::new("item".into(), i_item),
-            Column::new("x".into(), i_x),
-        ],
-    )?;
-    Ok(Frames {
-        items,
-        respondents,
-        item_counts,
-        importance,
-        counts,
-        points,
-        surveys: definitions,
-    })
 }

@@ -181,6 +181,170 @@ pub fn cronbach(rows: &[Vec<Option<f64>>], deletion: Deletion) -> Reliability {
     }
 }
 
+/// Sums of one set of respondents: count, Σxᵢ and Σxᵢxⱼ (upper triangle used).
+struct Moments {
+    n: u64,
+    s: Vec<u64>,
+    ss: Vec<u64>,
+}
+
+impl Moments {
+    fn new(k: usize) -> Self {
+        Moments {
+            n: 0,
+            s: vec![0; k],
+            ss: vec![0; k * k],
+        }
+    }
+
+    /// Sample covariance matrix (exact integer sums, one division).
+    #[allow(clippy::needless_range_loop)] // matrix indices read best as indices
+    fn covariance(&self, k: usize) -> Vec<Vec<f64>> {
+        let n = i128::from(self.n);
+        let mut c = vec![vec![0.0; k]; k];
+        for i in 0..k {
+            for j in i..k {
+                let num = n * i128::from(self.ss[i * k + j])
+                    - i128::from(self.s[i]) * i128::from(self.s[j]);
+                let v = num as f64 / (n * (n - 1)) as f64;
+                c[i][j] = v;
+                c[j][i] = v;
+            }
+        }
+        c
+    }
+}
+
+/// Reliability of one scale from item columns (0 = not answered), the same results as
+/// [`cronbach`] without materialising rows: one pass accumulating exact integer sums of
+/// products over complete respondents (and, for pairwise deletion, over each pair's).
+#[allow(clippy::needless_range_loop)] // matrix indices read best as indices
+pub fn cronbach_columns(cols: &[&[u8]], deletion: Deletion) -> Reliability {
+    let k = cols.len();
+    let empty = Reliability {
+        items: k,
+        n: 0,
+        alpha: None,
+        ci_low: None,
+        ci_high: None,
+        alpha_if_deleted: vec![None; k],
+        item_total_r: vec![None; k],
+    };
+    if k < 2 {
+        return empty;
+    }
+    let rows = cols.iter().map(|c| c.len()).min().unwrap_or(0);
+    let mut complete = Moments::new(k);
+    // Pairwise: per pair (i ≤ j) count, Σxᵢ, Σxⱼ and Σxᵢxⱼ over rows with both.
+    let pairwise = deletion == Deletion::Pairwise;
+    let (mut pn, mut ps_i, mut ps_j, mut pss) = if pairwise {
+        (
+            vec![0u64; k * k],
+            vec![0u64; k * k],
+            vec![0u64; k * k],
+            vec![0u64; k * k],
+        )
+    } else {
+        Default::default()
+    };
+    let mut row = vec![0u64; k];
+    let mut present = Vec::with_capacity(k);
+    for r in 0..rows {
+        present.clear();
+        for (j, c) in cols.iter().enumerate() {
+            row[j] = u64::from(c[r]);
+            if row[j] > 0 {
+                present.push(j);
+            }
+        }
+        if present.len() == k {
+            complete.n += 1;
+            for i in 0..k {
+                let xi = row[i];
+                complete.s[i] += xi;
+                let ss = &mut complete.ss[i * k..(i + 1) * k];
+                for j in i..k {
+                    ss[j] += xi * row[j];
+                }
+            }
+        }
+        if pairwise {
+            for (a, &i) in present.iter().enumerate() {
+                for &j in &present[a..] {
+                    let at = i * k + j;
+                    pn[at] += 1;
+                    ps_i[at] += row[i];
+                    ps_j[at] += row[j];
+                    pss[at] += row[i] * row[j];
+                }
+            }
+        }
+    }
+    let (c, n) = if pairwise {
+        let mut c = vec![vec![0.0; k]; k];
+        let mut min_n = u64::MAX;
+        for i in 0..k {
+            for j in i..k {
+                let at = i * k + j;
+                let m = i128::from(pn[at]);
+                if m < 2 {
+                    return empty;
+                }
+                min_n = min_n.min(pn[at]);
+                let num = m * i128::from(pss[at]) - i128::from(ps_i[at]) * i128::from(ps_j[at]);
+                let v = num as f64 / (m * (m - 1)) as f64;
+                c[i][j] = v;
+                c[j][i] = v;
+            }
+        }
+        (c, min_n as usize)
+    } else {
+        if complete.n < 2 {
+            return empty;
+        }
+        (complete.covariance(k), complete.n as usize)
+    };
+    let all: Vec<usize> = (0..k).collect();
+    let alpha = alpha_from_cov(&c, &all);
+    let (ci_low, ci_high) = alpha
+        .and_then(|a| feldt_ci(a, n, k, 0.95))
+        .map_or((None, None), |(l, h)| (Some(l), Some(h)));
+    let alpha_if_deleted = (0..k)
+        .map(|d| {
+            let keep: Vec<usize> = all.iter().copied().filter(|&i| i != d).collect();
+            alpha_from_cov(&c, &keep)
+        })
+        .collect();
+    // Corrected item–total r over complete respondents: cov(xᵈ, Σ others) and
+    // var(Σ others) are sums of entries of the complete-case covariance matrix.
+    let item_total_r = if complete.n >= 3 {
+        let cc = complete.covariance(k);
+        (0..k)
+            .map(|d| {
+                let others = || (0..k).filter(move |&i| i != d);
+                let cov_dr: f64 = others().map(|j| cc[d][j]).sum();
+                let var_r: f64 = others()
+                    .flat_map(|i| others().map(move |j| (i, j)))
+                    .map(|(i, j)| cc[i][j])
+                    .sum();
+                let var_d = cc[d][d];
+                (var_d > 0.0 && var_r > 0.0).then(|| cov_dr / (var_d * var_r).sqrt())
+            })
+            .collect()
+    } else {
+        vec![None; k]
+    };
+    Reliability {
+        items: k,
+        n,
+        alpha,
+        ci_low,
+        ci_high,
+        alpha_if_deleted,
+        item_total_r,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +421,77 @@ mod tests {
             None,
             "one respondent has no variance"
         );
+    }
+
+    fn columns(rows: &[Vec<Option<f64>>]) -> Vec<Vec<u8>> {
+        let k = rows[0].len();
+        (0..k)
+            .map(|j| rows.iter().map(|r| r[j].map_or(0, |x| x as u8)).collect())
+            .collect()
+    }
+
+    fn same(a: &Reliability, b: &Reliability) {
+        assert_eq!((a.items, a.n), (b.items, b.n));
+        let pairs = [
+            (a.alpha, b.alpha),
+            (a.ci_low, b.ci_low),
+            (a.ci_high, b.ci_high),
+        ]
+        .into_iter()
+        .chain(
+            a.alpha_if_deleted
+                .iter()
+                .copied()
+                .zip(b.alpha_if_deleted.iter().copied()),
+        )
+        .chain(
+            a.item_total_r
+                .iter()
+                .copied()
+                .zip(b.item_total_r.iter().copied()),
+        );
+        for (x, y) in pairs {
+            match (x, y) {
+                (Some(x), Some(y)) => assert!((x - y).abs() < 1e-9, "{a:?} vs {b:?}"),
+                (None, None) => {}
+                _ => panic!("{a:?} vs {b:?}"),
+            }
+        }
+    }
+
+    /// The column form gives the worked example's figures (numpy + scipy, above) and
+    /// matches the row form with missing answers under both deletions.
+    #[test]
+    fn column_form_matches_the_worked_example_and_the_row_form() {
+        let cols = columns(&rows());
+        let refs: Vec<&[u8]> = cols.iter().map(Vec::as_slice).collect();
+        let r = cronbach_columns(&refs, Deletion::Listwise);
+        assert!(close(r.alpha, 0.848073, 1e-6), "{r:?}");
+        assert!(close(r.ci_low, 0.600301, 1e-5), "{r:?}");
+        for (got, want) in r
+            .item_total_r
+            .iter()
+            .zip([0.926371, 0.729233, 0.736777, 0.434457])
+        {
+            assert!(close(*got, want, 1e-6), "{got:?} vs {want}");
+        }
+        for (got, want) in r
+            .alpha_if_deleted
+            .iter()
+            .zip([0.717293, 0.788546, 0.796134, 0.898266])
+        {
+            assert!(close(*got, want, 1e-6), "{got:?} vs {want}");
+        }
+        let mut holes = rows();
+        holes[0][1] = None;
+        holes[3][2] = None;
+        holes[7][0] = None;
+        holes[7][3] = None;
+        let cols = columns(&holes);
+        let refs: Vec<&[u8]> = cols.iter().map(Vec::as_slice).collect();
+        for d in [Deletion::Listwise, Deletion::Pairwise] {
+            same(&cronbach_columns(&refs, d), &cronbach(&holes, d));
+        }
+        assert_eq!(cronbach_columns(&refs[..1], Deletion::Listwise).alpha, None);
     }
 }

@@ -52,160 +52,185 @@ pub struct CampaignScores {
     pub indicators: Vec<IndicatorScores>,
 }
 
-fn weight_frames(framework: &Framework) -> PolarsResult<(DataFrame, DataFrame)> {
-    let (mut sub_codes, mut parents, mut sub_w) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut top_codes, mut top_w) = (Vec::new(), Vec::new());
-    for top in &framework.indicators {
-        top_codes.push(top.code.as_str());
-        top_w.push(top.weight);
-        for sub in &top.children {
-            sub_codes.push(sub.code.as_str());
-            parents.push(top.code.as_str());
-            sub_w.push(sub.weight);
-        }
-    }
-    let subs = DataFrame::new(
-        sub_codes.len(),
-        vec![
-            Column::new("sub".into(), sub_codes),
-            Column::new("parent".into(), parents),
-            Column::new("w".into(), sub_w),
-        ],
-    )?;
-    let tops = DataFrame::new(
-        top_codes.len(),
-        vec![
-            Column::new("parent".into(), top_codes),
-            Column::new("w_top".into(), top_w),
-        ],
-    )?;
-    Ok((subs, tops))
+/// Respondent-level scores, wide: row `i` is respondent `i` of `Frames::respondents`;
+/// columns `group: str` and one nullable `f64` per indicator (second level, first
+/// level, composite), named by [`score_column`].
+#[derive(Clone)]
+pub struct RespondentScores {
+    pub df: DataFrame,
+    /// Indicator codes with a column, in column order.
+    pub codes: Vec<String>,
 }
 
-/// Respondent-level scores at every level:
-/// `respondent: u32, group: str, indicator: str, level: str, score: f64`.
+/// The column of `code` in [`RespondentScores::df`].
+pub fn score_column(code: &str) -> String {
+    format!("score:{code}")
+}
+
+/// Weighted mean over the present (non-NaN) values of each row, weights re-normalised
+/// per row; NaN where none is present.
+fn weighted_rows(parts: &[(&[f64], f64)], n: usize) -> Vec<f64> {
+    let mut num = vec![0.0; n];
+    let mut den = vec![0.0; n];
+    for (values, w) in parts {
+        for ((x, num), den) in values.iter().zip(&mut num).zip(&mut den) {
+            if !x.is_nan() {
+                *num += x * w;
+                *den += w;
+            }
+        }
+    }
+    num.iter()
+        .zip(&den)
+        .map(|(a, b)| if *b > 0.0 { a / b } else { f64::NAN })
+        .collect()
+}
+
+/// Respondent-level scores at every level (see the module documentation for the method).
 pub fn respondent_scores(
     framework: &Framework,
     frames: &Frames,
     min_item_share: f64,
-) -> PolarsResult<LazyFrame> {
-    let (sub_weights, top_weights) = weight_frames(framework)?;
-    let second = frames
-        .items
-        .clone()
-        .lazy()
-        .group_by([col("respondent"), col("group"), col("survey"), col("sub")])
-        .agg([
-            col("score").mean().alias("score"),
-            col("score").count().alias("answered"),
-        ])
-        .join(
-            frames.item_counts.clone().lazy(),
-            cols_sub_survey(),
-            cols_sub_survey(),
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(
-            (col("answered").cast(DataType::Float64) / col("n_items").cast(DataType::Float64))
-                .gt_eq(lit(min_item_share - 1e-9)),
-        )
-        .select([col("respondent"), col("group"), col("sub"), col("score")]);
-    let first = second
-        .clone()
-        .inner_join(sub_weights.lazy(), col("sub"), col("sub"))
-        .group_by([col("respondent"), col("group"), col("parent")])
-        .agg([((col("score") * col("w")).sum() / col("w").sum()).alias("score")]);
-    let composite = first
-        .clone()
-        .inner_join(top_weights.lazy(), col("parent"), col("parent"))
-        .group_by([col("respondent"), col("group")])
-        .agg([((col("score") * col("w_top")).sum() / col("w_top").sum()).alias("score")])
-        .select([
-            col("respondent"),
-            col("group"),
-            lit(COMPOSITE).alias("indicator"),
-            lit("composite").alias("level"),
-            col("score"),
-        ]);
-    concat(
-        [
-            second.select([
-                col("respondent"),
-                col("group"),
-                col("sub").alias("indicator"),
-                lit("second").alias("level"),
-                col("score"),
-            ]),
-            first.select([
-                col("respondent"),
-                col("group"),
-                col("parent").alias("indicator"),
-                lit("first").alias("level"),
-                col("score"),
-            ]),
-            composite,
-        ],
-        UnionArgs::default(),
-    )
-}
-
-fn cols_sub_survey() -> [Expr; 2] {
-    [col("survey"), col("sub")]
+) -> PolarsResult<RespondentScores> {
+    let n = frames.len();
+    let subs: Vec<&str> = framework.subs().map(|(_, s)| s.code.as_str()).collect();
+    let mut sub_scores: Vec<Vec<f64>> = vec![vec![f64::NAN; n]; subs.len()];
+    for v in &frames.versions {
+        let p = v.points;
+        let span = f64::from(p.saturating_sub(1).max(1));
+        for (si, code) in subs.iter().enumerate() {
+            let cols: Vec<_> = v.items.iter().filter(|c| c.sub == *code).collect();
+            if cols.is_empty() {
+                continue;
+            }
+            let k = cols.len() as f64;
+            let mut sum = vec![0u32; v.len()];
+            let mut answered = vec![0u32; v.len()];
+            for c in &cols {
+                for (row, (s, a)) in sum.iter_mut().zip(&mut answered).enumerate() {
+                    if let Some(x) = c.scored(row, p) {
+                        *s += u32::from(x - 1);
+                        *a += 1;
+                    }
+                }
+            }
+            let out = &mut sub_scores[si];
+            for ((r, s), a) in v.rows.iter().zip(&sum).zip(&answered) {
+                if *a > 0 && f64::from(*a) / k >= min_item_share - 1e-9 {
+                    out[*r as usize] = 100.0 * f64::from(*s) / (f64::from(*a) * span);
+                }
+            }
+        }
+    }
+    let mut codes: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut tops: Vec<(Vec<f64>, f64)> = Vec::new();
+    let mut si = 0;
+    for top in &framework.indicators {
+        let first = &sub_scores[si..si + top.children.len()];
+        let parts: Vec<(&[f64], f64)> = first
+            .iter()
+            .zip(&top.children)
+            .map(|(v, c)| (v.as_slice(), c.weight))
+            .collect();
+        tops.push((weighted_rows(&parts, n), top.weight));
+        si += top.children.len();
+    }
+    let parts: Vec<(&[f64], f64)> = tops.iter().map(|(v, w)| (v.as_slice(), *w)).collect();
+    let composite = weighted_rows(&parts, n);
+    let mut si = 0;
+    let mut sub_iter = sub_scores.into_iter();
+    for (top, (values, _)) in framework.indicators.iter().zip(tops) {
+        codes.push(top.code.clone());
+        columns.push(values);
+        for sub in &top.children {
+            codes.push(sub.code.clone());
+            columns.push(sub_iter.next().unwrap_or_default());
+            si += 1;
+        }
+    }
+    debug_assert_eq!(si, subs.len());
+    codes.push(COMPOSITE.to_string());
+    columns.push(composite);
+    let mut cols = vec![frames.respondents.column("group")?.clone()];
+    for (code, values) in codes.iter().zip(columns) {
+        let ca: Float64Chunked = values
+            .into_iter()
+            .map(|x| (!x.is_nan()).then_some(x))
+            .collect();
+        cols.push(ca.with_name(score_column(code).into()).into_column());
+    }
+    Ok(RespondentScores {
+        df: DataFrame::new(n, cols)?,
+        codes,
+    })
 }
 
 /// Key of one cell: group, breakdown value ("" for none), indicator.
 pub type CellKey = (String, String, String);
 
-/// n, mean, SD and CI per (group, value of `by` or "", indicator).
+/// n, mean, SD and CI per (group, value of `by` or "", indicator), from one group-by
+/// over the respondent rows.
 pub fn cell_stats(
-    scores: LazyFrame,
+    scores: &RespondentScores,
     respondents: Option<(&DataFrame, &str)>,
 ) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
-    let (lf, by) = match respondents {
-        Some((r, attr)) => (
-            scores
-                .inner_join(
-                    r.clone()
-                        .lazy()
-                        .select([col("respondent"), col(attr).alias("by")]),
-                    col("respondent"),
-                    col("respondent"),
-                )
-                .filter(col("by").is_not_null()),
-            true,
-        ),
-        None => (scores.with_column(lit("").alias("by")), false),
+    const BY: &str = "__by";
+    let mut keys = vec![col("group")];
+    let lf = match respondents {
+        Some((r, attr)) => {
+            let mut df = scores.df.clone();
+            df.with_column(r.column(attr)?.clone().with_name(BY.into()))?;
+            keys.push(col(BY));
+            df.lazy().filter(col(BY).is_not_null())
+        }
+        None => scores.df.clone().lazy(),
     };
-    let out = lf
-        .group_by([col("group"), col("by"), col("indicator")])
-        .agg([
-            col("score").count().cast(DataType::UInt64).alias("n"),
-            col("score").mean().alias("mean"),
-            col("score").std(1).alias("sd"),
-        ])
-        .collect()?;
+    let aggs: Vec<Expr> = scores
+        .codes
+        .iter()
+        .flat_map(|code| {
+            let c = score_column(code);
+            [
+                col(c.as_str())
+                    .count()
+                    .cast(DataType::UInt64)
+                    .alias(format!("n:{code}")),
+                col(c.as_str()).mean().alias(format!("m:{code}")),
+                col(c.as_str()).std(1).alias(format!("s:{code}")),
+            ]
+        })
+        .collect();
+    let out = lf.group_by(keys).agg(aggs).collect()?;
     let groups = out.column("group")?.str()?;
-    let values = out.column("by")?.str()?;
-    let codes = out.column("indicator")?.str()?;
-    let ns = out.column("n")?.u64()?;
-    let means = out.column("mean")?.f64()?;
-    let sds = out.column("sd")?.f64()?;
+    let values = match respondents {
+        Some(_) => Some(out.column(BY)?.str()?),
+        None => None,
+    };
     let mut map = BTreeMap::new();
-    for i in 0..out.height() {
-        let (Some(g), Some(v), Some(c), Some(n), Some(mean)) = (
-            groups.get(i),
-            values.get(i),
-            codes.get(i),
-            ns.get(i),
-            means.get(i),
-        ) else {
-            continue;
-        };
-        let v = if by { v.to_string() } else { String::new() };
-        map.insert(
-            (g.to_string(), v, c.to_string()),
-            ScoreStat::from_moments(n, mean, sds.get(i)),
-        );
+    for code in &scores.codes {
+        let ns = out.column(&format!("n:{code}"))?.u64()?;
+        let means = out.column(&format!("m:{code}"))?.f64()?;
+        let sds = out.column(&format!("s:{code}"))?.f64()?;
+        for i in 0..out.height() {
+            let (Some(g), Some(n), Some(mean)) = (groups.get(i), ns.get(i), means.get(i)) else {
+                continue;
+            };
+            if n == 0 {
+                continue;
+            }
+            let v = match values {
+                Some(v) => match v.get(i) {
+                    Some(v) => v.to_string(),
+                    None => continue,
+                },
+                None => String::new(),
+            };
+            map.insert(
+                (g.to_string(), v, code.clone()),
+                ScoreStat::from_moments(n, mean, sds.get(i)),
+            );
+        }
     }
     Ok(map)
 }
@@ -261,7 +286,7 @@ pub fn indicator_table(
 pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<CampaignScores> {
     let (framework, _) = super::evaluation::effective_framework(info, frames)?;
     let scores = respondent_scores(&framework, frames, info.analysis.min_item_share)?;
-    let stats = cell_stats(scores, None)?;
+    let stats = cell_stats(&scores, None)?;
     let present: Vec<Audience> = frames
         .counts
         .iter()
@@ -279,7 +304,7 @@ pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Camp
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::frame::{build, ResponseInput};
     use crate::domain::{
@@ -407,7 +432,13 @@ mod tests {
             },
         ];
         let frames = build(inputs, &[]).expect("frames");
-        assert_eq!(frames.items.height(), 8);
+        let answered: usize = frames
+            .versions
+            .iter()
+            .flat_map(|v| &v.items)
+            .map(|c| c.values.iter().filter(|x| **x > 0).count())
+            .sum();
+        assert_eq!(answered, 8);
         let scores = score_campaign(&info(), &frames).expect("scores");
         let ind = |code: &str| {
             scores

@@ -63,6 +63,9 @@ pub struct RawData {
     pub responses_header: Vec<String>,
     pub responses: Vec<Vec<crate::export::Value>>,
     pub codebook: Vec<Vec<String>>,
+    /// When the responses were too many for the report's spreadsheet: how many there
+    /// are (the sheet then says where to download them instead).
+    pub omitted: Option<u64>,
 }
 
 /// Writes the document in one format.

@@ -86,6 +86,19 @@ pub fn render(doc: &Document, raw: Option<&RawData>) -> anyhow::Result<Vec<u8>> 
         for (c, h) in raw.responses_header.iter().enumerate() {
             write_text(ws, 0, c as u16, h, Some(&bold))?;
         }
+        if let Some(n) = raw.omitted {
+            write_text(
+                ws,
+                1,
+                0,
+                &format!(
+                    "共 {n} 份答卷，超过报告表格的上限（{} 份），请通过“原始数据 CSV”下载全部答卷（/api/v1/campaigns/<campaign>/responses.csv）。 {n} responses: more than this workbook holds ({}); download them all as CSV.",
+                    crate::pipeline::RAW_SHEET_LIMIT,
+                    crate::pipeline::RAW_SHEET_LIMIT
+                ),
+                None,
+            )?;
+        }
         for (r, row) in raw.responses.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 match v {

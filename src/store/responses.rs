@@ -322,3 +322,95 @@ pub async fn insert_many(
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
+
+/// A stored response as the analysis reads it: the raw JSON columns, not decoded.
+pub struct RawRow {
+    pub id: Uuid,
+    pub audience: String,
+    pub survey_version_id: i64,
+    pub submitted_at: DateTime<Utc>,
+    pub attributes: String,
+    pub answers: String,
+}
+
+/// Streams every response of a campaign in storage order, in chunks of `chunk` rows,
+/// without building models or decoding JSON (the receiver does that off the async
+/// threads). Stops early, without error, when the receiver is dropped. Returns the
+/// number of rows sent.
+pub async fn stream_raw(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    chunk: usize,
+    tx: tokio::sync::mpsc::Sender<Vec<RawRow>>,
+) -> Result<u64, StoreError> {
+    use futures_util::StreamExt;
+    let mut stream = responses::Entity::find()
+        .select_only()
+        .column(responses::Column::Id)
+        .column(responses::Column::Audience)
+        .column(responses::Column::SurveyVersionId)
+        .column(responses::Column::SubmittedAt)
+        .column(responses::Column::Attributes)
+        .column(responses::Column::Answers)
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .into_tuple::<(Uuid, String, i64, DateTime<Utc>, String, String)>()
+        .stream(db)
+        .await?;
+    let mut sent = 0u64;
+    let mut batch = Vec::with_capacity(chunk);
+    while let Some(row) = stream.next().await {
+        let (id, audience, survey_version_id, submitted_at, attributes, answers) = row?;
+        batch.push(RawRow {
+            id,
+            audience,
+            survey_version_id,
+            submitted_at,
+            attributes,
+            answers,
+        });
+        if batch.len() == chunk {
+            sent += batch.len() as u64;
+            if tx
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(chunk)))
+                .await
+                .is_err()
+            {
+                return Ok(sent);
+            }
+        }
+    }
+    if !batch.is_empty() {
+        sent += batch.len() as u64;
+        let _ = tx.send(batch).await;
+    }
+    Ok(sent)
+}
+
+/// The attribute names used by a campaign's responses (one streaming pass over the
+/// attributes column only).
+pub async fn attribute_names(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<std::collections::BTreeSet<String>, StoreError> {
+    use futures_util::StreamExt;
+    let mut stream = responses::Entity::find()
+        .select_only()
+        .column(responses::Column::Attributes)
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .into_tuple::<String>()
+        .stream(db)
+        .await?;
+    let mut names = std::collections::BTreeSet::new();
+    while let Some(row) = stream.next().await {
+        let row = row?;
+        let keys: BTreeMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny> =
+            serde_json::from_str(&row)
+                .map_err(|e| StoreError::Corrupt(format!("stored attributes: {e}")))?;
+        for k in keys.into_keys() {
+            if !names.contains(k.as_ref()) {
+                names.insert(k.into_owned());
+            }
+        }
+    }
+    Ok(names)
+}

@@ -54,7 +54,7 @@ pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpRespon
 async fn load_scored(
     state: &AppState,
     key: String,
-) -> Result<(pipeline::CampaignData, crate::analysis::CampaignScores), ApiError> {
+) -> Result<(pipeline::CampaignMeta, crate::analysis::CampaignScores), ApiError> {
     pipeline::load_and_score(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
@@ -95,22 +95,27 @@ pub async fn responses_csv(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let data = pipeline::load(&state.db, &key)
+    let meta = pipeline::load_meta(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
         .ok_or_else(|| ApiError::NotFound {
             what: "campaign",
             key: key.clone(),
         })?;
-    let body = web::block(move || crate::export::responses_csv(&data))
-        .await
-        .map_err(ApiError::unexpected)?
-        .map_err(ApiError::unexpected)?;
+    // Streamed: a million responses never sit in memory at once.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let db = state.db.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = pipeline::write_csv(&db, &meta, tx).await {
+            tracing::error!(error = %e, "raw-data export failed");
+        }
+    });
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{key}-responses.csv\""),
         ))
-        .body(body))
+        .streaming(body))
 }
