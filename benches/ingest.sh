@@ -25,7 +25,7 @@ stored() {
 
 run_backend() {
   local name="$1" url="$2"
-  CHORUS_DATABASE_URL="$url" CHORUS_BIND="127.0.0.1:$port" CHORUS_ADMIN_TOKEN="$token" RUST_LOG=warn \
+  CHORUS_SUBMIT_RATE=0 CHORUS_DATABASE_URL="$url" CHORUS_BIND="127.0.0.1:$port" CHORUS_ADMIN_TOKEN="$token" RUST_LOG=warn \
     "$bin" serve >/dev/null 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

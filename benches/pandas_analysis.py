@@ -116,9 +116,10 @@ def main():
         if b in df:
             all_scores[b] = df[b].values
 
-    agg = all_scores.groupby("group").agg(["count", "mean", "std"])
+    codes = [c for c in all_scores.columns if c not in ["group"] + breakdowns]
+    agg = all_scores[codes + ["group"]].groupby("group").agg(["count", "mean", "std"])
     cells = {}
-    for code in [c for c in all_scores.columns if c not in ["group"] + breakdowns]:
+    for code in codes:
         for g in agg.index:
             n, m, sd = agg.loc[g, (code, "count")], agg.loc[g, (code, "mean")], agg.loc[g, (code, "std")]
             half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n) if n > 1 else np.nan

@@ -45,6 +45,10 @@ pub struct Settings {
     /// The address respondents use (e.g. `https://survey.example.cn`), for invitation
     /// links and QR codes; default: the address of the request.
     pub public_url: Option<String>,
+    /// Submissions accepted per minute from one client address (0 = no limit).
+    pub submit_rate: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Settings {
@@ -57,6 +61,8 @@ impl Default for Settings {
             json_limit: 256 * 1024,
             form_limit: 256 * 1024,
             public_url: None,
+            submit_rate: crate::web::submit_limit::DEFAULT_PER_MINUTE,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -72,6 +78,8 @@ struct FileSettings {
     json_limit: Option<usize>,
     form_limit: Option<usize>,
     public_url: Option<String>,
+    submit_rate: Option<u32>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +146,12 @@ impl Settings {
         if let Some(v) = file.public_url {
             self.public_url = Some(v);
         }
+        if let Some(v) = file.submit_rate {
+            self.submit_rate = v;
+        }
+        if let Some(v) = file.trusted_proxies {
+            self.trusted_proxies = v;
+        }
         Ok(())
     }
 
@@ -177,6 +191,27 @@ impl Settings {
                 });
             }
             self.public_url = Some(v.trim_end_matches('/').to_string());
+        }
+        if let Some(v) = get("CHORUS_SUBMIT_RATE") {
+            self.submit_rate = v.trim().parse().map_err(|_| ConfigError::Env {
+                name: "CHORUS_SUBMIT_RATE",
+                message: format!("{v:?} is not a whole number of submissions per minute per client (0 = no limit)"),
+            })?;
+        }
+        if let Some(v) = get("CHORUS_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse().map_err(|_| ConfigError::Env {
+                        name: "CHORUS_TRUSTED_PROXIES",
+                        message: format!(
+                            "{s:?} is not an IP address; list proxy addresses separated by commas"
+                        ),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(v) = get("CHORUS_SURVEYS_DIR") {
             self.surveys_dir = PathBuf::from(v);

@@ -27,6 +27,10 @@ pub enum ApiError {
     Busy,
     #[error("too many wrong evaluator tokens from this address; try again in {0} s")]
     TooManyAttempts(u64),
+    #[error(
+        "too many submissions from this address (提交过于频繁); nothing was stored, retry in {0} s"
+    )]
+    RateLimited(u64),
     #[error("this request came from another site; evaluator actions are accepted only from Chorus's own pages")]
     CrossSite,
     /// Refused as a whole, with every problem listed (e.g. a spreadsheet's).
@@ -62,6 +66,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::Busy => "busy",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
+            ApiError::RateLimited(_) => "rate_limited",
             ApiError::CrossSite => "cross_site_request",
             ApiError::Rejected { code, .. } => code,
             ApiError::Unexpected(_) => "internal_error",
@@ -83,7 +88,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts(_) | ApiError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::CrossSite => StatusCode::FORBIDDEN,
             ApiError::Rejected { status, .. } => *status,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -109,7 +116,7 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Busy) {
             builder.insert_header((header::RETRY_AFTER, "1"));
         }
-        if let ApiError::TooManyAttempts(s) = self {
+        if let ApiError::TooManyAttempts(s) | ApiError::RateLimited(s) = self {
             builder.insert_header((header::RETRY_AFTER, s.to_string()));
         }
         let problems = match self {

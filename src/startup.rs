@@ -88,6 +88,8 @@ impl Application {
             reports: crate::web::report_cache::ReportCache::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),
             auth_failures: crate::web::auth_limit::AuthLimiter::default(),
+            submissions: crate::web::submit_limit::SubmitLimiter::new(settings.submit_rate),
+            trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             db: prepared.db,
             token_hash: Arc::new(hash),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),

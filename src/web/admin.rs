@@ -126,7 +126,7 @@ pub async fn login(
         return Err(ApiError::CrossSite);
     }
     let token = form.into_inner().token.trim().to_string();
-    let ip = req.peer_addr().map(|a| a.ip());
+    let ip = state.client_ip(&req);
     if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
         return Err(ApiError::TooManyAttempts(wait));
     }

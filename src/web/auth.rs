@@ -24,7 +24,7 @@ impl FromRequest for Evaluator {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let ip = req.peer_addr().map(|a| a.ip());
+        let ip = state.as_ref().and_then(|s| s.client_ip(req));
         let bearer = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)

@@ -308,6 +308,7 @@ pub async fn submit(
     form: web::Form<Vec<(String, String)>>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    state.admit_submission(&req)?;
     let Some(stored) = find(&state, &slug).await? else {
         return not_found();
     };
@@ -432,7 +433,9 @@ pub async fn save_partial(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     body: web::Json<PartialBody>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    state.admit_submission(&req)?;
     let Some(stored) = find(&state, &slug).await? else {
         return Err(ApiError::NotFound {
             what: "survey",

@@ -178,7 +178,9 @@ pub async fn create(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     payload: web::Json<Value>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    state.admit_submission(&req)?;
     let stored = state
         .surveys
         .current(&state.db, &slug)

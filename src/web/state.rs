@@ -26,4 +26,29 @@ pub struct AppState {
     pub surveys: super::survey_cache::SurveyCache,
     /// Wrong evaluator tokens per address.
     pub auth_failures: super::auth_limit::AuthLimiter,
+    /// Submissions per client address.
+    pub submissions: super::submit_limit::SubmitLimiter,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+}
+
+impl AppState {
+    /// The client address of a request (see `client::client_ip`).
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        super::client::client_ip(req, &self.trusted_proxies)
+    }
+
+    /// Refuses a submission from a client over its allowance (429, nothing stored).
+    pub fn admit_submission(
+        &self,
+        req: &actix_web::HttpRequest,
+    ) -> Result<(), crate::error::ApiError> {
+        match self.client_ip(req) {
+            Some(ip) => self
+                .submissions
+                .take(ip)
+                .map_err(crate::error::ApiError::RateLimited),
+            None => Ok(()),
+        }
+    }
 }

@@ -102,17 +102,27 @@ pub async fn database_url(backend: Backend, dir: &Path) -> Option<String> {
 /// Starts the server with the campaigns of `surveys` (default: the repo's `surveys/`),
 /// copied into the test's own folder.
 pub async fn spawn_app(backend: Backend, surveys: Option<&str>) -> Option<TestApp> {
+    spawn_app_with(backend, surveys, |_| {}).await
+}
+
+/// `spawn_app` with settings changed by `tweak` before the server starts.
+pub async fn spawn_app_with(
+    backend: Backend,
+    surveys: Option<&str>,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = database_url(backend, dir.path()).await?;
     let surveys_dir = dir.path().join("surveys");
     copy_dir(&repo_path(surveys.unwrap_or("surveys")), &surveys_dir);
-    let settings = Settings {
+    let mut settings = Settings {
         database_url,
         bind: "127.0.0.1:0".into(),
         surveys_dir,
         admin_token: Some(Secret::new(TOKEN)),
         ..Settings::default()
     };
+    tweak(&mut settings);
     let app = Application::build(settings.clone())
         .await
         .expect("application builds");

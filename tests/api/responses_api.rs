@@ -345,3 +345,85 @@ async fn futures_like_join(app: &TestApp, path: &str, bodies: Vec<serde_json::Va
     }
     out
 }
+
+/// Per-client submission limit: over the allowance a client gets 429 `rate_limited`
+/// with `Retry-After` and nothing is stored; another client is unaffected; behind a
+/// trusted proxy the forwarded address is the client, from anyone else the header is
+/// ignored. Fails if the limit is removed (the 4th submission would be stored).
+#[tokio::test]
+async fn submissions_over_the_per_client_limit_get_429_and_are_not_stored() {
+    use crate::helpers::{spawn_app_with, Backend};
+    let app = spawn_app_with(Backend::Sqlite, None, |s| {
+        s.submit_rate = 3;
+        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    })
+    .await
+    .expect("sqlite");
+    let answers = app.valid_answers(SLUG, 4).await;
+    let post = |ip: &'static str| {
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": answers});
+        let req = app
+            .client
+            .post(app.url(PATH))
+            .header("X-Forwarded-For", format!("198.51.100.1, {ip}"))
+            .json(&body);
+        async move { req.send().await.expect("post") }
+    };
+    for _ in 0..3 {
+        assert_eq!(post("203.0.113.5").await.status(), 201);
+    }
+    let refused = post("203.0.113.5").await;
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"], "rate_limited", "{body}");
+    // The form and the partial save count against the same allowance.
+    let form = app
+        .client
+        .post(app.url(&format!("/s/{SLUG}")))
+        .header("X-Forwarded-For", "203.0.113.5")
+        .header("Origin", app.address.clone())
+        .form(&[("response_id", uuid::Uuid::new_v4().to_string())])
+        .send()
+        .await
+        .expect("form");
+    assert_eq!(form.status(), 429);
+    // Another client behind the same proxy is not affected.
+    assert_eq!(post("203.0.113.6").await.status(), 201);
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(
+        csv.lines().count() - 1,
+        4,
+        "refused submissions are not stored"
+    );
+
+    // Without a trusted proxy the header is ignored: every request is 127.0.0.1's.
+    let direct = spawn_app_with(Backend::Sqlite, None, |s| s.submit_rate = 2)
+        .await
+        .expect("sqlite");
+    let mut codes = Vec::new();
+    for ip in ["203.0.113.7", "203.0.113.8", "203.0.113.9"] {
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": answers});
+        let r = direct
+            .client
+            .post(direct.url(PATH))
+            .header("X-Forwarded-For", ip)
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes, vec![201, 201, 429]);
+}
