@@ -6,7 +6,7 @@ mod logic_check;
 mod position;
 mod question_file;
 mod recommendations;
-mod survey_file;
+pub mod survey_file;
 pub mod survey_writer;
 
 use std::fmt;
