@@ -92,7 +92,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let db = chorus::store::connect(&settings).await?;
             let published = match chorus::store::campaigns::publish(&db, &outcome.campaign).await {
-                Ok(p) => p,
+                Ok(p) => {
+                    for v in p.iter().filter(|v| v.created) {
+                        chorus::store::audit::record(
+                            &db,
+                            "cli",
+                            "questionnaire.publish",
+                            &v.slug,
+                            serde_json::json!({"campaign": campaign, "version": v.version, "source": "xlsform", "file": file.display().to_string()}),
+                            None,
+                        )
+                        .await?;
+                    }
+                    p
+                }
                 Err(e) => {
                     outcome.undo();
                     println!("import refused: {e}");
@@ -146,6 +159,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 count,
                 &attributes,
                 &batch,
+            )
+            .await?;
+            chorus::store::audit::record(
+                &prepared.db,
+                "cli",
+                "invitations.create",
+                &stored.survey.slug,
+                serde_json::json!({"count": tokens.len(), "batch": batch, "attributes": attributes}),
+                None,
             )
             .await?;
             let base = base_url

@@ -36,7 +36,19 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     };
     let mut published = Vec::new();
     for c in &campaigns {
-        published.push((c.info.key.clone(), store::campaigns::publish(&db, c).await?));
+        let list = store::campaigns::publish(&db, c).await?;
+        for p in list.iter().filter(|p| p.created) {
+            store::audit::record(
+                &db,
+                "system:startup",
+                "questionnaire.publish",
+                &p.slug,
+                serde_json::json!({"campaign": c.info.key, "version": p.version, "source": "surveys folder"}),
+                None,
+            )
+            .await?;
+        }
+        published.push((c.info.key.clone(), list));
     }
     Ok(Prepared { db, published })
 }

@@ -8,6 +8,7 @@ mod m20261129_000002_create_survey_versions;
 mod m20261129_000003_create_responses;
 mod m20261129_000004_create_admin_tokens;
 mod m20261129_000005_create_invitations;
+mod m20261130_000006_create_audit_log;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_responses::Migration),
             Box::new(m20261129_000004_create_admin_tokens::Migration),
             Box::new(m20261129_000005_create_invitations::Migration),
+            Box::new(m20261130_000006_create_audit_log::Migration),
         ]
     }
 }
@@ -52,6 +54,7 @@ mod tests {
             "responses",
             "admin_tokens",
             "invitations",
+            "audit_log",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }

@@ -1,6 +1,7 @@
 //! sea-orm entities: the shape of each table, no behaviour.
 
 pub mod admin_tokens;
+pub mod audit_log;
 pub mod campaigns;
 pub mod invitations;
 pub mod responses;

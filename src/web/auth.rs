@@ -15,8 +15,27 @@ use crate::error::ApiError;
 pub const COOKIE: &str = "chorus_token";
 
 /// Proof that the request carries a valid evaluator token (Bearer header, or the
-/// session cookie of the evaluator page).
-pub struct Evaluator;
+/// session cookie of the evaluator page), with what the audit log records about it.
+pub struct Evaluator {
+    /// How the evaluator authenticated: `evaluator:token` or `evaluator:session`.
+    pub actor: &'static str,
+    pub ip: Option<std::net::IpAddr>,
+}
+
+impl Evaluator {
+    /// Records an action in the audit log; the action fails if it cannot be recorded.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        crate::store::audit::record(&state.db, self.actor, action, target, detail, self.ip)
+            .await
+            .map_err(ApiError::unexpected)
+    }
+}
 
 impl FromRequest for Evaluator {
     type Error = ApiError;
@@ -66,7 +85,14 @@ impl FromRequest for Evaluator {
                 }
             }
             if ok {
-                Ok(Evaluator)
+                Ok(Evaluator {
+                    actor: if bearer {
+                        "evaluator:token"
+                    } else {
+                        "evaluator:session"
+                    },
+                    ip,
+                })
             } else {
                 Err(ApiError::Unauthorized)
             }

@@ -74,11 +74,13 @@ pub async fn scores(
 }
 
 pub async fn analysis(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
+    ev.audit(&state, "analysis.view", &key, serde_json::json!({}))
+        .await?;
     let (_, analysis) = pipeline::load_and_analyse(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
@@ -90,7 +92,7 @@ pub async fn analysis(
 }
 
 pub async fn responses_csv(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -102,6 +104,13 @@ pub async fn responses_csv(
             what: "campaign",
             key: key.clone(),
         })?;
+    ev.audit(
+        &state,
+        "responses.export",
+        &key,
+        serde_json::json!({"format": "csv"}),
+    )
+    .await?;
     // Streamed: a million responses never sit in memory at once.
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let db = state.db.clone();
@@ -118,4 +127,20 @@ pub async fn responses_csv(
             format!("attachment; filename=\"{key}-responses.csv\""),
         ))
         .streaming(body))
+}
+
+#[derive(serde::Deserialize)]
+pub struct AuditQuery {
+    limit: Option<u64>,
+}
+
+/// The latest audit-log entries, newest first (`?limit=`, default 100, at most 1,000).
+pub async fn audit_log(
+    _: Evaluator,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = crate::store::audit::latest(&state.db, limit).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "entries": entries })))
 }

@@ -169,7 +169,7 @@ fn describe(attributes: &BTreeMap<String, String>) -> String {
 }
 
 pub async fn create(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<FormatQuery>,
@@ -184,6 +184,13 @@ pub async fn create(
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
     let tokens = invitations::create(&state.db, &stored, body.count, &attributes, &batch).await?;
+    ev.audit(
+        &state,
+        "invitations.create",
+        &stored.survey.slug,
+        serde_json::json!({"count": tokens.len(), "batch": batch, "attributes": attributes}),
+    )
+    .await?;
     let base = base_url(&state, &req);
     let links: Vec<(String, String)> = tokens
         .iter()

@@ -60,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(invitations::participation),
         )
         .route("/api/v1/campaigns", web::get().to(campaigns::list))
+        .route("/api/v1/audit", web::get().to(campaigns::audit_log))
         .route(
             "/api/v1/campaigns/{campaign}/scores",
             web::get().to(campaigns::scores),

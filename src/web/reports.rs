@@ -55,7 +55,7 @@ impl ReportQuery {
 }
 
 pub async fn download(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<ReportQuery>,
@@ -93,6 +93,16 @@ pub async fn download(
         )
         .await
         .map_err(|e| ApiError::unexpected(anyhow::anyhow!(e)))?;
+    ev.audit(
+        &state,
+        "report.download",
+        &key,
+        serde_json::json!({
+            "format": format.extension(),
+            "filters": request.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
     let body = web::block(move || report::render(&built.0, format, Some(&built.1)))
         .await
         .map_err(ApiError::unexpected)?

@@ -45,7 +45,7 @@ fn rejected(status: StatusCode, code: &'static str, e: &ImportError) -> ApiError
 }
 
 pub async fn import(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     campaign: web::Path<String>,
     query: web::Query<ImportQuery>,
@@ -119,6 +119,18 @@ pub async fn import(
         .iter()
         .find(|p| p.slug == survey.slug)
         .map_or(0, |p| p.version);
+    ev.audit(
+        &state,
+        "questionnaire.publish",
+        &survey.slug,
+        serde_json::json!({
+            "campaign": key,
+            "version": version,
+            "source": "xlsform",
+            "replace": query.replace,
+        }),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(ImportBody {
         campaign: key,
         slug: survey.slug.clone(),

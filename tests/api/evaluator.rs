@@ -9,8 +9,68 @@ both_backends!(
     evaluator_endpoints_require_the_token,
     campaigns_list_their_surveys,
     repeated_wrong_tokens_are_locked_out,
-    cross_site_form_posts_are_refused
+    cross_site_form_posts_are_refused,
+    evaluator_actions_are_in_the_audit_log
 );
+
+/// Audit log: publishing at start-up, invitations, a report download and the raw-data
+/// export are recorded with actor, target, detail and address; reading the log needs the
+/// token. Fails if any of these actions stops being recorded.
+async fn evaluator_actions_are_in_the_audit_log(app: TestApp) {
+    let slug = "pingshun-2025-teachers";
+    let created = app
+        .client
+        .post(app.url(&format!("/api/v1/surveys/{slug}/invitations")))
+        .bearer_auth(crate::helpers::TOKEN)
+        .json(&serde_json::json!({"count": 2, "attributes": {"school": "平顺县职业高级中学"}}))
+        .send()
+        .await
+        .expect("invite");
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+    let report = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.xlsx?lang=en")
+        .await;
+    assert_eq!(report.status(), 200);
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/audit"))
+            .send()
+            .await
+            .expect("audit")
+            .status(),
+        401
+    );
+    let log: Value = app
+        .get_auth("/api/v1/audit?limit=50")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let entries = log["entries"].as_array().expect("entries");
+    let find = |action: &str| {
+        entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("{action} recorded: {log}"))
+    };
+    let publish = find("questionnaire.publish");
+    assert_eq!(publish["actor"], "system:startup");
+    let invite = find("invitations.create");
+    assert_eq!(invite["actor"], "evaluator:token");
+    assert_eq!(invite["target"], slug);
+    assert_eq!(invite["detail"]["count"], 2);
+    assert_eq!(invite["ip"], "127.0.0.1");
+    let download = find("report.download");
+    assert_eq!(download["target"], "pingshun-2025");
+    assert_eq!(download["detail"]["format"], "xlsx");
+    assert_eq!(find("responses.export")["target"], "pingshun-2025");
+    // Newest first.
+    assert_eq!(entries[0]["action"], "responses.export", "{log}");
+}
 
 /// CSRF: a state-changing request carrying the session cookie from another site is
 /// refused; the same request from Chorus's own page (or a script with a bearer token)
@@ -123,8 +183,10 @@ async fn repeated_wrong_tokens_are_locked_out(app: TestApp) {
     assert_eq!(page.status(), 200);
 }
 
-const ENDPOINTS: [&str; 4] = [
+const ENDPOINTS: [&str; 6] = [
     "/api/v1/campaigns",
+    "/api/v1/audit",
+    "/api/v1/campaigns/pingshun-2025/analysis",
     "/api/v1/campaigns/pingshun-2025/scores",
     "/api/v1/campaigns/pingshun-2025/responses.csv",
     "/api/v1/campaigns/pingshun-2025/report.html",

@@ -1,0 +1,61 @@
+//! The audit log: who published, invited, imported, downloaded what, and when.
+
+use chrono::{SubsecRound, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, Set};
+
+use super::StoreError;
+use crate::entities::audit_log;
+
+/// One recorded action.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    pub at: chrono::DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+}
+
+/// Appends an entry. `detail` is any JSON (formats, filters, counts).
+pub async fn record(
+    db: &DatabaseConnection,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: serde_json::Value,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), StoreError> {
+    audit_log::ActiveModel {
+        at: Set(Utc::now().trunc_subsecs(3)),
+        actor: Set(actor.to_string()),
+        action: Set(action.to_string()),
+        target: Set(target.to_string()),
+        detail: Set(detail.to_string()),
+        ip: Set(ip.map(|i| i.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The latest `limit` entries, newest first.
+pub async fn latest(db: &DatabaseConnection, limit: u64) -> Result<Vec<Entry>, StoreError> {
+    let rows = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Entry {
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+            ip: r.ip,
+        })
+        .collect())
+}
