@@ -25,6 +25,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("the server is busy storing other responses; nothing was stored, retry in a moment")]
     Busy,
+    #[error("the database is unavailable right now (暂时无法保存); nothing was stored, retry in a moment")]
+    Unavailable,
     #[error("too many wrong evaluator tokens from this address; try again in {0} s")]
     TooManyAttempts(u64),
     #[error(
@@ -65,6 +67,7 @@ impl ApiError {
             ApiError::Conflict(_) => "response_conflict",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Busy => "busy",
+            ApiError::Unavailable => "storage_unavailable",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::CrossSite => "cross_site_request",
@@ -87,7 +90,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyAttempts(_) | ApiError::RateLimited(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -115,6 +118,9 @@ impl ResponseError for ApiError {
         }
         if matches!(self, ApiError::Busy) {
             builder.insert_header((header::RETRY_AFTER, "1"));
+        }
+        if matches!(self, ApiError::Unavailable) {
+            builder.insert_header((header::RETRY_AFTER, "5"));
         }
         if let ApiError::TooManyAttempts(s) | ApiError::RateLimited(s) = self {
             builder.insert_header((header::RETRY_AFTER, s.to_string()));
@@ -150,6 +156,10 @@ impl From<crate::store::StoreError> for ApiError {
                 message,
                 problems: Vec::new(),
             },
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "database unavailable");
+                ApiError::Unavailable
+            }
             other => ApiError::Unexpected(other.into()),
         }
     }

@@ -29,6 +29,49 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// The database is away or cannot take writes right now (connection lost or
+    /// refused, server restarting, disk full, read-only file, locked): nothing was
+    /// stored and the same request may succeed later, so clients get 503 + Retry-After
+    /// rather than 500.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(e) = self else {
+            return false;
+        };
+        if matches!(
+            e,
+            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_)
+        ) {
+            return true;
+        }
+        let text = e.to_string().to_lowercase();
+        [
+            // SQLite
+            "database or disk is full",
+            "readonly database",
+            "read-only",
+            "disk i/o error",
+            "database is locked",
+            "unable to open database",
+            // PostgreSQL and the network
+            "connection",
+            "broken pipe",
+            "terminating connection",
+            "shutting down",
+            "starting up",
+            "no space left",
+            "could not extend file",
+            "timed out",
+            "pool closed",
+            "unexpected eof",
+            "error communicating with database",
+            "io error",
+        ]
+        .iter()
+        .any(|p| text.contains(p))
+    }
+}
+
 /// Opens the database named by the settings (creating a SQLite file and its folder)
 /// and brings its schema up to date.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreError> {
@@ -51,7 +94,11 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreErr
     let mut opts = ConnectOptions::new(url);
     opts.sqlx_logging(false)
         .max_connections(16)
-        .min_connections(1);
+        .min_connections(1)
+        // While the database is away (restart, network), requests fail within seconds
+        // with 503 + Retry-After instead of hanging; the pool reconnects by itself.
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_timeout(std::time::Duration::from_secs(5));
     let db = Database::connect(opts).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         // WAL lets readers (reports) run while respondents write; sqlx already uses

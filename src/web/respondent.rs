@@ -378,6 +378,12 @@ pub async fn submit(
                 "请返回上一页，稍等片刻后再点一次“提交问卷”。",
                 "The server is busy; nothing was saved yet. Go back and submit again in a moment.",
             ),
+            Err(crate::store::ingest::IngestError::Store(e)) if e.is_unavailable() => return message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "暂时无法保存，答卷尚未保存",
+                "请返回上一页，稍等片刻后再点一次“提交问卷”，已填写的内容不会丢失。",
+                "The database is unavailable for a moment; nothing was saved yet. Go back and submit again shortly.",
+            ),
             Err(crate::store::ingest::IngestError::Store(e)) => return Err(e.into()),
         };
     match outcome {

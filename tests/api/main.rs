@@ -11,6 +11,7 @@ mod crash;
 mod demo_data;
 mod distribution;
 mod evaluator;
+mod faults;
 mod publishing;
 mod question_types;
 mod report_formats;

@@ -1,0 +1,140 @@
+//! Issue #8, faults: PostgreSQL going away mid-load. The service reaches the database
+//! through a TCP proxy the test controls; "taking the database away" drops every open
+//! connection and refuses new ones (as a restarting server does). Submissions then get
+//! 503 `storage_unavailable` with `Retry-After` and nothing is stored; when the database
+//! is back the service reconnects by itself, the same submissions succeed, and every
+//! acknowledged response is stored exactly once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::helpers::{database_url, spawn_app_with, Backend};
+
+/// A TCP proxy to PostgreSQL that can cut every connection and refuse new ones.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let up = Arc::new(AtomicBool::new(true));
+        let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (u, c) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !u.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let target = target.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                c.lock().expect("lock").push(task);
+            }
+        });
+        Proxy { port, up, conns }
+    }
+
+    fn down(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for t in self.conns.lock().expect("lock").drain(..) {
+            t.abort();
+        }
+    }
+
+    fn up(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn postgres_going_away_gives_503_and_the_service_reconnects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(direct) = database_url(Backend::Postgres, dir.path()).await else {
+        eprintln!("skipped: CHORUS_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let (prefix, rest) = direct.split_once("://").expect("postgres URL");
+    let (auth, after) = rest.split_once('@').expect("user@host");
+    let (hostport, db) = after.split_once('/').expect("host/db");
+    let proxy = Proxy::start(hostport.to_string()).await;
+    let via_proxy = format!("{prefix}://{auth}@127.0.0.1:{}/{db}", proxy.port);
+    let app = spawn_app_with(Backend::Sqlite, None, |s| {
+        s.database_url = via_proxy;
+        s.submit_rate = 0;
+    })
+    .await
+    .expect("app");
+    let slug = "pingshun-2025-enterprises";
+    let path = format!("/api/v1/surveys/{slug}/responses");
+    let answers = app.valid_answers(slug, 4).await;
+    let body = |id: uuid::Uuid| json!({"response_id": id, "answers": answers});
+    let mut acknowledged = Vec::new();
+    for _ in 0..20 {
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(app.post_json(&path, &body(id)).await.status(), 201);
+        acknowledged.push(id);
+    }
+
+    proxy.down();
+    let mut refused = Vec::new();
+    let started = Instant::now();
+    for _ in 0..5 {
+        let id = uuid::Uuid::new_v4();
+        let r = app.post_json(&path, &body(id)).await;
+        assert_eq!(r.status(), 503, "database away");
+        assert!(r.headers().get("retry-after").is_some());
+        let b: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(b["error"], "storage_unavailable", "{b}");
+        refused.push(id);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "refusals come within the acquire timeout, not after a hang"
+    );
+
+    proxy.up();
+    // The same submissions, retried as the page does, now succeed.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for id in &refused {
+        loop {
+            let status = app.post_json(&path, &body(*id)).await.status();
+            if status == 201 {
+                break;
+            }
+            assert_eq!(status, 503, "only 503 while reconnecting");
+            assert!(Instant::now() < deadline, "service did not reconnect");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        acknowledged.push(*id);
+    }
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(
+        csv.lines().count() - 1,
+        acknowledged.len(),
+        "each stored once"
+    );
+    for id in &acknowledged {
+        assert!(
+            csv.contains(&id.to_string()),
+            "{id} acknowledged and stored"
+        );
+    }
+}
