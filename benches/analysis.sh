@@ -31,12 +31,12 @@ for n in "${sizes[@]}"; do
   export CHORUS_DATABASE_URL="sqlite://$dir/chorus.db?mode=rwc"
   t0=$(date +%s.%N)
   "$bin" demo --responses "$n" >/dev/null
-  fill=$(echo "$(date +%s.%N) - $t0" | bc)
+  fill=$(printf "%.1f" "$(echo "$(date +%s.%N) - $t0" | bc)")
   db_mb=$(du -m "$dir/chorus.db" | cut -f1)
   # Storage floor: sqlite3 reading every stored answer (no decoding).
   t0=$(date +%s.%N)
   sqlite3 "$dir/chorus.db" "SELECT sum(length(answers)) + sum(length(attributes)) FROM responses" >/dev/null
-  floor=$(echo "$(date +%s.%N) - $t0" | bc)
+  floor=$(printf "%.2f" "$(echo "$(date +%s.%N) - $t0" | bc)")
   a=$( { /usr/bin/time -f 'RSS %M WALL %e' "$bin" analyse --campaign $campaign --out "$dir/analysis.json"; } 2>&1)
   echo "$a"
   a_read=$(echo "$a" | grep -Eo 'storage in [0-9.]+' | awk '{print $3}')
@@ -56,19 +56,20 @@ for n in "${sizes[@]}"; do
   if python3 -c 'import pandas, scipy' 2>/dev/null; then
     p=$( { /usr/bin/time -f 'RSS %M WALL %e' python3 benches/pandas_analysis.py "$dir/responses.csv" "surveys/$campaign"; } 2>&1)
     echo "$p"
-    p_total=$(echo "$p" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["total_s"])')
+    p_total=$(echo "$p" | grep '^{' | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["total_s"])')
+    p_wall=$(echo "$p" | wall)
     p_rss=$(echo "$p" | rss)
   else
-    p_total="n/a"; p_rss="n/a"
+    p_total="n/a"; p_wall="n/a"; p_rss="n/a"
   fi
-  rows+=("| $n | $fill | $db_mb | $floor | **$a_total** | $a_read | $a_mem | **$a_rss** | $e_wall / $e_rss | $p_total / $p_rss | $r_an | $(get report.html) | $(get report.docx) | $(get report.pdf) | $(get report.xlsx) | $r_rss |")
+  rows+=("| $n | $fill | $db_mb | $floor | **$a_total** | $a_read | $a_mem | **$a_rss** | $e_wall / $e_rss | $p_total ($p_wall) / $p_rss | $r_an | $(get report.html) | $(get report.docx) | $(get report.pdf) | $(get report.xlsx) | $r_rss |")
   rm -rf "$dir"
 done
 {
   echo
   echo "## Analysis and reports from storage — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
   echo
-  echo "Release build, SQLite file, default campaign, \`chorus demo\` data (students/teachers/enterprises, three sectors, ~30 scored items per response). Each step is its own process: wall seconds and peak RSS (MB). *analyse* = \`chorus analyse\` (read from storage + full evaluation), split into *read* (stream rows, decode into columnar frames) and *in memory* (the evaluation over frames already in memory: the ceiling). *floor* = sqlite3 scanning the same JSON columns. *export* = \`chorus export\` streamed CSV; *pandas* = benches/pandas_analysis.py on that CSV (same computations, pandas + scipy). Report columns: \`chorus report --format all\` (analysis + layout + charts, then each writer) and its peak RSS."
+  echo "Release build, SQLite file, default campaign, \`chorus demo\` data (students/teachers/enterprises, three sectors, ~30 scored items per response). Each step is its own process: wall seconds and peak RSS (MB). *analyse* = \`chorus analyse\` (read from storage + full evaluation), split into *read* (stream rows, decode into columnar frames) and *in memory* (the evaluation over frames already in memory: the ceiling). *floor* = sqlite3 scanning the same JSON columns. *export* = \`chorus export\` streamed CSV; *pandas* = benches/pandas_analysis.py on that CSV (same computations, pandas + scipy): seconds from reading the CSV to the last statistic, in brackets the process wall time including Python's start and imports. Report columns: \`chorus report --format all\` (analysis + layout + charts, then each writer) and its peak RSS."
   echo
   echo "| responses | demo fill (s) | DB (MB) | sqlite3 floor (s) | analyse (s) | read (s) | in memory (s) | analyse RSS (MB) | export s / MB | pandas s / MB | report analysis + layout (s) | HTML (s) | DOCX (s) | PDF (s) | XLSX (s) | report RSS (MB) |"
   echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -59,6 +59,7 @@ def main():
     framework = campaign["indicator"]
     item_cols = sorted({i for rows in items.values() for i, _, _ in rows})
     dtypes = {c: "float32" for c in item_cols}
+    dtypes.update({b: "str" for b in breakdowns})
     head = pd.read_csv(csv_path, nrows=0, encoding="utf-8-sig").columns
     use = ["audience"] + [b for b in breakdowns if b in head] + item_cols
     df = pd.read_csv(csv_path, usecols=use, dtype=dtypes, encoding="utf-8-sig")

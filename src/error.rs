@@ -33,6 +33,8 @@ pub enum ApiError {
         "too many submissions from this address (提交过于频繁); nothing was stored, retry in {0} s"
     )]
     RateLimited(u64),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("this request came from another site; evaluator actions are accepted only from Chorus's own pages")]
     CrossSite,
     /// Refused as a whole, with every problem listed (e.g. a spreadsheet's).
@@ -67,6 +69,7 @@ impl ApiError {
             ApiError::Conflict(_) => "response_conflict",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Busy => "busy",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::Unavailable => "storage_unavailable",
             ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::RateLimited(_) => "rate_limited",
@@ -94,7 +97,7 @@ impl ResponseError for ApiError {
             ApiError::TooManyAttempts(_) | ApiError::RateLimited(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            ApiError::CrossSite => StatusCode::FORBIDDEN,
+            ApiError::CrossSite | ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Rejected { status, .. } => *status,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

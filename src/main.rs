@@ -371,7 +371,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 f.flush()?;
                 Ok(())
             });
-            let n = pipeline::write_csv(&prepared.db, &meta, tx).await?;
+            let n = pipeline::write_csv(&prepared.db, &meta, &[], tx).await?;
             writer.await??;
             println!(
                 "export: {n} responses written to {} in {:.2} s",

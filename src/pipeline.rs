@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
 use crate::analysis::frame::{FrameBuilder, Frames};
 use crate::analysis::{score_campaign, CampaignScores};
-use crate::domain::{AnswerValue, Audience, QuestionKind};
+use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, RawRow, ResponseRecord};
 use crate::store::surveys::{self, StoredSurvey};
@@ -101,8 +101,9 @@ pub async fn collect(
         let mut builder = FrameBuilder::new(&breakdowns);
         let mut first: Option<DateTime<Utc>> = None;
         let mut last: Option<DateTime<Utc>> = None;
-        // Quoted questions per version: (answer key, group).
-        let quoted: HashMap<i64, Vec<(String, Audience)>> = if quotes {
+        // Quoted questions per version.
+        let mut found: Vec<(String, String)> = Vec::new();
+        let quoted: HashMap<i64, Vec<String>> = if quotes {
             versions
                 .iter()
                 .map(|(id, v)| {
@@ -110,7 +111,7 @@ pub async fn collect(
                         .survey
                         .questions()
                         .filter(|q| is_quoted(&q.kind))
-                        .map(|q| (q.id.clone(), v.survey.audience))
+                        .map(|q| q.id.clone())
                         .collect();
                     (*id, qs)
                 })
@@ -136,24 +137,29 @@ pub async fn collect(
                 {
                     continue;
                 }
-                builder.push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                let qs = quoted
+                    .get(&row.survey_version_id)
+                    .map_or(&[][..], |q| q.as_slice());
+                found.clear();
+                builder.push_json_quoting(
+                    row.survey_version_id,
+                    &v.survey,
+                    &attrs,
+                    &row.answers,
+                    qs,
+                    &mut found,
+                )?;
                 first = Some(first.map_or(row.submitted_at, |f| f.min(row.submitted_at)));
                 last = Some(last.map_or(row.submitted_at, |l| l.max(row.submitted_at)));
-                if let Some(qs) = quoted.get(&row.survey_version_id).filter(|q| !q.is_empty()) {
-                    let answers: BTreeMap<String, AnswerValue> =
-                        serde_json::from_str(&row.answers)?;
-                    for (id, group) in qs {
-                        if let Some(AnswerValue::Text(t)) = answers.get(id) {
-                            if t.trim().is_empty() {
-                                continue;
-                            }
-                            let list = texts.entry((*group, id.clone())).or_default();
-                            list.push((row.submitted_at, seq, t.clone()));
-                            if list.len() >= 2 * QUOTES {
-                                list.sort();
-                                list.truncate(QUOTES);
-                            }
-                        }
+                for (id, t) in found.drain(..) {
+                    if t.trim().is_empty() {
+                        continue;
+                    }
+                    let list = texts.entry((v.survey.audience, id)).or_default();
+                    list.push((row.submitted_at, seq, t));
+                    if list.len() >= 2 * QUOTES {
+                        list.sort();
+                        list.truncate(QUOTES);
                     }
                 }
             }
@@ -213,11 +219,12 @@ async fn previous_wave(
 pub async fn load_and_analyse(
     db: &DatabaseConnection,
     key: &str,
+    filters: &[(String, String)],
 ) -> anyhow::Result<Option<(CampaignMeta, Analysis)>> {
     let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let current = collect(db, &meta, &[], false).await?.frames;
+    let current = collect(db, &meta, filters, false).await?.frames;
     let previous = previous_wave(db, &meta).await?;
     let (meta, analysis) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let wave = previous.as_ref().map(|(p, f)| PreviousWave {
@@ -235,25 +242,28 @@ pub async fn load_and_analyse(
 pub async fn load_and_score(
     db: &DatabaseConnection,
     key: &str,
+    filters: &[(String, String)],
 ) -> anyhow::Result<Option<(CampaignMeta, CampaignScores)>> {
     let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let frames = collect(db, &meta, &[], false).await?.frames;
+    let frames = collect(db, &meta, filters, false).await?.frames;
     let (meta, scores) =
         tokio::task::spawn_blocking(move || score(&meta, &frames).map(|s| (meta, s))).await??;
     Ok(Some((meta, scores)))
 }
 
-/// Streams a campaign's raw-data CSV (UTF-8 with BOM, text neutralised against
+/// Streams a campaign's raw-data CSV (only responses matching every filter) (UTF-8 with BOM, text neutralised against
 /// formula injection) to `out` in chunks, without holding the responses in memory.
 /// Returns the number of responses written. An error after the first chunk is sent
 /// as an `Err` item so the receiver can abort rather than end a truncated file.
 pub async fn write_csv(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
+    filters: &[(String, String)],
     out: tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>,
 ) -> anyhow::Result<u64> {
+    let filters = filters.to_vec();
     let names = responses::attribute_names(db, meta.campaign.id).await?;
     let versions = meta.versions.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
@@ -279,6 +289,12 @@ pub async fn write_csv(
                         attributes: serde_json::from_str(&row.attributes)?,
                         answers: serde_json::from_str(&row.answers)?,
                     };
+                    if !filters
+                        .iter()
+                        .all(|(k, v)| record.attributes.get(k) == Some(v))
+                    {
+                        continue;
+                    }
                     let cells = layout.row(&record, &versions);
                     w.write_record(cells.iter().map(crate::export::Value::csv))?;
                     n += 1;

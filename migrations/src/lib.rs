@@ -9,6 +9,7 @@ mod m20261129_000003_create_responses;
 mod m20261129_000004_create_admin_tokens;
 mod m20261129_000005_create_invitations;
 mod m20261130_000006_create_audit_log;
+mod m20261130_000007_create_access_tokens;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_admin_tokens::Migration),
             Box::new(m20261129_000005_create_invitations::Migration),
             Box::new(m20261130_000006_create_audit_log::Migration),
+            Box::new(m20261130_000007_create_access_tokens::Migration),
         ]
     }
 }
@@ -55,6 +57,7 @@ mod tests {
             "admin_tokens",
             "invitations",
             "audit_log",
+            "access_tokens",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }

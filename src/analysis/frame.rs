@@ -301,10 +301,29 @@ impl FrameBuilder {
         attributes: &BTreeMap<Cow<'_, str>, Cow<'_, str>>,
         answers_json: &str,
     ) -> Result<(), CorruptRow> {
+        self.push_json_quoting(key, survey, attributes, answers_json, &[], &mut Vec::new())
+    }
+
+    /// [`push_json`](Self::push_json), also collecting the text answers to the
+    /// questions in `quoted` into `texts` as `(question id, text)`, in the same pass.
+    pub fn push_json_quoting(
+        &mut self,
+        key: i64,
+        survey: &Survey,
+        attributes: &BTreeMap<Cow<'_, str>, Cow<'_, str>>,
+        answers_json: &str,
+        quoted: &[String],
+        texts: &mut Vec<(String, String)>,
+    ) -> Result<(), CorruptRow> {
         let v = self.start(key, survey, |n| attributes.get(n).map(|c| c.as_ref()));
         let vb = &mut self.versions[v];
         let mut de = serde_json::Deserializer::from_str(answers_json);
-        AnswersSeed(vb).deserialize(&mut de)?;
+        AnswersSeed {
+            version: vb,
+            quoted,
+            texts,
+        }
+        .deserialize(&mut de)?;
         de.end()?;
         Ok(())
     }
@@ -351,8 +370,13 @@ pub fn build<'a>(
     b.finish()
 }
 
-/// Streams the answers object of one response into its version's columns.
-struct AnswersSeed<'b>(&'b mut VersionBuilder);
+/// Streams the answers object of one response into its version's columns (and the
+/// quoted text answers into `texts`).
+struct AnswersSeed<'b> {
+    version: &'b mut VersionBuilder,
+    quoted: &'b [String],
+    texts: &'b mut Vec<(String, String)>,
+}
 
 impl<'de> DeserializeSeed<'de> for AnswersSeed<'_> {
     type Value = ();
@@ -371,10 +395,14 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if self.0.slots.contains_key(key.as_ref()) {
+            if self.version.slots.contains_key(key.as_ref()) {
                 let v: serde_json::Value = map.next_value()?;
                 if let Some(x) = v.as_i64() {
-                    self.0.set(&key, x);
+                    self.version.set(&key, x);
+                }
+            } else if self.quoted.iter().any(|q| q.as_str() == key.as_ref()) {
+                if let serde_json::Value::String(t) = map.next_value()? {
+                    self.texts.push((key.into_owned(), t));
                 }
             } else {
                 map.next_value::<IgnoredAny>()?;

@@ -1,5 +1,6 @@
 //! sea-orm entities: the shape of each table, no behaviour.
 
+pub mod access_tokens;
 pub mod admin_tokens;
 pub mod audit_log;
 pub mod campaigns;

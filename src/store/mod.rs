@@ -1,5 +1,6 @@
 //! All database access. Handlers call these functions; they never build queries.
 
+pub mod access;
 pub mod audit;
 pub mod campaigns;
 pub mod ingest;

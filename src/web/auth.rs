@@ -10,6 +10,10 @@ use rand::RngCore;
 
 use super::AppState;
 use crate::error::ApiError;
+pub use crate::store::access::Role;
+
+/// The respondent attribute a school-scoped token is limited to.
+pub const SCHOOL: &str = "school";
 
 /// Name of the evaluator session cookie (set by the evaluator page's login form).
 pub const COOKIE: &str = "chorus_token";
@@ -17,12 +21,46 @@ pub const COOKIE: &str = "chorus_token";
 /// Proof that the request carries a valid evaluator token (Bearer header, or the
 /// session cookie of the evaluator page), with what the audit log records about it.
 pub struct Evaluator {
-    /// How the evaluator authenticated: `evaluator:token` or `evaluator:session`.
-    pub actor: &'static str,
+    /// Who, for the audit log: `evaluator:token` / `evaluator:session` for the
+    /// installation's token, `token:<label>` for an issued one.
+    pub actor: String,
     pub ip: Option<std::net::IpAddr>,
+    pub role: Role,
+    /// The one school (value of the `school` attribute) this token may see.
+    pub school: Option<String>,
 }
 
 impl Evaluator {
+    /// Refuses anyone but an admin (403 `forbidden`).
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Evaluator => Err(ApiError::Forbidden(
+                "this token may read results but not manage questionnaires, invitations, tokens or the audit log; ask an admin".into(),
+            )),
+        }
+    }
+
+    /// The attribute filters a request may use: a school-scoped token always sees its
+    /// own school only, and asking for another is refused (403), not silently changed.
+    pub fn scope_filters(
+        &self,
+        mut filters: Vec<(String, String)>,
+    ) -> Result<Vec<(String, String)>, ApiError> {
+        let Some(school) = &self.school else {
+            return Ok(filters);
+        };
+        if let Some((_, other)) = filters.iter().find(|(k, v)| k == SCHOOL && v != school) {
+            return Err(ApiError::Forbidden(format!(
+                "this token may only see school {school:?}, not {other:?}"
+            )));
+        }
+        if !filters.iter().any(|(k, _)| k == SCHOOL) {
+            filters.push((SCHOOL.to_string(), school.clone()));
+        }
+        Ok(filters)
+    }
+
     /// Records an action in the audit log; the action fails if it cannot be recorded.
     pub async fn audit(
         &self,
@@ -31,7 +69,7 @@ impl Evaluator {
         target: &str,
         detail: serde_json::Value,
     ) -> Result<(), ApiError> {
-        crate::store::audit::record(&state.db, self.actor, action, target, detail, self.ip)
+        crate::store::audit::record(&state.db, &self.actor, action, target, detail, self.ip)
             .await
             .map_err(ApiError::unexpected)
     }
@@ -71,27 +109,42 @@ impl FromRequest for Evaluator {
             if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
                 return Err(ApiError::TooManyAttempts(wait));
             }
-            let hash = state.token_hash.clone();
-            let ok = !token.is_empty()
-                && token.len() <= 256
-                && web::block(move || verify(&token, &hash))
-                    .await
-                    .map_err(ApiError::unexpected)?;
+            let plausible = !token.is_empty() && token.len() <= 256;
+            // Issued tokens: one indexed lookup of their SHA-256.
+            let issued = if plausible {
+                crate::store::access::find(&state.db, &token).await?
+            } else {
+                None
+            };
+            let grant = match issued {
+                Some(a) => Some((format!("token:{}", a.label), a.role, a.school)),
+                None => {
+                    let hash = state.token_hash.clone();
+                    let ok = plausible
+                        && web::block(move || verify(&token, &hash))
+                            .await
+                            .map_err(ApiError::unexpected)?;
+                    let via = if bearer {
+                        "evaluator:token"
+                    } else {
+                        "evaluator:session"
+                    };
+                    ok.then(|| (via.to_string(), Role::Admin, None))
+                }
+            };
             if let Some(ip) = ip {
-                if ok {
+                if grant.is_some() {
                     state.auth_failures.succeeded(ip);
                 } else {
                     state.auth_failures.failed(ip);
                 }
             }
-            if ok {
+            if let Some((actor, role, school)) = grant {
                 Ok(Evaluator {
-                    actor: if bearer {
-                        "evaluator:token"
-                    } else {
-                        "evaluator:session"
-                    },
+                    actor,
                     ip,
+                    role,
+                    school,
                 })
             } else {
                 Err(ApiError::Unauthorized)

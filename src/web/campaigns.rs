@@ -54,8 +54,9 @@ pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpRespon
 async fn load_scored(
     state: &AppState,
     key: String,
+    filters: &[(String, String)],
 ) -> Result<(pipeline::CampaignMeta, crate::analysis::CampaignScores), ApiError> {
-    pipeline::load_and_score(&state.db, &key)
+    pipeline::load_and_score(&state.db, &key, filters)
         .await
         .map_err(ApiError::unexpected)?
         .ok_or(ApiError::NotFound {
@@ -65,11 +66,12 @@ async fn load_scored(
 }
 
 pub async fn scores(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, scores) = load_scored(&state, key.into_inner()).await?;
+    let filters = ev.scope_filters(Vec::new())?;
+    let (_, scores) = load_scored(&state, key.into_inner(), &filters).await?;
     Ok(HttpResponse::Ok().json(scores))
 }
 
@@ -79,9 +81,10 @@ pub async fn analysis(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
+    let filters = ev.scope_filters(Vec::new())?;
     ev.audit(&state, "analysis.view", &key, serde_json::json!({}))
         .await?;
-    let (_, analysis) = pipeline::load_and_analyse(&state.db, &key)
+    let (_, analysis) = pipeline::load_and_analyse(&state.db, &key, &filters)
         .await
         .map_err(ApiError::unexpected)?
         .ok_or(ApiError::NotFound {
@@ -104,18 +107,19 @@ pub async fn responses_csv(
             what: "campaign",
             key: key.clone(),
         })?;
+    let filters = ev.scope_filters(Vec::new())?;
     ev.audit(
         &state,
         "responses.export",
         &key,
-        serde_json::json!({"format": "csv"}),
+        serde_json::json!({"format": "csv", "filters": filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()}),
     )
     .await?;
     // Streamed: a million responses never sit in memory at once.
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let db = state.db.clone();
     actix_web::rt::spawn(async move {
-        if let Err(e) = pipeline::write_csv(&db, &meta, tx).await {
+        if let Err(e) = pipeline::write_csv(&db, &meta, &filters, tx).await {
             tracing::error!(error = %e, "raw-data export failed");
         }
     });
@@ -136,11 +140,99 @@ pub struct AuditQuery {
 
 /// The latest audit-log entries, newest first (`?limit=`, default 100, at most 1,000).
 pub async fn audit_log(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let entries = crate::store::audit::latest(&state.db, limit).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "entries": entries })))
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewToken {
+    role: String,
+    school: Option<String>,
+    label: String,
+}
+
+/// Issues a scoped token (admin only); the token is shown once.
+pub async fn create_token(
+    ev: Evaluator,
+    state: web::Data<AppState>,
+    body: web::Json<NewToken>,
+) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
+    let body = body.into_inner();
+    let role = crate::store::access::Role::parse(&body.role).ok_or_else(|| ApiError::Invalid {
+        code: "invalid_role",
+        field: Some("role".into()),
+        message: format!("role {:?} is not known; use admin or evaluator", body.role),
+    })?;
+    let label = body.label.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(ApiError::Invalid {
+            code: "invalid_label",
+            field: Some("label".into()),
+            message: "label must name the person or office, 1–100 characters".into(),
+        });
+    }
+    let school = body
+        .school
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if role == crate::store::access::Role::Admin && school.is_some() {
+        return Err(ApiError::Invalid {
+            code: "admin_has_no_school",
+            field: Some("school".into()),
+            message: "an admin sees every school; issue an evaluator token for one school".into(),
+        });
+    }
+    let (token, access) = crate::store::access::create(&state.db, role, school, label).await?;
+    ev.audit(
+        &state,
+        "token.create",
+        label,
+        serde_json::json!({"id": access.id, "role": role.as_str(), "school": school}),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({"token": token, "access": access})))
+}
+
+/// Issued tokens (never the tokens themselves), admin only.
+pub async fn list_tokens(
+    ev: Evaluator,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
+    let tokens = crate::store::access::list(&state.db).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "tokens": tokens })))
+}
+
+/// Revokes an issued token, admin only.
+pub async fn revoke_token(
+    ev: Evaluator,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
+    let id = id.into_inner();
+    if !crate::store::access::revoke(&state.db, id).await? {
+        return Err(ApiError::NotFound {
+            what: "token",
+            key: id.to_string(),
+        });
+    }
+    ev.audit(
+        &state,
+        "token.revoke",
+        &id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

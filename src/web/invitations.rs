@@ -176,6 +176,7 @@ pub async fn create(
     body: web::Json<CreateBody>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
     let stored = survey(&state, &slug).await?;
     let attributes = check_batch(&stored, body.count, &body.attributes)?;
     let batch = body
@@ -233,12 +234,13 @@ pub struct QrQuery {
 
 /// `qr.svg` / `qr.png` of the open link, or of one invitation with `?t=`.
 pub async fn qr_code(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<QrQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
     let (slug, format) = path.into_inner();
     let stored = survey(&state, &slug).await?;
     if let Some(t) = &query.t {
@@ -273,11 +275,12 @@ pub async fn qr_code(
 
 /// A notice-board poster with one large QR code of the open link.
 pub async fn poster(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     slug: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
     let stored = survey(&state, &slug).await?;
     let link = survey_link(&base_url(&state, &req), &stored.survey.slug, None);
     let page = sheet_html(
@@ -326,10 +329,11 @@ struct SurveyRates {
 
 /// Response rates per questionnaire and per prefilled attribute value.
 pub async fn participation(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     campaign: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
     let Some(c) = campaigns::get(&state.db, &campaign).await? else {
         return Err(ApiError::NotFound {
             what: "campaign",

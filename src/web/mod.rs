@@ -61,6 +61,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/campaigns", web::get().to(campaigns::list))
         .route("/api/v1/audit", web::get().to(campaigns::audit_log))
+        .route("/api/v1/tokens", web::get().to(campaigns::list_tokens))
+        .route("/api/v1/tokens", web::post().to(campaigns::create_token))
+        .route(
+            "/api/v1/tokens/{id}",
+            web::delete().to(campaigns::revoke_token),
+        )
         .route(
             "/api/v1/campaigns/{campaign}/scores",
             web::get().to(campaigns::scores),

@@ -65,7 +65,8 @@ pub async fn download(
         what: "report format",
         key: format!("{ext} ({message})"),
     })?;
-    let request = query.request()?;
+    let mut request = query.request()?;
+    request.filters = ev.scope_filters(request.filters)?;
     let not_found = || ApiError::NotFound {
         what: "campaign",
         key: key.clone(),

@@ -51,6 +51,7 @@ pub async fn import(
     query: web::Query<ImportQuery>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ev.require_admin()?;
     let audience = Audience::parse(&query.audience).ok_or_else(|| ApiError::Invalid {
         code: "invalid_audience",
         field: Some("audience".into()),

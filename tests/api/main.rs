@@ -17,6 +17,7 @@ mod question_types;
 mod report_formats;
 mod respondent_pages;
 mod responses_api;
+mod roles;
 mod scale_out;
 mod scores_and_report;
 mod xlsform;
