@@ -135,6 +135,11 @@ impl Application {
                 ))
                 .configure(routes)
         })
+        // Slow clients: a request head not received within 5 s gets 408 and the
+        // connection is closed (slowloris); idle keep-alive connections go after 30 s.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .keep_alive(std::time::Duration::from_secs(30))
         .listen(listener)?
         .run();
         Ok(Self {

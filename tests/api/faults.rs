@@ -138,3 +138,31 @@ async fn postgres_going_away_gives_503_and_the_service_reconnects() {
         );
     }
 }
+
+/// Slow clients: a connection that sends a request head slowly (slowloris) is answered
+/// 408 and closed after the 5 s head timeout, instead of holding a worker forever.
+#[tokio::test]
+async fn slow_request_heads_time_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::helpers::spawn_app(Backend::Sqlite, None)
+        .await
+        .expect("sqlite");
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut conn = TcpStream::connect(&addr).await.expect("connect");
+    conn.write_all(
+        b"POST /api/v1/surveys/pingshun-2025-students/responses HTTP/1.1\r\nHost: x\r\n",
+    )
+    .await
+    .expect("write");
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the server closed the slow connection");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
