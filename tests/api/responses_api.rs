@@ -11,7 +11,89 @@ both_backends!(
     malformed_oversized_and_unknown_are_refused,
     definition_is_published_and_health_is_ok,
     concurrent_submissions_are_batched_and_each_acknowledged_once,
+    unicode_free_text_round_trips_into_csv_and_report,
 );
+
+/// Mixed scripts, emoji (with modifiers and ZWJ), right-to-left and bidi controls and
+/// zero-width characters in free text are stored faithfully, exported faithfully in the
+/// CSV, and quoted escaped in the HTML report; markup stays inert. NUL is refused with a
+/// message naming the question, and nothing is stored.
+async fn unicode_free_text_round_trips_into_csv_and_report(app: TestApp) {
+    let mut answers = app.valid_answers(SLUG, 4).await;
+    answers.insert("suggestion".into(), json!("NUL[\u{0}]"));
+    let nul = app
+        .post_json(
+            PATH,
+            &json!({"response_id": uuid::Uuid::new_v4(), "answers": answers}),
+        )
+        .await;
+    assert_eq!(nul.status(), 422);
+    let b: Value = nul.json().await.expect("json");
+    assert_eq!(
+        (b["error"].as_str(), b["field"].as_str()),
+        (Some("invalid_text"), Some("suggestion"))
+    );
+    assert_eq!(app.stored_count().await, 0);
+    let text = "建议：多安排实践 👩🏽‍🍳 مرحبا שלום \u{202e}txt.exe a\u{200b}b\u{feff} <b>x</b> &amp;";
+    answers.insert("suggestion".into(), json!(text));
+    let id = uuid::Uuid::new_v4();
+    let r = app
+        .post_json(PATH, &json!({"response_id": id, "answers": answers}))
+        .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    // The same body again is a replay: what was stored is exactly what was sent.
+    let again = app
+        .post_json(PATH, &json!({"response_id": id, "answers": answers}))
+        .await;
+    assert_eq!(again.status(), 200);
+    // Quotes appear once the group reaches the minimum cell size (10).
+    let plain = app.valid_answers(SLUG, 3).await;
+    for _ in 0..9 {
+        let r = app
+            .post_json(
+                PATH,
+                &json!({"response_id": uuid::Uuid::new_v4(), "answers": plain}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let mut reader =
+        csv::ReaderBuilder::new().from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader.headers().expect("header").clone();
+    let col = header
+        .iter()
+        .position(|h| h == "suggestion")
+        .expect("column");
+    let stored: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[col].to_string())
+        .collect();
+    assert!(stored.iter().any(|s| s == text), "{stored:?}");
+    let html = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.html")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("👩🏽‍🍳 مرحبا שלום"), "quoted faithfully");
+    assert!(
+        html.contains("&lt;b&gt;x&lt;/b&gt;") || html.contains("&#60;b&#62;x&#60;/b&#62;"),
+        "markup escaped: {}",
+        html.split("txt.exe")
+            .nth(1)
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect::<String>()
+    );
+    assert!(!html.contains("<b>x</b>"));
+}
 
 const SLUG: &str = "pingshun-2025-enterprises";
 const PATH: &str = "/api/v1/surveys/pingshun-2025-enterprises/responses";
