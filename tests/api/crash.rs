@@ -87,10 +87,12 @@ async fn load(
     base: &str,
     body: &serde_json::Value,
     workers: usize,
+    count: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) -> Vec<uuid::Uuid> {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (client, base, body) = (client.clone(), base.to_string(), body.clone());
+        let count = count.clone();
         set.spawn(async move {
             let mut acked = Vec::new();
             let mut failures = 0;
@@ -104,7 +106,10 @@ async fn load(
                     .send()
                     .await;
                 match res {
-                    Ok(r) if r.status().is_success() => acked.push(id),
+                    Ok(r) if r.status().is_success() => {
+                        acked.push(id);
+                        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
                     _ => {
                         failures += 1;
                         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -159,11 +164,21 @@ async fn kill_rounds(db_url: &str, backend: &str) {
         let mut child = start(&db_url, &surveys, port);
         wait_ready(&client, &base).await;
         let body = answers(&client, &base, "pingshun-2025-teachers").await;
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let loader = {
             let (client, base, body) = (client.clone(), base.clone(), body.clone());
-            tokio::spawn(async move { load(&client, &base, &body, 16).await })
+            let count = count.clone();
+            tokio::spawn(async move { load(&client, &base, &body, 16, count).await })
         };
-        tokio::time::sleep(Duration::from_millis(rng.random_range(150..700))).await;
+        // Kill while submissions are in flight: once the server is acknowledging (a
+        // loaded CI machine may need a while after start-up), at a random moment.
+        let started = std::time::Instant::now();
+        while count.load(std::sync::atomic::Ordering::SeqCst) == 0
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(20..500))).await;
         if round < kills {
             child.kill().expect("SIGKILL");
         } else {
