@@ -75,6 +75,42 @@ impl StoreError {
 
 /// Opens the database named by the settings (creating a SQLite file and its folder)
 /// and brings its schema up to date.
+/// The SQLite pool. A connection must come back to the pool outside any transaction:
+/// after a failed COMMIT (a full disk) SQLite and sqlx can disagree about whether a
+/// transaction is still open, and a connection left inside one would take later
+/// batches into a transaction that never commits while they are acknowledged. Every
+/// released connection is probed with `BEGIN`/`ROLLBACK` and closed if the probe fails.
+async fn sqlite_pool(url: &str) -> Result<DatabaseConnection, StoreError> {
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use sea_orm::sqlx::Executor;
+    use std::str::FromStr;
+    let conn_err = |e: sea_orm::sqlx::Error| {
+        StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(
+            e.to_string(),
+        )))
+    };
+    let options = SqliteConnectOptions::from_str(url).map_err(conn_err)?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(16)
+        .min_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                match conn.execute("BEGIN").await {
+                    Ok(_) => {
+                        conn.execute("ROLLBACK").await?;
+                        Ok(true)
+                    }
+                    Err(_) => Ok(false),
+                }
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(conn_err)?;
+    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreError> {
     if let Some(dir) = settings.sqlite_parent_dir() {
         if !dir.as_os_str().is_empty() {
@@ -91,6 +127,14 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreErr
         } else {
             "?mode=rwc"
         });
+    }
+    if url.starts_with("sqlite:") {
+        let db = sqlite_pool(&url).await?;
+        // WAL lets readers (reports) run while respondents write; sqlx already uses
+        // synchronous=FULL, so an acknowledged commit survives a power cut.
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        Migrator::up(&db, None).await?;
+        return Ok(db);
     }
     let mut opts = ConnectOptions::new(url);
     opts.sqlx_logging(false)

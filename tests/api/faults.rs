@@ -166,3 +166,125 @@ async fn slow_request_heads_time_out() {
         started.elapsed()
     );
 }
+
+/// Disk full (SQLite): the database lives on a 4 MiB tmpfs that the test fills up.
+/// Submissions then get 503 `storage_unavailable`; every 201 is really committed (a
+/// fresh connection sees exactly the acknowledged rows); when space returns the refused
+/// submissions are stored once each and the database passes `PRAGMA integrity_check`.
+/// Needs permission to mount a tmpfs (root, as on the CI machines); skipped elsewhere.
+#[tokio::test]
+async fn sqlite_disk_full_never_acknowledges_uncommitted_responses() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mnt = dir.path().join("small");
+    std::fs::create_dir_all(&mnt).expect("mount point");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _guard = Unmount(mnt.clone());
+    let url = format!("sqlite://{}?mode=rwc", mnt.join("chorus.db").display());
+    let app = spawn_app_with(Backend::Sqlite, None, |s| {
+        s.database_url = url.clone();
+        s.submit_rate = 0;
+    })
+    .await
+    .expect("app");
+    let slug = "pingshun-2025-teachers";
+    let path = format!("/api/v1/surveys/{slug}/responses");
+    let answers = app.valid_answers(slug, 4).await;
+    let body = |id: uuid::Uuid| json!({"response_id": id, "answers": answers});
+    let mut acknowledged = Vec::new();
+    for _ in 0..3 {
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(app.post_json(&path, &body(id)).await.status(), 201);
+        acknowledged.push(id);
+    }
+    let filler = mnt.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).expect("filler");
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+    }
+    let mut refused = Vec::new();
+    for _ in 0..10 {
+        let id = uuid::Uuid::new_v4();
+        let r = app.post_json(&path, &body(id)).await;
+        match r.status().as_u16() {
+            201 => acknowledged.push(id),
+            503 => {
+                let b: serde_json::Value = r.json().await.expect("json");
+                assert_eq!(b["error"], "storage_unavailable", "{b}");
+                refused.push(id);
+            }
+            other => panic!("disk full must give 201 or 503, got {other}"),
+        }
+    }
+    assert!(!refused.is_empty(), "a full disk refuses submissions");
+    std::fs::remove_file(&filler).expect("free space");
+    for id in &refused {
+        let r = app.post_json(&path, &body(*id)).await;
+        let status = r.status();
+        assert_eq!(
+            status,
+            201,
+            "{id} after space returned: {:?}",
+            r.text().await
+        );
+        acknowledged.push(*id);
+    }
+    // A fresh connection (not the service's pool) sees exactly what was acknowledged.
+    let fresh = sea_orm::Database::connect(url.as_str())
+        .await
+        .expect("fresh");
+    use sea_orm::ConnectionTrait;
+    let count = fresh
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT count(*) FROM responses".to_string(),
+        ))
+        .await
+        .expect("query")
+        .expect("row")
+        .try_get_by_index::<i64>(0)
+        .expect("count");
+    assert_eq!(
+        count as usize,
+        acknowledged.len(),
+        "acknowledged == committed"
+    );
+    let check = fresh
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA integrity_check".to_string(),
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(check.try_get_by_index::<String>(0).expect("text"), "ok");
+    let csv = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/responses.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    for id in &acknowledged {
+        assert!(csv.contains(&id.to_string()), "{id} in the export");
+    }
+}
