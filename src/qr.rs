@@ -1,7 +1,6 @@
 //! QR codes for questionnaire links: SVG (for print sheets) and PNG (for messaging
 //! apps), error correction level M, with the standard four-module quiet zone.
 
-use qrcode::render::svg;
 use qrcode::{Color, EcLevel, QrCode};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,13 +16,37 @@ fn code(text: &str) -> Result<QrCode, QrError> {
         .map_err(|e| QrError::TooLong(e.to_string()))
 }
 
-/// An SVG QR code of `text`, `size` pixels wide at least.
+/// An SVG QR code of `text`, `size` pixels wide at least: one path in module units,
+/// each horizontal run of dark modules one rectangle (~3 KB for an invitation link,
+/// a quarter of a rectangle per module), so a sheet of thousands of cards stays small.
 pub fn svg(text: &str, size: u32) -> Result<String, QrError> {
-    Ok(code(text)?
-        .render::<svg::Color<'_>>()
-        .min_dimensions(size, size)
-        .quiet_zone(true)
-        .build())
+    use std::fmt::Write;
+    let code = code(text)?;
+    let n = code.width();
+    let colors = code.to_colors();
+    let quiet = 4;
+    let side = n + 2 * quiet;
+    let mut d = String::with_capacity(n * n);
+    for (y, row) in colors.chunks(n).enumerate() {
+        let mut x = 0;
+        while x < n {
+            if row[x] != Color::Dark {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < n && row[x] == Color::Dark {
+                x += 1;
+            }
+            let run = x - start;
+            let _ = write!(d, "M{} {}h{run}v1h-{run}z", start + quiet, y + quiet);
+        }
+    }
+    let scale = (size as usize).div_ceil(side).max(1);
+    let px = side * scale;
+    Ok(format!(
+        "<?xml version=\"1.0\" standalone=\"yes\"?><svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{px}\" height=\"{px}\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{d}\"/></svg>"
+    ))
 }
 
 /// A black-and-white PNG of `text`, `scale` pixels per module.
@@ -72,6 +95,37 @@ mod tests {
             s.starts_with("<?xml") && s.contains("<svg") && s.contains("<path"),
             "{s}"
         );
+        // The path, read back into a module grid, is exactly the code's dark modules.
+        let modules = code(link).expect("code");
+        let n = modules.width();
+        let mut grid = vec![false; n * n];
+        let d = s
+            .split(" d=\"")
+            .nth(1)
+            .expect("d")
+            .split('"')
+            .next()
+            .expect("d");
+        for rect in d.split('z').filter(|r| !r.is_empty()) {
+            let nums: Vec<usize> = rect
+                .trim_start_matches('M')
+                .split([' ', 'h', 'v'])
+                .map(|v| v.trim_start_matches('-').parse().expect("number"))
+                .collect();
+            let (x, y, run) = (nums[0] - 4, nums[1] - 4, nums[2]);
+            for cell in &mut grid[y * n + x..y * n + x + run] {
+                assert!(!*cell, "runs do not overlap");
+                *cell = true;
+            }
+        }
+        let expected: Vec<bool> = modules
+            .to_colors()
+            .iter()
+            .map(|c| *c == Color::Dark)
+            .collect();
+        assert_eq!(grid, expected);
+        assert!(s.contains(&format!("viewBox=\"0 0 {} {}\"", n + 8, n + 8)));
+        assert!(s.len() < 6_000, "compact: {} bytes", s.len());
         let p = png(link, 4).expect("png");
         let decoder = png::Decoder::new(std::io::Cursor::new(p));
         let mut reader = decoder.read_info().expect("png header");

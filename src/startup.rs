@@ -10,7 +10,8 @@ use sea_orm::DatabaseConnection;
 use crate::config::Settings;
 use crate::definitions;
 use crate::store::{self, campaigns::Published};
-use crate::web::{auth, responses::json_error, routes, AppState};
+use crate::web::responses::{json_error, path_error, query_error};
+use crate::web::{auth, routes, AppState};
 
 /// What start-up did, for the console.
 pub struct Prepared {
@@ -78,6 +79,7 @@ pub async fn token_hash(
 pub struct Application {
     port: u16,
     server: Server,
+    db: sea_orm::DatabaseConnection,
     pub new_token: Option<String>,
     pub published: Vec<(String, Vec<Published>)>,
 }
@@ -94,6 +96,7 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let ingest = crate::store::ingest::Ingest::start(prepared.db.clone());
+        let db = prepared.db.clone();
         let state = web::Data::new(AppState {
             ingest,
             pages: crate::web::page_cache::PageCache::default(),
@@ -130,6 +133,8 @@ impl Application {
                         .error_handler(json_error),
                 )
                 .app_data(web::FormConfig::default().limit(form_limit))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
                 .app_data(web::PayloadConfig::new(
                     crate::web::xlsform::MAX_XLSFORM_BYTES,
                 ))
@@ -145,6 +150,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            db,
             new_token,
             published: prepared.published,
         })
@@ -154,7 +160,14 @@ impl Application {
         self.port
     }
 
+    /// Serves until SIGTERM/SIGINT; in-flight requests finish (so every acknowledged
+    /// submission is committed), then the pool is closed, which on SQLite checkpoints
+    /// the WAL into the database file and removes the -wal and -shm files.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.server.await?;
+        if let Err(e) = self.db.close().await {
+            tracing::warn!(error = %e, "closing the database pool");
+        }
+        Ok(())
     }
 }

@@ -12,7 +12,9 @@ use super::invitations::{new_token, token_hash};
 use super::StoreError;
 use crate::entities::access_tokens;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything: campaigns, invitations, imports, tokens, the audit log, all data.
@@ -39,7 +41,7 @@ impl Role {
 }
 
 /// What a token grants.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Access {
     pub id: i64,
     pub role: Role,

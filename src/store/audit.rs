@@ -7,7 +7,7 @@ use super::StoreError;
 use crate::entities::audit_log;
 
 /// One recorded action.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub at: chrono::DateTime<Utc>,
     pub actor: String,

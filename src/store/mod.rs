@@ -28,6 +28,13 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    /// SQLite could not open or set up its database because the folder cannot be
+    /// written (a read-only volume or share).
+    #[error("cannot open the SQLite database in {path}: the folder is not writable ({source}); SQLite writes the database and its -wal and -shm files there. Fix: make the volume writable, or point CHORUS_DATABASE_URL at a writable folder (原因：数据库所在目录不可写)")]
+    NotWritable {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
@@ -73,8 +80,30 @@ impl StoreError {
     }
 }
 
-/// Opens the database named by the settings (creating a SQLite file and its folder)
-/// and brings its schema up to date.
+/// A SQLite start-up failure in a folder that cannot be written says so, with the fix
+/// (SQLite itself only says "unable to open database file").
+fn explain_sqlite_failure(settings: &Settings, e: StoreError) -> StoreError {
+    let Some(dir) = settings.sqlite_parent_dir() else {
+        return e;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        dir
+    };
+    let probe = dir.join(format!(".chorus-write-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            e
+        }
+        Err(source) => StoreError::NotWritable {
+            path: dir.display().to_string(),
+            source,
+        },
+    }
+}
+
 /// The SQLite pool. A connection must come back to the pool outside any transaction:
 /// after a failed COMMIT (a full disk) SQLite and sqlx can disagree about whether a
 /// transaction is still open, and a connection left inside one would take later
@@ -111,6 +140,8 @@ async fn sqlite_pool(url: &str) -> Result<DatabaseConnection, StoreError> {
     Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
+/// Opens the database named by the settings (creating a SQLite file and its folder)
+/// and brings its schema up to date.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreError> {
     if let Some(dir) = settings.sqlite_parent_dir() {
         if !dir.as_os_str().is_empty() {
@@ -129,12 +160,30 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreErr
         });
     }
     if url.starts_with("sqlite:") {
-        let db = sqlite_pool(&url).await?;
-        // WAL lets readers (reports) run while respondents write; sqlx already uses
-        // synchronous=FULL, so an acknowledged commit survives a power cut.
-        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-        Migrator::up(&db, None).await?;
-        return Ok(db);
+        let opened = async {
+            let db = sqlite_pool(&url).await?;
+            // WAL lets readers (reports) run while respondents write; sqlx already uses
+            // synchronous=FULL, so an acknowledged commit survives a power cut.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+            Migrator::up(&db, None).await?;
+            // SQLite opens a file it cannot write read-only without saying so (and every
+            // later connection of this process would share that state): a real write
+            // here makes a read-only volume a start-up error with a clear message,
+            // instead of a service that acknowledges nothing.
+            let version = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    DbBackend::Sqlite,
+                    "PRAGMA user_version".to_string(),
+                ))
+                .await?
+                .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+                .unwrap_or(0);
+            db.execute_unprepared(&format!("PRAGMA user_version = {version}"))
+                .await?;
+            Ok::<_, StoreError>(db)
+        }
+        .await;
+        return opened.map_err(|e| explain_sqlite_failure(settings, e));
     }
     let mut opts = ConnectOptions::new(url);
     opts.sqlx_logging(false)

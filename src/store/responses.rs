@@ -15,7 +15,7 @@ use crate::domain::{AnswerValue, NewResponse};
 use crate::entities::{responses, survey_versions};
 
 /// What is returned to the client for a stored response (same body on replay).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub response_id: Uuid,
     pub survey: String,

@@ -1,6 +1,7 @@
-//! The evaluator page: log in with the token, see each campaign's response progress and
-//! download the report in every format. The session is an HttpOnly, SameSite=Strict
-//! cookie holding the token (verified against the stored hash on every request).
+//! The evaluator page: log in with the installation token or an issued one, see each
+//! campaign's response progress and download the report in every format. The session
+//! is an HttpOnly, SameSite=Strict cookie holding the token (checked on every request,
+//! so a revoked token ends its sessions at once).
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -8,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::auth::{self, COOKIE};
+use super::auth::{self, Grant, COOKIE};
 use super::AppState;
 use crate::error::ApiError;
 use crate::store::{campaigns, responses};
@@ -19,6 +20,22 @@ struct AdminPage {
     logged_in: bool,
     error: Option<String>,
     campaigns: Vec<CampaignView>,
+    /// Who is logged in: the token's label, or the installation token.
+    who: String,
+    /// A school-scoped token: the one school whose data it sees.
+    school: Option<String>,
+}
+
+impl AdminPage {
+    fn login(error: Option<String>) -> Self {
+        AdminPage {
+            logged_in: false,
+            error,
+            campaigns: Vec::new(),
+            who: String::new(),
+            school: None,
+        }
+    }
 }
 
 struct CampaignView {
@@ -38,27 +55,17 @@ fn page(status: StatusCode, p: AdminPage) -> Result<HttpResponse, ApiError> {
         .body(body))
 }
 
-async fn is_logged_in(req: &HttpRequest, state: &AppState) -> bool {
-    let Some(token) = req.cookie(COOKIE).map(|c| c.value().to_string()) else {
-        return false;
-    };
-    let hash = state.token_hash.clone();
-    web::block(move || auth::verify(&token, &hash))
-        .await
-        .unwrap_or(false)
+async fn session(req: &HttpRequest, state: &AppState) -> Result<Option<Grant>, ApiError> {
+    match req.cookie(COOKIE).map(|c| c.value().to_string()) {
+        Some(token) => auth::check_token(state, token, false).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if !is_logged_in(&req, &state).await {
-        return page(
-            StatusCode::OK,
-            AdminPage {
-                logged_in: false,
-                error: None,
-                campaigns: Vec::new(),
-            },
-        );
-    }
+    let Some(grant) = session(&req, &state).await? else {
+        return page(StatusCode::OK, AdminPage::login(None));
+    };
     let mut list = Vec::new();
     for c in campaigns::list(&state.db).await? {
         let counts = responses::counts_by_audience(&state.db, c.id).await?;
@@ -102,14 +109,33 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             sectors,
         });
     }
+    if grant.school.is_some() {
+        // Counts over every school are not this token's to see.
+        for c in &mut list {
+            c.total = 0;
+            c.groups.clear();
+        }
+    }
     page(
         StatusCode::OK,
         AdminPage {
             logged_in: true,
             error: None,
             campaigns: list,
+            who: match grant.actor.strip_prefix("token:") {
+                Some(label) => format!("{label}（{}）", role_zh(grant.role)),
+                None => "安装令牌（管理员）".into(),
+            },
+            school: grant.school,
         },
     )
+}
+
+fn role_zh(role: auth::Role) -> &'static str {
+    match role {
+        auth::Role::Admin => "管理员",
+        auth::Role::Evaluator => "评估员",
+    }
 }
 
 #[derive(Deserialize)]
@@ -130,13 +156,9 @@ pub async fn login(
     if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
         return Err(ApiError::TooManyAttempts(wait));
     }
-    let hash = state.token_hash.clone();
-    let candidate = token.clone();
-    let ok = !token.is_empty()
-        && token.len() <= 256
-        && web::block(move || auth::verify(&candidate, &hash))
-            .await
-            .map_err(ApiError::unexpected)?;
+    let ok = auth::check_token(&state, token.clone(), false)
+        .await?
+        .is_some();
     if let Some(ip) = ip {
         if ok {
             state.auth_failures.succeeded(ip);
@@ -147,11 +169,7 @@ pub async fn login(
     if !ok {
         return page(
             StatusCode::UNAUTHORIZED,
-            AdminPage {
-                logged_in: false,
-                error: Some("令牌不正确，请检查后重试。".into()),
-                campaigns: Vec::new(),
-            },
+            AdminPage::login(Some("令牌不正确或已被撤销，请检查后重试。".into())),
         );
     }
     let secure = req.connection_info().scheme() == "https";

@@ -69,10 +69,53 @@ impl Evaluator {
         target: &str,
         detail: serde_json::Value,
     ) -> Result<(), ApiError> {
+        // A database that cannot take the entry (away, full, read-only) is a 503.
         crate::store::audit::record(&state.db, &self.actor, action, target, detail, self.ip)
             .await
-            .map_err(ApiError::unexpected)
+            .map_err(ApiError::from)
     }
+}
+
+/// What a valid token grants.
+pub struct Grant {
+    /// For the audit log (see `Evaluator::actor`).
+    pub actor: String,
+    pub role: Role,
+    pub school: Option<String>,
+}
+
+/// Checks a token: an issued one by one indexed lookup of its SHA-256, else the
+/// installation's token against its argon2 hash. `bearer` says how it came (header or
+/// the evaluator page's session cookie), for the audit log.
+pub async fn check_token(
+    state: &AppState,
+    token: String,
+    bearer: bool,
+) -> Result<Option<Grant>, ApiError> {
+    if token.is_empty() || token.len() > 256 {
+        return Ok(None);
+    }
+    if let Some(a) = crate::store::access::find(&state.db, &token).await? {
+        return Ok(Some(Grant {
+            actor: format!("token:{}", a.label),
+            role: a.role,
+            school: a.school,
+        }));
+    }
+    let hash = state.token_hash.clone();
+    let ok = web::block(move || verify(&token, &hash))
+        .await
+        .map_err(ApiError::unexpected)?;
+    let actor = if bearer {
+        "evaluator:token"
+    } else {
+        "evaluator:session"
+    };
+    Ok(ok.then(|| Grant {
+        actor: actor.to_string(),
+        role: Role::Admin,
+        school: None,
+    }))
 }
 
 impl FromRequest for Evaluator {
@@ -109,29 +152,7 @@ impl FromRequest for Evaluator {
             if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
                 return Err(ApiError::TooManyAttempts(wait));
             }
-            let plausible = !token.is_empty() && token.len() <= 256;
-            // Issued tokens: one indexed lookup of their SHA-256.
-            let issued = if plausible {
-                crate::store::access::find(&state.db, &token).await?
-            } else {
-                None
-            };
-            let grant = match issued {
-                Some(a) => Some((format!("token:{}", a.label), a.role, a.school)),
-                None => {
-                    let hash = state.token_hash.clone();
-                    let ok = plausible
-                        && web::block(move || verify(&token, &hash))
-                            .await
-                            .map_err(ApiError::unexpected)?;
-                    let via = if bearer {
-                        "evaluator:token"
-                    } else {
-                        "evaluator:session"
-                    };
-                    ok.then(|| (via.to_string(), Role::Admin, None))
-                }
-            };
+            let grant = check_token(&state, token, bearer).await?;
             if let Some(ip) = ip {
                 if grant.is_some() {
                     state.auth_failures.succeeded(ip);
@@ -139,7 +160,12 @@ impl FromRequest for Evaluator {
                     state.auth_failures.failed(ip);
                 }
             }
-            if let Some((actor, role, school)) = grant {
+            if let Some(Grant {
+                actor,
+                role,
+                school,
+            }) = grant
+            {
                 Ok(Evaluator {
                     actor,
                     ip,

@@ -11,16 +11,21 @@ use crate::error::ApiError;
 use crate::pipeline;
 use crate::store::{campaigns, responses};
 
-#[derive(Serialize)]
-struct CampaignItem {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CampaignList {
+    campaigns: Vec<CampaignItem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CampaignItem {
     key: String,
     title: String,
     responses: u64,
     surveys: Vec<SurveyItem>,
 }
 
-#[derive(Serialize)]
-struct SurveyItem {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SurveyItem {
     slug: String,
     audience: String,
     title: String,
@@ -28,6 +33,12 @@ struct SurveyItem {
     url: String,
 }
 
+/// Campaigns with their questionnaires and response counts.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "evaluators", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Campaigns", body = CampaignList),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut items = Vec::new();
     for c in campaigns::list(&state.db).await? {
@@ -48,7 +59,7 @@ pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpRespon
                 .collect(),
         });
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "campaigns": items })))
+    Ok(HttpResponse::Ok().json(CampaignList { campaigns: items }))
 }
 
 async fn load_scored(
@@ -65,6 +76,13 @@ async fn load_scored(
         })
 }
 
+/// Indicator scores (0–100) per stakeholder group, with n, SD and 95% CI.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/scores", tag = "evaluators", security(("bearer" = [])),
+    params(("campaign" = String, Path, description = "Campaign key, e.g. pingshun-2025", example = "pingshun-2025")),
+    responses(
+        (status = 200, description = "Scores", body = Object),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn scores(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -75,6 +93,13 @@ pub async fn scores(
     Ok(HttpResponse::Ok().json(scores))
 }
 
+/// The full analysis: scores, breakdowns, reliability, gaps, item statistics, IPA.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/analysis", tag = "evaluators", security(("bearer" = [])),
+    params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
+    responses(
+        (status = 200, description = "Analysis", body = Object),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn analysis(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -94,6 +119,14 @@ pub async fn analysis(
     Ok(HttpResponse::Ok().json(analysis))
 }
 
+/// Raw responses as CSV (UTF-8 with BOM), streamed. A body cut short (no final
+/// chunk) means the export failed and must be discarded.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/responses.csv", tag = "evaluators", security(("bearer" = [])),
+    params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
+    responses(
+        (status = 200, description = "One row per response", body = String, content_type = "text/csv"),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn responses_csv(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -133,31 +166,76 @@ pub async fn responses_csv(
         .streaming(body))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditList {
+    entries: Vec<crate::store::audit::Entry>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenCreated {
+    /// The bearer token; shown once, stored only as a SHA-256 hash.
+    token: String,
+    access: crate::store::access::Access,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenList {
+    tokens: Vec<crate::store::access::Access>,
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// How many entries, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
 }
 
 /// The latest audit-log entries, newest first (`?limit=`, default 100, at most 1,000).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Entries, newest first", body = AuditList),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn audit_log(
     ev: Evaluator,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid {
+            code: "invalid_limit",
+            field: Some("limit".into()),
+            message: format!("limit {limit} must be between 1 and 1000"),
+        });
+    }
     let entries = crate::store::audit::latest(&state.db, limit).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "entries": entries })))
+    Ok(HttpResponse::Ok().json(AuditList { entries }))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewToken {
+    /// `admin` or `evaluator`.
+    #[schema(pattern = "^(admin|evaluator)$")]
     role: String,
+    /// Limits an evaluator to one school's data (the `school` attribute); not for admins.
     school: Option<String>,
+    /// Who or which office holds the token, 1–100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     label: String,
 }
 
 /// Issues a scoped token (admin only); the token is shown once.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "admin", security(("bearer" = [])),
+    request_body(content = NewToken, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Issued; the token is shown only here", body = TokenCreated),
+        (status = 400, description = "Not JSON", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn create_token(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -200,20 +278,33 @@ pub async fn create_token(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({"token": token, "access": access})))
+        .json(TokenCreated { token, access }))
 }
 
 /// Issued tokens (never the tokens themselves), admin only.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Issued tokens", body = TokenList),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn list_tokens(
     ev: Evaluator,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let tokens = crate::store::access::list(&state.db).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "tokens": tokens })))
+    Ok(HttpResponse::Ok().json(TokenList { tokens }))
 }
 
 /// Revokes an issued token, admin only.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Token id from the list")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "No such token", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn revoke_token(
     ev: Evaluator,
     state: web::Data<AppState>,

@@ -5,6 +5,11 @@ use sea_orm::ConnectionTrait;
 
 use super::AppState;
 
+#[utoipa::path(get, path = "/healthz", tag = "respondents",
+    responses(
+        (status = 200, description = "Up, database answering", body = crate::web::openapi::Health),
+        (status = 503, description = "Database unavailable", body = crate::web::openapi::Health),
+    ))]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.execute_unprepared("SELECT 1").await {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),

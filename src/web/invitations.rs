@@ -44,27 +44,34 @@ async fn survey(state: &AppState, slug: &str) -> Result<StoredSurvey, ApiError> 
         })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateBody {
+    /// How many invitations, 1–5,000.
+    #[schema(minimum = 1, maximum = 5000)]
     count: usize,
+    /// Prefilled respondent attributes (school, sector ...) the questionnaire declares.
     #[serde(default)]
     attributes: BTreeMap<String, String>,
+    /// A name for the batch (default: the time of issue).
     batch: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
+    /// `html` for a printable sheet with one QR code per invitation; JSON otherwise.
+    #[param(pattern = "^(html|json)$")]
     format: Option<String>,
 }
 
-#[derive(Serialize)]
-struct CreatedItem {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedItem {
     token: String,
     url: String,
 }
 
-#[derive(Serialize)]
-struct Created {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
     survey: String,
     batch: String,
     count: usize,
@@ -168,6 +175,18 @@ fn describe(attributes: &BTreeMap<String, String>) -> String {
         .join("，")
 }
 
+/// Issues a batch of single-use invitation links (admin).
+#[utoipa::path(post, path = "/api/v1/surveys/{slug}/invitations", tag = "admin", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students"), FormatQuery),
+    request_body(content = CreateBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Issued", content(
+            (Created = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Not JSON", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn create(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -177,6 +196,17 @@ pub async fn create(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
+    let html = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(other) => {
+            return Err(ApiError::Invalid {
+                code: "invalid_format",
+                field: Some("format".into()),
+                message: format!("format {other:?} is not known; use json (default) or html"),
+            })
+        }
+    };
     let stored = survey(&state, &slug).await?;
     let attributes = check_batch(&stored, body.count, &body.attributes)?;
     let batch = body
@@ -197,7 +227,7 @@ pub async fn create(
         .iter()
         .map(|t| (t.clone(), survey_link(&base, &stored.survey.slug, Some(t))))
         .collect();
-    if query.format.as_deref() == Some("html") {
+    if html {
         let subtitle = format!(
             "批次 {batch} · {} 份邀请 · 每个二维码只能提交一次{}",
             tokens.len(),
@@ -207,7 +237,11 @@ pub async fn create(
                 format!(" · {}", describe(&attributes))
             }
         );
-        let page = sheet_html(&stored.survey.title, subtitle, &links, false)?;
+        // Thousands of QR codes: rendered on the blocking pool, not an HTTP worker.
+        let title = stored.survey.title.clone();
+        let page = web::block(move || sheet_html(&title, subtitle, &links, false))
+            .await
+            .map_err(ApiError::unexpected)??;
         return Ok(HttpResponse::Created()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -227,12 +261,27 @@ pub async fn create(
         }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
+    /// An invitation code: the QR code of that personal link instead of the open one.
     t: Option<String>,
 }
 
 /// `qr.svg` / `qr.png` of the open link, or of one invitation with `?t=`.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}/qr.{format}", tag = "admin", security(("bearer" = [])),
+    params(
+        ("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students"),
+        ("format" = String, Path, description = "`svg` or `png`", pattern = "^(svg|png)$", example = "svg"),
+        QrQuery,
+    ),
+    responses(
+        (status = 200, description = "The QR code", content(
+            (String = "image/svg+xml"),
+            (Vec<u8> = "image/png"),
+        )),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn qr_code(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -274,6 +323,12 @@ pub async fn qr_code(
 }
 
 /// A notice-board poster with one large QR code of the open link.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}/poster", tag = "admin", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students")),
+    responses(
+        (status = 200, description = "A printable page", body = String, content_type = "text/html"),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn poster(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -294,8 +349,8 @@ pub async fn poster(
         .body(page))
 }
 
-#[derive(Serialize, Default, Clone)]
-struct Rate {
+#[derive(Serialize, Default, Clone, utoipa::ToSchema)]
+pub struct Rate {
     invited: u64,
     started: u64,
     completed: u64,
@@ -316,8 +371,14 @@ impl Rate {
     }
 }
 
-#[derive(Serialize)]
-struct SurveyRates {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Participation {
+    campaign: String,
+    surveys: Vec<SurveyRates>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SurveyRates {
     slug: String,
     audience: String,
     /// All stored responses, invited or through the open link.
@@ -328,6 +389,12 @@ struct SurveyRates {
 }
 
 /// Response rates per questionnaire and per prefilled attribute value.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/participation", tag = "admin", security(("bearer" = [])),
+    params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
+    responses(
+        (status = 200, description = "Rates", body = Participation),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn participation(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -367,5 +434,8 @@ pub async fn participation(
                 .collect(),
         });
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "campaign": c.info.key, "surveys": out })))
+    Ok(HttpResponse::Ok().json(Participation {
+        campaign: c.info.key,
+        surveys: out,
+    }))
 }

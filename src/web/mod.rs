@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod client;
 pub mod health;
 pub mod invitations;
+pub mod openapi;
 pub mod page_cache;
 pub mod report_cache;
 pub mod reports;
@@ -24,71 +25,45 @@ use actix_web::web;
 pub use state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/admin", web::get().to(admin::show))
-        .route("/admin/login", web::post().to(admin::login))
-        .route("/admin/logout", web::post().to(admin::logout))
-        .route("/s/{slug}", web::get().to(respondent::show))
-        .route("/s/{slug}", web::post().to(respondent::submit))
-        .route("/s/{slug}/thanks", web::get().to(respondent::thanks))
-        .route(
-            "/api/v1/surveys/{slug}",
-            web::get().to(responses::definition),
+    // One resource per path: a method the path does not serve gets 405 with `Allow`.
+    cfg.service(web::resource("/healthz").get(health::healthz))
+        .service(web::resource("/openapi.json").get(openapi::serve))
+        .service(web::resource("/admin").get(admin::show))
+        .service(web::resource("/admin/login").post(admin::login))
+        .service(web::resource("/admin/logout").post(admin::logout))
+        .service(
+            web::resource("/s/{slug}")
+                .get(respondent::show)
+                .post(respondent::submit),
         )
-        .route(
-            "/api/v1/surveys/{slug}/responses",
-            web::post().to(responses::create),
+        .service(web::resource("/s/{slug}/thanks").get(respondent::thanks))
+        .service(web::resource("/api/v1/surveys/{slug}").get(responses::definition))
+        .service(web::resource("/api/v1/surveys/{slug}/responses").post(responses::create))
+        .service(web::resource("/api/v1/surveys/{slug}/partial").put(respondent::save_partial))
+        .service(web::resource("/api/v1/surveys/{slug}/invitations").post(invitations::create))
+        .service(web::resource("/api/v1/surveys/{slug}/qr.{format}").get(invitations::qr_code))
+        .service(web::resource("/api/v1/surveys/{slug}/poster").get(invitations::poster))
+        .service(
+            web::resource("/api/v1/campaigns/{campaign}/participation")
+                .get(invitations::participation),
         )
-        .route(
-            "/api/v1/surveys/{slug}/partial",
-            web::put().to(respondent::save_partial),
+        .service(web::resource("/api/v1/campaigns").get(campaigns::list))
+        .service(web::resource("/api/v1/audit").get(campaigns::audit_log))
+        .service(
+            web::resource("/api/v1/tokens")
+                .get(campaigns::list_tokens)
+                .post(campaigns::create_token),
         )
-        .route(
-            "/api/v1/surveys/{slug}/invitations",
-            web::post().to(invitations::create),
+        .service(web::resource("/api/v1/tokens/{id}").delete(campaigns::revoke_token))
+        .service(web::resource("/api/v1/campaigns/{campaign}/scores").get(campaigns::scores))
+        .service(web::resource("/api/v1/campaigns/{campaign}/analysis").get(campaigns::analysis))
+        .service(
+            web::resource("/api/v1/campaigns/{campaign}/responses.csv")
+                .get(campaigns::responses_csv),
         )
-        .route(
-            "/api/v1/surveys/{slug}/qr.{format}",
-            web::get().to(invitations::qr_code),
-        )
-        .route(
-            "/api/v1/surveys/{slug}/poster",
-            web::get().to(invitations::poster),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign}/participation",
-            web::get().to(invitations::participation),
-        )
-        .route("/api/v1/campaigns", web::get().to(campaigns::list))
-        .route("/api/v1/audit", web::get().to(campaigns::audit_log))
-        .route("/api/v1/tokens", web::get().to(campaigns::list_tokens))
-        .route("/api/v1/tokens", web::post().to(campaigns::create_token))
-        .route(
-            "/api/v1/tokens/{id}",
-            web::delete().to(campaigns::revoke_token),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign}/scores",
-            web::get().to(campaigns::scores),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign}/analysis",
-            web::get().to(campaigns::analysis),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign}/responses.csv",
-            web::get().to(campaigns::responses_csv),
-        )
-        .route(
-            "/api/v1/surveys/{slug}/xlsform",
-            web::get().to(xlsform::export),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign}/xlsform",
-            web::post().to(xlsform::import),
-        )
-        .route(
-            "/api/v1/campaigns/{campaign}/report.{format}",
-            web::get().to(reports::download),
+        .service(web::resource("/api/v1/surveys/{slug}/xlsform").get(xlsform::export))
+        .service(web::resource("/api/v1/campaigns/{campaign}/xlsform").post(xlsform::import))
+        .service(
+            web::resource("/api/v1/campaigns/{campaign}/report.{format}").get(reports::download),
         );
 }

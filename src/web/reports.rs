@@ -11,13 +11,23 @@ use crate::pipeline::{self, ReportRequest};
 use crate::report::{self, Format, Lang};
 
 /// Query string: `?sector=herbs&school=pszg&lang=en`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// Only respondents of this sector (`ecommerce`, `herbs`, `tourism` ...).
+    #[param(min_length = 1, max_length = 200)]
     sector: Option<String>,
+    /// Only this school (school-scoped tokens are always limited to theirs).
+    #[param(min_length = 1, max_length = 200)]
     school: Option<String>,
+    #[param(min_length = 1, max_length = 200)]
     grade: Option<String>,
+    #[param(min_length = 1, max_length = 200)]
     role: Option<String>,
+    #[param(min_length = 1, max_length = 200)]
     size: Option<String>,
+    /// `zh` (default) or `en`.
+    #[param(pattern = "^(zh|en)$")]
     lang: Option<String>,
 }
 
@@ -54,6 +64,22 @@ impl ReportQuery {
     }
 }
 
+/// The investigation report (调研报告) in one format.
+#[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/report.{format}", tag = "evaluators", security(("bearer" = [])),
+    params(
+        ("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025"),
+        ("format" = String, Path, description = "`html`, `docx`, `xlsx` or `pdf`", pattern = "^(html|docx|xlsx|pdf)$", example = "html"),
+        ReportQuery,
+    ),
+    responses(
+        (status = 200, description = "The report", content(
+            (String = "text/html"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/pdf"),
+        )),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn download(
     ev: Evaluator,
     state: web::Data<AppState>,

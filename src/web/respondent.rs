@@ -435,6 +435,18 @@ pub struct PartialBody {
 }
 
 /// Answers saved as an invited respondent goes (resumed from the invitation link).
+#[utoipa::path(put, path = "/api/v1/surveys/{slug}/partial", tag = "respondents",
+    params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students")),
+    request_body(content = crate::web::openapi::PartialSave, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 400, description = "Not JSON", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Invitation unknown or already used", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body over the size limit", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Wrong shape", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn save_partial(
     state: web::Data<AppState>,
     slug: web::Path<String>,

@@ -144,6 +144,12 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     let api = match &err {
         JsonPayloadError::Overflow { limit } => ApiError::TooLarge { limit: *limit },
         JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::TooLarge { limit: *limit },
+        // Well-formed JSON of the wrong shape (a missing field, a wrong type) is 422.
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Invalid {
+            code: "invalid_payload",
+            field: field_named_in(&e.to_string()),
+            message: e.to_string(),
+        },
         JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
         JsonPayloadError::ContentType => {
             ApiError::MalformedJson("send Content-Type: application/json".into())
@@ -153,6 +159,48 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     api.into()
 }
 
+/// The field serde names in a message such as "missing field `label`".
+fn field_named_in(message: &str) -> Option<String> {
+    message
+        .split('`')
+        .nth(1)
+        .filter(|f| {
+            f.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(str::to_string)
+}
+
+/// A query string that does not parse: 422 naming the parameter when serde says which.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    let message = err.to_string();
+    ApiError::Invalid {
+        code: "invalid_query",
+        field: field_named_in(&message),
+        message: format!("the query string is invalid: {message}"),
+    }
+    .into()
+}
+
+/// A path segment of the wrong type (e.g. a token id that is not a number): 404.
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound {
+        what: "resource",
+        key: format!("{} ({err})", req.path()),
+    }
+    .into()
+}
+
+/// The published questionnaire (current version).
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}", tag = "respondents",
+    params(("slug" = String, Path, description = "Questionnaire slug, e.g. pingshun-2025-students", example = "pingshun-2025-students")),
+    responses(
+        (status = 200, description = "The questionnaire", body = crate::web::openapi::SurveyDocument),
+        (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn definition(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -174,6 +222,21 @@ pub async fn definition(
     })))
 }
 
+/// Submits one response. Acknowledged (200/201) means durably stored.
+#[utoipa::path(post, path = "/api/v1/surveys/{slug}/responses", tag = "respondents",
+    params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students")),
+    request_body(content = crate::web::openapi::Submission, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored", body = crate::store::responses::Receipt),
+        (status = 200, description = "The same response_id and answers were already stored", body = crate::store::responses::Receipt),
+        (status = 400, description = "Not JSON (`malformed_json`)", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Survey closed, not yet open, or the invitation is used/unknown", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "The response_id was stored with different answers", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body over the size limit", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "An answer or attribute is invalid; `field` names it", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn create(
     state: web::Data<AppState>,
     slug: web::Path<String>,

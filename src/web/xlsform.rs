@@ -16,16 +16,21 @@ use crate::xlsform;
 /// Largest spreadsheet accepted (XLSForms are a few hundred KB at most).
 pub const MAX_XLSFORM_BYTES: usize = 5 * 1024 * 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
+    /// `students`, `teachers` or `enterprises`.
+    #[param(pattern = "^(students|teachers|enterprises)$")]
     audience: String,
+    /// Publish a new version over an existing questionnaire.
     #[serde(default)]
     replace: bool,
+    /// The questionnaire's slug (default: from the form's settings).
     slug: Option<String>,
 }
 
-#[derive(Serialize)]
-struct ImportBody {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportBody {
     campaign: String,
     slug: String,
     version: i32,
@@ -44,6 +49,21 @@ fn rejected(status: StatusCode, code: &'static str, e: &ImportError) -> ApiError
     }
 }
 
+/// Imports an XLSForm (.xlsx body) as a questionnaire of the campaign (admin).
+#[utoipa::path(post, path = "/api/v1/campaigns/{campaign}/xlsform", tag = "admin", security(("bearer" = [])),
+    params(("campaign" = String, Path, description = "Campaign key (created if new)", example = "pingshun-2025"), ImportQuery),
+    request_body(description = "The .xlsx file's bytes (any Content-Type)", content(
+        (Vec<u8> = "application/octet-stream"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
+    responses(
+        (status = 201, description = "Published", body = ImportBody),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "The questionnaire exists; pass replace=true", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Over 5 MiB", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Not a valid XLSForm; `problems` lists sheet, row and column of each", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn import(
     ev: Evaluator,
     state: web::Data<AppState>,
@@ -143,6 +163,13 @@ pub async fn import(
     }))
 }
 
+/// The questionnaire as an XLSForm.
+#[utoipa::path(get, path = "/api/v1/surveys/{slug}/xlsform", tag = "evaluators", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students")),
+    responses(
+        (status = 200, description = "XLSForm workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+    ))]
 pub async fn export(
     _: Evaluator,
     state: web::Data<AppState>,

@@ -10,7 +10,7 @@ use rand::Rng;
 
 use crate::helpers::{repo_path, TOKEN};
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -18,7 +18,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(db_url: &str, surveys: &std::path::Path, port: u16) -> Child {
+pub fn start(db_url: &str, surveys: &std::path::Path, port: u16) -> Child {
     Command::new(env!("CARGO_BIN_EXE_chorus"))
         .arg("serve")
         .env("CHORUS_DATABASE_URL", db_url)
@@ -34,7 +34,7 @@ fn start(db_url: &str, surveys: &std::path::Path, port: u16) -> Child {
         .expect("start chorus serve")
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
         if client
             .get(format!("{base}/healthz"))
@@ -50,7 +50,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
 }
 
 /// A full valid answer set from the published definition.
-async fn answers(client: &reqwest::Client, base: &str, slug: &str) -> serde_json::Value {
+pub async fn answers(client: &reqwest::Client, base: &str, slug: &str) -> serde_json::Value {
     let def: serde_json::Value = client
         .get(format!("{base}/api/v1/surveys/{slug}"))
         .send()

@@ -7,6 +7,7 @@ mod analysis;
 mod backup;
 mod browser;
 mod check;
+mod contract;
 mod crash;
 mod demo_data;
 mod distribution;

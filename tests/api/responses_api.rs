@@ -93,6 +93,71 @@ async fn unicode_free_text_round_trips_into_csv_and_report(app: TestApp) {
             .collect::<String>()
     );
     assert!(!html.contains("<b>x</b>"));
+    // Word: the quote is in document.xml, characters intact, markup as text.
+    let docx = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.docx")
+        .await
+        .bytes()
+        .await
+        .expect("docx");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx.to_vec())).expect("zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("word/document.xml").expect("document.xml"),
+        &mut xml,
+    )
+    .expect("utf-8");
+    assert!(
+        xml.contains("建议：多安排实践 👩🏽‍🍳 مرحبا שלום \u{202e}txt.exe a\u{200b}b"),
+        "quoted faithfully in DOCX"
+    );
+    assert!(
+        xml.contains("&lt;b&gt;x&lt;/b&gt; &amp;amp;"),
+        "escaped in DOCX"
+    );
+    // Excel: the raw-responses sheet holds the exact text.
+    let xlsx = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).expect("xlsx");
+    let sheet = wb.worksheet_range("responses").expect("responses sheet");
+    assert!(
+        sheet
+            .rows()
+            .flat_map(|r| r.iter())
+            .any(|c| c == &calamine::Data::String(text.to_string())),
+        "exact text in the XLSX"
+    );
+    // PDF: rendered (fonts for every script or a fallback), text extractable.
+    let pdf = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.pdf")
+        .await;
+    assert_eq!(pdf.status(), 200);
+    let pdf = pdf.bytes().await.expect("pdf");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let extracted = String::from_utf8_lossy(&out.stdout);
+    assert!(extracted.contains("建议：多安排实践"), "quote in the PDF");
+    for script in ["مرحبا", "שלום", "🍳"] {
+        assert!(
+            extracted.contains(script),
+            "{script} in the PDF: {extracted}"
+        );
+    }
+    // After U+202E (right-to-left override) the text is drawn reversed, as the writer
+    // asked; the markup in it is still plain text.
+    assert!(extracted.contains(">b/<x>b<"), "markup drawn as text");
 }
 
 const SLUG: &str = "pingshun-2025-enterprises";

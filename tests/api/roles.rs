@@ -11,7 +11,8 @@ use crate::helpers::{TestApp, TOKEN};
 
 both_backends!(
     school_evaluators_see_only_their_school,
-    evaluators_cannot_manage
+    evaluators_cannot_manage,
+    issued_tokens_log_into_the_evaluator_page
 );
 
 async fn issue(app: &TestApp, by: &str, body: Value) -> reqwest::Response {
@@ -240,4 +241,105 @@ async fn evaluators_cannot_manage(app: TestApp) {
         .expect("entries")
         .iter()
         .any(|e| e["action"] == "token.create" && e["target"] == "县教育局"));
+}
+
+/// The browser page accepts issued tokens too: a school's evaluator logs in, is told
+/// which school they see, gets no all-school counts, downloads data of their school only
+/// through the session cookie, and revoking the token ends the session at once.
+async fn issued_tokens_log_into_the_evaluator_page(app: TestApp) {
+    let db = chorus::store::connect(&app.settings).await.expect("db");
+    chorus::demo::fill(&db, "pingshun-2025", 200, 5)
+        .await
+        .expect("demo");
+    let body: Value = issue(
+        &app,
+        TOKEN,
+        json!({"role": "evaluator", "school": "pszg", "label": "平顺职教中心质量办"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let token = body["token"].as_str().expect("token").to_string();
+    let id = body["access"]["id"].as_i64().expect("id");
+    let login = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("Origin", app.address.as_str())
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 303);
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_string();
+    let page = |c: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/admin"))
+                .header("Cookie", c)
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let html = page(cookie.clone()).await;
+    assert!(html.contains("平顺职教中心质量办（评估员）"), "{html}");
+    assert!(html.contains("仅可查看学校 <strong>pszg</strong>"));
+    assert!(html.contains("退出登录"));
+    assert!(
+        !html.contains("有效问卷"),
+        "no all-school counts for a school token"
+    );
+    let csv = app
+        .client
+        .get(app.url("/api/v1/campaigns/pingshun-2025/responses.csv"))
+        .header("Cookie", cookie.as_str())
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    let schools = schools_in_csv(&csv);
+    assert!(!schools.is_empty());
+    assert!(schools.iter().all(|s| s == "pszg"), "{schools:?}");
+    // Revoked: the cookie no longer opens the page or the data.
+    let revoked = app
+        .client
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status(), 204);
+    let html = page(cookie.clone()).await;
+    assert!(html.contains("id=\"token\""), "back to the login form");
+    let csv = app
+        .client
+        .get(app.url("/api/v1/campaigns/pingshun-2025/responses.csv"))
+        .header("Cookie", cookie.as_str())
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), 401);
+    // A revoked token cannot log in again.
+    let again = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("Origin", app.address.as_str())
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(again.status(), 401);
 }
