@@ -219,6 +219,8 @@ pub struct Analysis {
     pub fuzzy: FuzzyReport,
     pub ipa: Vec<IpaGroup>,
     pub wave: Option<WaveComparison>,
+    /// Descriptive results of the questions not scored into an indicator.
+    pub questions: Vec<super::tallies::QuestionSummary>,
 }
 
 /// The earlier wave to compare with.
@@ -545,6 +547,7 @@ pub fn analyse(
         fuzzy,
         ipa,
         wave,
+        questions: super::tallies::summarise(frames, settings.min_cell_size),
     })
 }
 

@@ -19,6 +19,7 @@ use std::fmt;
 use polars::prelude::*;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
+use super::tallies::Tally;
 use crate::domain::{AnswerValue, Audience, QuestionKind, Survey};
 
 /// One response as the analysis needs it.
@@ -70,6 +71,8 @@ pub struct VersionFrame {
     pub rows: Vec<u32>,
     pub items: Vec<ItemColumn>,
     pub importance: Vec<ImportanceColumn>,
+    /// Counters of the questions described rather than scored (choices, ratings ...).
+    pub tallies: Vec<Tally>,
 }
 
 impl VersionFrame {
@@ -118,6 +121,7 @@ impl Frames {
 enum Slot {
     Item(usize),
     Importance(usize),
+    Tally(usize),
 }
 
 struct VersionBuilder {
@@ -129,6 +133,7 @@ impl VersionBuilder {
     fn new(survey: &Survey, idx: usize) -> Self {
         let mut items = Vec::new();
         let mut importance = Vec::new();
+        let mut tallies = Vec::new();
         let mut slots = HashMap::new();
         for q in survey.questions() {
             match &q.kind {
@@ -151,7 +156,12 @@ impl VersionBuilder {
                         values: Vec::new(),
                     });
                 }
-                _ => {}
+                _ => {
+                    if let Some(t) = Tally::for_question(q, survey.scale.points) {
+                        slots.insert(q.id.clone(), Slot::Tally(tallies.len()));
+                        tallies.push(t);
+                    }
+                }
             }
         }
         VersionBuilder {
@@ -163,6 +173,7 @@ impl VersionBuilder {
                 rows: Vec::new(),
                 items,
                 importance,
+                tallies,
             },
             slots,
         }
@@ -191,6 +202,7 @@ impl VersionBuilder {
         let column = match *slot {
             Slot::Item(i) => &mut self.frame.items[i].values,
             Slot::Importance(i) => &mut self.frame.importance[i].values,
+            Slot::Tally(_) => return,
         };
         if let Some(last) = column.last_mut() {
             *last = v;
@@ -286,8 +298,10 @@ impl FrameBuilder {
         let v = self.start(key, survey, |n| attributes.get(n).map(String::as_str));
         let vb = &mut self.versions[v];
         for (k, a) in answers {
-            if let AnswerValue::Number(x) = a {
-                vb.set(k, *x);
+            match (vb.slots.get(k.as_str()), a) {
+                (Some(Slot::Tally(t)), a) => vb.frame.tallies[*t].add(a),
+                (Some(_), AnswerValue::Number(x)) => vb.set(k, *x),
+                _ => {}
             }
         }
     }
@@ -395,10 +409,15 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if self.version.slots.contains_key(key.as_ref()) {
+            if let Some(&slot) = self.version.slots.get(key.as_ref()) {
                 let v: serde_json::Value = map.next_value()?;
-                if let Some(x) = v.as_i64() {
-                    self.version.set(&key, x);
+                match slot {
+                    Slot::Tally(t) => self.version.frame.tallies[t].add_json(&v),
+                    _ => {
+                        if let Some(x) = v.as_i64() {
+                            self.version.set(&key, x);
+                        }
+                    }
                 }
             } else if self.quoted.iter().any(|q| q.as_str() == key.as_ref()) {
                 if let serde_json::Value::String(t) = map.next_value()? {

@@ -13,6 +13,7 @@ pub mod reliability;
 pub mod scores;
 pub mod stats;
 pub mod suppression;
+pub mod tallies;
 pub mod weights;
 
 pub use scores::{score_campaign, CampaignScores, IndicatorScores, Level};

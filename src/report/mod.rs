@@ -6,6 +6,7 @@ pub mod docx;
 pub mod html;
 pub mod narrative;
 pub mod pdf;
+pub mod questions;
 pub mod view;
 pub mod xlsx;
 

@@ -857,6 +857,32 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         });
     }
 
+    // Questions described rather than scored: one table per question and group.
+    let described: Vec<Table> = a
+        .questions
+        .iter()
+        .filter_map(|q| {
+            super::questions::table(q, group_name(q.group, lang), a.method.min_cell_size, lang)
+        })
+        .collect();
+    if !described.is_empty() {
+        let (zh, en) = if a.wave.is_some() {
+            ("（四）其他题目调查结果", "5.4 Other questions")
+        } else {
+            ("（三）其他题目调查结果", "5.3 Other questions")
+        };
+        b.h(2, "other-questions", zh, en);
+        b.p(lang
+            .pick(
+                "以下为未计入评价指标的题目（选择题、排序题、评分题和数值题）的作答分布，占比以作答该题的人数为基数。",
+                "Answers to the questions not scored into an indicator (choice, ranking, rating and number questions); shares are of the respondents who answered each question.",
+            )
+            .into());
+        for t in described {
+            b.table(t);
+        }
+    }
+
     // 六、多主体比较
     b.h(
         1,
@@ -1167,6 +1193,17 @@ fn header_en(zh: &str) -> Option<&'static str> {
         "前两项占比" => "Top-2 share",
         "序号" => "No.",
         "回答" => "Answer",
+        "选项" => "Option",
+        "人数" => "Respondents",
+        "占比" => "Share",
+        "平均排序" => "Mean position",
+        "排第一位人数" => "Ranked first",
+        "排第一位占比" => "Ranked first (share)",
+        "标准差" => "SD",
+        "最小值" => "Min",
+        "中位数" => "Median",
+        "最大值" => "Max",
+        "结果" => "Result",
         _ => return None,
     })
 }

@@ -239,7 +239,7 @@ pub struct NewToken {
 pub async fn create_token(
     ev: Evaluator,
     state: web::Data<AppState>,
-    body: web::Json<NewToken>,
+    body: super::json_body::JsonBody<NewToken>,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let body = body.into_inner();

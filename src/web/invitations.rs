@@ -192,7 +192,7 @@ pub async fn create(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<FormatQuery>,
-    body: web::Json<CreateBody>,
+    body: super::json_body::JsonBody<CreateBody>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod client;
 pub mod health;
 pub mod invitations;
+pub mod json_body;
 pub mod openapi;
 pub mod page_cache;
 pub mod report_cache;

@@ -450,7 +450,7 @@ pub struct PartialBody {
 pub async fn save_partial(
     state: web::Data<AppState>,
     slug: web::Path<String>,
-    body: web::Json<PartialBody>,
+    body: super::json_body::JsonBody<PartialBody>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     state.admit_submission(&req)?;

@@ -160,7 +160,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
 }
 
 /// The field serde names in a message such as "missing field `label`".
-fn field_named_in(message: &str) -> Option<String> {
+pub(crate) fn field_named_in(message: &str) -> Option<String> {
     message
         .split('`')
         .nth(1)

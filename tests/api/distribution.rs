@@ -189,6 +189,29 @@ async fn invitations_answer_once_prefill_resume_and_count(app: TestApp) {
             .expect("post");
         assert_eq!(res.status(), 422, "{bad}");
     }
+    // Well-formed JSON of the wrong shape: 422 naming the path of the bad value.
+    for (bad, field) in [
+        (json!({"count": 1.5}), "count"),
+        (json!({"count": "3"}), "count"),
+        (
+            json!({"count": 1, "attributes": {"school": 7}}),
+            "attributes.school",
+        ),
+        (json!({"attributes": {}}), "count"),
+    ] {
+        let res = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(TOKEN)
+            .json(&bad)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), 422, "{bad}");
+        let err: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(err["error"], "invalid_payload", "{bad}: {err}");
+        assert_eq!(err["field"], field, "{bad}: {err}");
+    }
     // Labels are normalised to the codes the questionnaire records.
     let created = create_invitations(&app, slug, json!({"count": 3, "batch": "class-2-1", "attributes": {"school": "平顺县职业高级中学", "sector": "中药材"}})).await;
     assert_eq!(

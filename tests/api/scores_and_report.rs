@@ -11,7 +11,8 @@ use crate::helpers::TestApp;
 both_backends!("tests/fixtures/surveys" => worked_example_scores, composite_example_renormalises_weights);
 both_backends!(
     report_shows_the_scores_and_charts,
-    csv_parses_back_to_the_stored_answers
+    csv_parses_back_to_the_stored_answers,
+    questions_not_scored_are_tabulated_with_shares_and_nps
 );
 
 fn close(v: &Value, expected: f64, tol: f64) -> bool {
@@ -260,4 +261,153 @@ async fn csv_parses_back_to_the_stored_answers(app: TestApp) {
         rows += 1;
     }
     assert_eq!(rows, 2);
+}
+
+fn question<'a>(analysis: &'a Value, group: &str, id: &str) -> &'a Value {
+    analysis["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .find(|q| q["group"] == group && q["question"] == id)
+        .unwrap_or_else(|| panic!("{group}/{id} in {}", analysis["questions"]))
+}
+
+fn share(q: &Value, code: &str) -> (u64, f64) {
+    let o = q["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .find(|o| o["code"] == code)
+        .unwrap_or_else(|| panic!("{code} in {q}"));
+    (
+        o["count"].as_u64().expect("count"),
+        o["percent"].as_f64().expect("percent"),
+    )
+}
+
+/// Choice, multiple-choice and 0–10 questions outside the indicators get their own
+/// tables: shares of those who answered, NPS, and suppression below the minimum cell.
+async fn questions_not_scored_are_tabulated_with_shares_and_nps(app: TestApp) {
+    // 12 students. Worked example by hand:
+    // recommend 10 9 9 8 7 6 3 10 0 9 10 5 (11th and 12th answered, all 12 answered):
+    //   promoters (9–10) 6/12 = 50 %, passives (7–8) 2/12, detractors (0–6) 4/12;
+    //   NPS = 50 − 33.33 = 16.67; mean 86/12 = 7.1667; sorted median (8 + 9)/2 = 8.5.
+    // bg_activities: 3 × [visit], 3 × [visit, lecture], 2 × [none], 2 × [lecture, contest],
+    //   2 × [] (not answered): answered 10; visit 6 (60 %), lecture 5 (50 %), contest 2,
+    //   none 2, order_class 0.
+    // bg_intern: yes 8 (66.7 %), no 4.
+    let recommend = [10, 9, 9, 8, 7, 6, 3, 10, 0, 9, 10, 5];
+    let activities: [&[&str]; 12] = [
+        &["visit"],
+        &["visit"],
+        &["visit"],
+        &["visit", "lecture"],
+        &["visit", "lecture"],
+        &["visit", "lecture"],
+        &["none"],
+        &["none"],
+        &["lecture", "contest"],
+        &["lecture", "contest"],
+        &[],
+        &[],
+    ];
+    for i in 0..12 {
+        let mut answers = app.valid_answers("pingshun-2025-students", 4).await;
+        answers.insert("recommend".into(), json!(recommend[i]));
+        answers.insert("bg_intern".into(), json!(if i < 8 { "yes" } else { "no" }));
+        if !activities[i].is_empty() {
+            answers.insert("bg_activities".into(), json!(activities[i]));
+        }
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": answers});
+        let res = app
+            .post_json("/api/v1/surveys/pingshun-2025-students/responses", &body)
+            .await;
+        assert_eq!(
+            res.status(),
+            201,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    // 3 enterprises: below the minimum cell of 10, so their question is not published.
+    submit_many(&app, &[("pingshun-2025-enterprises", 3, 4)]).await;
+
+    let analysis: Value = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/analysis")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let rec = question(&analysis, "students", "recommend");
+    assert_eq!(rec["n"], 12);
+    assert_eq!(rec["kind"]["scale"]["min"], 0, "{rec}");
+    assert!(
+        close(&rec["nps"]["score"], 50.0 - 400.0 / 12.0, 1e-9),
+        "{rec}"
+    );
+    assert!(close(&rec["nps"]["promoters"], 50.0, 1e-9));
+    assert!(close(&rec["summary"]["mean"], 86.0 / 12.0, 1e-9));
+    assert!(close(&rec["summary"]["median"], 8.5, 1e-12));
+    assert_eq!(share(rec, "10"), (3, 25.0));
+
+    let act = question(&analysis, "students", "bg_activities");
+    assert_eq!(act["kind"], "multiple");
+    assert_eq!(
+        act["n"], 10,
+        "the two without an answer are not in the base"
+    );
+    assert_eq!(share(act, "visit"), (6, 60.0));
+    assert_eq!(share(act, "lecture"), (5, 50.0));
+    assert_eq!(share(act, "contest"), (2, 20.0));
+    assert_eq!(share(act, "order_class"), (0, 0.0));
+
+    let intern = question(&analysis, "students", "bg_intern");
+    assert_eq!(intern["kind"], "single");
+    let (yes, pct) = share(intern, "yes");
+    assert_eq!(yes, 8);
+    assert!((pct - 200.0 / 3.0).abs() < 1e-9);
+    // Background questions recorded as attributes are in the sample tables instead.
+    assert!(analysis["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .all(|q| q["question"] != "bg_sector"));
+
+    let years = question(&analysis, "enterprises", "bg_years");
+    assert_eq!(years["n"], 3);
+    assert_eq!(years["suppressed"], true);
+    assert_eq!(
+        years["options"],
+        json!([]),
+        "no figures below the minimum cell"
+    );
+
+    // The same figures in the report.
+    let html = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.html")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("其他题目调查结果"), "section heading");
+    assert!(html.contains("id=\"question-students-recommend\""));
+    assert!(html.contains("净推荐值 NPS = 16.7"), "NPS in the note");
+    assert!(html.contains("学生：你参加过哪些校企合作活动？（可多选）（多选，n = 10）"));
+    let row = table_row(&html, "question-students-bg_activities", "企业参观");
+    assert!(row.contains(">6<") && row.contains("60.0%"), "{row}");
+    let years_table = html
+        .split("id=\"question-enterprises-bg_years\"")
+        .nth(1)
+        .expect("enterprise table")
+        .split("</table>")
+        .next()
+        .expect("end");
+    assert!(
+        years_table.contains("样本不足（少于 10 人）"),
+        "{years_table}"
+    );
+    assert!(
+        !years_table.contains('%'),
+        "no shares below the minimum cell"
+    );
 }

@@ -31,6 +31,20 @@ async function snap(name) {
 function step(s) { result.steps.push(s); }
 const radio = (name, value) => page.check(`input[name="${name}"][value="${value}"]`);
 const likert = async (ids, v) => { for (const id of ids) await radio(id, v); };
+// A double tap without JavaScript submits the form twice: the browser aborts the first
+// navigation for the second, so waiting for the first one may fail with ERR_ABORTED.
+// What matters is where the page ends up (and, in browser.rs, that one response is stored).
+async function doubleTapThenThanks(button) {
+  await button.dblclick();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.waitForURL(/thanks/, { timeout: 15000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3 || !/ERR_ABORTED|frame was detached|interrupted by another navigation/.test(String(e))) throw e;
+    }
+  }
+}
 const S = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => "S" + String(a + i).padStart(2, "0"));
 
 async function pageOne() {
@@ -84,7 +98,7 @@ try {
     await radio("recommend", "8");
     await snap("last-page");
     const submit = page.locator('button[type="submit"]');
-    await Promise.all([page.waitForURL(/thanks/), submit.dblclick()]);
+    await doubleTapThenThanks(submit);
   } else {
     await pageOne();
     await likert(S(1, 11).filter((s) => s !== "S03"), "4"); // S03 left out: one error
@@ -99,7 +113,7 @@ try {
     step("server listed the errors beside the questions, answers kept");
     await page.uncheck('input[name="bg_activities"][value="visit"]');
     await radio("S03", "4");
-    await Promise.all([page.waitForURL(/thanks/), page.locator('button[type="submit"]').dblclick()]);
+    await doubleTapThenThanks(page.locator('button[type="submit"]'));
   }
   result.thanks = (await page.locator("h1").textContent()).trim();
   await snap("thanks");
