@@ -392,11 +392,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let frames = pipeline::collect(&prepared.db, &meta, &[], false)
                 .await?
                 .frames;
+            // The earlier wave the campaign compares with, as `/analysis` does.
+            let previous = pipeline::previous_wave(&prepared.db, &meta).await?;
             let read = started.elapsed();
             let n = frames.len();
+            if let Some((p, f)) = &previous {
+                println!(
+                    "analyse: compared with the previous wave {:?} ({} responses)",
+                    p.campaign.info.key,
+                    f.len()
+                );
+            }
             let t = std::time::Instant::now();
             let analysis = tokio::task::spawn_blocking(move || {
-                chorus::analysis::evaluation::analyse(&meta.campaign.info, &frames, None)
+                let wave =
+                    previous
+                        .as_ref()
+                        .map(|(p, f)| chorus::analysis::evaluation::PreviousWave {
+                            info: &p.campaign.info,
+                            frames: f,
+                        });
+                chorus::analysis::evaluation::analyse(&meta.campaign.info, &frames, wave)
             })
             .await??;
             let analysed = t.elapsed();

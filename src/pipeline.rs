@@ -201,7 +201,7 @@ pub fn score(meta: &CampaignMeta, frames: &Frames) -> anyhow::Result<CampaignSco
 }
 
 /// The previous wave's definitions and frames, when the campaign names one.
-async fn previous_wave(
+pub async fn previous_wave(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
 ) -> anyhow::Result<Option<(CampaignMeta, Frames)>> {

@@ -9,10 +9,13 @@
 
 use std::collections::BTreeMap;
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::frame::Frames;
+use super::frame::{Frames, Str};
 use crate::domain::{AnswerValue, Audience, Question, QuestionKind, Survey, OTHER_CODE};
 
 /// What kind of figures a question gets.
@@ -221,6 +224,60 @@ impl Tally {
                 }
             }
         }
+    }
+}
+
+/// Adds one stored answer straight from the JSON text, without building a `Value`
+/// (codes are borrowed from the text); the same counting as [`Tally::add_json`].
+pub struct TallySeed<'t>(pub &'t mut Tally);
+
+impl<'de> DeserializeSeed<'de> for TallySeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TallySeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an answer")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.0.add_codes(std::iter::once(v));
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.0.add_number(v as f64);
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.0.add_number(v as f64);
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.0.add_number(v);
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut codes = Vec::new();
+        while let Some(Str(c)) = seq.next_element::<Str<'de>>()? {
+            codes.extend(c);
+        }
+        self.0.add_codes(codes.iter().map(AsRef::as_ref));
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
     }
 }
 
@@ -611,6 +668,48 @@ mod tests {
         let s = number_summary(&mut t.values).expect("summary");
         assert_eq!((s.mean, s.median, s.min, s.max), (4.625, 3.5, 1.5, 10.0));
         assert!((s.sd.expect("sd") - 3.727_711_541_057_507).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reading_from_text_counts_as_reading_values() {
+        let answers = [
+            json!(["a", "b"]),
+            json!("b"),
+            json!(["a", 3, {"x": 1}, "cé"]),
+            json!(7),
+            json!(2.5),
+            json!(null),
+            json!({"a": [1]}),
+            json!(true),
+        ];
+        for kind in [
+            TallyKind::Single,
+            TallyKind::Multiple,
+            TallyKind::Ranking,
+            TallyKind::Scale { min: 0, max: 10 },
+            TallyKind::Number,
+        ] {
+            let (mut by_value, mut by_text) = (
+                tally(kind, &["a", "b", "cé"]),
+                tally(kind, &["a", "b", "cé"]),
+            );
+            for a in &answers {
+                by_value.add_json(a);
+                let text = serde_json::to_string(a).expect("json");
+                let mut de = serde_json::Deserializer::from_str(&text);
+                TallySeed(&mut by_text).deserialize(&mut de).expect("read");
+            }
+            assert_eq!(by_value.answered, by_text.answered, "{kind:?}");
+            assert_eq!(by_value.counts, by_text.counts, "{kind:?}");
+            assert_eq!(by_value.rank_sum, by_text.rank_sum, "{kind:?}");
+            assert_eq!(by_value.values, by_text.values, "{kind:?}");
+            assert!(by_value.answered > 0, "{kind:?} counted something");
+        }
+        // An escaped code (not borrowable from the text) counts the same.
+        let mut t = tally(TallyKind::Multiple, &["a", "cé"]);
+        let mut de = serde_json::Deserializer::from_str(r#"["c\u00e9"]"#);
+        TallySeed(&mut t).deserialize(&mut de).expect("read");
+        assert_eq!(t.counts, vec![0, 1]);
     }
 
     #[test]

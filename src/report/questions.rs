@@ -40,7 +40,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
         kind_name(q.kind, lang),
         q.n
     );
-    let id = format!("question-{}-{}", q.group, q.question);
+    let id = format!("q-{}-{}", q.group, q.question);
     if q.suppressed {
         return Some(Table {
             id,

@@ -159,6 +159,28 @@ async fn waves_are_compared_with_welch(app: TestApp) {
     assert!(close(&change["welch"]["t"], 3.804430, 1e-6), "{change}");
     assert!(close(&change["welch"]["df"], 15.625070, 1e-6));
     assert!(close(&change["welch"]["p"], 0.001618, 1e-6));
+
+    // `chorus analyse` compares with the same wave as `/analysis`.
+    let out = app._dir.path().join("analysis.json");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_chorus"))
+        .args(["analyse", "--campaign", "wave-2025", "--out"])
+        .arg(&out)
+        .env("CHORUS_DATABASE_URL", &app.settings.database_url)
+        .env("CHORUS_SURVEYS_DIR", &app.settings.surveys_dir)
+        .output()
+        .expect("run chorus analyse");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("previous wave \"wave-2024\" (8 responses)"),
+        "{stdout}"
+    );
+    let cli: Value = serde_json::from_slice(&std::fs::read(&out).expect("out")).expect("json");
+    assert_eq!(cli["wave"], a["wave"], "CLI and API agree");
 }
 
 /// AHP weights (0.636986, 0.258285, 0.104729) from issue #5's matrix; B's two children

@@ -390,13 +390,13 @@ async fn questions_not_scored_are_tabulated_with_shares_and_nps(app: TestApp) {
         .await
         .expect("html");
     assert!(html.contains("其他题目调查结果"), "section heading");
-    assert!(html.contains("id=\"question-students-recommend\""));
+    assert!(html.contains("id=\"q-students-recommend\""));
     assert!(html.contains("净推荐值 NPS = 16.7"), "NPS in the note");
     assert!(html.contains("学生：你参加过哪些校企合作活动？（可多选）（多选，n = 10）"));
-    let row = table_row(&html, "question-students-bg_activities", "企业参观");
+    let row = table_row(&html, "q-students-bg_activities", "企业参观");
     assert!(row.contains(">6<") && row.contains("60.0%"), "{row}");
     let years_table = html
-        .split("id=\"question-enterprises-bg_years\"")
+        .split("id=\"q-enterprises-bg_years\"")
         .nth(1)
         .expect("enterprise table")
         .split("</table>")
@@ -410,4 +410,24 @@ async fn questions_not_scored_are_tabulated_with_shares_and_nps(app: TestApp) {
         !years_table.contains('%'),
         "no shares below the minimum cell"
     );
+
+    // And in the Excel report, as numbers on the question's own sheet.
+    use calamine::{Data, Reader};
+    let bytes = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = wb
+        .worksheet_range("q-students-bg_activities")
+        .expect("a sheet per question");
+    let visit = sheet
+        .rows()
+        .find(|r| r.first() == Some(&Data::String("企业参观".into())))
+        .expect("row");
+    assert_eq!(visit[1], Data::Float(6.0));
+    assert_eq!(visit[2], Data::Float(60.0));
 }
