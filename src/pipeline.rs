@@ -3,14 +3,13 @@
 //! the async side in chunks and decoded on a blocking thread; polars runs on its own
 //! pool).
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
-use crate::analysis::frame::{FrameBuilder, Frames};
+use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
 use crate::analysis::{score_campaign, CampaignScores};
 use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
@@ -127,13 +126,11 @@ pub async fn collect(
                 let Some(v) = versions.get(&row.survey_version_id) else {
                     continue;
                 };
-                let attrs: BTreeMap<Cow<'_, str>, Cow<'_, str>> =
-                    serde_json::from_str(&row.attributes).map_err(|e| {
-                        anyhow::anyhow!("stored attributes are not valid JSON: {e}")
-                    })?;
+                let attrs: Attributes<'_> = serde_json::from_str(&row.attributes)
+                    .map_err(|e| anyhow::anyhow!("stored attributes are not valid JSON: {e}"))?;
                 if !filters
                     .iter()
-                    .all(|(k, val)| attrs.get(k.as_str()).is_some_and(|a| a == val))
+                    .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()))
                 {
                     continue;
                 }

@@ -340,7 +340,7 @@ impl FrameBuilder {
         &mut self,
         key: i64,
         survey: &Survey,
-        attributes: &BTreeMap<Cow<'_, str>, Cow<'_, str>>,
+        attributes: &Attributes<'_>,
         answers_json: &str,
     ) -> Result<(), CorruptRow> {
         self.push_json_quoting(key, survey, attributes, answers_json, &[], &mut Vec::new())
@@ -352,12 +352,12 @@ impl FrameBuilder {
         &mut self,
         key: i64,
         survey: &Survey,
-        attributes: &BTreeMap<Cow<'_, str>, Cow<'_, str>>,
+        attributes: &Attributes<'_>,
         answers_json: &str,
         quoted: &[String],
         texts: &mut Vec<(String, String)>,
     ) -> Result<(), CorruptRow> {
-        let v = self.start(key, survey, |n| attributes.get(n).map(|c| c.as_ref()));
+        let v = self.start(key, survey, |n| attributes.get(n));
         let vb = &mut self.versions[v];
         let mut de = serde_json::Deserializer::from_str(answers_json);
         AnswersSeed {
@@ -410,6 +410,85 @@ pub fn build<'a>(
         b.push(key, r.survey, r.attributes, r.answers);
     }
     b.finish()
+}
+
+/// A stored response's attributes (a JSON object of strings), borrowed from the row's
+/// text where possible; a handful of entries, so looked up by a linear scan.
+#[derive(Debug, Default)]
+pub struct Attributes<'de>(pub Vec<(Cow<'de, str>, Cow<'de, str>)>);
+
+impl Attributes<'_> {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Attributes<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Attributes<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of attribute values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Str(k)) = map.next_key::<Str<'de>>()? {
+                    let Str(v) = map.next_value::<Str<'de>>()?;
+                    if let (Some(k), Some(v)) = (k, v) {
+                        out.push((k, v));
+                    }
+                }
+                Ok(Attributes(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A whole number; any other JSON value is skipped and reads as `None`.
+struct Int(Option<i64>);
+
+impl<'de> serde::Deserialize<'de> for Int {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Int;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Int, E> {
+                Ok(Int(Some(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Int, E> {
+                Ok(Int(i64::try_from(v).ok()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Int, E> {
+                Ok(Int(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Int, E> {
+                Ok(Int(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Int, E> {
+                Ok(Int(None))
+            }
+            fn visit_unit<E>(self) -> Result<Int, E> {
+                Ok(Int(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Int, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Int(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Int, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Int(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A string borrowed from the JSON text when it has no escapes (serde's `Cow<str>`
@@ -500,8 +579,7 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
                         map.next_value_seed(TallySeed(&mut self.version.frame.tallies[t]))?;
                     }
                     _ => {
-                        let v: serde_json::Value = map.next_value()?;
-                        if let Some(x) = v.as_i64() {
+                        if let Int(Some(x)) = map.next_value::<Int>()? {
                             self.version.set_slot(slot, x);
                         }
                     }
@@ -540,8 +618,13 @@ mod tests {
         let mut a = FrameBuilder::new(&["sector".to_string()]);
         a.push(7, &s, &attrs, &answers);
         let mut b = FrameBuilder::new(&["sector".to_string()]);
-        let attrs_cow: BTreeMap<Cow<str>, Cow<str>> =
-            serde_json::from_str(&serde_json::to_string(&attrs).expect("json")).expect("attrs");
+        let attrs_json = serde_json::to_string(&attrs).expect("json");
+        let attrs_cow: Attributes = serde_json::from_str(&attrs_json).expect("attrs");
+        assert_eq!(attrs_cow.get("sector"), Some("电子商务"));
+        assert!(
+            matches!(attrs_cow.0[0].1, Cow::Borrowed(_)),
+            "borrowed from the row"
+        );
         b.push_json(
             7,
             &s,
@@ -570,6 +653,8 @@ mod tests {
             );
         }
         let mut c = FrameBuilder::new(&[]);
-        assert!(c.push_json(1, &s, &BTreeMap::new(), "{\"q1\": 5,").is_err());
+        assert!(c
+            .push_json(1, &s, &Attributes::default(), "{\"q1\": 5,")
+            .is_err());
     }
 }
