@@ -83,7 +83,13 @@ try {
     await page.locator('section[data-page="2"]').waitFor({ state: "visible" });
     result.skip_rule_hidden = !(await page.locator('[data-q="S12"]').isVisible());
     await likert(["S10", "S11"], "4");
-    await page.waitForTimeout(400); // the draft is saved 250 ms after the last change
+    // The draft is saved 250 ms after the last change: wait until it holds S11.
+    await page.waitForFunction(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        if ((localStorage.getItem(localStorage.key(i)) || "").includes('"S11":["4"]')) return true;
+      }
+      return false;
+    }, null, { timeout: 10000 });
     await page.reload();
     await page.locator('section[data-page="2"]').waitFor({ state: "visible" });
     result.reload_kept = await page.isChecked('input[name="S10"][value="4"]');
