@@ -162,7 +162,38 @@ pub fn summary(f: &Facts<'_>, lang: Lang) -> Vec<String> {
             }
         }
     }
+    out.extend(net_promoter(a, lang));
     out
+}
+
+/// One sentence per published 0–10 rating: its net promoter score (from the table in
+/// 五、其他题目调查结果).
+fn net_promoter(a: &Analysis, lang: Lang) -> Vec<String> {
+    a.questions
+        .iter()
+        .filter(|q| !q.suppressed)
+        .filter_map(|q| q.nps.as_ref().map(|n| (q, n)))
+        .map(|(q, n)| match lang {
+            Lang::Zh => format!(
+                "{}对“{}”的净推荐值（NPS）为 {:.1}（推荐者 {:.1}%，贬损者 {:.1}%，n = {}）。",
+                g(q.group, lang),
+                q.text,
+                n.score,
+                n.promoters,
+                n.detractors,
+                q.n
+            ),
+            Lang::En => format!(
+                "{}: net promoter score {:.1} for \"{}\" (promoters {:.1}%, detractors {:.1}%, n = {}).",
+                g(q.group, lang),
+                n.score,
+                q.text,
+                n.promoters,
+                n.detractors,
+                q.n
+            ),
+        })
+        .collect()
 }
 
 pub fn weights_method(a: &Analysis, lang: Lang) -> String {

@@ -34,12 +34,11 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
     if q.n == 0 {
         return None;
     }
-    let caption = format!(
-        "{group}：{}（{}，n = {}）",
-        q.text,
-        kind_name(q.kind, lang),
-        q.n
-    );
+    let kind = kind_name(q.kind, lang);
+    let caption = match lang {
+        Lang::Zh => format!("{group}：{}（{kind}，n = {}）", q.text, q.n),
+        Lang::En => format!("{group}: {} ({kind}, n = {})", q.text, q.n),
+    };
     let id = format!("q-{}-{}", q.group, q.question);
     if q.suppressed {
         return Some(Table {

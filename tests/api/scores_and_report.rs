@@ -392,6 +392,10 @@ async fn questions_not_scored_are_tabulated_with_shares_and_nps(app: TestApp) {
     assert!(html.contains("其他题目调查结果"), "section heading");
     assert!(html.contains("id=\"q-students-recommend\""));
     assert!(html.contains("净推荐值 NPS = 16.7"), "NPS in the note");
+    assert!(
+        html.contains("的净推荐值（NPS）为 16.7（推荐者 50.0%，贬损者 33.3%，n = 12）"),
+        "NPS in the summary"
+    );
     assert!(html.contains("学生：你参加过哪些校企合作活动？（可多选）（多选，n = 10）"));
     let row = table_row(&html, "q-students-bg_activities", "企业参观");
     assert!(row.contains(">6<") && row.contains("60.0%"), "{row}");
