@@ -13,7 +13,7 @@ use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
 use crate::analysis::{score_campaign, CampaignScores};
 use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
-use crate::store::responses::{self, RawRow, ResponseRecord};
+use crate::store::responses::{self, AnalysisRow, RawRow, ResponseRecord};
 use crate::store::surveys::{self, StoredSurvey};
 
 /// Most responses written into the report's spreadsheet; more are left to the CSV export.
@@ -80,7 +80,7 @@ pub async fn collect(
     filters: &[(String, String)],
     quotes: bool,
 ) -> anyhow::Result<Collected> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
         meta.versions.iter().map(|(k, v)| (*k, v.clone())).collect();
     let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
@@ -176,7 +176,7 @@ pub async fn collect(
             free_text,
         })
     });
-    let read = responses::stream_raw(db, meta.campaign.id, CHUNK, tx).await;
+    let read = responses::stream_for_analysis(db, meta.campaign.id, CHUNK, tx).await;
     let collected = decoder.await??;
     read?;
     Ok(collected)

@@ -343,8 +343,7 @@ pub async fn stream_raw(
     chunk: usize,
     tx: tokio::sync::mpsc::Sender<Vec<RawRow>>,
 ) -> Result<u64, StoreError> {
-    use futures_util::StreamExt;
-    let mut stream = responses::Entity::find()
+    let stream = responses::Entity::find()
         .select_only()
         .column(responses::Column::Id)
         .column(responses::Column::Audience)
@@ -356,18 +355,74 @@ pub async fn stream_raw(
         .into_tuple::<(Uuid, String, i64, DateTime<Utc>, String, String)>()
         .stream(db)
         .await?;
-    let mut sent = 0u64;
-    let mut batch = Vec::with_capacity(chunk);
-    while let Some(row) = stream.next().await {
-        let (id, audience, survey_version_id, submitted_at, attributes, answers) = row?;
-        batch.push(RawRow {
+    send_in_chunks(
+        stream,
+        chunk,
+        tx,
+        |(id, audience, survey_version_id, submitted_at, attributes, answers)| RawRow {
             id,
             audience,
             survey_version_id,
             submitted_at,
             attributes,
             answers,
-        });
+        },
+    )
+    .await
+}
+
+/// A stored response as the analysis reads it: only the columns it uses.
+pub struct AnalysisRow {
+    pub survey_version_id: i64,
+    pub submitted_at: DateTime<Utc>,
+    pub attributes: String,
+    pub answers: String,
+}
+
+/// [`stream_raw`] without the columns the analysis does not use (id, audience): two
+/// fewer values to decode and allocate per row of a million.
+pub async fn stream_for_analysis(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    chunk: usize,
+    tx: tokio::sync::mpsc::Sender<Vec<AnalysisRow>>,
+) -> Result<u64, StoreError> {
+    let stream = responses::Entity::find()
+        .select_only()
+        .column(responses::Column::SurveyVersionId)
+        .column(responses::Column::SubmittedAt)
+        .column(responses::Column::Attributes)
+        .column(responses::Column::Answers)
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .into_tuple::<(i64, DateTime<Utc>, String, String)>()
+        .stream(db)
+        .await?;
+    send_in_chunks(
+        stream,
+        chunk,
+        tx,
+        |(survey_version_id, submitted_at, attributes, answers)| AnalysisRow {
+            survey_version_id,
+            submitted_at,
+            attributes,
+            answers,
+        },
+    )
+    .await
+}
+
+/// Sends the rows of `stream`, mapped by `row`, to `tx` in chunks of `chunk`.
+async fn send_in_chunks<T, R>(
+    mut stream: impl futures_util::Stream<Item = Result<T, sea_orm::DbErr>> + Unpin,
+    chunk: usize,
+    tx: tokio::sync::mpsc::Sender<Vec<R>>,
+    row: impl Fn(T) -> R,
+) -> Result<u64, StoreError> {
+    use futures_util::StreamExt;
+    let mut sent = 0u64;
+    let mut batch = Vec::with_capacity(chunk);
+    while let Some(r) = stream.next().await {
+        batch.push(row(r?));
         if batch.len() == chunk {
             sent += batch.len() as u64;
             if tx
