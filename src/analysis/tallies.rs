@@ -286,6 +286,9 @@ impl<'de> Visitor<'de> for TallySeed<'_> {
 pub struct OptionShare {
     pub code: String,
     pub label: String,
+    /// The English label, where the definition gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
     /// Respondents choosing it (ranking: ranking it first; scale: giving this value).
     pub count: u64,
     /// `count` as a percentage of the respondents who answered the question.
@@ -323,6 +326,8 @@ pub struct QuestionSummary {
     pub survey: String,
     pub question: String,
     pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_en: Option<String>,
     pub kind: TallyKind,
     /// Respondents who answered.
     pub n: u64,
@@ -429,8 +434,9 @@ fn net_promoter(counts: &[u64]) -> NetPromoter {
     }
 }
 
-/// The label of `code` in `q` (the code itself when the question no longer has it).
-fn choice_label(q: Option<&Question>, code: &str) -> String {
+/// The label of `code` in `q` (the code itself when the question no longer has it),
+/// and its English label when given.
+fn choice_label(q: Option<&Question>, code: &str) -> (String, Option<String>) {
     let choices = match q.map(|q| &q.kind) {
         Some(
             QuestionKind::Single { choices, .. }
@@ -440,9 +446,9 @@ fn choice_label(q: Option<&Question>, code: &str) -> String {
         _ => &[],
     };
     match choices.iter().find(|c| c.code == code) {
-        Some(c) => c.label.clone(),
-        None if code == OTHER_CODE => "其他".to_string(),
-        None => code.to_string(),
+        Some(c) => (c.label.clone(), c.label_en.clone()),
+        None if code == OTHER_CODE => ("其他".to_string(), Some("Other".to_string())),
+        None => (code.to_string(), None),
     }
 }
 
@@ -456,6 +462,7 @@ fn publish(survey: &Survey, mut t: Tally, min_cell: u64) -> QuestionSummary {
         survey: survey.slug.clone(),
         question: t.id.clone(),
         text: q.map_or_else(|| t.id.clone(), |q| q.text.clone()),
+        text_en: q.and_then(|q| q.text_en.clone()),
         kind: t.kind,
         n,
         suppressed,
@@ -472,13 +479,17 @@ fn publish(survey: &Survey, mut t: Tally, min_cell: u64) -> QuestionSummary {
                 .codes
                 .iter()
                 .enumerate()
-                .map(|(i, code)| OptionShare {
-                    code: code.clone(),
-                    label: choice_label(q, code),
-                    count: t.counts[i],
-                    percent: percent(t.counts[i], n),
-                    mean_rank: (t.kind == TallyKind::Ranking && t.rank_n[i] > 0)
-                        .then(|| t.rank_sum[i] as f64 / t.rank_n[i] as f64),
+                .map(|(i, code)| {
+                    let (label, label_en) = choice_label(q, code);
+                    OptionShare {
+                        code: code.clone(),
+                        label,
+                        label_en,
+                        count: t.counts[i],
+                        percent: percent(t.counts[i], n),
+                        mean_rank: (t.kind == TallyKind::Ranking && t.rank_n[i] > 0)
+                            .then(|| t.rank_sum[i] as f64 / t.rank_n[i] as f64),
+                    }
                 })
                 .collect();
         }
@@ -515,6 +526,7 @@ fn publish(survey: &Survey, mut t: Tally, min_cell: u64) -> QuestionSummary {
                             Some(Some(l)) => format!("{v} {l}"),
                             _ => v.to_string(),
                         },
+                        label_en: None,
                         count: *c,
                         percent: percent(*c, n),
                         mean_rank: None,

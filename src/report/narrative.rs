@@ -187,7 +187,7 @@ fn net_promoter(a: &Analysis, lang: Lang) -> Vec<String> {
                 "{}: net promoter score {:.1} for \"{}\" (promoters {:.1}%, detractors {:.1}%, n = {}).",
                 g(q.group, lang),
                 n.score,
-                q.text,
+                q.text_en.as_deref().unwrap_or(&q.text),
                 n.promoters,
                 n.detractors,
                 q.n

@@ -4,7 +4,7 @@
 
 use super::document::{Cell, Table};
 use super::narrative::Lang;
-use crate::analysis::tallies::{QuestionSummary, TallyKind};
+use crate::analysis::tallies::{OptionShare, QuestionSummary, TallyKind};
 
 fn percent_cell(x: f64) -> Cell {
     Cell {
@@ -16,6 +16,28 @@ fn percent_cell(x: f64) -> Cell {
 
 fn count_cell(n: u64) -> Cell {
     Cell::number(n as f64, 0)
+}
+
+/// Option, respondents, share: the rows of a choice or scale table.
+fn share_rows(q: &QuestionSummary, lang: Lang) -> Vec<Vec<Cell>> {
+    q.options
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::text(option_label(o, lang)),
+                count_cell(o.count),
+                percent_cell(o.percent),
+            ]
+        })
+        .collect()
+}
+
+/// The option's label in the report's language (the Chinese one when no English is given).
+fn option_label(o: &OptionShare, lang: Lang) -> String {
+    match (lang, &o.label_en) {
+        (Lang::En, Some(en)) => en.clone(),
+        _ => o.label.clone(),
+    }
 }
 
 fn kind_name(kind: TallyKind, lang: Lang) -> &'static str {
@@ -37,7 +59,11 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
     let kind = kind_name(q.kind, lang);
     let caption = match lang {
         Lang::Zh => format!("{group}：{}（{kind}，n = {}）", q.text, q.n),
-        Lang::En => format!("{group}: {} ({kind}, n = {})", q.text, q.n),
+        Lang::En => format!(
+            "{group}: {} ({kind}, n = {})",
+            q.text_en.as_deref().unwrap_or(&q.text),
+            q.n
+        ),
     };
     let id = format!("q-{}-{}", q.group, q.question);
     if q.suppressed {
@@ -58,16 +84,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
     let (header, rows, note): (Vec<&str>, Vec<Vec<Cell>>, Option<String>) = match q.kind {
         TallyKind::Single | TallyKind::Multiple => (
             vec!["选项", "人数", "占比"],
-            q.options
-                .iter()
-                .map(|o| {
-                    vec![
-                        Cell::text(o.label.clone()),
-                        count_cell(o.count),
-                        percent_cell(o.percent),
-                    ]
-                })
-                .collect(),
+            share_rows(q, lang),
             (q.kind == TallyKind::Multiple).then(|| {
                 lang.pick(
                     "多选题：占比为选择该项的人数占作答人数的比例，合计可超过 100%。",
@@ -82,7 +99,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
                 .iter()
                 .map(|o| {
                     vec![
-                        Cell::text(o.label.clone()),
+                        Cell::text(option_label(o, lang)),
                         o.mean_rank
                             .map_or_else(|| Cell::text("—"), |m| Cell::number(m, 2)),
                         count_cell(o.count),
@@ -100,16 +117,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
         ),
         TallyKind::Scale { .. } => (
             vec!["选项", "人数", "占比"],
-            q.options
-                .iter()
-                .map(|o| {
-                    vec![
-                        Cell::text(o.label.clone()),
-                        count_cell(o.count),
-                        percent_cell(o.percent),
-                    ]
-                })
-                .collect(),
+            share_rows(q, lang),
             q.summary.as_ref().map(|s| {
                 let mut t = match lang {
                     Lang::Zh => format!("均值 {:.2}", s.mean),
@@ -172,7 +180,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::tallies::{NetPromoter, NumberSummary, OptionShare};
+    use crate::analysis::tallies::{NetPromoter, NumberSummary};
     use crate::domain::Audience;
 
     fn summary(kind: TallyKind, suppressed: bool) -> QuestionSummary {
@@ -181,12 +189,14 @@ mod tests {
             survey: "s".into(),
             question: "recommend".into(),
             text: "推荐<b>吗</b>".into(),
+            text_en: Some("Recommend?".into()),
             kind,
             n: 10,
             suppressed,
             options: vec![OptionShare {
                 code: "10".into(),
                 label: "10".into(),
+                label_en: None,
                 count: 2,
                 percent: 20.0,
                 mean_rank: None,
@@ -221,6 +231,12 @@ mod tests {
         let note = t.note.expect("note");
         assert!(note.contains("中位数 8.5"), "{note}");
         assert!(note.contains("净推荐值 NPS = 20.0"), "{note}");
+    }
+
+    #[test]
+    fn english_captions_use_the_english_text() {
+        let t = table(&summary(TallyKind::Single, false), "Students", 5, Lang::En).expect("table");
+        assert_eq!(t.caption, "Students: Recommend? (single choice, n = 10)");
     }
 
     #[test]
