@@ -93,7 +93,8 @@ pub async fn scores(
     Ok(HttpResponse::Ok().json(scores))
 }
 
-/// The full analysis: scores, breakdowns, reliability, gaps, item statistics, IPA.
+/// The full analysis: scores, breakdowns, reliability, gaps, item statistics, IPA, and
+/// the results of the questions not scored into an indicator (`questions`).
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/analysis", tag = "evaluators", security(("bearer" = [])),
     params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
     responses(
