@@ -304,10 +304,15 @@ impl FrameBuilder {
         for (i, name) in self.breakdowns.iter().enumerate() {
             let code = attribute(name).map(|value| {
                 let (dict, values) = &mut self.attr_values[i];
-                *dict.entry(value.to_string()).or_insert_with(|| {
-                    values.push(value.to_string());
-                    u32::try_from(values.len() - 1).unwrap_or(u32::MAX)
-                })
+                // Looked up by `&str` first: a breakdown has a handful of values and a
+                // million rows, so the key is copied only the first time it is seen.
+                if let Some(&c) = dict.get(value) {
+                    return c;
+                }
+                let c = u32::try_from(values.len()).unwrap_or(u32::MAX);
+                values.push(value.to_string());
+                dict.insert(value.to_string(), c);
+                c
             });
             self.attr_codes[i].push(code);
         }
