@@ -320,6 +320,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let prepared = startup::prepare(&settings).await?;
+            if filters.len() > chorus::analysis::disclosure::MAX_FILTERS {
+                anyhow::bail!(
+                    "--filter given {} times; a report may be narrowed by at most {} attribute (small groups could otherwise be derived from the two-way table); keep one --filter and read the breakdown by the other inside the report",
+                    filters.len(),
+                    chorus::analysis::disclosure::MAX_FILTERS
+                );
+            }
             let request = pipeline::ReportRequest { filters, lang };
             let started = std::time::Instant::now();
             let Some((doc, raw)) = pipeline::load_report(&prepared.db, &campaign, &request).await?
@@ -389,18 +396,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     settings.surveys_dir.display()
                 );
             };
-            let frames = pipeline::collect(&prepared.db, &meta, &[], false)
+            let view = pipeline::collect(&prepared.db, &meta, &[], false)
                 .await?
-                .frames;
+                .view;
             // The earlier wave the campaign compares with, as `/analysis` does.
-            let previous = pipeline::previous_wave(&prepared.db, &meta).await?;
+            let previous = pipeline::previous_wave(&prepared.db, &meta, &[]).await?;
             let read = started.elapsed();
-            let n = frames.len();
-            if let Some((p, f)) = &previous {
+            let n = view.frames.len();
+            if let Some((p, v)) = &previous {
                 println!(
                     "analyse: compared with the previous wave {:?} ({} responses)",
                     p.campaign.info.key,
-                    f.len()
+                    v.frames.len()
                 );
             }
             let t = std::time::Instant::now();
@@ -408,11 +415,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let wave =
                     previous
                         .as_ref()
-                        .map(|(p, f)| chorus::analysis::evaluation::PreviousWave {
+                        .map(|(p, v)| chorus::analysis::evaluation::PreviousWave {
                             info: &p.campaign.info,
-                            frames: f,
+                            view: v,
                         });
-                chorus::analysis::evaluation::analyse(&meta.campaign.info, &frames, wave)
+                chorus::analysis::evaluation::analyse(&meta.campaign.info, &view, wave)
             })
             .await??;
             let analysed = t.elapsed();

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
-use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
-use crate::analysis::{score_campaign, CampaignScores};
+use crate::analysis::disclosure::Partition;
+use crate::analysis::evaluation::{analyse, Analysis, PreviousWave, View};
+use crate::analysis::frame::{Attributes, FrameBuilder};
 use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow, RawRow, ResponseRecord};
@@ -64,7 +64,9 @@ pub async fn load(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<C
 
 /// What one pass over a campaign's stored responses collects.
 pub struct Collected {
-    pub frames: Frames,
+    /// The respondents matching every filter, and for each filter the wider view split
+    /// by its values (for the disclosure gate).
+    pub view: View,
     /// Earliest and latest submission.
     pub fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Open answers to `in_report` text questions, earliest first, at most 200 each:
@@ -72,8 +74,22 @@ pub struct Collected {
     pub free_text: Vec<(Audience, String, Vec<String>)>,
 }
 
+/// A value of a filter attribute in a partition: values in order, respondents without
+/// a value last.
+type PartKey = (bool, String);
+
+fn part_key(value: Option<&str>) -> PartKey {
+    match value {
+        Some(v) => (false, v.to_string()),
+        None => (true, String::new()),
+    }
+}
+
 /// Streams the campaign's responses that match every `(attribute, value)` filter into
-/// analysis frames, collecting quotes for the report when `quotes` is set.
+/// analysis frames, collecting quotes for the report when `quotes` is set. For each
+/// filter, the responses matching every other filter are collected too, split by the
+/// filter attribute's value, so the disclosure gate can compare the view with its
+/// siblings.
 pub async fn collect(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
@@ -98,6 +114,9 @@ pub async fn collect(
         .collect();
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Collected> {
         let mut builder = FrameBuilder::new(&breakdowns);
+        let mut siblings: Vec<BTreeMap<PartKey, FrameBuilder>> =
+            (0..filters.len()).map(|_| BTreeMap::new()).collect();
+        let mut matched = vec![false; filters.len()];
         let mut first: Option<DateTime<Utc>> = None;
         let mut last: Option<DateTime<Utc>> = None;
         // Quoted questions per version.
@@ -128,10 +147,19 @@ pub async fn collect(
                 };
                 let attrs: Attributes<'_> = serde_json::from_str(&row.attributes)
                     .map_err(|e| anyhow::anyhow!("stored attributes are not valid JSON: {e}"))?;
-                if !filters
-                    .iter()
-                    .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()))
-                {
+                for (m, (k, val)) in matched.iter_mut().zip(&filters) {
+                    *m = attrs.get(k.as_str()) == Some(val.as_str());
+                }
+                let misses = matched.iter().filter(|m| !**m).count();
+                if misses == 1 {
+                    // A sibling of the view: it misses exactly one filter.
+                    let i = matched.iter().position(|m| !*m).unwrap_or(0);
+                    siblings[i]
+                        .entry(part_key(attrs.get(filters[i].0.as_str())))
+                        .or_insert_with(|| FrameBuilder::new(&breakdowns))
+                        .push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                }
+                if misses > 0 {
                     continue;
                 }
                 let qs = quoted
@@ -170,8 +198,30 @@ pub async fn collect(
                 free_text.push((group, text, list.into_iter().map(|(_, _, t)| t).collect()));
             }
         }
+        let mut partitions = Vec::new();
+        for ((attribute, own), parts) in filters.iter().zip(siblings) {
+            let own = part_key(Some(own));
+            let mut keys: Vec<PartKey> = parts.keys().cloned().collect();
+            keys.push(own.clone());
+            keys.sort();
+            let mut parts = parts;
+            let mut out = Vec::new();
+            for k in keys {
+                out.push(match parts.remove(&k) {
+                    Some(b) if k != own => Some(b.finish()?),
+                    _ => None,
+                });
+            }
+            partitions.push(Partition {
+                attribute: attribute.clone(),
+                parts: out,
+            });
+        }
         Ok(Collected {
-            frames: builder.finish()?,
+            view: View {
+                frames: builder.finish()?,
+                partitions,
+            },
             fieldwork: first.zip(last),
             free_text,
         })
@@ -192,24 +242,21 @@ fn is_quoted(kind: &QuestionKind) -> bool {
     )
 }
 
-/// Scores a campaign's frames (CPU-bound: call from `spawn_blocking`).
-pub fn score(meta: &CampaignMeta, frames: &Frames) -> anyhow::Result<CampaignScores> {
-    Ok(score_campaign(&meta.campaign.info, frames)?)
-}
-
-/// The previous wave's definitions and frames, when the campaign names one.
+/// The previous wave's definitions and respondents under the same filters as the
+/// current view, when the campaign names one.
 pub async fn previous_wave(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
-) -> anyhow::Result<Option<(CampaignMeta, Frames)>> {
+    filters: &[(String, String)],
+) -> anyhow::Result<Option<(CampaignMeta, View)>> {
     let Some(prev) = &meta.campaign.info.analysis.previous_wave else {
         return Ok(None);
     };
     let Some(prev) = load_meta(db, prev).await? else {
         return Ok(None);
     };
-    let frames = collect(db, &prev, &[], false).await?.frames;
-    Ok(Some((prev, frames)))
+    let view = collect(db, &prev, filters, false).await?.view;
+    Ok(Some((prev, view)))
 }
 
 /// The full evaluation, with the earlier wave when the campaign names one.
@@ -221,33 +268,18 @@ pub async fn load_and_analyse(
     let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let current = collect(db, &meta, filters, false).await?.frames;
-    let previous = previous_wave(db, &meta).await?;
+    let current = collect(db, &meta, filters, false).await?.view;
+    let previous = previous_wave(db, &meta, filters).await?;
     let (meta, analysis) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let wave = previous.as_ref().map(|(p, f)| PreviousWave {
+        let wave = previous.as_ref().map(|(p, v)| PreviousWave {
             info: &p.campaign.info,
-            frames: f,
+            view: v,
         });
         let analysis = analyse(&meta.campaign.info, &current, wave)?;
         Ok((meta, analysis))
     })
     .await??;
     Ok(Some((meta, analysis)))
-}
-
-/// Loads and scores in one call; `None` for an unknown campaign.
-pub async fn load_and_score(
-    db: &DatabaseConnection,
-    key: &str,
-    filters: &[(String, String)],
-) -> anyhow::Result<Option<(CampaignMeta, CampaignScores)>> {
-    let Some(meta) = load_meta(db, key).await? else {
-        return Ok(None);
-    };
-    let frames = collect(db, &meta, filters, false).await?.frames;
-    let (meta, scores) =
-        tokio::task::spawn_blocking(move || score(&meta, &frames).map(|s| (meta, s))).await??;
-    Ok(Some((meta, scores)))
 }
 
 /// Streams a campaign's raw-data CSV (only responses matching every filter) (UTF-8 with BOM, text neutralised against
@@ -340,9 +372,9 @@ pub async fn load_report(
     };
     let request = request.clone();
     let collected = collect(db, &meta, &request.filters, true).await?;
-    let previous = previous_wave(db, &meta).await?;
+    let previous = previous_wave(db, &meta, &request.filters).await?;
     // Raw responses for the spreadsheet, when they fit in it.
-    let raw_records = if collected.frames.len() as u64 <= RAW_SHEET_LIMIT {
+    let raw_records = if collected.view.frames.len() as u64 <= RAW_SHEET_LIMIT {
         let mut records = responses::for_campaign(db, meta.campaign.id).await?;
         records.retain(|r| {
             request
@@ -375,17 +407,17 @@ pub async fn load_report(
     }
     let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let Collected {
-            frames,
+            view,
             fieldwork,
             free_text,
         } = collected;
-        let wave = previous.as_ref().map(|(p, f)| PreviousWave {
+        let wave = previous.as_ref().map(|(p, v)| PreviousWave {
             info: &p.campaign.info,
-            frames: f,
+            view: v,
         });
-        let analysis = analyse(&meta.campaign.info, &frames, wave)?;
-        let n = frames.len() as u64;
-        drop(frames);
+        let analysis = analyse(&meta.campaign.info, &view, wave)?;
+        let n = view.frames.len() as u64;
+        drop(view);
         let input = crate::report::ReportInput {
             info: &meta.campaign.info,
             analysis: &analysis,

@@ -125,7 +125,12 @@ impl Application {
                             crate::web::survey_page::DEFAULT_CSP,
                         )),
                 )
-                .wrap(middleware::Logger::new("%r %s %Dms").exclude("/healthz"))
+                .wrap(
+                    // The request line without invitation codes or tokens.
+                    middleware::Logger::new("%{request}xi %s %Dms")
+                        .custom_request_replace("request", crate::web::access_log::request_line)
+                        .exclude("/healthz"),
+                )
                 .app_data(state.clone())
                 .app_data(
                     web::JsonConfig::default()

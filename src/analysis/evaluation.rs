@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::disclosure::{Census, Gate, Partition};
 use super::frame::{Frames, VersionFrame};
 use super::fuzzy::{evaluate, evaluate_membership, FuzzyResult};
 use super::grading::grade;
@@ -18,8 +19,9 @@ use super::scores::{
     cell_stats, indicator_table, respondent_scores, score_column, IndicatorScores, Level,
     RespondentScores,
 };
-use super::stats::ScoreStat;
-use super::suppression::{suppress, Suppressed};
+use super::stats::{combine_groups, ScoreStat};
+use super::suppression::Suppressed;
+use super::tallies::QuestionSummary;
 use super::weights::entropy;
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::{Audience, Framework};
@@ -75,7 +77,11 @@ pub struct IndicatorRow {
     pub parent: Option<String>,
     pub weight: f64,
     pub by_group: BTreeMap<Audience, Cell>,
+    /// Computed over the published groups only.
     pub combined: Cell,
+    /// Groups with respondents left out of `combined` because their cell is hidden.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<Audience>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +106,8 @@ pub struct ItemStats {
     pub text: String,
     pub indicator: String,
     pub reverse: bool,
+    /// Points of the item's scale (answers run 1..=points).
+    pub points: u8,
     pub n: u64,
     pub missing: u64,
     /// On the scale as answered (1..points).
@@ -122,6 +130,7 @@ pub struct ScaleReliability {
     pub items: Vec<String>,
     #[serde(flatten)]
     pub reliability: Reliability,
+    pub suppressed: Suppressed,
     pub low_alpha: bool,
     /// Items whose deletion would raise α.
     pub items_raising_alpha: Vec<String>,
@@ -171,6 +180,10 @@ pub struct FuzzyReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct IpaGroup {
     pub group: Audience,
+    /// Fewest answers behind any importance or performance mean of the group.
+    pub n: u64,
+    /// Points of the group's answer scale (importance and performance run 1..=points).
+    pub points: u8,
     /// The rated Likert items, in the order of `ipa.items`.
     pub items: Vec<String>,
     pub ipa: Ipa,
@@ -223,10 +236,28 @@ pub struct Analysis {
     pub questions: Vec<super::tallies::QuestionSummary>,
 }
 
-/// The earlier wave to compare with.
+/// The respondents of one view (the whole campaign, or those matching its filters)
+/// and, per filter, the wider view split by that filter's values: what the disclosure
+/// gate compares the view with.
+pub struct View {
+    pub frames: Frames,
+    pub partitions: Vec<Partition<Frames>>,
+}
+
+impl View {
+    /// The whole campaign, with no filter.
+    pub fn whole(frames: Frames) -> Self {
+        View {
+            frames,
+            partitions: Vec::new(),
+        }
+    }
+}
+
+/// The earlier wave to compare with, under the same filters.
 pub struct PreviousWave<'a> {
     pub info: &'a CampaignInfo,
-    pub frames: &'a Frames,
+    pub view: &'a View,
 }
 
 fn present_groups(frames: &Frames) -> Vec<Audience> {
@@ -238,46 +269,84 @@ fn present_groups(frames: &Frames) -> Vec<Audience> {
         .collect()
 }
 
-/// Turns indicator scores into published rows, suppressing small group cells.
-fn publish(ind: &IndicatorScores, settings: &AnalysisSettings) -> IndicatorRow {
-    let groups: Vec<Audience> = ind.by_group.keys().copied().collect();
-    let counts: Vec<u64> = groups.iter().map(|g| ind.by_group[g].n).collect();
-    let states = suppress(&counts, settings.min_cell_size);
-    let by_group = groups
-        .iter()
-        .zip(&states)
-        .map(|(g, st)| (*g, Cell::new(&ind.by_group[g], *st, settings)))
-        .collect();
-    IndicatorRow::new(ind, by_group, false, settings)
+fn row_key(code: &str, g: Audience) -> String {
+    format!("r|{code}|{}", g.as_str())
 }
 
-impl IndicatorRow {
-    /// A published row: the combined cell is hidden when it is itself small (primary)
-    /// or when a group cell behind it is hidden (secondary: it would let the hidden
-    /// cell be recovered from the published ones).
-    fn new(
-        ind: &IndicatorScores,
-        by_group: BTreeMap<Audience, Cell>,
-        group_hidden: bool,
-        settings: &AnalysisSettings,
-    ) -> Self {
-        let combined_state = if ind.combined.n > 0 && ind.combined.n < settings.min_cell_size {
-            Suppressed::Primary
-        } else if group_hidden {
-            Suppressed::Secondary
-        } else {
-            Suppressed::No
-        };
-        IndicatorRow {
-            code: ind.code.clone(),
-            name: ind.name.clone(),
-            level: ind.level,
-            parent: ind.parent.clone(),
-            weight: ind.weight,
-            by_group,
-            combined: Cell::new(&ind.combined, combined_state, settings),
-        }
+fn breakdown_key(attr: &str, value: &str, code: &str, g: Audience) -> String {
+    format!("b|{attr}|{value}|{code}|{}", g.as_str())
+}
+
+fn item_key(i: &ItemStats) -> String {
+    format!("i|{}|{}|{}", i.group.as_str(), i.survey, i.item)
+}
+
+fn reliability_key(r: &ScaleReliability) -> String {
+    format!("a|{}|{}|{}", r.group.as_str(), r.survey, r.scale)
+}
+
+fn ipa_key(g: Audience) -> String {
+    format!("p|{}", g.as_str())
+}
+
+fn question_key(q: &QuestionSummary) -> String {
+    format!("q|{}|{}", q.group.as_str(), q.question)
+}
+
+/// A published row: group cells in the states the gate decided, and the combined cell
+/// over the published groups only (rule 4).
+fn publish_row(
+    ind: &IndicatorScores,
+    states: &BTreeMap<Audience, Suppressed>,
+    info: &CampaignInfo,
+) -> IndicatorRow {
+    let settings = &info.analysis;
+    let state = |g: &Audience| states.get(g).copied().unwrap_or(Suppressed::No);
+    let by_group = ind
+        .by_group
+        .iter()
+        .map(|(g, s)| (*g, Cell::new(s, state(g), settings)))
+        .collect();
+    let shown: Vec<(ScoreStat, f64)> = ind
+        .by_group
+        .iter()
+        .filter(|(g, _)| !state(g).is_hidden())
+        .map(|(g, s)| (*s, info.group_weights.get(g).copied().unwrap_or(0.0)))
+        .collect();
+    let excluded: Vec<Audience> = ind
+        .by_group
+        .iter()
+        .filter(|(g, s)| s.n > 0 && state(g).is_hidden())
+        .map(|(g, _)| *g)
+        .collect();
+    let combined = combine_groups(&shown);
+    let combined_state = if combined.n > 0 && combined.n < settings.min_cell_size {
+        Suppressed::Primary
+    } else if combined.n == 0 && !excluded.is_empty() {
+        Suppressed::Secondary
+    } else {
+        Suppressed::No
+    };
+    IndicatorRow {
+        code: ind.code.clone(),
+        name: ind.name.clone(),
+        level: ind.level,
+        parent: ind.parent.clone(),
+        weight: ind.weight,
+        by_group,
+        combined: Cell::new(&combined, combined_state, settings),
+        excluded,
     }
+}
+
+/// A row of the view itself: each group cell by rules 1 and 3.
+fn publish_view_row(ind: &IndicatorScores, gate: &Gate, info: &CampaignInfo) -> IndicatorRow {
+    let states = ind
+        .by_group
+        .iter()
+        .map(|(g, s)| (*g, gate.state(&row_key(&ind.code, *g), s.n)))
+        .collect();
+    publish_row(ind, &states, info)
 }
 
 /// The framework with the weights the analysis uses: as stored, or, for the entropy
@@ -368,7 +437,9 @@ fn entropy_framework(
 }
 
 /// Respondent-level scores per (group, indicator), for tests between groups or waves.
-fn score_vectors(scores: &RespondentScores) -> PolarsResult<HashMap<(String, String), Vec<f64>>> {
+type ScoreVectors = HashMap<(String, String), Vec<f64>>;
+
+fn score_vectors(scores: &RespondentScores) -> PolarsResult<ScoreVectors> {
     let groups: Vec<Option<&str>> = scores.df.column("group")?.str()?.iter().collect();
     let mut out: HashMap<(String, String), Vec<f64>> = HashMap::new();
     for code in &scores.codes {
@@ -386,28 +457,82 @@ fn score_vectors(scores: &RespondentScores) -> PolarsResult<HashMap<(String, Str
     Ok(out)
 }
 
-/// Runs the whole evaluation.
-pub fn analyse(
-    info: &CampaignInfo,
+/// One breakdown before the gate: per value, the composite and the indicators.
+struct RawBreakdown {
+    attribute: String,
+    values: Vec<String>,
+    tables: Vec<(IndicatorScores, Vec<IndicatorScores>)>,
+    respondents: HashMap<String, BTreeMap<Audience, u64>>,
+}
+
+/// Every statistic of one view before the disclosure gate. Never published as such.
+struct Tables {
+    framework: Framework,
+    entropy_units: Vec<String>,
+    composite: IndicatorScores,
+    indicators: Vec<IndicatorScores>,
+    breakdowns: Vec<RawBreakdown>,
+    items: Vec<ItemStats>,
+    reliability: Vec<ScaleReliability>,
+    ipa: Vec<IpaGroup>,
+    questions: Vec<QuestionSummary>,
+    vectors: ScoreVectors,
+}
+
+impl Tables {
+    fn rows(&self) -> impl Iterator<Item = &IndicatorScores> {
+        std::iter::once(&self.composite).chain(&self.indicators)
+    }
+}
+
+fn has_column(frames: &Frames, attr: &str) -> bool {
+    frames
+        .respondents
+        .get_column_names()
+        .iter()
+        .any(|c| c.as_str() == attr)
+}
+
+/// Respondents per (value of `attr`, group).
+fn respondents_by_value(
     frames: &Frames,
-    previous: Option<PreviousWave<'_>>,
-) -> PolarsResult<Analysis> {
+    attr: &str,
+) -> PolarsResult<HashMap<String, BTreeMap<Audience, u64>>> {
+    let df = frames
+        .respondents
+        .clone()
+        .lazy()
+        .filter(col(attr).is_not_null())
+        .group_by([col("group"), col(attr).alias("v")])
+        .agg([col("respondent").count().cast(DataType::UInt64).alias("n")])
+        .collect()?;
+    let (g, v, n) = (
+        df.column("group")?.str()?.clone(),
+        df.column("v")?.str()?.clone(),
+        df.column("n")?.u64()?.clone(),
+    );
+    let mut m: HashMap<String, BTreeMap<Audience, u64>> = HashMap::new();
+    for k in 0..df.height() {
+        if let (Some(g), Some(v), Some(n)) =
+            (g.get(k).and_then(Audience::parse), v.get(k), n.get(k))
+        {
+            m.entry(v.to_string()).or_default().insert(g, n);
+        }
+    }
+    Ok(m)
+}
+
+/// Computes every statistic of one view, nothing hidden yet.
+fn tables(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Tables> {
     let settings = &info.analysis;
     let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
     let scores = respondent_scores(&framework, frames, settings.min_item_share)?;
     let stats = cell_stats(&scores, None)?;
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
-
-    // Breakdowns, with suppression across the values of each attribute.
     let mut breakdowns = Vec::new();
     for attr in &settings.breakdowns {
-        if !frames
-            .respondents
-            .get_column_names()
-            .iter()
-            .any(|c| c.as_str() == attr)
-        {
+        if !has_column(frames, attr) {
             continue;
         }
         let stats = cell_stats(&scores, Some((&frames.respondents, attr)))?;
@@ -417,106 +542,191 @@ pub fn analyse(
             continue;
         }
         let values: Vec<String> = values.into_iter().collect();
-        let tables: Vec<(IndicatorScores, Vec<IndicatorScores>)> = values
+        let tables = values
             .iter()
             .map(|v| indicator_table(info, &framework, &stats, v, &groups))
             .collect();
-        // For each (group, indicator): suppression across values.
-        let mut hidden: HashMap<(Audience, String, usize), Suppressed> = HashMap::new();
-        let all_codes: Vec<String> = std::iter::once(tables[0].0.code.clone())
-            .chain(tables[0].1.iter().map(|i| i.code.clone()))
-            .collect();
-        for g in &groups {
-            for code in &all_codes {
-                let counts: Vec<u64> = tables
-                    .iter()
-                    .map(|(c, rows)| {
-                        let ind = if &c.code == code {
-                            c
-                        } else {
-                            rows.iter().find(|r| &r.code == code).unwrap_or(c)
-                        };
-                        ind.by_group.get(g).map_or(0, |s| s.n)
-                    })
-                    .collect();
-                for (vi, st) in suppress(&counts, settings.min_cell_size)
-                    .into_iter()
-                    .enumerate()
-                {
-                    hidden.insert((*g, code.clone(), vi), st);
+        breakdowns.push(RawBreakdown {
+            attribute: attr.clone(),
+            values,
+            tables,
+            respondents: respondents_by_value(frames, attr)?,
+        });
+    }
+    Ok(Tables {
+        items: item_statistics(frames)?,
+        reliability: reliability(info, frames)?,
+        ipa: importance_performance(frames)?,
+        questions: super::tallies::summarise(frames, 0),
+        vectors: score_vectors(&scores)?,
+        framework,
+        entropy_units,
+        composite,
+        indicators,
+        breakdowns,
+    })
+}
+
+/// The respondent count behind every statistic of `t`.
+fn census(t: &Tables) -> Census {
+    let mut c = Census::default();
+    for ind in t.rows() {
+        for (g, s) in &ind.by_group {
+            c.insert(row_key(&ind.code, *g), s.n);
+        }
+    }
+    for b in &t.breakdowns {
+        for (v, (comp, rows)) in b.values.iter().zip(&b.tables) {
+            for ind in std::iter::once(comp).chain(rows) {
+                for (g, s) in &ind.by_group {
+                    c.insert(breakdown_key(&b.attribute, v, &ind.code, *g), s.n);
                 }
             }
         }
-        let row = |ind: &IndicatorScores, vi: usize| {
-            let mut any_hidden = false;
-            let by_group: BTreeMap<Audience, Cell> = ind
-                .by_group
-                .iter()
-                .map(|(g, s)| {
-                    let st = hidden
-                        .get(&(*g, ind.code.clone(), vi))
-                        .copied()
-                        .unwrap_or(Suppressed::No);
-                    any_hidden |= st.is_hidden();
-                    (*g, Cell::new(s, st, settings))
-                })
-                .collect();
-            IndicatorRow::new(ind, by_group, any_hidden, settings)
-        };
-        let respondents_by_value = {
-            let df = frames
-                .respondents
-                .clone()
-                .lazy()
-                .filter(col(attr.as_str()).is_not_null())
-                .group_by([col("group"), col(attr.as_str()).alias("v")])
-                .agg([col("respondent").count().cast(DataType::UInt64).alias("n")])
-                .collect()?;
-            let (g, v, n) = (
-                df.column("group")?.str()?.clone(),
-                df.column("v")?.str()?.clone(),
-                df.column("n")?.u64()?.clone(),
-            );
-            let mut m: HashMap<String, BTreeMap<Audience, u64>> = HashMap::new();
-            for k in 0..df.height() {
-                if let (Some(g), Some(v), Some(n)) =
-                    (g.get(k).and_then(Audience::parse), v.get(k), n.get(k))
-                {
-                    m.entry(v.to_string()).or_default().insert(g, n);
-                }
-            }
-            m
-        };
-        breakdowns.push(Breakdown {
-            attribute: attr.clone(),
-            values: values
-                .iter()
-                .enumerate()
-                .map(|(vi, v)| BreakdownValue {
-                    value: v.clone(),
-                    respondents: respondents_by_value.get(v).cloned().unwrap_or_default(),
-                    composite: row(&tables[vi].0, vi),
-                    indicators: tables[vi].1.iter().map(|i| row(i, vi)).collect(),
-                })
-                .collect(),
+    }
+    for i in &t.items {
+        c.insert(item_key(i), i.n);
+    }
+    for r in &t.reliability {
+        c.insert(reliability_key(r), r.reliability.n as u64);
+    }
+    for p in &t.ipa {
+        c.insert(ipa_key(p.group), p.n);
+    }
+    for q in &t.questions {
+        c.insert(question_key(q), q.n);
+    }
+    c
+}
+
+/// The gate of a view: its partitions' censuses.
+fn gate_for(
+    min: u64,
+    partitions: &[Partition<Frames>],
+    census_of: impl Fn(&Frames) -> PolarsResult<Census>,
+) -> PolarsResult<Gate> {
+    let mut out = Vec::new();
+    for p in partitions {
+        let mut parts = Vec::new();
+        for f in &p.parts {
+            parts.push(match f {
+                Some(f) => Some(census_of(f)?),
+                None => None,
+            });
+        }
+        out.push(Partition {
+            attribute: p.attribute.clone(),
+            parts,
         });
     }
+    Ok(Gate::new(min, out))
+}
 
-    let items = item_statistics(info, frames)?;
-    let reliability = reliability(info, frames)?;
-    let vectors = score_vectors(&scores)?;
-    let gaps = gaps(&composite, &indicators, &vectors, settings);
-    let fuzzy = fuzzy(&framework, frames, settings)?;
-    let ipa = importance_performance(frames)?;
+/// A breakdown through the gate (rules 1–3, across the values of each group and
+/// indicator, with the respondents who have no value as one more hidden-able cell).
+fn publish_breakdown(
+    b: &RawBreakdown,
+    totals: &Tables,
+    gate: &Gate,
+    info: &CampaignInfo,
+) -> Breakdown {
+    let mut states: Vec<HashMap<String, BTreeMap<Audience, Suppressed>>> =
+        vec![HashMap::new(); b.values.len()];
+    for total in totals.rows() {
+        for (g, t) in &total.by_group {
+            let cells: Vec<(String, u64)> = b
+                .values
+                .iter()
+                .zip(&b.tables)
+                .map(|(v, (comp, rows))| {
+                    let ind = std::iter::once(comp)
+                        .chain(rows)
+                        .find(|r| r.code == total.code);
+                    let n = ind.and_then(|r| r.by_group.get(g)).map_or(0, |s| s.n);
+                    (breakdown_key(&b.attribute, v, &total.code, *g), n)
+                })
+                .collect();
+            let assigned: u64 = cells.iter().map(|(_, n)| n).sum();
+            let decided = gate.across(&cells, t.n.saturating_sub(assigned));
+            for (vi, st) in decided.into_iter().enumerate() {
+                states[vi]
+                    .entry(total.code.clone())
+                    .or_default()
+                    .insert(*g, st);
+            }
+        }
+    }
+    let empty = BTreeMap::new();
+    let row = |ind: &IndicatorScores, vi: usize| {
+        publish_row(ind, states[vi].get(&ind.code).unwrap_or(&empty), info)
+    };
+    Breakdown {
+        attribute: b.attribute.clone(),
+        values: b
+            .values
+            .iter()
+            .enumerate()
+            .map(|(vi, v)| BreakdownValue {
+                value: v.clone(),
+                respondents: b.respondents.get(v).cloned().unwrap_or_default(),
+                composite: row(&b.tables[vi].0, vi),
+                indicators: b.tables[vi].1.iter().map(|i| row(i, vi)).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Runs the whole evaluation of a view and publishes it through the disclosure gate
+/// (see [`super::disclosure`]): every section below is built from gated cells.
+pub fn analyse(
+    info: &CampaignInfo,
+    view: &View,
+    previous: Option<PreviousWave<'_>>,
+) -> PolarsResult<Analysis> {
+    let settings = &info.analysis;
+    let frames = &view.frames;
+    let t = tables(info, frames)?;
+    let gate = gate_for(settings.min_cell_size, &view.partitions, |f| {
+        Ok(census(&tables(info, f)?))
+    })?;
+    let composite = publish_view_row(&t.composite, &gate, info);
+    let indicators: Vec<IndicatorRow> = t
+        .indicators
+        .iter()
+        .map(|i| publish_view_row(i, &gate, info))
+        .collect();
+    // A breakdown by an attribute the view is filtered on has one value, the view
+    // itself, under another key: it adds nothing and would escape rule 3.
+    let breakdowns = t
+        .breakdowns
+        .iter()
+        .filter(|b| !view.partitions.iter().any(|p| p.attribute == b.attribute))
+        .map(|b| publish_breakdown(b, &t, &gate, info))
+        .collect();
+    let mut items = t.items.clone();
+    for i in &mut items {
+        i.publish(gate.state(&item_key(i), i.n));
+    }
+    let mut reliability = t.reliability.clone();
+    for r in &mut reliability {
+        r.publish(gate.state(&reliability_key(r), r.reliability.n as u64));
+    }
+    let ipa: Vec<IpaGroup> = t
+        .ipa
+        .iter()
+        .filter(|p| !gate.state(&ipa_key(p.group), p.n).is_hidden())
+        .cloned()
+        .collect();
+    let mut questions = t.questions.clone();
+    for q in &mut questions {
+        if gate.state(&question_key(q), q.n).is_hidden() {
+            q.hide();
+        }
+    }
+    let gaps = gaps(&composite, &indicators, &t.vectors);
+    let fuzzy = fuzzy(&t.framework, &items, settings);
     let wave = match previous {
-        Some(p) => Some(compare_waves(
-            info,
-            &framework,
-            &indicators,
-            &composite,
-            &vectors,
-            &p,
-        )?),
+        Some(p) => Some(compare_waves(info, &t, &composite, &indicators, &p)?),
         None => None,
     };
     Ok(Analysis {
@@ -526,20 +736,22 @@ pub fn analyse(
         responses: frames.counts.clone(),
         weights: WeightsReport {
             method: settings.weights,
-            first_level: framework
+            first_level: t
+                .framework
                 .indicators
                 .iter()
                 .map(|i| (i.code.clone(), i.weight))
                 .collect(),
-            second_level: framework
+            second_level: t
+                .framework
                 .subs()
                 .map(|(_, s)| (s.code.clone(), s.weight))
                 .collect(),
             ahp: info.ahp.clone(),
-            entropy_units,
+            entropy_units: t.entropy_units.clone(),
         },
-        composite: publish(&composite, settings),
-        indicators: indicators.iter().map(|i| publish(i, settings)).collect(),
+        composite,
+        indicators,
         breakdowns,
         items,
         reliability,
@@ -547,8 +759,38 @@ pub fn analyse(
         fuzzy,
         ipa,
         wave,
-        questions: super::tallies::summarise(frames, settings.min_cell_size),
+        questions,
     })
+}
+
+impl ItemStats {
+    /// Applies the gate's decision: a hidden item keeps only its counts of respondents.
+    fn publish(&mut self, state: Suppressed) {
+        self.suppressed = state;
+        if state.is_hidden() {
+            self.mean = None;
+            self.sd = None;
+            self.counts = None;
+            self.percentages = None;
+            self.top2_share = None;
+        }
+    }
+}
+
+impl ScaleReliability {
+    fn publish(&mut self, state: Suppressed) {
+        self.suppressed = state;
+        if state.is_hidden() {
+            let k = self.reliability.alpha_if_deleted.len();
+            self.reliability.alpha = None;
+            self.reliability.ci_low = None;
+            self.reliability.ci_high = None;
+            self.reliability.alpha_if_deleted = vec![None; k];
+            self.reliability.item_total_r = vec![None; self.reliability.item_total_r.len()];
+            self.low_alpha = false;
+            self.items_raising_alpha.clear();
+        }
+    }
 }
 
 /// Rows of `v` where at least one scored item was answered.
@@ -562,8 +804,8 @@ fn answered_rows(v: &VersionFrame) -> Vec<bool> {
     any
 }
 
-fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ItemStats>> {
-    let min = info.analysis.min_cell_size;
+/// Item statistics of every version, nothing hidden (the gate decides later).
+fn item_statistics(frames: &Frames) -> PolarsResult<Vec<ItemStats>> {
     let mut out = Vec::new();
     for v in frames.versions_by_group() {
         let survey = &v.survey;
@@ -588,8 +830,7 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
                 }
             }
             let n: u64 = counts.iter().sum();
-            let hidden = n > 0 && n < min;
-            let (mean, sd) = if n > 0 && !hidden {
+            let (mean, sd) = if n > 0 {
                 let nf = n as f64;
                 let m = counts
                     .iter()
@@ -606,7 +847,7 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
             } else {
                 (None, None)
             };
-            let shown = n > 0 && !hidden;
+            let shown = n > 0;
             out.push(ItemStats {
                 group: survey.audience,
                 survey: survey.slug.clone(),
@@ -614,6 +855,7 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
                 text: q.text.clone(),
                 indicator: c.sub.clone(),
                 reverse: c.reverse,
+                points: v.points,
                 n,
                 missing: total.saturating_sub(n),
                 mean,
@@ -627,11 +869,7 @@ fn item_statistics(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<Ite
                 top2_share: (shown && p >= 2)
                     .then(|| 100.0 * (counts[p - 1] + counts[p - 2]) as f64 / n as f64),
                 counts: shown.then_some(counts),
-                suppressed: if hidden {
-                    Suppressed::Primary
-                } else {
-                    Suppressed::No
-                },
+                suppressed: Suppressed::No,
             });
         }
     }
@@ -696,26 +934,27 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
                 low_alpha: rel.alpha.is_some_and(|a| a < 0.7),
                 items_raising_alpha,
                 reliability: rel,
+                suppressed: Suppressed::No,
             });
         }
     }
     Ok(out)
 }
 
+/// Gaps between the groups published in each row (rule 5): differences of published
+/// means, with tests on those groups' respondents only.
 fn gaps(
-    composite: &IndicatorScores,
-    indicators: &[IndicatorScores],
-    vectors: &HashMap<(String, String), Vec<f64>>,
-    settings: &AnalysisSettings,
+    composite: &IndicatorRow,
+    indicators: &[IndicatorRow],
+    vectors: &ScoreVectors,
 ) -> Vec<IndicatorGap> {
     let mut out = Vec::new();
     for ind in std::iter::once(composite).chain(indicators) {
-        // Groups with a publishable mean only.
         let groups: Vec<(Audience, f64)> = ind
             .by_group
             .iter()
-            .filter(|(_, s)| s.n >= settings.min_cell_size)
-            .filter_map(|(g, s)| Some((*g, s.mean?)))
+            .filter(|(_, c)| !c.suppressed.is_hidden())
+            .filter_map(|(g, c)| Some((*g, c.mean?)))
             .collect();
         if groups.len() < 2 {
             continue;
@@ -770,14 +1009,9 @@ fn gaps(
     out
 }
 
-fn fuzzy(
-    framework: &Framework,
-    frames: &Frames,
-    settings: &AnalysisSettings,
-) -> PolarsResult<FuzzyReport> {
-    // Answer counts per second-level indicator and scale point (scored direction),
-    // pooled over groups; only when every questionnaire uses the same scale.
-    let points = frames.points();
+/// Fuzzy comprehensive evaluation from the published item counts (rule 5), pooled over
+/// groups; only when every questionnaire uses the same scale.
+fn fuzzy(framework: &Framework, items: &[ItemStats], settings: &AnalysisSettings) -> FuzzyReport {
     let grades_for = |p: usize| -> Vec<String> {
         if p == 5 {
             super::fuzzy::GRADES.iter().map(|s| s.to_string()).collect()
@@ -785,27 +1019,31 @@ fn fuzzy(
             (0..p).map(|i| format!("等级 {}", i + 1)).collect()
         }
     };
+    let published: Vec<(&ItemStats, &Vec<u64>)> = items
+        .iter()
+        .filter(|i| !i.suppressed.is_hidden())
+        .filter_map(|i| Some((i, i.counts.as_ref()?)))
+        .collect();
+    let points: std::collections::BTreeSet<usize> =
+        published.iter().map(|(_, c)| c.len()).collect();
     if points.len() != 1 {
-        return Ok(FuzzyReport {
+        return FuzzyReport {
             grades: Vec::new(),
             first_level: Vec::new(),
             overall: None,
-        });
+        };
     }
-    let p = usize::from(*points.iter().next().unwrap_or(&5));
+    let p = *points.iter().next().unwrap_or(&5);
     let mut counts: HashMap<String, Vec<u64>> = HashMap::new();
-    for v in &frames.versions {
-        for c in &v.items {
-            let mut histogram = [0u64; 256];
-            for &a in &c.values {
-                histogram[usize::from(a)] += 1;
-            }
-            let row = counts.entry(c.sub.clone()).or_insert_with(|| vec![0; p]);
-            for (a, n) in histogram.iter().enumerate().take(p + 1).skip(1) {
-                // Best grade first: scale point p (scored direction) is grade 1.
-                let x = if c.reverse { p + 1 - a } else { a };
-                row[p - x] += n;
-            }
+    for (item, answered) in &published {
+        let row = counts
+            .entry(item.indicator.clone())
+            .or_insert_with(|| vec![0; p]);
+        for (i, n) in answered.iter().enumerate() {
+            // Best grade first: scale point p (scored direction) is grade 1.
+            let a = i + 1;
+            let x = if item.reverse { p + 1 - a } else { a };
+            row[p - x] += n;
         }
     }
     let mut first_level = Vec::new();
@@ -856,11 +1094,11 @@ fn fuzzy(
             result,
         })
     };
-    Ok(FuzzyReport {
+    FuzzyReport {
         grades: grades_for(p),
         first_level,
         overall,
-    })
+    }
 }
 
 fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
@@ -868,7 +1106,10 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
     // the scored direction, pooled over versions.
     let mut importance: BTreeMap<(Audience, String), (u64, u64)> = BTreeMap::new();
     let mut performance: HashMap<(Audience, String), (u64, u64)> = HashMap::new();
+    let mut points: BTreeMap<Audience, u8> = BTreeMap::new();
     for v in &frames.versions {
+        let p = points.entry(v.group).or_insert(v.points);
+        *p = (*p).max(v.points);
         for c in &v.importance {
             let e = importance.entry((v.group, c.of.clone())).or_default();
             for &a in &c.values {
@@ -892,10 +1133,12 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
         }
     }
     let mean = |(sum, n): (u64, u64)| (n > 0).then(|| sum as f64 / n as f64);
-    let mut by_group: BTreeMap<Audience, Vec<(String, f64, f64)>> = BTreeMap::new();
+    let mut by_group: BTreeMap<Audience, Vec<(String, f64, f64, u64)>> = BTreeMap::new();
     for (key, sums) in importance {
-        if let (Some(i), Some(p)) = (mean(sums), performance.get(&key).copied().and_then(mean)) {
-            by_group.entry(key.0).or_default().push((key.1, i, p));
+        let perf = performance.get(&key).copied();
+        if let (Some(i), Some(p)) = (mean(sums), perf.and_then(mean)) {
+            let n = sums.1.min(perf.map_or(0, |x| x.1));
+            by_group.entry(key.0).or_default().push((key.1, i, p, n));
         }
     }
     Ok(by_group
@@ -905,6 +1148,8 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
             let p: Vec<f64> = rows.iter().map(|r| r.2).collect();
             Some(IpaGroup {
                 group: g,
+                n: rows.iter().map(|r| r.3).min().unwrap_or(0),
+                points: points.get(&g).copied().unwrap_or(5),
                 items: rows.into_iter().map(|r| r.0).collect(),
                 ipa: ipa(&i, &p)?,
             })
@@ -912,53 +1157,96 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
         .collect())
 }
 
-fn compare_waves(
+/// The previous wave's rows, scored with its own definitions and laid out in the
+/// current framework, with its respondents' scores for tests.
+fn wave_rows(
     info: &CampaignInfo,
     framework: &Framework,
-    indicators: &[IndicatorScores],
-    composite: &IndicatorScores,
-    vectors: &HashMap<(String, String), Vec<f64>>,
+    previous: &CampaignInfo,
+    frames: &Frames,
+) -> PolarsResult<(Vec<IndicatorScores>, ScoreVectors)> {
+    let scores = respondent_scores(
+        &previous.framework,
+        frames,
+        previous.analysis.min_item_share,
+    )?;
+    let stats = cell_stats(&scores, None)?;
+    let groups = present_groups(frames);
+    let (composite, rows) = indicator_table(info, framework, &stats, "", &groups);
+    let rows = std::iter::once(composite).chain(rows).collect();
+    Ok((rows, score_vectors(&scores)?))
+}
+
+/// Changes since the previous wave, between cells published in both waves (rule 5);
+/// the previous wave passes the same gate under the same filters.
+fn compare_waves(
+    info: &CampaignInfo,
+    t: &Tables,
+    composite: &IndicatorRow,
+    indicators: &[IndicatorRow],
     previous: &PreviousWave<'_>,
 ) -> PolarsResult<WaveComparison> {
-    let prev_scores = respondent_scores(
-        &previous.info.framework,
-        previous.frames,
-        previous.info.analysis.min_item_share,
+    let (prev_rows, prev_vectors) =
+        wave_rows(info, &t.framework, previous.info, &previous.view.frames)?;
+    let gate = gate_for(
+        info.analysis.min_cell_size,
+        &previous.view.partitions,
+        |f| {
+            let (rows, _) = wave_rows(info, &t.framework, previous.info, f)?;
+            let mut c = Census::default();
+            for ind in &rows {
+                for (g, s) in &ind.by_group {
+                    c.insert(row_key(&ind.code, *g), s.n);
+                }
+            }
+            Ok(c)
+        },
     )?;
-    let prev_stats = cell_stats(&prev_scores, None)?;
-    let prev_vectors = score_vectors(&prev_scores)?;
-    let groups = present_groups(previous.frames);
-    let (prev_composite, prev_rows) = indicator_table(info, framework, &prev_stats, "", &groups);
+    let prev: Vec<IndicatorRow> = prev_rows
+        .iter()
+        .map(|r| publish_view_row(r, &gate, info))
+        .collect();
+    let shown = |c: &Cell| c.mean.filter(|_| !c.suppressed.is_hidden());
+    let groups_of = |r: &IndicatorRow| -> Vec<Audience> {
+        r.by_group
+            .iter()
+            .filter(|(_, c)| shown(c).is_some())
+            .map(|(g, _)| *g)
+            .collect()
+    };
     let mut changes = Vec::new();
     for cur in std::iter::once(composite).chain(indicators) {
-        let prev = if cur.code == composite.code {
-            Some(&prev_composite)
-        } else {
-            prev_rows.iter().find(|r| r.code == cur.code)
+        let Some(prev) = prev.iter().find(|r| r.code == cur.code) else {
+            continue;
         };
-        let Some(prev) = prev else { continue };
         let change = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+        // Combined cells are compared only when they cover the same groups.
+        let same_groups = groups_of(cur) == groups_of(prev);
         changes.push(WaveChange {
             code: cur.code.clone(),
             name: cur.name.clone(),
             group: None,
-            previous: prev.combined.mean,
-            current: cur.combined.mean,
-            change: change(cur.combined.mean, prev.combined.mean),
+            previous: shown(&prev.combined),
+            current: shown(&cur.combined),
+            change: if same_groups {
+                change(shown(&cur.combined), shown(&prev.combined))
+            } else {
+                None
+            },
             welch: None,
         });
-        for (g, s) in &cur.by_group {
+        for (g, c) in &cur.by_group {
             let key = (g.as_str().to_string(), cur.code.clone());
-            let (a, b) = (vectors.get(&key), prev_vectors.get(&key));
+            let (now, before) = (shown(c), prev.by_group.get(g).and_then(shown));
             changes.push(WaveChange {
                 code: cur.code.clone(),
                 name: cur.name.clone(),
                 group: Some(*g),
-                previous: prev.by_group.get(g).and_then(|p| p.mean),
-                current: s.mean,
-                change: change(s.mean, prev.by_group.get(g).and_then(|p| p.mean)),
-                welch: match (a, b) {
-                    (Some(a), Some(b)) => welch(a, b),
+                previous: before,
+                current: now,
+                change: change(now, before),
+                welch: match (now, before, t.vectors.get(&key), prev_vectors.get(&key)) {
+                    (Some(_), Some(_), Some(a), Some(b)) => welch(a, b),
                     _ => None,
                 },
             });

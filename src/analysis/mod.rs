@@ -1,6 +1,7 @@
 //! Analytics: stored responses -> polars frame with a declared schema -> typed results.
 //! Pure functions; no database or HTTP in here.
 
+pub mod disclosure;
 pub mod evaluation;
 pub mod frame;
 pub mod fuzzy;
@@ -16,5 +17,5 @@ pub mod suppression;
 pub mod tallies;
 pub mod weights;
 
-pub use scores::{score_campaign, CampaignScores, IndicatorScores, Level};
+pub use scores::{IndicatorScores, Level};
 pub use stats::ScoreStat;

@@ -42,6 +42,9 @@ pub struct IndicatorScores {
     pub combined: ScoreStat,
 }
 
+/// Raw scores, nothing hidden: for the scoring tests only (every output goes through
+/// `evaluation::analyse` and its disclosure gate).
+#[cfg(test)]
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignScores {
     pub campaign: String,
@@ -283,6 +286,7 @@ pub fn indicator_table(
 }
 
 /// Scores a campaign: every indicator per group and combined.
+#[cfg(test)]
 pub fn score_campaign(info: &CampaignInfo, frames: &Frames) -> PolarsResult<CampaignScores> {
     let (framework, _) = super::evaluation::effective_framework(info, frames)?;
     let scores = respondent_scores(&framework, frames, info.analysis.min_item_share)?;

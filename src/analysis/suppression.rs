@@ -33,16 +33,30 @@ impl Suppressed {
 /// Decides, for the cells of one breakdown (e.g. sectors within a group) whose total is
 /// published, which to hide.
 pub fn suppress(counts: &[u64], min: u64) -> Vec<Suppressed> {
-    let mut out: Vec<Suppressed> = counts
-        .iter()
-        .map(|&n| {
-            if n > 0 && n < min {
-                Suppressed::Primary
-            } else {
-                Suppressed::No
-            }
-        })
-        .collect();
+    suppress_from(counts, None, min)
+}
+
+/// [`suppress`], starting from cells already hidden for another reason (`initial`,
+/// one per count): they count as hidden cells, so more are hidden until no hidden
+/// cell can be derived from the total and the shown ones.
+pub fn suppress_from(
+    counts: &[u64],
+    initial: Option<Vec<Suppressed>>,
+    min: u64,
+) -> Vec<Suppressed> {
+    let mut out: Vec<Suppressed> = match initial {
+        Some(v) => v,
+        None => counts
+            .iter()
+            .map(|&n| {
+                if n > 0 && n < min {
+                    Suppressed::Primary
+                } else {
+                    Suppressed::No
+                }
+            })
+            .collect(),
+    };
     let hidden = |out: &[Suppressed]| out.iter().filter(|s| s.is_hidden()).count();
     if hidden(&out) == 0 {
         return out;
@@ -57,7 +71,8 @@ pub fn suppress(counts: &[u64], min: u64) -> Vec<Suppressed> {
         if hidden(&out) >= 2 && hidden_n >= min {
             break;
         }
-        // Hide the smallest shown non-empty cell next.
+        // Hide the smallest shown non-empty cell next (the first of equals, so every
+        // view that sees the same counts in the same order decides the same).
         let next = counts
             .iter()
             .enumerate()

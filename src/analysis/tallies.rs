@@ -341,6 +341,16 @@ pub struct QuestionSummary {
     pub nps: Option<NetPromoter>,
 }
 
+impl QuestionSummary {
+    /// Leaves only the count of answers (the disclosure gate hid this question's results).
+    pub fn hide(&mut self) {
+        self.suppressed = true;
+        self.options.clear();
+        self.summary = None;
+        self.nps = None;
+    }
+}
+
 fn percent(count: u64, n: u64) -> f64 {
     if n == 0 {
         0.0

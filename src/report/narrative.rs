@@ -531,7 +531,7 @@ pub fn problems(input: &ReportInput<'_>) -> Vec<ProblemFound> {
                 (
                     i,
                     if i.reverse {
-                        6.0 - i.mean.unwrap_or(0.0)
+                        f64::from(i.points) + 1.0 - i.mean.unwrap_or(0.0)
                     } else {
                         i.mean.unwrap_or(0.0)
                     },
@@ -549,10 +549,11 @@ pub fn problems(input: &ReportInput<'_>) -> Vec<ProblemFound> {
         };
         if let (Some((item, _)), Lang::En) = (worst, lang) {
             text.push_str(&format!(
-                " Its weakest item for {} is \"{}\": mean {:.2} of 5{}, {:.1}% agree or strongly agree.",
+                " Its weakest item for {} is \"{}\": mean {:.2} of {}{}, {:.1}% agree or strongly agree.",
                 g(item.group, lang),
                 item.text,
                 item.mean.unwrap_or(0.0),
+                item.points,
                 if item.reverse { " (reverse-coded: higher means a bigger problem)" } else { "" },
                 item.top2_share.unwrap_or(0.0)
             ));
@@ -564,9 +565,9 @@ pub fn problems(input: &ReportInput<'_>) -> Vec<ProblemFound> {
                 item.text.trim_end_matches('。'),
                 item.mean.unwrap_or(0.0),
                 if item.reverse {
-                    "反向题，评分越高表示问题越突出"
+                    "反向题，评分越高表示问题越突出".to_string()
                 } else {
-                    "满分 5 分"
+                    format!("满分 {} 分", item.points)
                 },
                 item.top2_share.unwrap_or(0.0)
             ));

@@ -813,7 +813,7 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
             points: items,
             importance_mean: g.ipa.importance_mean,
             performance_mean: g.ipa.performance_mean,
-            range: (1.0, 5.0),
+            range: (1.0, f64::from(g.points)),
             size: 520,
         };
         b.figure(

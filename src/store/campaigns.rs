@@ -112,6 +112,27 @@ pub async fn data_version(
     db: &DatabaseConnection,
     key: &str,
 ) -> Result<Option<String>, StoreError> {
+    let Some(own) = own_data_version(db, key).await? else {
+        return Ok(None);
+    };
+    // A report also shows the previous wave it compares with.
+    let previous = match get(db, key)
+        .await?
+        .and_then(|c| c.info.analysis.previous_wave)
+    {
+        Some(p) if p != key => own_data_version(db, &p).await?.unwrap_or_default(),
+        _ => String::new(),
+    };
+    Ok(Some(format!("{own}|{previous}")))
+}
+
+/// What a campaign's report is computed from: framework, definitions, responses and
+/// invitations (the participation tables).
+async fn own_data_version(
+    db: &DatabaseConnection,
+    key: &str,
+) -> Result<Option<String>, StoreError> {
+    use crate::entities::invitations;
     use sea_orm::PaginatorTrait;
     let Some(row) = campaigns::Entity::find()
         .filter(campaigns::Column::Key.eq(key))
@@ -125,8 +146,17 @@ pub async fn data_version(
         .count(db)
         .await?;
     let responses = super::responses::count(db, row.id).await?;
+    let invited = invitations::Entity::find()
+        .filter(invitations::Column::CampaignId.eq(row.id))
+        .count(db)
+        .await?;
+    let completed = invitations::Entity::find()
+        .filter(invitations::Column::CampaignId.eq(row.id))
+        .filter(invitations::Column::Completed.eq(true))
+        .count(db)
+        .await?;
     Ok(Some(format!(
-        "{}:{}:{versions}:{responses}",
+        "{}:{}:{versions}:{responses}:{invited}:{completed}",
         row.framework_hash,
         row.updated_at.timestamp_millis()
     )))

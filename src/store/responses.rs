@@ -261,18 +261,7 @@ pub async fn count_for_survey(
         .collect();
     let mut query = responses::Entity::find().filter(responses::Column::SurveyVersionId.is_in(ids));
     if let Some((a, v)) = attr {
-        // Attributes are stored as compact JSON of a sorted map: match the exact pair.
-        let pair = serde_json::to_string(&BTreeMap::from([(a, v)])).unwrap_or_default();
-        let inner = pair.trim_start_matches('{').trim_end_matches('}');
-        let escaped = inner
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        use sea_orm::sea_query::ExprTrait;
-        query = query.filter(
-            sea_orm::sea_query::Expr::col(responses::Column::Attributes)
-                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-        );
+        query = query.filter(attribute_pair(db, a, v));
     }
     Ok(query.count(db).await?)
 }
@@ -282,6 +271,40 @@ pub async fn count(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, Sto
         .filter(responses::Column::CampaignId.eq(campaign_id))
         .count(db)
         .await?)
+}
+
+/// Responses of a campaign whose attributes hold every `(attribute, value)` pair.
+pub async fn count_matching(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    filters: &[(String, String)],
+) -> Result<u64, StoreError> {
+    let mut query = responses::Entity::find().filter(responses::Column::CampaignId.eq(campaign_id));
+    for (a, v) in filters {
+        query = query.filter(attribute_pair(db, a, v));
+    }
+    Ok(query.count(db).await?)
+}
+
+/// Rows whose stored attributes hold exactly `attr = value`. Attributes are stored as
+/// compact JSON of a sorted map, so the pair is a fixed substring; it is found with a
+/// plain case-sensitive substring search on both backends (LIKE would ignore ASCII
+/// case on SQLite but not on PostgreSQL, so the two would count differently).
+fn attribute_pair(
+    db: &DatabaseConnection,
+    attr: &str,
+    value: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    let pair = serde_json::to_string(&BTreeMap::from([(attr, value)])).unwrap_or_default();
+    let inner = pair
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_string();
+    let sql = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => r#"strpos("attributes", $1) > 0"#,
+        _ => r#"instr("attributes", ?) > 0"#,
+    };
+    sea_orm::sea_query::Expr::cust_with_values(sql, [inner])
 }
 
 /// Bulk insert used by the demo generator: one transaction per batch, existing ids skipped.

@@ -39,11 +39,15 @@ pub struct SurveyItem {
         (status = 200, description = "Campaigns", body = CampaignList),
         (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
     ))]
-pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(ev: Evaluator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // A school's token counts its own school's responses only.
+    let filters = ev.scope_filters(Vec::new())?;
+    ev.audit(&state, "campaigns.list", "", serde_json::json!({}))
+        .await?;
     let mut items = Vec::new();
     for c in campaigns::list(&state.db).await? {
         items.push(CampaignItem {
-            responses: responses::count(&state.db, c.id).await?,
+            responses: responses::count_matching(&state.db, c.id, &filters).await?,
             key: c.info.key,
             title: c.info.title,
             surveys: c
@@ -62,14 +66,26 @@ pub async fn list(_: Evaluator, state: web::Data<AppState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(CampaignList { campaigns: items }))
 }
 
-async fn load_scored(
+/// `/scores`: the indicator rows of the published analysis (the same cells, through
+/// the same disclosure gate, as `/analysis` and the report).
+#[derive(Serialize)]
+pub struct PublishedScores {
+    campaign: String,
+    responses: std::collections::BTreeMap<crate::domain::Audience, u64>,
+    group_weights: std::collections::BTreeMap<crate::domain::Audience, f64>,
+    composite: crate::analysis::evaluation::IndicatorRow,
+    indicators: Vec<crate::analysis::evaluation::IndicatorRow>,
+}
+
+async fn load_analysis(
     state: &AppState,
     key: String,
     filters: &[(String, String)],
-) -> Result<(pipeline::CampaignMeta, crate::analysis::CampaignScores), ApiError> {
-    pipeline::load_and_score(&state.db, &key, filters)
+) -> Result<crate::analysis::evaluation::Analysis, ApiError> {
+    pipeline::load_and_analyse(&state.db, &key, filters)
         .await
         .map_err(ApiError::unexpected)?
+        .map(|(_, a)| a)
         .ok_or(ApiError::NotFound {
             what: "campaign",
             key,
@@ -88,9 +104,18 @@ pub async fn scores(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
     let filters = ev.scope_filters(Vec::new())?;
-    let (_, scores) = load_scored(&state, key.into_inner(), &filters).await?;
-    Ok(HttpResponse::Ok().json(scores))
+    ev.audit(&state, "scores.view", &key, serde_json::json!({}))
+        .await?;
+    let a = load_analysis(&state, key, &filters).await?;
+    Ok(HttpResponse::Ok().json(PublishedScores {
+        campaign: a.campaign,
+        responses: a.responses,
+        group_weights: a.group_weights,
+        composite: a.composite,
+        indicators: a.indicators,
+    }))
 }
 
 /// The full analysis: scores, breakdowns, reliability, gaps, item statistics, IPA, and
@@ -110,13 +135,7 @@ pub async fn analysis(
     let filters = ev.scope_filters(Vec::new())?;
     ev.audit(&state, "analysis.view", &key, serde_json::json!({}))
         .await?;
-    let (_, analysis) = pipeline::load_and_analyse(&state.db, &key, &filters)
-        .await
-        .map_err(ApiError::unexpected)?
-        .ok_or(ApiError::NotFound {
-            what: "campaign",
-            key,
-        })?;
+    let analysis = load_analysis(&state, key, &filters).await?;
     Ok(HttpResponse::Ok().json(analysis))
 }
 
@@ -293,6 +312,8 @@ pub async fn list_tokens(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
+    ev.audit(&state, "token.list", "", serde_json::json!({}))
+        .await?;
     let tokens = crate::store::access::list(&state.db).await?;
     Ok(HttpResponse::Ok().json(TokenList { tokens }))
 }

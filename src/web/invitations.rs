@@ -292,6 +292,14 @@ pub async fn qr_code(
     ev.require_admin()?;
     let (slug, format) = path.into_inner();
     let stored = survey(&state, &slug).await?;
+    // The invitation code itself never goes into the audit log.
+    ev.audit(
+        &state,
+        "qr.render",
+        &stored.survey.slug,
+        serde_json::json!({"format": format, "personal": query.t.is_some()}),
+    )
+    .await?;
     if let Some(t) = &query.t {
         if invitations::find(&state.db, &stored.survey.slug, t)
             .await?
@@ -337,6 +345,13 @@ pub async fn poster(
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let stored = survey(&state, &slug).await?;
+    ev.audit(
+        &state,
+        "poster.render",
+        &stored.survey.slug,
+        serde_json::json!({}),
+    )
+    .await?;
     let link = survey_link(&base_url(&state, &req), &stored.survey.slug, None);
     let page = sheet_html(
         &stored.survey.title,
@@ -407,6 +422,13 @@ pub async fn participation(
             key: campaign.into_inner(),
         });
     };
+    ev.audit(
+        &state,
+        "participation.view",
+        &c.info.key,
+        serde_json::json!({}),
+    )
+    .await?;
     let progress = invitations::progress(&state.db, c.id).await?;
     let mut out = Vec::new();
     for s in &c.surveys {

@@ -1,5 +1,6 @@
 //! HTTP: respondent pages, the respondent JSON API and the evaluator API.
 
+pub mod access_log;
 pub mod admin;
 pub mod admission;
 pub mod auth;

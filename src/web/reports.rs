@@ -64,6 +64,22 @@ impl ReportQuery {
     }
 }
 
+/// Refuses views that combine more filters than the disclosure gate can protect
+/// (`analysis::disclosure::MAX_FILTERS`); a school's token counts as its school filter.
+fn check_filter_count(filters: &[(String, String)]) -> Result<(), ApiError> {
+    let max = crate::analysis::disclosure::MAX_FILTERS;
+    match filters.get(max) {
+        None => Ok(()),
+        Some((k, _)) => Err(ApiError::Invalid {
+            code: "too_many_filters",
+            field: Some(k.clone()),
+            message: format!(
+                "a report may be narrowed by at most {max} attribute (a school's token is already narrowed to its school); drop {k} and read the breakdown by {k} inside the report"
+            ),
+        }),
+    }
+}
+
 /// The investigation report (调研报告) in one format.
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/report.{format}", tag = "evaluators", security(("bearer" = [])),
     params(
@@ -93,6 +109,7 @@ pub async fn download(
     })?;
     let mut request = query.request()?;
     request.filters = ev.scope_filters(request.filters)?;
+    check_filter_count(&request.filters)?;
     let not_found = || ApiError::NotFound {
         what: "campaign",
         key: key.clone(),

@@ -323,8 +323,13 @@ pub async fn submit(
         }
     }
     let lang = choose_lang(lang.as_deref(), &req, stored.survey.title_en.is_some());
-    if let Some(r) = admission::survey_state(&state.db, &stored).await? {
-        return refusal_page(&r);
+    // A retry of a stored response (a double tap, a resend after a lost reply) gets the
+    // thanks page whatever the survey's state since; the checks are for new responses.
+    let retry = already_stored(&state, raw_id.as_deref()).await?;
+    if !retry {
+        if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+            return refusal_page(&r);
+        }
     }
     let mut prefilled = serde_json::Map::new();
     if let Some(t) = &token {
@@ -336,7 +341,7 @@ pub async fn submit(
             }
             // A double tap after success lands here: the same response is already
             // stored, so show the thanks page rather than an error.
-            Err(Refusal::TokenUsed) if already_stored(&state, raw_id.as_deref()).await? => {
+            Err(Refusal::TokenUsed) if retry => {
                 return thanks_redirect(&stored.survey.slug, lang);
             }
             Err(r) => return refusal_page(&r),
@@ -365,8 +370,10 @@ pub async fn submit(
             return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, body, &req));
         }
     };
-    if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
-        return refusal_page(&r);
+    if !retry {
+        if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
+            return refusal_page(&r);
+        }
     }
     let slug = stored.survey.slug.clone();
     let outcome =

@@ -10,7 +10,7 @@ use super::admission::{self, Refusal};
 use super::AppState;
 use crate::error::ApiError;
 use crate::store::invitations;
-use crate::store::responses::InsertOutcome;
+use crate::store::responses::{self, InsertOutcome};
 
 /// Most answers one response may carry (guards memory; questionnaires have < 200).
 pub const MAX_ANSWERS: usize = 500;
@@ -260,8 +260,14 @@ pub async fn create(
             message: format!("at most {MAX_ANSWERS} answers are accepted"),
         });
     }
-    if let Some(r) = admission::survey_state(&state.db, &stored).await? {
-        return Err(r.api_error());
+    // A retry of a stored response is answered as a retry whatever the survey's state
+    // since (closed, full, quota reached by this very response): the checks below are
+    // for new responses only, and the writer tells a replay from a conflict.
+    let retry = responses::exists(&state.db, payload.response_id).await?;
+    if !retry {
+        if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+            return Err(r.api_error());
+        }
     }
     let mut attributes = payload.attributes.clone();
     if let Some(token) = &payload.token {
@@ -292,8 +298,10 @@ pub async fn create(
             None => ApiError::unexpected(anyhow::anyhow!("validation failed without an error")),
         }
     })?;
-    if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
-        return Err(r.api_error());
+    if !retry {
+        if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
+            return Err(r.api_error());
+        }
     }
     let id = response.id;
     match state

@@ -171,10 +171,12 @@ pub async fn import(
         (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
     ))]
 pub async fn export(
-    _: Evaluator,
+    ev: Evaluator,
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    ev.audit(&state, "xlsform.export", &slug, serde_json::json!({}))
+        .await?;
     let Some(stored) = surveys::current(&state.db, &slug).await? else {
         return Err(ApiError::NotFound {
             what: "questionnaire",

@@ -23,7 +23,7 @@ async fn demo_is_deterministic_and_differs_by_group(app: TestApp) {
 
     assert_eq!(first, 300);
     assert_eq!(second, 0, "same seed, same ids: nothing new");
-    let (data, scores) = pipeline::load_and_score(&db, "pingshun-2025", &[])
+    let (data, scores) = pipeline::load_and_analyse(&db, "pingshun-2025", &[])
         .await
         .expect("score")
         .expect("campaign");

@@ -16,6 +16,7 @@ both_backends!(
 );
 both_backends!("tests/fixtures/distribution" =>
     not_yet_open_closed_and_full_questionnaires_refuse_politely,
+    a_retry_is_answered_as_a_retry_after_the_quota_and_the_cap_are_reached,
     anonymous_invitations_leave_no_link_to_the_answers
 );
 
@@ -663,4 +664,63 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
         .map(|r| r.try_get::<String>("", "attributes").expect("a"))
         .collect();
     assert_eq!(attrs[0], attrs[1]);
+}
+
+/// Issue #14, defect 6: the open/full/quota checks ran before the "already stored?"
+/// lookup, so a retry of the very response that filled a quota or the questionnaire got
+/// 410 and the page said 问卷已结束 although the answers were stored.
+async fn a_retry_is_answered_as_a_retry_after_the_quota_and_the_cap_are_reached(app: TestApp) {
+    let first = uuid::Uuid::new_v4();
+    let body = |id: uuid::Uuid, sector: &str| json!({"response_id": id, "answers": {"sector": sector, "Q1": 4}});
+    let url = "/api/v1/surveys/states-enterprises/responses";
+    // This response fills the herbs quota (1).
+    assert_eq!(
+        app.post_json(url, &body(first, "herbs")).await.status(),
+        201
+    );
+    assert_eq!(
+        app.post_json(url, &body(uuid::Uuid::new_v4(), "herbs"))
+            .await
+            .status(),
+        410
+    );
+    let retry = app.post_json(url, &body(first, "herbs")).await;
+    assert_eq!(retry.status(), 200, "a retry after the quota filled");
+    // This one fills the questionnaire (max_responses = 2).
+    let last = uuid::Uuid::new_v4();
+    assert_eq!(
+        app.post_json(url, &body(last, "ecommerce")).await.status(),
+        201
+    );
+    assert_eq!(
+        app.post_json(url, &body(uuid::Uuid::new_v4(), "ecommerce"))
+            .await
+            .status(),
+        410
+    );
+    let retry = app.post_json(url, &body(last, "ecommerce")).await;
+    assert_eq!(
+        retry.status(),
+        200,
+        "a retry after the questionnaire filled"
+    );
+    // The form: a resend of the stored response lands on the thanks page.
+    let form = app
+        .client
+        .post(app.url("/s/states-enterprises"))
+        .form(&[
+            ("sector", "ecommerce"),
+            ("Q1", "4"),
+            ("response_id", &last.to_string()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), 303);
+    assert!(form.headers()["location"]
+        .to_str()
+        .expect("location")
+        .contains("/thanks"));
+    // A different answer under a stored id is still a conflict, not a replay.
+    assert_eq!(app.post_json(url, &body(last, "herbs")).await.status(), 409);
 }

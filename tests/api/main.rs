@@ -10,6 +10,7 @@ mod check;
 mod contract;
 mod crash;
 mod demo_data;
+mod disclosure;
 mod distribution;
 mod evaluator;
 mod faults;

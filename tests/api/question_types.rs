@@ -167,6 +167,16 @@ async fn every_type_from_toml_and_from_xlsform_reaches_the_csv(app: TestApp) {
 
     // Scores of the XLSForm campaign: R1 = 6 → 83.33, R2 reversed (2 → 6) → 83.33 on a
     // 7-point scale (100·(x−1)/6); the unscored R3 (4 → 50) is left out (else 72.22).
+    // Nine more identical respondents reach the default minimum cell of 10, below which
+    // no mean is published.
+    for _ in 0..9 {
+        assert_eq!(
+            submit(&app, "alltypes-x-students", answers())
+                .await
+                .status(),
+            201
+        );
+    }
     let scores: serde_json::Value = app
         .get_auth("/api/v1/campaigns/alltypes-x/scores")
         .await

@@ -176,15 +176,18 @@ async fn report_shows_the_scores_and_charts(app: TestApp) {
             assert!(cells[3].contains(&format!("{m:.1}")), "{code} combined");
         }
     }
-    // Suppression reached the page: enterprises (3) and teachers (secondary) hidden.
-    let b1 = &analysis["indicators"]
+    // Suppression reached the page: enterprises (3) hidden and left out of the combined
+    // cell, so the teachers need no secondary suppression (issue #14).
+    let c2 = analysis["indicators"]
         .as_array()
         .expect("rows")
         .iter()
         .find(|r| r["code"] == "C2")
-        .expect("C2")["by_group"];
+        .expect("C2");
+    let b1 = &c2["by_group"];
     assert_eq!(b1["enterprises"]["suppressed"], "primary");
-    assert_eq!(b1["teachers"]["suppressed"], "secondary");
+    assert_eq!(b1["teachers"]["suppressed"], "no");
+    assert_eq!(c2["excluded"], json!(["enterprises"]));
     assert!(html.contains("样本不足"));
     assert!(html.contains("信度检验") && html.contains("多主体比较"));
 }
