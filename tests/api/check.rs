@@ -172,8 +172,8 @@ fn inconsistent_ahp_matrix_is_refused_with_its_cr() {
             "a 2x2 matrix is needed",
         ),
         (
-            "weights = \"ahp\"",
-            "weights = \"ahp\"\nmin_cell_size = 0",
+            "min_cell_size = 1",
+            "min_cell_size = 0",
             "min_cell_size 0 must be at least 1",
         ),
         (
