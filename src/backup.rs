@@ -17,6 +17,8 @@ pub enum BackupError {
     Exists(String),
     #[error("{path} is not a usable Chorus backup: {why}")]
     NotABackup { path: String, why: String },
+    #[error("{0} is in use by a running Chorus service; stop the service first (restore replaces the database file), then run chorus restore again")]
+    InUse(String),
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("{path}: {source}")]
@@ -94,8 +96,10 @@ pub async fn check(file: &Path) -> Result<u64, BackupError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Replaces the database with a checked backup (stop the service first). The current
-/// database is kept beside it as `<file>.before-restore`.
+/// Replaces the database with a checked backup, refusing while a service holds it.
+/// The current database is kept beside it as `<file>.before-restore`, complete: its
+/// write-ahead log is checkpointed into it first, and any -wal/-shm left are moved
+/// with it, never deleted.
 pub async fn restore(settings: &Settings, from: &Path) -> Result<u64, BackupError> {
     let target = sqlite_file(settings)?;
     let n = check(from).await?;
@@ -106,16 +110,48 @@ pub async fn restore(settings: &Settings, from: &Path) -> Result<u64, BackupErro
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     }
+    let lock_path = crate::store::sqlite_lock::path(&target);
+    let _alone = crate::store::sqlite_lock::try_exclusive(&target)
+        .map_err(|e| io(&lock_path, e))?
+        .ok_or_else(|| BackupError::InUse(target.display().to_string()))?;
     let staging = target.with_extension("restoring");
     std::fs::copy(from, &staging).map_err(|e| io(&staging, e))?;
     if target.exists() {
+        checkpoint(&target).await?;
         let keep = target.with_extension("db.before-restore");
-        std::fs::rename(&target, &keep).map_err(|e| io(&keep, e))?;
-    }
-    for suffix in ["-wal", "-shm"] {
-        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
-        let _ = std::fs::remove_file(side);
+        for suffix in ["-wal", "-shm", ""] {
+            let from = side_file(&target, suffix);
+            if from.exists() {
+                let to = side_file(&keep, suffix);
+                std::fs::rename(&from, &to).map_err(|e| io(&to, e))?;
+            }
+        }
     }
     std::fs::rename(&staging, &target).map_err(|e| io(&target, e))?;
     Ok(n)
+}
+
+/// `<file><suffix>`: the database itself, or SQLite's -wal and -shm beside it.
+fn side_file(file: &Path, suffix: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}{suffix}", file.display()))
+}
+
+/// Moves every committed transaction of the write-ahead log into the database file
+/// (a service that crashed leaves them only in -wal).
+async fn checkpoint(file: &Path) -> Result<(), BackupError> {
+    let db = Database::connect(format!("sqlite://{}?mode=rw", file.display())).await?;
+    let backend = db.get_database_backend();
+    let busy = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "PRAGMA wal_checkpoint(TRUNCATE)".to_string(),
+        ))
+        .await?
+        .and_then(|r| r.try_get_by_index::<i32>(0).ok())
+        .unwrap_or(0);
+    db.close().await?;
+    if busy != 0 {
+        return Err(BackupError::InUse(file.display().to_string()));
+    }
+    Ok(())
 }

@@ -82,11 +82,31 @@ pub struct Application {
     db: sea_orm::DatabaseConnection,
     pub new_token: Option<String>,
     pub published: Vec<(String, Vec<Published>)>,
+    /// Held while the service runs so `chorus restore` refuses to replace the SQLite
+    /// file under it (`store::sqlite_lock`).
+    _holds: Option<std::fs::File>,
+}
+
+/// The service's shared lock on its SQLite file, if it uses one.
+fn hold_sqlite(settings: &Settings) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(file) = settings.sqlite_file() else {
+        return Ok(None);
+    };
+    // After `prepare`: the folder exists and is writable (store::connect checks).
+    store::sqlite_lock::hold_shared(&file)
+        .map(Some)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot lock {}: {e}; the folder of the SQLite database must be writable",
+                store::sqlite_lock::path(&file).display()
+            )
+        })
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let prepared = prepare(&settings).await?;
+        let holds = hold_sqlite(&settings)?;
         let (hash, new_token) = token_hash(&settings, &prepared.db).await?;
         let listener = TcpListener::bind(&settings.bind).map_err(|e| {
             anyhow::anyhow!(
@@ -158,6 +178,7 @@ impl Application {
             db,
             new_token,
             published: prepared.published,
+            _holds: holds,
         })
     }
 

@@ -10,6 +10,7 @@ mod m20261129_000004_create_admin_tokens;
 mod m20261129_000005_create_invitations;
 mod m20261130_000006_create_audit_log;
 mod m20261130_000007_create_access_tokens;
+mod m20261202_000008_create_anonymous_progress;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_invitations::Migration),
             Box::new(m20261130_000006_create_audit_log::Migration),
             Box::new(m20261130_000007_create_access_tokens::Migration),
+            Box::new(m20261202_000008_create_anonymous_progress::Migration),
         ]
     }
 }
@@ -58,6 +60,7 @@ mod tests {
             "invitations",
             "audit_log",
             "access_tokens",
+            "anonymous_progress",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }
@@ -68,6 +71,7 @@ mod tests {
             "responses",
             "admin_tokens",
             "invitations",
+            "anonymous_progress",
         ] {
             assert!(!has_table(&db, table).await, "{table} dropped");
         }

@@ -249,6 +249,43 @@ impl NewResponse {
         }
     }
 
+    /// An invitation's attributes (school, sector, …) are authoritative: the organiser
+    /// issued it to that group, and quotas, school-scoped access and the anonymous
+    /// progress ledger rely on it. An answer to the question that records one of them
+    /// must agree, or the response is refused naming that question (the survey page
+    /// prefills the invitation's value, so only a changed answer meets this).
+    pub fn agrees_with_invitation(
+        &self,
+        survey: &Survey,
+        invitation: &BTreeMap<String, String>,
+    ) -> Result<(), Vec<AnswerError>> {
+        let errors: Vec<AnswerError> = survey
+            .questions()
+            .filter_map(|q| {
+                let attr = q.attribute.as_ref()?;
+                let issued = invitation.get(attr)?;
+                let given = self.attributes.get(attr)?;
+                (given != issued).then(|| {
+                    err(
+                        "attribute_mismatch",
+                        &q.id,
+                        format!(
+                            "this invitation was issued for {attr} = {issued:?}, but the answer is {given:?}; the invitation decides, so answer {issued:?} or ask the organiser for the right invitation"
+                        ),
+                        format!(
+                            "此邀请对应的{attr}为“{issued}”，与所填不一致；请按邀请填写，或联系发放问卷的老师更换邀请"
+                        ),
+                    )
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     /// sha256 over the canonical JSON of answers and attributes: equal iff same content.
     pub fn fingerprint(&self) -> String {
         let canonical =
@@ -689,6 +726,32 @@ mod tests {
         let r = parse(json!({"sector": "ecommerce", "q1": 4})).expect("valid");
         assert_eq!(r.answers["q1"], AnswerValue::Number(4));
         assert_eq!(r.attributes["sector"], "ecommerce");
+    }
+
+    #[test]
+    fn an_answer_contradicting_the_invitation_is_refused_on_its_question() {
+        let r = parse(json!({"sector": "ecommerce", "q1": 4})).expect("valid");
+        let survey = survey();
+        let issued: BTreeMap<String, String> = [("sector".to_string(), "herbs".to_string())].into();
+        let errors = r
+            .agrees_with_invitation(&survey, &issued)
+            .expect_err("mismatch");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].code, errors[0].field.as_str()),
+            ("attribute_mismatch", "sector")
+        );
+        assert!(
+            errors[0].message.contains("\"herbs\""),
+            "{}",
+            errors[0].message
+        );
+        let same: BTreeMap<String, String> =
+            [("sector".to_string(), "ecommerce".to_string())].into();
+        assert!(r.agrees_with_invitation(&survey, &same).is_ok());
+        // Attributes the questionnaire does not ask about cannot disagree.
+        let other: BTreeMap<String, String> = [("school".to_string(), "A".to_string())].into();
+        assert!(r.agrees_with_invitation(&survey, &other).is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod access_tokens;
 pub mod admin_tokens;
+pub mod anonymous_progress;
 pub mod audit_log;
 pub mod campaigns;
 pub mod invitations;

@@ -116,9 +116,12 @@ async fn one_by_one(db: &DatabaseConnection, jobs: Vec<Job>) {
 
 async fn process(db: &DatabaseConnection, batch: Vec<Job>) {
     let mut seen = std::collections::HashSet::new();
-    let (plain, special): (Vec<Job>, Vec<Job>) = batch
-        .into_iter()
-        .partition(|j| j.token.is_none() && seen.insert(j.response.id));
+    let (plain, special): (Vec<Job>, Vec<Job>) = batch.into_iter().partition(|j| {
+        // Limited questionnaires are counted in each response's own transaction.
+        j.token.is_none()
+            && !super::caps::applies(&j.survey, &j.response)
+            && seen.insert(j.response.id)
+    });
     if !plain.is_empty() {
         match store_batch(db, &plain).await {
             Ok(outcomes) => {

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use rand::RngCore;
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -107,32 +107,52 @@ fn decode(row: invitations::Model) -> Invitation {
     }
 }
 
-/// The invitation of `token` for questionnaire `slug`.
+/// The invitation of `token` for questionnaire `slug`; for an anonymous questionnaire
+/// with its progress from the ledger (`store::anonymous`), not from the row.
 pub async fn find<C: ConnectionTrait>(
     db: &C,
     slug: &str,
     token: &str,
+    anonymous: bool,
 ) -> Result<Option<Invitation>, StoreError> {
-    Ok(invitations::Entity::find()
+    let Some(mut inv) = invitations::Entity::find()
         .filter(invitations::Column::TokenHash.eq(token_hash(token)))
         .filter(invitations::Column::SurveySlug.eq(slug))
         .one(db)
         .await?
-        .map(decode))
+        .map(decode)
+    else {
+        return Ok(None);
+    };
+    if anonymous {
+        if let Some(p) = super::anonymous::find(db, slug, token).await? {
+            inv.started = true;
+            // A row answered before the ledger existed stays answered.
+            inv.completed |= p.completed;
+            inv.partial = p.draft;
+        }
+    }
+    Ok(Some(inv))
 }
 
-/// Records that the respondent opened the questionnaire (first time only).
+/// Records that the respondent opened the questionnaire (first time only); for an
+/// anonymous questionnaire in the ledger, never on the invitation row.
 pub async fn mark_started<C: ConnectionTrait>(
     db: &C,
-    id: i64,
+    slug: &str,
+    token: &str,
+    invitation: &Invitation,
     anonymous: bool,
 ) -> Result<(), StoreError> {
+    if anonymous {
+        return super::anonymous::opened(db, slug, token, &invitation.attributes).await;
+    }
     invitations::Entity::update_many()
         .col_expr(
             invitations::Column::StartedAt,
-            Expr::value(coarse(Utc::now(), anonymous)),
+            Expr::value(Some(Utc::now())),
         )
-        .filter(invitations::Column::Id.eq(id))
+        .filter(invitations::Column::Id.eq(invitation.id))
         .filter(invitations::Column::StartedAt.is_null())
         .exec(db)
         .await?;
@@ -147,6 +167,15 @@ pub async fn save_partial<C: ConnectionTrait>(
     answers: &serde_json::Map<String, serde_json::Value>,
     anonymous: bool,
 ) -> Result<bool, StoreError> {
+    if anonymous {
+        let Some(inv) = find(db, slug, token, true).await? else {
+            return Ok(false);
+        };
+        if inv.completed {
+            return Ok(false);
+        }
+        return super::anonymous::save_draft(db, slug, token, &inv.attributes, answers).await;
+    }
     let text = serde_json::to_string(answers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let hash = token_hash(token);
     let done = invitations::Entity::update_many()
@@ -159,7 +188,7 @@ pub async fn save_partial<C: ConnectionTrait>(
     invitations::Entity::update_many()
         .col_expr(
             invitations::Column::StartedAt,
-            Expr::value(coarse(Utc::now(), anonymous)),
+            Expr::value(Some(Utc::now())),
         )
         .filter(invitations::Column::TokenHash.eq(&hash))
         .filter(invitations::Column::StartedAt.is_null())
@@ -169,21 +198,43 @@ pub async fn save_partial<C: ConnectionTrait>(
 }
 
 /// Progress of every invitation of a campaign: (survey slug, attributes, started,
-/// completed).
+/// completed). For anonymous questionnaires the ledger says how many invitations of
+/// each questionnaire and attributes were opened and answered, never which: those
+/// counts are spread over the group's invitations, so every total is exact.
 pub async fn progress<C: ConnectionTrait>(
     db: &C,
     campaign_id: i64,
 ) -> Result<Vec<(String, BTreeMap<String, String>, bool, bool)>, StoreError> {
     let rows = invitations::Entity::find()
         .filter(invitations::Column::CampaignId.eq(campaign_id))
+        .order_by_asc(invitations::Column::Id)
         .all(db)
         .await?;
+    let mut slugs: Vec<String> = rows.iter().map(|r| r.survey_slug.clone()).collect();
+    slugs.sort();
+    slugs.dedup();
+    let mut ledger = super::anonymous::tally(db, &slugs).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let started = r.started_at.is_some() || r.partial.is_some() || r.completed;
-            let attrs = serde_json::from_str(&r.attributes).unwrap_or_default();
-            (r.survey_slug, attrs, started, r.completed)
+            let mut started = r.started_at.is_some() || r.partial.is_some() || r.completed;
+            let mut completed = r.completed;
+            let attrs: BTreeMap<String, String> =
+                serde_json::from_str(&r.attributes).unwrap_or_default();
+            if let Some((opened, answered)) =
+                ledger.get_mut(&(r.survey_slug.clone(), attrs.clone()))
+            {
+                // `opened` counts every ledger row, answered ones included.
+                if !completed && *answered > 0 {
+                    *answered -= 1;
+                    *opened = opened.saturating_sub(1);
+                    (started, completed) = (true, true);
+                } else if !started && *opened > *answered {
+                    *opened -= 1;
+                    started = true;
+                }
+            }
+            (r.survey_slug, attrs, started, completed)
         })
         .collect())
 }

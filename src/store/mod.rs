@@ -1,11 +1,14 @@
 //! All database access. Handlers call these functions; they never build queries.
 
 pub mod access;
+pub mod anonymous;
 pub mod audit;
 pub mod campaigns;
+pub mod caps;
 pub mod ingest;
 pub mod invitations;
 pub mod responses;
+pub mod sqlite_lock;
 pub mod surveys;
 pub mod tokens;
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -34,6 +34,14 @@ pub enum InsertOutcome {
     TokenUsed,
     /// No such invitation token for this questionnaire.
     TokenUnknown,
+    /// Storing it would exceed the questionnaire's `max_responses` (checked in the
+    /// writer's transaction, so concurrent submissions cannot overshoot).
+    Full,
+    /// Storing it would exceed the quota for `attribute = value`.
+    QuotaFull {
+        attribute: String,
+        value: String,
+    },
 }
 
 /// One stored response, decoded.
@@ -80,8 +88,11 @@ pub async fn insert(
 }
 
 /// Stores the response; with an invitation token, marks the token used in the same
-/// transaction (a token answers once). For anonymous questionnaires the invitation
-/// keeps neither the response id nor a time, and the response's time is cut to the day.
+/// transaction (a token answers once): on the invitation row for a named
+/// questionnaire, in the unlinkable ledger (`store::anonymous`) for an anonymous one,
+/// whose invitation row is never written at all. A questionnaire with a response cap
+/// or quotas is counted inside the same transaction, serialised per questionnaire, so
+/// concurrent submissions never overshoot them.
 pub async fn insert_with_token(
     db: &DatabaseConnection,
     survey: &StoredSurvey,
@@ -98,50 +109,27 @@ pub async fn insert_with_token(
     let submitted_at =
         super::invitations::coarse(Utc::now().trunc_subsecs(3), anonymous && token.is_some());
     let txn = db.begin().await?;
+    let capped = super::caps::applies(survey, response);
+    super::caps::lock(&txn, &survey.survey.slug, capped).await?;
     if let Some(token) = token {
-        use crate::entities::invitations;
-        use sea_orm::sea_query::Expr;
-        let hash = super::invitations::token_hash(token);
-        let mut update = invitations::Entity::update_many()
-            .col_expr(invitations::Column::Completed, Expr::value(true))
-            .col_expr(
-                invitations::Column::Partial,
-                Expr::value(Option::<String>::None),
-            );
-        if !anonymous {
-            update = update
-                .col_expr(
-                    invitations::Column::CompletedAt,
-                    Expr::value(Some(submitted_at)),
-                )
-                .col_expr(
-                    invitations::Column::ResponseId,
-                    Expr::value(Some(response.id)),
-                );
-        }
-        let done = update
-            .filter(invitations::Column::TokenHash.eq(&hash))
-            .filter(invitations::Column::SurveySlug.eq(&survey.survey.slug))
-            .filter(invitations::Column::Completed.eq(false))
-            .exec(&txn)
-            .await?;
-        if done.rows_affected != 1 {
+        if let Some(refused) = spend_token(&txn, survey, response, token, submitted_at).await? {
             txn.rollback().await?;
-            let known = invitations::Entity::find()
-                .filter(invitations::Column::TokenHash.eq(&hash))
-                .filter(invitations::Column::SurveySlug.eq(&survey.survey.slug))
-                .one(db)
-                .await?
-                .is_some();
-            return Ok(if known {
-                InsertOutcome::TokenUsed
-            } else {
-                InsertOutcome::TokenUnknown
-            });
+            return Ok(refused);
         }
     }
     let new_row = row(survey, response, fp.clone(), submitted_at);
     let inserted = match new_row.insert(&txn).await {
+        Ok(_) if capped => match super::caps::exceeded(&txn, survey, response).await {
+            Ok(Some(refused)) => {
+                txn.rollback().await?;
+                return Ok(refused);
+            }
+            Ok(None) => txn.commit().await,
+            Err(e) => {
+                txn.rollback().await?;
+                return Err(e);
+            }
+        },
         Ok(_) => txn.commit().await,
         Err(e) => {
             txn.rollback().await?;
@@ -166,6 +154,66 @@ pub async fn insert_with_token(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Marks `token` used inside the response's transaction; the refusal when it cannot be.
+async fn spend_token(
+    txn: &sea_orm::DatabaseTransaction,
+    survey: &StoredSurvey,
+    response: &NewResponse,
+    token: &str,
+    submitted_at: DateTime<Utc>,
+) -> Result<Option<InsertOutcome>, StoreError> {
+    use crate::entities::invitations;
+    use sea_orm::sea_query::Expr;
+    let slug = &survey.survey.slug;
+    if survey.survey.access.anonymous {
+        // Read only: the invitation row is not touched (not even locked, which would
+        // stamp it on PostgreSQL).
+        return Ok(
+            match super::invitations::find(txn, slug, token, true).await? {
+                None => Some(InsertOutcome::TokenUnknown),
+                Some(inv) if inv.completed => Some(InsertOutcome::TokenUsed),
+                Some(inv) => (!super::anonymous::complete(txn, slug, token, &inv.attributes)
+                    .await?)
+                    .then_some(InsertOutcome::TokenUsed),
+            },
+        );
+    }
+    let hash = super::invitations::token_hash(token);
+    let done = invitations::Entity::update_many()
+        .col_expr(invitations::Column::Completed, Expr::value(true))
+        .col_expr(
+            invitations::Column::Partial,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            invitations::Column::CompletedAt,
+            Expr::value(Some(submitted_at)),
+        )
+        .col_expr(
+            invitations::Column::ResponseId,
+            Expr::value(Some(response.id)),
+        )
+        .filter(invitations::Column::TokenHash.eq(&hash))
+        .filter(invitations::Column::SurveySlug.eq(slug))
+        .filter(invitations::Column::Completed.eq(false))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 1 {
+        return Ok(None);
+    }
+    let known = invitations::Entity::find()
+        .filter(invitations::Column::TokenHash.eq(&hash))
+        .filter(invitations::Column::SurveySlug.eq(slug))
+        .one(txn)
+        .await?
+        .is_some();
+    Ok(Some(if known {
+        InsertOutcome::TokenUsed
+    } else {
+        InsertOutcome::TokenUnknown
+    }))
 }
 
 /// Whether a response with this id is stored.
@@ -247,8 +295,8 @@ pub async fn counts_by_audience(
 
 /// Responses stored for questionnaire `slug` (every version), optionally only those
 /// whose attribute `attr` is `value` (for quotas).
-pub async fn count_for_survey(
-    db: &DatabaseConnection,
+pub async fn count_for_survey<C: ConnectionTrait>(
+    db: &C,
     slug: &str,
     attr: Option<(&str, &str)>,
 ) -> Result<u64, StoreError> {
@@ -290,8 +338,8 @@ pub async fn count_matching(
 /// compact JSON of a sorted map, so the pair is a fixed substring; it is found with a
 /// plain case-sensitive substring search on both backends (LIKE would ignore ASCII
 /// case on SQLite but not on PostgreSQL, so the two would count differently).
-fn attribute_pair(
-    db: &DatabaseConnection,
+fn attribute_pair<C: ConnectionTrait>(
+    db: &C,
     attr: &str,
     value: &str,
 ) -> sea_orm::sea_query::SimpleExpr {

@@ -57,14 +57,33 @@ fn page(status: StatusCode, p: AdminPage) -> Result<HttpResponse, ApiError> {
 
 async fn session(req: &HttpRequest, state: &AppState) -> Result<Option<Grant>, ApiError> {
     match req.cookie(COOKIE).map(|c| c.value().to_string()) {
-        Some(token) => auth::check_token(state, token, false).await,
+        Some(token) => auth::check_token_limited(state, state.client_ip(req), token, false).await,
         None => Ok(None),
     }
 }
 
+/// The login page saying how long a locked-out address waits, with `Retry-After`.
+fn locked_out(wait: u64) -> Result<HttpResponse, ApiError> {
+    let message = format!(
+        "错误令牌尝试次数过多，请 {wait} 秒后再试。Too many wrong tokens; try again in {wait} s."
+    );
+    let mut res = page(
+        StatusCode::TOO_MANY_REQUESTS,
+        AdminPage::login(Some(message)),
+    )?;
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_str(&wait.to_string()).map_err(ApiError::unexpected)?,
+    );
+    Ok(res)
+}
+
 pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let Some(grant) = session(&req, &state).await? else {
-        return page(StatusCode::OK, AdminPage::login(None));
+    let grant = match session(&req, &state).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => return page(StatusCode::OK, AdminPage::login(None)),
+        Err(ApiError::TooManyAttempts(wait)) => return locked_out(wait),
+        Err(e) => return Err(e),
     };
     let mut list = Vec::new();
     for c in campaigns::list(&state.db).await? {
@@ -152,20 +171,13 @@ pub async fn login(
         return Err(ApiError::CrossSite);
     }
     let token = form.into_inner().token.trim().to_string();
-    let ip = state.client_ip(&req);
-    if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
-        return Err(ApiError::TooManyAttempts(wait));
-    }
-    let ok = auth::check_token(&state, token.clone(), false)
-        .await?
-        .is_some();
-    if let Some(ip) = ip {
-        if ok {
-            state.auth_failures.succeeded(ip);
-        } else {
-            state.auth_failures.failed(ip);
-        }
-    }
+    let ok = match auth::check_token_limited(&state, state.client_ip(&req), token.clone(), false)
+        .await
+    {
+        Ok(grant) => grant.is_some(),
+        Err(ApiError::TooManyAttempts(wait)) => return locked_out(wait),
+        Err(e) => return Err(e),
+    };
     if !ok {
         return page(
             StatusCode::UNAUTHORIZED,

@@ -84,10 +84,34 @@ pub struct Grant {
     pub school: Option<String>,
 }
 
+/// Checks a token presented from `ip` (a bearer header, the login form or the session
+/// cookie): refused with 429 while the address is locked out, and each wrong token
+/// counts towards the lockout. The only way in: every door that accepts a token calls
+/// this, so none can be used to guess without limit.
+pub async fn check_token_limited(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    token: String,
+    bearer: bool,
+) -> Result<Option<Grant>, ApiError> {
+    if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
+        return Err(ApiError::TooManyAttempts(wait));
+    }
+    let grant = check_token(state, token, bearer).await?;
+    if let Some(ip) = ip {
+        if grant.is_some() {
+            state.auth_failures.succeeded(ip);
+        } else {
+            state.auth_failures.failed(ip);
+        }
+    }
+    Ok(grant)
+}
+
 /// Checks a token: an issued one by one indexed lookup of its SHA-256, else the
 /// installation's token against its argon2 hash. `bearer` says how it came (header or
 /// the evaluator page's session cookie), for the audit log.
-pub async fn check_token(
+async fn check_token(
     state: &AppState,
     token: String,
     bearer: bool,
@@ -149,17 +173,7 @@ impl FromRequest for Evaluator {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(ApiError::Unauthorized);
             };
-            if let Some(wait) = ip.and_then(|ip| state.auth_failures.blocked(ip)) {
-                return Err(ApiError::TooManyAttempts(wait));
-            }
-            let grant = check_token(&state, token, bearer).await?;
-            if let Some(ip) = ip {
-                if grant.is_some() {
-                    state.auth_failures.succeeded(ip);
-                } else {
-                    state.auth_failures.failed(ip);
-                }
-            }
+            let grant = check_token_limited(&state, ip, token, bearer).await?;
             if let Some(Grant {
                 actor,
                 role,

@@ -301,9 +301,14 @@ pub async fn qr_code(
     )
     .await?;
     if let Some(t) = &query.t {
-        if invitations::find(&state.db, &stored.survey.slug, t)
-            .await?
-            .is_none()
+        if invitations::find(
+            &state.db,
+            &stored.survey.slug,
+            t,
+            stored.survey.access.anonymous,
+        )
+        .await?
+        .is_none()
         {
             return Err(ApiError::NotFound {
                 what: "invitation",

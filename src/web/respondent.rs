@@ -211,7 +211,14 @@ async fn invitation(
     token: &str,
 ) -> Result<Result<Invitation, Refusal>, ApiError> {
     Ok(
-        match invitations::find(&state.db, &stored.survey.slug, token).await? {
+        match invitations::find(
+            &state.db,
+            &stored.survey.slug,
+            token,
+            stored.survey.access.anonymous,
+        )
+        .await?
+        {
             None => Err(Refusal::UnknownToken),
             Some(i) if i.completed => Err(Refusal::TokenUsed),
             Some(i) => Ok(i),
@@ -285,7 +292,14 @@ pub async fn show(
         if let Some(r) = admission::quota(&state.db, &stored, &inv.attributes).await? {
             return refusal_page(&r);
         }
-        invitations::mark_started(&state.db, inv.id, stored.survey.access.anonymous).await?;
+        invitations::mark_started(
+            &state.db,
+            &stored.survey.slug,
+            token,
+            &inv,
+            stored.survey.access.anonymous,
+        )
+        .await?;
         if let Some(partial) = &inv.partial {
             values = values_from_answers(&stored.survey, partial);
             fresh = false;
@@ -332,12 +346,14 @@ pub async fn submit(
         }
     }
     let mut prefilled = serde_json::Map::new();
+    let mut issued = BTreeMap::new();
     if let Some(t) = &token {
         match invitation(&state, &stored, t).await? {
             Ok(inv) => {
-                for (k, v) in inv.attributes {
-                    prefilled.insert(k, serde_json::Value::String(v));
+                for (k, v) in &inv.attributes {
+                    prefilled.insert(k.clone(), serde_json::Value::String(v.clone()));
                 }
+                issued = inv.attributes;
             }
             // A double tap after success lands here: the same response is already
             // stored, so show the thanks page rather than an error.
@@ -353,7 +369,11 @@ pub async fn submit(
         .and_then(|s| Uuid::parse_str(s.trim()).ok())
         .unwrap_or_else(Uuid::new_v4);
     let raw = survey_page::form_answers(&stored.survey, &values);
-    let response = match NewResponse::parse(&stored.survey, response_id, &raw, &prefilled) {
+    let parsed = NewResponse::parse(&stored.survey, response_id, &raw, &prefilled).and_then(|r| {
+        r.agrees_with_invitation(&stored.survey, &issued)
+            .map(|()| r)
+    });
+    let response = match parsed {
         Ok(r) => r,
         Err(errors) => {
             let body = survey_page::render(
@@ -403,6 +423,10 @@ pub async fn submit(
         ),
         InsertOutcome::TokenUsed => refusal_page(&Refusal::TokenUsed),
         InsertOutcome::TokenUnknown => refusal_page(&Refusal::UnknownToken),
+        InsertOutcome::Full => refusal_page(&Refusal::Full),
+        InsertOutcome::QuotaFull { attribute, value } => {
+            refusal_page(&Refusal::QuotaFull { attribute, value })
+        }
     }
 }
 
@@ -485,7 +509,14 @@ pub async fn save_partial(
     if saved {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        match invitations::find(&state.db, &stored.survey.slug, &body.token).await? {
+        match invitations::find(
+            &state.db,
+            &stored.survey.slug,
+            &body.token,
+            stored.survey.access.anonymous,
+        )
+        .await?
+        {
             Some(_) => Err(Refusal::TokenUsed.api_error()),
             None => Err(Refusal::UnknownToken.api_error()),
         }

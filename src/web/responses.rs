@@ -270,24 +270,27 @@ pub async fn create(
         }
     }
     let mut attributes = payload.attributes.clone();
+    let mut issued = std::collections::BTreeMap::new();
     if let Some(token) = &payload.token {
-        match invitations::find(&state.db, &stored.survey.slug, token).await? {
+        match invitations::find(
+            &state.db,
+            &stored.survey.slug,
+            token,
+            stored.survey.access.anonymous,
+        )
+        .await?
+        {
             None => return Err(Refusal::UnknownToken.api_error()),
             // Invitation attributes are authoritative over client-sent ones.
             Some(inv) => {
-                for (k, v) in inv.attributes {
-                    attributes.insert(k, Value::String(v));
+                for (k, v) in &inv.attributes {
+                    attributes.insert(k.clone(), Value::String(v.clone()));
                 }
+                issued = inv.attributes;
             }
         }
     }
-    let response = crate::domain::NewResponse::parse(
-        &stored.survey,
-        payload.response_id,
-        &payload.answers,
-        &attributes,
-    )
-    .map_err(|errors| {
+    let first_error = |errors: Vec<crate::domain::AnswerError>| {
         let first = errors.into_iter().next();
         match first {
             Some(e) => ApiError::Invalid {
@@ -297,7 +300,18 @@ pub async fn create(
             },
             None => ApiError::unexpected(anyhow::anyhow!("validation failed without an error")),
         }
-    })?;
+    };
+    let response = crate::domain::NewResponse::parse(
+        &stored.survey,
+        payload.response_id,
+        &payload.answers,
+        &attributes,
+    )
+    .map_err(first_error)?;
+    // ... and over the answers too (docs/security.md, "Invitations").
+    response
+        .agrees_with_invitation(&stored.survey, &issued)
+        .map_err(first_error)?;
     if !retry {
         if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
             return Err(r.api_error());
@@ -314,5 +328,9 @@ pub async fn create(
         InsertOutcome::Conflict => Err(ApiError::Conflict(id)),
         InsertOutcome::TokenUsed => Err(Refusal::TokenUsed.api_error()),
         InsertOutcome::TokenUnknown => Err(Refusal::UnknownToken.api_error()),
+        InsertOutcome::Full => Err(Refusal::Full.api_error()),
+        InsertOutcome::QuotaFull { attribute, value } => {
+            Err(Refusal::QuotaFull { attribute, value }.api_error())
+        }
     }
 }

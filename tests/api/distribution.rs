@@ -17,8 +17,53 @@ both_backends!(
 both_backends!("tests/fixtures/distribution" =>
     not_yet_open_closed_and_full_questionnaires_refuse_politely,
     a_retry_is_answered_as_a_retry_after_the_quota_and_the_cap_are_reached,
+    concurrent_submissions_never_overshoot_a_quota_or_the_cap,
     anonymous_invitations_leave_no_link_to_the_answers
 );
+
+/// Every invitation row, every column as text, in id order.
+async fn invitation_rows(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, token_hash, attributes, CAST(started_at AS TEXT) AS s, completed, CAST(completed_at AS TEXT) AS c, CAST(response_id AS TEXT) AS r, partial FROM invitations ORDER BY id".to_string(),
+        ))
+        .await
+        .expect("invitations");
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                r.try_get::<i64>("", "id").ok(),
+                r.try_get::<String>("", "token_hash").ok(),
+                r.try_get::<String>("", "attributes").ok(),
+                r.try_get::<Option<String>>("", "s").ok(),
+                r.try_get::<bool>("", "completed").ok(),
+                r.try_get::<Option<String>>("", "c").ok(),
+                r.try_get::<Option<String>>("", "r").ok(),
+                r.try_get::<Option<String>>("", "partial").ok(),
+            )
+        })
+        .collect()
+}
+
+/// PostgreSQL's `xmin` of every row of `table` (the transaction that wrote it); empty
+/// on SQLite, which keeps no such thing.
+async fn xmins(db: &sea_orm::DatabaseConnection, table: &str) -> Vec<String> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Vec::new();
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!("SELECT xmin::text AS x FROM {table} ORDER BY xmin::text"),
+        ))
+        .await
+        .expect("xmin");
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "x").expect("x"))
+        .collect()
+}
 
 async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut req = app.client.get(app.url(path));
@@ -274,9 +319,24 @@ async fn invitations_answer_once_prefill_resume_and_count(app: TestApp) {
     );
     assert!(resumed.contains("name=\"bg_activities\" value=\"contest\" checked"));
 
-    // Submitting with the token: attributes come from the invitation; once only.
+    // Submitting with the token: attributes come from the invitation, which decides
+    // (#14, item 14): an answer contradicting it is refused naming the question.
     let mut answers = app.valid_answers(slug, 4).await;
     answers.insert("bg_sector".into(), "ecommerce".into());
+    let contradicting = app
+        .post_json(
+            &format!("/api/v1/surveys/{slug}/responses"),
+            &json!({"response_id": uuid::Uuid::new_v4(), "answers": answers, "token": t}),
+        )
+        .await;
+    assert_eq!(contradicting.status(), 422);
+    let err: serde_json::Value = contradicting.json().await.expect("json");
+    assert_eq!(
+        (err["error"].as_str(), err["field"].as_str()),
+        (Some("attribute_mismatch"), Some("bg_sector")),
+        "{err}"
+    );
+    answers.insert("bg_sector".into(), "herbs".into());
     let id = uuid::Uuid::new_v4();
     let body = json!({"response_id": id, "answers": answers, "token": t});
     let first = app
@@ -353,8 +413,8 @@ async fn invitations_answer_once_prefill_resume_and_count(app: TestApp) {
         .expect("csv");
     assert_eq!(csv.lines().count(), 2, "one response");
     assert!(
-        csv.contains(",ecommerce,pszg,"),
-        "the answer wins for sector, the invitation gives school: {csv}"
+        csv.contains(",herbs,pszg,"),
+        "the invitation gives sector and school: {csv}"
     );
 
     // Response rates: 5 invited (3 + 2), 1 opened and answered, by attribute value.
@@ -536,6 +596,11 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
         .iter()
         .map(|i| token_of(i["url"].as_str().expect("url")))
         .collect();
+    let db = Database::connect(&app.settings.database_url)
+        .await
+        .expect("db");
+    let issued = invitation_rows(&db).await;
+    let issued_xmins = xmins(&db, "invitations").await;
     // An English-preferring browser gets English on a translated questionnaire.
     let en = get(
         &app,
@@ -573,10 +638,63 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
     assert_eq!(reuse.status(), 409, "still answers once");
 
     // Read the database as an attacker would.
-    let db = Database::connect(&app.settings.database_url)
-        .await
-        .expect("db");
     let backend = db.get_database_backend();
+    // Regression (#14, defect 4): the invitation was marked used in the response's
+    // transaction, so on PostgreSQL both rows carried the same xmin (and the order of
+    // updated invitation rows followed the order of responses). Now no invitation row
+    // of an anonymous questionnaire is written after it is issued: not when opened, not
+    // for a draft, not when answered.
+    assert_eq!(
+        invitation_rows(&db).await,
+        issued,
+        "invitation rows unchanged since issue"
+    );
+    assert_eq!(xmins(&db, "invitations").await, issued_xmins);
+    let response_xmins = xmins(&db, "responses").await;
+    assert!(
+        response_xmins.iter().all(|x| !issued_xmins.contains(x)),
+        "no response shares a transaction with an invitation"
+    );
+    // Progress is still counted, from the ledger, exactly.
+    let rates: serde_json::Value = app
+        .get_auth("/api/v1/campaigns/anon/participation")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let rate = rates["surveys"]
+        .as_array()
+        .expect("surveys")
+        .iter()
+        .find(|s| s["slug"] == slug)
+        .expect("anon-students")["invitations"]
+        .clone();
+    assert_eq!(
+        (
+            rate["invited"].as_u64(),
+            rate["started"].as_u64(),
+            rate["completed"].as_u64()
+        ),
+        (Some(3), Some(2), Some(2)),
+        "{rate}"
+    );
+    // The ledger keys match no invitation's hash, and answered rows keep no draft.
+    let ledger = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT key, draft, completed, started_on FROM anonymous_progress".to_string(),
+        ))
+        .await
+        .expect("ledger");
+    assert_eq!(ledger.len(), 2);
+    for row in &ledger {
+        let key: String = row.try_get("", "key").expect("key");
+        assert!(!issued.iter().any(|r| r.contains(&key)), "unlinkable key");
+        let draft: Option<String> = row.try_get("", "draft").expect("draft");
+        assert!(draft.is_none(), "the draft goes with the answer");
+        let day: String = row.try_get("", "started_on").expect("day");
+        assert_eq!(day.len(), 10, "a day, never a time: {day}");
+    }
     let inv = db
         .query_all_raw(Statement::from_string(
             backend,
@@ -585,35 +703,10 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
         .await
         .expect("invitations");
     assert_eq!(inv.len(), 3);
-    let mut used = 0;
     for row in &inv {
         let completed: bool = row.try_get("", "completed").expect("completed");
-        let completed_at: Option<chrono::DateTime<chrono::Utc>> =
-            row.try_get("", "completed_at").expect("completed_at");
-        let response_id: Option<uuid::Uuid> = row.try_get("", "response_id").expect("response_id");
-        let partial: Option<String> = row.try_get("", "partial").expect("partial");
-        let started: Option<chrono::DateTime<chrono::Utc>> =
-            row.try_get("", "started_at").expect("started_at");
-        assert!(
-            completed_at.is_none() && response_id.is_none(),
-            "no time or id of the response"
-        );
-        if completed {
-            used += 1;
-            assert!(partial.is_none(), "saved answers are deleted on completion");
-        }
-        if let Some(s) = started {
-            assert_eq!(
-                s,
-                s.date_naive()
-                    .and_hms_opt(0, 0, 0)
-                    .expect("midnight")
-                    .and_utc(),
-                "dates only"
-            );
-        }
+        assert!(!completed, "the invitation row never says it was answered");
     }
-    assert_eq!(used, 2);
     let hashes: Vec<String> = tokens
         .iter()
         .map(|t| chorus::store::invitations::token_hash(t))
@@ -664,6 +757,67 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
         .map(|r| r.try_get::<String>("", "attributes").expect("a"))
         .collect();
     assert_eq!(attrs[0], attrs[1]);
+}
+
+/// Issue #14, defect 7: quotas and `max_responses` were counted before the insert, not
+/// in the writer's transaction, so submissions arriving together all passed the check
+/// (and the group-commit writer stored them in one batch).
+async fn concurrent_submissions_never_overshoot_a_quota_or_the_cap(app: TestApp) {
+    let url = "/api/v1/surveys/states-enterprises/responses";
+    let burst = |sector: &'static str| {
+        let app = &app;
+        async move {
+            let sends = (0..16).map(|_| async move {
+                let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": {"sector": sector, "Q1": 4}});
+                let res = app.post_json(url, &body).await;
+                let status = res.status().as_u16();
+                let code = res.json::<serde_json::Value>().await.expect("json")["error"]
+                    .as_str()
+                    .map(str::to_string);
+                (status, code)
+            });
+            futures_util::future::join_all(sends).await
+        }
+    };
+    // The herbs quota is 1.
+    let herbs = burst("herbs").await;
+    assert_eq!(
+        herbs.iter().filter(|(s, _)| *s == 201).count(),
+        1,
+        "{herbs:?}"
+    );
+    assert!(
+        herbs
+            .iter()
+            .filter(|(s, _)| *s != 201)
+            .all(|(s, c)| *s == 410 && c.as_deref() == Some("quota_full")),
+        "{herbs:?}"
+    );
+    // The questionnaire takes 2 in all.
+    let rest = burst("ecommerce").await;
+    assert_eq!(
+        rest.iter().filter(|(s, _)| *s == 201).count(),
+        1,
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter()
+            .filter(|(s, _)| *s != 201)
+            .all(|(s, c)| *s == 410 && c.as_deref() == Some("survey_full")),
+        "{rest:?}"
+    );
+    let db = Database::connect(&app.settings.database_url)
+        .await
+        .expect("db");
+    let stored = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM responses".to_string(),
+        ))
+        .await
+        .expect("count")
+        .and_then(|r| r.try_get::<i64>("", "n").ok());
+    assert_eq!(stored, Some(2), "exactly the cap is stored");
 }
 
 /// Issue #14, defect 6: the open/full/quota checks ran before the "already stored?"

@@ -9,6 +9,7 @@ both_backends!(
     evaluator_endpoints_require_the_token,
     campaigns_list_their_surveys,
     repeated_wrong_tokens_are_locked_out,
+    guessing_through_the_session_cookie_is_locked_out_too,
     cross_site_form_posts_are_refused,
     evaluator_actions_are_in_the_audit_log
 );
@@ -181,6 +182,34 @@ async fn repeated_wrong_tokens_are_locked_out(app: TestApp) {
         .await
         .expect("get");
     assert_eq!(page.status(), 200);
+}
+
+/// Regression: the evaluator page's cookie was checked with no lockout, one argon2
+/// hash per request, so a token could be guessed through `GET /admin` without limit.
+async fn guessing_through_the_session_cookie_is_locked_out_too(app: TestApp) {
+    for i in 0..10 {
+        let res = app
+            .client
+            .get(app.url("/admin"))
+            .header("Cookie", format!("chorus_token=guess-{i}-0123456789abcdef"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "attempt {i}: the login page");
+        let body = res.text().await.expect("body");
+        assert!(body.contains("token"), "attempt {i} shows the login form");
+    }
+    let locked = app
+        .client
+        .get(app.url("/admin"))
+        .header("Cookie", format!("chorus_token={}", crate::helpers::TOKEN))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(locked.status(), 429, "even the right cookie waits");
+    assert!(locked.headers().contains_key("retry-after"));
+    // The bearer door shares the same count.
+    assert_eq!(app.get_auth("/api/v1/campaigns").await.status(), 429);
 }
 
 const ENDPOINTS: [&str; 6] = [
