@@ -18,6 +18,7 @@ both_backends!("tests/fixtures/distribution" =>
     not_yet_open_closed_and_full_questionnaires_refuse_politely,
     a_retry_is_answered_as_a_retry_after_the_quota_and_the_cap_are_reached,
     concurrent_submissions_never_overshoot_a_quota_or_the_cap,
+    quota_counts_match_attribute_values_exactly,
     anonymous_invitations_leave_no_link_to_the_answers
 );
 
@@ -818,6 +819,42 @@ async fn concurrent_submissions_never_overshoot_a_quota_or_the_cap(app: TestApp)
         .expect("count")
         .and_then(|r| r.try_get::<i64>("", "n").ok());
     assert_eq!(stored, Some(2), "exactly the cap is stored");
+}
+
+/// Regression (#14, defect 13): quotas were counted with LIKE on the JSON text, which
+/// ignores ASCII case on SQLite but not on PostgreSQL, so the two backends counted
+/// differently.
+async fn quota_counts_match_attribute_values_exactly(app: TestApp) {
+    let url = "/api/v1/surveys/states-enterprises/responses";
+    for school in ["PSZG", "pszg-east", "pszg"] {
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": {"sector": "ecommerce", "Q1": 4}, "attributes": {"school": school}});
+        let res = app.post_json(url, &body).await;
+        if school == "pszg" {
+            // max_responses = 2: the third is refused, which is not what is tested.
+            assert_eq!(res.status(), 410);
+        } else {
+            assert_eq!(res.status(), 201, "{school}");
+        }
+    }
+    let db = Database::connect(&app.settings.database_url)
+        .await
+        .expect("db");
+    let count = |value: &'static str| {
+        let db = db.clone();
+        async move {
+            chorus::store::responses::count_for_survey(
+                &db,
+                "states-enterprises",
+                Some(("school", value)),
+            )
+            .await
+            .expect("count")
+        }
+    };
+    assert_eq!(count("pszg").await, 0, "neither PSZG nor pszg-east is pszg");
+    assert_eq!(count("PSZG").await, 1);
+    assert_eq!(count("pszg-east").await, 1);
+    assert_eq!(count("psz").await, 0);
 }
 
 /// Issue #14, defect 6: the open/full/quota checks ran before the "already stored?"

@@ -11,7 +11,8 @@ both_backends!(
     repeated_wrong_tokens_are_locked_out,
     guessing_through_the_session_cookie_is_locked_out_too,
     cross_site_form_posts_are_refused,
-    evaluator_actions_are_in_the_audit_log
+    evaluator_actions_are_in_the_audit_log,
+    every_read_and_download_is_audited_too
 );
 
 /// Audit log: publishing at start-up, invitations, a report download and the raw-data
@@ -182,6 +183,49 @@ async fn repeated_wrong_tokens_are_locked_out(app: TestApp) {
         .await
         .expect("get");
     assert_eq!(page.status(), 200);
+}
+
+/// Regression (#14, defect 10): `/scores`, the campaign list, participation, QR codes,
+/// the poster, the XLSForm export and the token list were not audited, though the
+/// documentation said every evaluator action is.
+async fn every_read_and_download_is_audited_too(app: TestApp) {
+    let slug = "pingshun-2025-students";
+    for path in [
+        "/api/v1/campaigns".to_string(),
+        "/api/v1/campaigns/pingshun-2025/scores".to_string(),
+        "/api/v1/campaigns/pingshun-2025/participation".to_string(),
+        format!("/api/v1/surveys/{slug}/qr.svg"),
+        format!("/api/v1/surveys/{slug}/poster"),
+        format!("/api/v1/surveys/{slug}/xlsform"),
+        "/api/v1/tokens".to_string(),
+    ] {
+        let res = app.get_auth(&path).await;
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+    }
+    let log: Value = app
+        .get_auth("/api/v1/audit?limit=100")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .or_else(|| log.as_array())
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in [
+        "campaigns.list",
+        "scores.view",
+        "participation.view",
+        "qr.render",
+        "poster.render",
+        "xlsform.export",
+        "token.list",
+    ] {
+        assert!(actions.contains(&action), "{action} audited: {actions:?}");
+    }
 }
 
 /// Regression: the evaluator page's cookie was checked with no lockout, one argon2

@@ -438,3 +438,68 @@ async fn questions_not_scored_are_tabulated_with_shares_and_nps(app: TestApp) {
     assert_eq!(visit[1], Data::Float(6.0));
     assert_eq!(visit[2], Data::Float(60.0));
 }
+
+/// Regression (#14, defect 11): the cached report's version key ignored invitations
+/// (and the previous wave), so after an invitation batch the report still showed the
+/// old response-rate table.
+#[tokio::test]
+async fn the_cached_report_is_rebuilt_when_invitations_change() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite, None)
+        .await
+        .expect("sqlite");
+    let db = sea_orm::Database::connect(&app.settings.database_url)
+        .await
+        .expect("db");
+    chorus::demo::fill(&db, "pingshun-2025", 60, 5)
+        .await
+        .expect("fill");
+    let path = "/api/v1/campaigns/pingshun-2025/report.html";
+    let before = html(&app, path).await;
+    assert_eq!(
+        before,
+        html(&app, path).await,
+        "served from the cache meanwhile"
+    );
+    let created = app
+        .client
+        .post(app.url("/api/v1/surveys/pingshun-2025-students/invitations"))
+        .bearer_auth(crate::helpers::TOKEN)
+        .json(&json!({"count": 7}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(created.status(), 201);
+    let after = html(&app, path).await;
+    assert_ne!(before, after, "the report shows the new invitations");
+}
+
+async fn html(app: &TestApp, path: &str) -> String {
+    app.get_auth(path).await.text().await.expect("html")
+}
+
+/// Regression (#14, defect 12): the narrative assumed a 5-point scale ("满分 5 分",
+/// `6 - mean` for reversed items, the IPA axis 1–5) while 2–11 points are accepted.
+#[tokio::test]
+async fn the_narrative_speaks_of_the_items_own_scale() {
+    let app = crate::helpers::spawn_app(
+        crate::helpers::Backend::Sqlite,
+        Some("tests/fixtures/seven-point"),
+    )
+    .await
+    .expect("sqlite");
+    for x in [3, 4, 3, 2, 3, 4, 3, 3, 2, 3] {
+        let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": {"q1": x}});
+        let res = app
+            .post_json("/api/v1/surveys/seven-students/responses", &body)
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let zh = html(&app, "/api/v1/campaigns/seven/report.html").await;
+    assert!(
+        zh.contains("满分 7 分"),
+        "the item's scale in the problems found"
+    );
+    assert!(!zh.contains("满分 5 分"));
+    let en = html(&app, "/api/v1/campaigns/seven/report.html?lang=en").await;
+    assert!(en.contains("mean 3.00 of 7"), "the English narrative too");
+}
