@@ -205,21 +205,6 @@ impl Column {
     }
 }
 
-/// The whole raw-data CSV in memory (small campaigns and tests; the service streams).
-pub fn responses_csv(data: &CampaignData) -> anyhow::Result<Vec<u8>> {
-    let (header, rows) = responses_table(data);
-    let mut out = Vec::from(*b"\xEF\xBB\xBF");
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(&header)?;
-        for row in rows {
-            w.write_record(row.iter().map(Value::csv))?;
-        }
-        w.flush()?;
-    }
-    Ok(out)
-}
-
 /// One row per question of the current questionnaires.
 pub fn codebook(data: &CampaignData) -> Vec<Vec<String>> {
     let mut out = Vec::new();

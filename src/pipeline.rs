@@ -49,19 +49,6 @@ pub async fn load_meta(db: &DatabaseConnection, key: &str) -> anyhow::Result<Opt
     Ok(Some(CampaignMeta { campaign, versions }))
 }
 
-/// Definitions and every decoded response (for raw exports, not for analysis).
-pub async fn load(db: &DatabaseConnection, key: &str) -> anyhow::Result<Option<CampaignData>> {
-    let Some(meta) = load_meta(db, key).await? else {
-        return Ok(None);
-    };
-    let records = responses::for_campaign(db, meta.campaign.id).await?;
-    Ok(Some(CampaignData {
-        campaign: meta.campaign,
-        versions: meta.versions,
-        records,
-    }))
-}
-
 /// What one pass over a campaign's stored responses collects.
 pub struct Collected {
     /// The respondents matching every filter, and for each filter the wider view split

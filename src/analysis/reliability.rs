@@ -27,10 +27,12 @@ pub struct Reliability {
     pub item_total_r: Vec<Option<f64>>,
 }
 
+#[cfg(test)]
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
 }
 
+#[cfg(test)]
 fn cov(a: &[f64], b: &[f64]) -> f64 {
     let (ma, mb) = (mean(a), mean(b));
     a.iter()
@@ -59,6 +61,7 @@ fn alpha_from_cov(c: &[Vec<f64>], keep: &[usize]) -> Option<f64> {
 }
 
 /// Covariance matrix and the number of respondents behind it.
+#[cfg(test)]
 fn covariance(
     rows: &[Vec<Option<f64>>],
     k: usize,
@@ -102,6 +105,7 @@ fn covariance(
     }
 }
 
+#[cfg(test)]
 fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
     let (va, vb) = (cov(a, a), cov(b, b));
     (va > 0.0 && vb > 0.0).then(|| cov(a, b) / (va * vb).sqrt())
@@ -122,7 +126,10 @@ pub fn feldt_ci(alpha: f64, n: usize, k: usize, level: f64) -> Option<(f64, f64)
     ))
 }
 
-/// Reliability of one scale. `rows` are respondents, columns items (None = missing).
+/// Reliability of one scale, computed row-wise: the test oracle of the column-wise
+/// `cronbach_columns` the analysis uses. `rows` are respondents, columns items
+/// (None = missing).
+#[cfg(test)]
 pub fn cronbach(rows: &[Vec<Option<f64>>], deletion: Deletion) -> Reliability {
     let k = rows.first().map_or(0, Vec::len);
     let empty = Reliability {
