@@ -16,8 +16,8 @@ use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow, RawRow, ResponseRecord};
 use crate::store::surveys::{self, StoredSurvey};
 
-/// Most responses written into the report's spreadsheet; more are left to the CSV export.
-pub const RAW_SHEET_LIMIT: u64 = 50_000;
+/// Most responses written into the report's spreadsheet (`report::RAW_SHEET_LIMIT`).
+pub use crate::report::RAW_SHEET_LIMIT;
 
 /// Answers quoted per open question in a report.
 const QUOTES: usize = 200;

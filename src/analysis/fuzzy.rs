@@ -2,22 +2,14 @@
 //! shares, combined with factor weights by M(·,+) (weighted average, default) or
 //! Zadeh's M(∧,∨); graded by maximum membership and scored with V.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use crate::domain::analysis_settings::Operator;
 
 /// Grade labels, best first, for a five-point satisfaction scale.
 pub const GRADES: [&str; 5] = ["很满意", "满意", "一般", "不满意", "很不满意"];
 /// Score of each grade, best first.
 pub const GRADE_VALUES: [f64; 5] = [100.0, 75.0, 50.0, 25.0, 0.0];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operator {
-    /// M(·,+): bⱼ = Σᵢ aᵢ rᵢⱼ.
-    #[default]
-    WeightedAverage,
-    /// M(∧,∨): bⱼ = maxᵢ min(aᵢ, rᵢⱼ), then normalised to sum 1.
-    Zadeh,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FuzzyResult {

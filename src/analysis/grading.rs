@@ -1,29 +1,6 @@
 //! Grading bands: a 0–100 score to a named grade.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Band {
-    /// Lowest score of the band (inclusive).
-    pub min: f64,
-    pub label: String,
-}
-
-/// Default: ≥ 85 优秀, 70–85 良好, 60–70 合格, < 60 待改进.
-pub fn default_bands() -> Vec<Band> {
-    [
-        (85.0, "优秀"),
-        (70.0, "良好"),
-        (60.0, "合格"),
-        (0.0, "待改进"),
-    ]
-    .into_iter()
-    .map(|(min, label)| Band {
-        min,
-        label: label.to_string(),
-    })
-    .collect()
-}
+pub use crate::domain::analysis_settings::{default_bands, Band};
 
 /// The first band (sorted from the highest minimum) whose minimum the score reaches.
 pub fn grade(score: f64, bands: &[Band]) -> Option<&str> {

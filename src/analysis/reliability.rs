@@ -1,19 +1,10 @@
 //! Internal consistency: Cronbach's α with Feldt's confidence interval, α if an item is
 //! deleted, and corrected item–total correlations.
 
-use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, FisherSnedecor};
+use serde::Serialize;
 
-/// How missing answers are handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Deletion {
-    /// Only respondents who answered every item (the textbook α).
-    #[default]
-    Listwise,
-    /// Each covariance from the respondents who answered both items.
-    Pairwise,
-}
+pub use crate::domain::analysis_settings::Deletion;
+use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reliability {

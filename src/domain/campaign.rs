@@ -4,10 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis_settings::{default_bands, Band, Deletion, Operator};
 use super::{Audience, Framework, Survey};
-use crate::analysis::fuzzy::Operator;
-use crate::analysis::grading::{default_bands, Band};
-use crate::analysis::reliability::Deletion;
 
 /// How the framework's weights were set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

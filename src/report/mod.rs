@@ -58,6 +58,9 @@ impl FromStr for Format {
     }
 }
 
+/// Most responses written into the report's spreadsheet; more are left to the CSV export.
+pub const RAW_SHEET_LIMIT: u64 = 50_000;
+
 /// Extra material for the spreadsheet: raw responses and the codebook.
 #[derive(Default)]
 pub struct RawData {

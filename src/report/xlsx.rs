@@ -93,8 +93,8 @@ pub fn render(doc: &Document, raw: Option<&RawData>) -> anyhow::Result<Vec<u8>> 
                 0,
                 &format!(
                     "共 {n} 份答卷，超过报告表格的上限（{} 份），请通过“原始数据 CSV”下载全部答卷（/api/v1/campaigns/<campaign>/responses.csv）。 {n} responses: more than this workbook holds ({}); download them all as CSV.",
-                    crate::pipeline::RAW_SHEET_LIMIT,
-                    crate::pipeline::RAW_SHEET_LIMIT
+                    super::RAW_SHEET_LIMIT,
+                    super::RAW_SHEET_LIMIT
                 ),
                 None,
             )?;

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub const DEFAULT_PER_MINUTE: u32 = 600;
+pub const DEFAULT_PER_MINUTE: u32 = crate::config::DEFAULT_SUBMIT_RATE;
 
 #[derive(Clone)]
 pub struct SubmitLimiter {
