@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("campaign pingshun-2025 not published"))?;
     // Fresh ids each run (seed from the clock), the demo generator's realistic answers.
     let seed = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64;
-    let generated = chorus::demo::generate(&campaign, n, seed);
+    let generated = chorus::app::demo::generate(&campaign, n, seed);
     let rows: Vec<_> = generated
         .iter()
         .map(|(i, r, at)| {

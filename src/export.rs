@@ -5,9 +5,16 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::{AnswerValue, QuestionKind, OTHER_CODE, OTHER_SUFFIX};
-use crate::pipeline::CampaignData;
+use crate::store::campaigns::StoredCampaign;
 use crate::store::responses::ResponseRecord;
 use crate::store::surveys::StoredSurvey;
+
+/// Everything a raw export needs about one campaign: definitions and decoded responses.
+pub struct CampaignData {
+    pub campaign: StoredCampaign,
+    pub versions: HashMap<i64, StoredSurvey>,
+    pub records: Vec<ResponseRecord>,
+}
 
 /// Attributes shown first, in this order, when present.
 const KNOWN_ATTRIBUTES: [&str; 6] = ["sector", "school", "grade", "role", "size", "major"];

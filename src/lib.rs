@@ -2,18 +2,15 @@
 //! The library holds everything; `main.rs` only parses the command line.
 
 pub mod analysis;
-pub mod backup;
+pub mod app;
 pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod definitions;
-pub mod demo;
 pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod export;
-pub mod importer;
-pub mod pipeline;
 pub mod qr;
 pub mod report;
 pub mod startup;

@@ -22,10 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("qr", 5),
     ("report", 6),
     ("export", 6),
-    ("pipeline", 7),
-    ("importer", 7),
-    ("backup", 7),
-    ("demo", 7),
+    ("app", 7),
     ("error", 8),
     ("web", 8),
     ("cli", 9),
@@ -39,11 +36,6 @@ const KNOWN_UPWARD: &[(&str, &str, &str)] = &[
         "definitions",
         "analysis",
         "the AHP consistency check at parse time (weights::ahp, MAX_CR) moves to a check the app layer runs",
-    ),
-    (
-        "export",
-        "pipeline",
-        "CampaignData moves into the app layer's export use-case",
     ),
 ];
 

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::auth::Evaluator;
 use super::AppState;
+use crate::app;
 use crate::error::ApiError;
-use crate::pipeline;
 use crate::store::{campaigns, responses};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -82,7 +82,7 @@ async fn load_analysis(
     key: String,
     filters: &[(String, String)],
 ) -> Result<crate::analysis::evaluation::Analysis, ApiError> {
-    pipeline::load_and_analyse(&state.db, &key, filters)
+    app::analyse::load_and_analyse(&state.db, &key, filters)
         .await
         .map_err(ApiError::unexpected)?
         .map(|(_, a)| a)
@@ -153,7 +153,7 @@ pub async fn responses_csv(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let meta = pipeline::load_meta(&state.db, &key)
+    let meta = app::read::load_meta(&state.db, &key)
         .await
         .map_err(ApiError::unexpected)?
         .ok_or_else(|| ApiError::NotFound {
@@ -172,7 +172,7 @@ pub async fn responses_csv(
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let db = state.db.clone();
     actix_web::rt::spawn(async move {
-        if let Err(e) = pipeline::write_csv(&db, &meta, &filters, tx).await {
+        if let Err(e) = app::export::write_csv(&db, &meta, &filters, tx).await {
             tracing::error!(error = %e, "raw-data export failed");
         }
     });

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::auth::Evaluator;
 use super::AppState;
+use crate::app::report::{load_report, ReportRequest};
 use crate::error::ApiError;
-use crate::pipeline::{self, ReportRequest};
 use crate::report::{self, Format, Lang};
 
 /// Query string: `?sector=herbs&school=pszg&lang=en`.
@@ -125,7 +125,7 @@ pub async fn download(
             (key.clone(), request.filters.clone(), request.lang),
             version,
             || async move {
-                match pipeline::load_report(&db, &k, &r).await {
+                match load_report(&db, &k, &r).await {
                     Ok(Some(b)) => Ok(std::sync::Arc::new(b)),
                     Ok(None) => Err(format!("campaign {k:?} not found")),
                     Err(e) => {

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Evaluator;
 use super::AppState;
+use crate::app::import::{self as importer, ImportError};
 use crate::domain::Audience;
 use crate::error::ApiError;
-use crate::importer::{self, ImportError};
 use crate::store::{self, surveys};
 use crate::xlsform;
 

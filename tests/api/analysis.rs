@@ -232,7 +232,7 @@ async fn ahp_weights_come_from_the_matrix(app: TestApp) {
 
 async fn demo_analysis_is_complete_and_consistent(app: TestApp) {
     let db = chorus::store::connect(&app.settings).await.expect("db");
-    chorus::demo::fill(&db, "pingshun-2025", 400, 11)
+    chorus::app::demo::fill(&db, "pingshun-2025", 400, 11)
         .await
         .expect("demo");
     let a = analysis(&app, "pingshun-2025").await;
@@ -325,7 +325,7 @@ async fn demo_analysis_is_complete_and_consistent(app: TestApp) {
     if app.settings.database_url.starts_with("sqlite") {
         if let Some(pg) = spawn_app(Backend::Postgres, None).await {
             let pg_db = chorus::store::connect(&pg.settings).await.expect("db");
-            chorus::demo::fill(&pg_db, "pingshun-2025", 400, 11)
+            chorus::app::demo::fill(&pg_db, "pingshun-2025", 400, 11)
                 .await
                 .expect("demo");
             let b = analysis(&pg, "pingshun-2025").await;

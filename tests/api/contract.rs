@@ -145,7 +145,7 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
     let db = sea_orm::Database::connect(&app.settings.database_url)
         .await
         .expect("db");
-    chorus::demo::fill(&db, "pingshun-2025", 120, 3)
+    chorus::app::demo::fill(&db, "pingshun-2025", 120, 3)
         .await
         .expect("fill");
     let examples: u32 = std::env::var("CHORUS_SCHEMATHESIS_EXAMPLES")

@@ -1,6 +1,7 @@
 //! The demo generator: deterministic, idempotent, and with believable differences.
 
-use chorus::{demo, pipeline, store};
+use chorus::app::{analyse, demo};
+use chorus::store;
 use sea_orm::ConnectionTrait;
 
 use crate::both_backends;
@@ -23,7 +24,7 @@ async fn demo_is_deterministic_and_differs_by_group(app: TestApp) {
 
     assert_eq!(first, 300);
     assert_eq!(second, 0, "same seed, same ids: nothing new");
-    let (data, scores) = pipeline::load_and_analyse(&db, "pingshun-2025", &[])
+    let (data, scores) = analyse::load_and_analyse(&db, "pingshun-2025", &[])
         .await
         .expect("score")
         .expect("campaign");

@@ -469,7 +469,7 @@ async fn one_layout(backend: Backend, seed: u64) -> usize {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            let (_, a) = chorus::pipeline::load_and_analyse(&db, campaign, &filters)
+            let (_, a) = chorus::app::analyse::load_and_analyse(&db, campaign, &filters)
                 .await
                 .expect("analysis")
                 .expect("campaign");
@@ -493,7 +493,7 @@ async fn one_layout(backend: Backend, seed: u64) -> usize {
         ("school".into(), "s1".into()),
         ("sector".into(), "ec".into()),
     ];
-    let (_, a) = chorus::pipeline::load_and_analyse(&db, "trust", &both)
+    let (_, a) = chorus::app::analyse::load_and_analyse(&db, "trust", &both)
         .await
         .expect("analysis")
         .expect("campaign");

@@ -162,7 +162,7 @@ async fn a_csv_export_cut_off_by_the_database_never_looks_complete() {
     .await
     .expect("app");
     let conn = sea_orm::Database::connect(&direct).await.expect("direct");
-    let stored = chorus::demo::fill(&conn, "pingshun-2025", 30_000, 5)
+    let stored = chorus::app::demo::fill(&conn, "pingshun-2025", 30_000, 5)
         .await
         .expect("fill");
     // Complete when the database stays: every row and the body ends properly.

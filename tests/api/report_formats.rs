@@ -15,7 +15,7 @@ const HOSTILE: &str =
 async fn app_with_data() -> (TestApp, Value) {
     let app = spawn_app(Backend::Sqlite, None).await.expect("app");
     let db = chorus::store::connect(&app.settings).await.expect("db");
-    chorus::demo::fill(&db, "pingshun-2025", 240, 5)
+    chorus::app::demo::fill(&db, "pingshun-2025", 240, 5)
         .await
         .expect("demo");
     let mut answers = app.valid_answers("pingshun-2025-students", 4).await;

@@ -48,7 +48,7 @@ fn schools_in_csv(csv: &str) -> Vec<String> {
 
 async fn school_evaluators_see_only_their_school(app: TestApp) {
     let db = chorus::store::connect(&app.settings).await.expect("db");
-    chorus::demo::fill(&db, "pingshun-2025", 400, 11)
+    chorus::app::demo::fill(&db, "pingshun-2025", 400, 11)
         .await
         .expect("demo");
     let all_csv = get(&app, TOKEN, "/api/v1/campaigns/pingshun-2025/responses.csv")
@@ -245,7 +245,7 @@ async fn evaluators_cannot_manage(app: TestApp) {
 /// through the session cookie, and revoking the token ends the session at once.
 async fn issued_tokens_log_into_the_evaluator_page(app: TestApp) {
     let db = chorus::store::connect(&app.settings).await.expect("db");
-    chorus::demo::fill(&db, "pingshun-2025", 200, 5)
+    chorus::app::demo::fill(&db, "pingshun-2025", 200, 5)
         .await
         .expect("demo");
     let body: Value = issue(

@@ -450,7 +450,7 @@ async fn the_cached_report_is_rebuilt_when_invitations_change() {
     let db = sea_orm::Database::connect(&app.settings.database_url)
         .await
         .expect("db");
-    chorus::demo::fill(&db, "pingshun-2025", 60, 5)
+    chorus::app::demo::fill(&db, "pingshun-2025", 60, 5)
         .await
         .expect("fill");
     let path = "/api/v1/campaigns/pingshun-2025/report.html";

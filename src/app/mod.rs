@@ -1,0 +1,10 @@
+//! Use-cases: the only place that strings store, analysis and report together. The
+//! web and CLI doors call these; `report/` and `analysis/` never import them.
+
+pub mod analyse;
+pub mod backup;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod read;
+pub mod report;

@@ -1,0 +1,126 @@
+//! The report use-case: read, analyse and lay out a campaign's investigation report
+//! (调研报告) under one filter, with the response-rate table and the raw-data sheet.
+
+use std::collections::BTreeMap;
+
+use sea_orm::DatabaseConnection;
+
+use super::read::{collect, load_meta, previous_wave, Collected};
+use crate::analysis::evaluation::{analyse, PreviousWave};
+use crate::domain::Audience;
+use crate::export::CampaignData;
+use crate::report::RAW_SHEET_LIMIT;
+use crate::store::responses;
+
+/// A report request: filters on respondent attributes and the language.
+#[derive(Debug, Clone, Default)]
+pub struct ReportRequest {
+    pub filters: Vec<(String, String)>,
+    pub lang: crate::report::Lang,
+}
+
+/// Loads, filters, analyses and lays out the report of a campaign; `None` for an
+/// unknown campaign.
+pub async fn load_report(
+    db: &DatabaseConnection,
+    key: &str,
+    request: &ReportRequest,
+) -> anyhow::Result<Option<(crate::report::Document, crate::report::RawData)>> {
+    let Some(meta) = load_meta(db, key).await? else {
+        return Ok(None);
+    };
+    let request = request.clone();
+    let collected = collect(db, &meta, &request.filters, true).await?;
+    let previous = previous_wave(db, &meta, &request.filters).await?;
+    // Raw responses for the spreadsheet, when they fit in it.
+    let raw_records = if collected.view.frames.len() as u64 <= RAW_SHEET_LIMIT {
+        let mut records = responses::for_campaign(db, meta.campaign.id).await?;
+        records.retain(|r| {
+            request
+                .filters
+                .iter()
+                .all(|(k, v)| r.attributes.get(k) == Some(v))
+        });
+        Some(records)
+    } else {
+        None
+    };
+    // Invitations by group (invited, completed), under the same filters.
+    let progress = crate::store::invitations::progress(db, meta.campaign.id).await?;
+    let mut invited: BTreeMap<Audience, (u64, u64)> = BTreeMap::new();
+    for (slug, attrs, _, completed) in &progress {
+        let Some(s) = meta
+            .campaign
+            .surveys
+            .iter()
+            .find(|s| &s.survey.slug == slug)
+        else {
+            continue;
+        };
+        if !request.filters.iter().all(|(k, v)| attrs.get(k) == Some(v)) {
+            continue;
+        }
+        let e = invited.entry(s.survey.audience).or_default();
+        e.0 += 1;
+        e.1 += u64::from(*completed);
+    }
+    let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let Collected {
+            view,
+            fieldwork,
+            free_text,
+        } = collected;
+        let wave = previous.as_ref().map(|(p, v)| PreviousWave {
+            info: &p.campaign.info,
+            view: v,
+        });
+        let analysis = analyse(&meta.campaign.info, &view, wave)?;
+        let n = view.frames.len() as u64;
+        drop(view);
+        let input = crate::report::ReportInput {
+            info: &meta.campaign.info,
+            analysis: &analysis,
+            surveys: meta.campaign.surveys.iter().map(|s| &s.survey).collect(),
+            fieldwork: fieldwork.map(|(a, b)| {
+                (
+                    a.format("%Y-%m-%d").to_string(),
+                    b.format("%Y-%m-%d").to_string(),
+                )
+            }),
+            free_text,
+            invited,
+            filters: request
+                .filters
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect(),
+            date: chrono::Local::now().format("%Y年%m月%d日").to_string(),
+            lang: request.lang,
+        };
+        let doc = crate::report::view::build(&input)?;
+        let data = CampaignData {
+            campaign: meta.campaign,
+            versions: meta.versions,
+            records: raw_records.unwrap_or_default(),
+        };
+        let raw = if n <= RAW_SHEET_LIMIT {
+            let (header, rows) = crate::export::responses_table(&data);
+            crate::report::RawData {
+                responses_header: header,
+                responses: rows,
+                codebook: crate::export::codebook(&data),
+                omitted: None,
+            }
+        } else {
+            crate::report::RawData {
+                responses_header: Vec::new(),
+                responses: Vec::new(),
+                codebook: crate::export::codebook(&data),
+                omitted: Some(n),
+            }
+        };
+        Ok((doc, raw))
+    })
+    .await??;
+    Ok(Some(out))
+}

@@ -1,0 +1,93 @@
+//! `chorus report`: Write the investigation report (调研报告) of a campaign.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::Settings;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    pub campaign: String,
+    /// Output file (its folder is created); with --format all, the extension is
+    /// replaced per format.
+    #[arg(long, default_value = "reports/out/report.html")]
+    pub out: PathBuf,
+    /// html, docx, pdf, xlsx or all (default: from the --out extension).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// zh (default) or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
+    /// Restrict to respondents with an attribute value, e.g. --filter sector=herbs.
+    #[arg(long = "filter", value_name = "ATTR=VALUE")]
+    pub filters: Vec<String>,
+}
+
+pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
+    let Args {
+        campaign,
+        out,
+        format,
+        lang,
+        filters,
+    } = args;
+    let lang = crate::report::Lang::parse(&lang)
+        .ok_or_else(|| anyhow::anyhow!("--lang {lang:?} is not supported; use zh or en"))?;
+    let formats: Vec<crate::report::Format> = match format.as_deref() {
+        Some("all") => crate::report::Format::ALL.to_vec(),
+        Some(f) => vec![f.parse().map_err(anyhow::Error::msg)?],
+        None => {
+            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("html");
+            vec![ext
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("{e}; or pass --format"))?]
+        }
+    };
+    let filters = filters
+        .iter()
+        .map(|f| {
+            f.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| anyhow::anyhow!("--filter {f:?} must look like sector=herbs"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let prepared = crate::startup::prepare(&settings).await?;
+    if filters.len() > crate::analysis::disclosure::MAX_FILTERS {
+        anyhow::bail!(
+                "--filter given {} times; a report may be narrowed by at most {} attribute (small groups could otherwise be derived from the two-way table); keep one --filter and read the breakdown by the other inside the report",
+                filters.len(),
+                crate::analysis::disclosure::MAX_FILTERS
+            );
+    }
+    let request = crate::app::report::ReportRequest { filters, lang };
+    let started = std::time::Instant::now();
+    let Some((doc, raw)) =
+        crate::app::report::load_report(&prepared.db, &campaign, &request).await?
+    else {
+        anyhow::bail!(
+            "campaign {campaign:?} not found; campaigns are the folders in {}",
+            settings.surveys_dir.display()
+        );
+    };
+    let analysed = started.elapsed();
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    println!(
+        "report: analysed and laid out in {:.2} s",
+        analysed.as_secs_f64()
+    );
+    for f in formats {
+        let t = std::time::Instant::now();
+        let bytes = crate::report::render(&doc, f, Some(&raw))?;
+        let path = out.with_extension(f.extension());
+        std::fs::write(&path, bytes)?;
+        println!(
+            "report: {} ({:.2} s)",
+            path.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
