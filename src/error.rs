@@ -1,6 +1,7 @@
 //! API errors with stable codes: `{"error": code, "message": ..., "field": ...}`.
 //! Unexpected failures are logged with their cause chain; the client gets an opaque 500.
 
+use crate::domain::ErrorCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -9,7 +10,7 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("{message}")]
     Invalid {
-        code: &'static str,
+        code: ErrorCode,
         field: Option<String>,
         message: String,
     },
@@ -41,7 +42,7 @@ pub enum ApiError {
     #[error("{message}")]
     Rejected {
         status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
         message: String,
         problems: Vec<String>,
     },
@@ -60,22 +61,22 @@ struct Body<'a> {
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Invalid { code, .. } => code,
-            ApiError::MalformedJson(_) => "malformed_json",
-            ApiError::TooLarge { .. } => "payload_too_large",
-            ApiError::NotFound { .. } => "not_found",
-            ApiError::Conflict(_) => "response_conflict",
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::Busy => "busy",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::Unavailable => "storage_unavailable",
-            ApiError::TooManyAttempts(_) => "too_many_attempts",
-            ApiError::RateLimited(_) => "rate_limited",
-            ApiError::CrossSite => "cross_site_request",
-            ApiError::Rejected { code, .. } => code,
-            ApiError::Unexpected(_) => "internal_error",
+            ApiError::Invalid { code, .. } => *code,
+            ApiError::MalformedJson(_) => ErrorCode::MalformedJson,
+            ApiError::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::NotFound { .. } => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::ResponseConflict,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Busy => ErrorCode::Busy,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Unavailable => ErrorCode::StorageUnavailable,
+            ApiError::TooManyAttempts(_) => ErrorCode::TooManyAttempts,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::CrossSite => ErrorCode::CrossSiteRequest,
+            ApiError::Rejected { code, .. } => *code,
+            ApiError::Unexpected(_) => ErrorCode::InternalError,
         }
     }
 
@@ -133,7 +134,7 @@ impl ResponseError for ApiError {
             _ => &[],
         };
         builder.json(Body {
-            error: self.code(),
+            error: self.code().as_str(),
             message,
             field,
             problems,
@@ -155,7 +156,7 @@ impl From<crate::store::StoreError> for ApiError {
         match e {
             crate::store::StoreError::Refused(message) => ApiError::Rejected {
                 status: StatusCode::CONFLICT,
-                code: "would_orphan_answers",
+                code: ErrorCode::WouldOrphanAnswers,
                 message,
                 problems: Vec::new(),
             },

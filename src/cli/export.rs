@@ -17,12 +17,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let Args { campaign, out } = args;
     let prepared = crate::startup::prepare(&settings).await?;
     let started = std::time::Instant::now();
-    let Some(meta) = crate::app::read::load_meta(&prepared.db, &campaign).await? else {
-        anyhow::bail!(
-            "campaign {campaign:?} not found; campaigns are the folders in {}",
-            settings.surveys_dir.display()
-        );
-    };
+    let meta = super::campaign_meta(&prepared.db, &campaign, &settings).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let path = out.clone();
     let writer = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {

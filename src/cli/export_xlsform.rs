@@ -40,9 +40,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
                 .join(", ")
         );
     };
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
+    super::create_parent(&out)?;
     std::fs::write(&out, crate::xlsform::to_xlsx(found)?)?;
     println!("wrote {} (XLSForm of {survey})", out.display());
     Ok(ExitCode::SUCCESS)

@@ -83,9 +83,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let subtitle = format!("批次 {batch} · {count} 份邀请 · 每个二维码只能提交一次");
     let page = crate::web::invitations::sheet_html(&stored.survey.title, subtitle, &links, false)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
+    super::create_parent(&out)?;
     std::fs::write(&out, page)?;
     eprintln!(
         "invite: {count} invitation(s) for {survey} (batch {batch}); printable sheet: {}",

@@ -84,3 +84,30 @@ pub(crate) fn print_published(published: &[(String, Vec<crate::store::campaigns:
         }
     }
 }
+
+/// The error for a campaign key that names no folder in `surveys/`.
+pub(crate) fn no_campaign(campaign: &str, settings: &crate::config::Settings) -> anyhow::Error {
+    anyhow::anyhow!(
+        "campaign {campaign:?} not found; campaigns are the folders in {}",
+        settings.surveys_dir.display()
+    )
+}
+
+/// A campaign's definitions from the prepared database, or the error naming the folder.
+pub(crate) async fn campaign_meta(
+    db: &sea_orm::DatabaseConnection,
+    campaign: &str,
+    settings: &crate::config::Settings,
+) -> anyhow::Result<crate::app::read::CampaignMeta> {
+    crate::app::read::load_meta(db, campaign)
+        .await?
+        .ok_or_else(|| no_campaign(campaign, settings))
+}
+
+/// Creates the folder a file is written into.
+pub(crate) fn create_parent(path: &std::path::Path) -> std::io::Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir),
+        None => Ok(()),
+    }
+}

@@ -62,18 +62,11 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     }
     let request = crate::app::report::ReportRequest { filters, lang };
     let started = std::time::Instant::now();
-    let Some((doc, raw)) =
-        crate::app::report::load_report(&prepared.db, &campaign, &request).await?
-    else {
-        anyhow::bail!(
-            "campaign {campaign:?} not found; campaigns are the folders in {}",
-            settings.surveys_dir.display()
-        );
-    };
+    let (doc, raw) = crate::app::report::load_report(&prepared.db, &campaign, &request)
+        .await?
+        .ok_or_else(|| super::no_campaign(&campaign, &settings))?;
     let analysed = started.elapsed();
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
+    super::create_parent(&out)?;
     println!(
         "report: analysed and laid out in {:.2} s",
         analysed.as_secs_f64()

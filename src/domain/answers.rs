@@ -1,6 +1,7 @@
 //! A response checked against the questionnaire version it answers. Raw answers from a
 //! form or the JSON API become a `NewResponse` here or are refused with the field named.
 
+use crate::domain::ErrorCode;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -46,7 +47,7 @@ impl AnswerValue {
 /// Why an answer set was refused; `code` is stable, `field` names the question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub field: String,
     pub message: String,
     pub message_zh: String,
@@ -95,7 +96,7 @@ impl NewResponse {
         for key in raw.keys() {
             if !keys.iter().any(|k| k == key) {
                 errors.push(err(
-                    "unknown_question",
+                    ErrorCode::UnknownQuestion,
                     key,
                     format!("question {key:?} is not in questionnaire {:?}", survey.slug),
                     "问卷中没有这个题目".into(),
@@ -132,7 +133,7 @@ impl NewResponse {
                 let Some(value) = value else {
                     if required {
                         errors.push(AnswerError {
-                            code: "missing_answer",
+                            code: ErrorCode::MissingAnswer,
                             field: q.id.clone(),
                             message: format!("question {:?} is required", q.id),
                             message_zh: q
@@ -157,7 +158,7 @@ impl NewResponse {
                     });
                     if !ok {
                         errors.push(AnswerError {
-                            code: "constraint",
+                            code: ErrorCode::Constraint,
                             field: q.id.clone(),
                             message: format!(
                                 "question {:?}: the answer does not satisfy {}",
@@ -182,7 +183,7 @@ impl NewResponse {
                     if chose_other {
                         match raw.get(&key).filter(|v| !is_blank(v)) {
                             None => errors.push(err(
-                                "missing_other",
+                                ErrorCode::MissingOther,
                                 &key,
                                 format!("question {:?}: \"other\" was chosen; say what it is in {key:?}", q.id),
                                 "选择了“其他”，请注明".into(),
@@ -204,7 +205,7 @@ impl NewResponse {
         }
         if raw_attributes.len() > MAX_ATTRIBUTES {
             errors.push(err(
-                "too_many_attributes",
+                ErrorCode::TooManyAttributes,
                 "attributes",
                 format!("at most {MAX_ATTRIBUTES} attributes are accepted"),
                 "属性过多".into(),
@@ -218,7 +219,7 @@ impl NewResponse {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !valid_key {
                 errors.push(err(
-                    "invalid_attribute",
+                    ErrorCode::InvalidAttribute,
                     &field,
                     "attribute names are 1-32 characters of a-z, 0-9 and _".into(),
                     "属性名无效".into(),
@@ -231,7 +232,7 @@ impl NewResponse {
                     attributes.entry(k.clone()).or_insert_with(|| s.trim().to_string());
                 }
                 _ => errors.push(err(
-                    "invalid_attribute",
+                    ErrorCode::InvalidAttribute,
                     &field,
                     format!("attribute {k:?} must be a non-empty string of at most {MAX_ATTRIBUTE_LEN} characters"),
                     "属性值无效".into(),
@@ -267,7 +268,7 @@ impl NewResponse {
                 let given = self.attributes.get(attr)?;
                 (given != issued).then(|| {
                     err(
-                        "attribute_mismatch",
+                        ErrorCode::AttributeMismatch,
                         &q.id,
                         format!(
                             "this invitation was issued for {attr} = {issued:?}, but the answer is {given:?}; the invitation decides, so answer {issued:?} or ask the organiser for the right invitation"
@@ -303,7 +304,7 @@ fn is_blank(v: &Value) -> bool {
     }
 }
 
-fn err(code: &'static str, field: &str, message: String, message_zh: String) -> AnswerError {
+fn err(code: ErrorCode, field: &str, message: String, message_zh: String) -> AnswerError {
     AnswerError {
         code,
         field: field.to_string(),
@@ -349,7 +350,7 @@ fn as_codes(v: &Value) -> Option<Vec<String>> {
 fn text(id: &str, v: &Value, max_length: usize) -> Result<AnswerValue, AnswerError> {
     let Value::String(s) = v else {
         return Err(err(
-            "wrong_type",
+            ErrorCode::WrongType,
             id,
             format!("question {id:?} takes text, got {v}"),
             "请输入文字".into(),
@@ -357,7 +358,7 @@ fn text(id: &str, v: &Value, max_length: usize) -> Result<AnswerValue, AnswerErr
     };
     if s.chars().count() > max_length {
         return Err(err(
-            "text_too_long",
+            ErrorCode::TextTooLong,
             id,
             format!("question {id:?} takes at most {max_length} characters"),
             format!("最多 {max_length} 个字"),
@@ -365,7 +366,7 @@ fn text(id: &str, v: &Value, max_length: usize) -> Result<AnswerValue, AnswerErr
     }
     if s.contains('\0') {
         return Err(err(
-            "invalid_text",
+            ErrorCode::InvalidText,
             id,
             format!("question {id:?} contains a NUL character"),
             "包含无效字符".into(),
@@ -389,7 +390,7 @@ fn check_codes(
                 list.push(OTHER_CODE);
             }
             return Err(err(
-                "unknown_choice",
+                ErrorCode::UnknownChoice,
                 id,
                 format!(
                     "question {id:?} has no choice {c:?}; choices are {}",
@@ -400,7 +401,7 @@ fn check_codes(
         }
         if !seen.insert(c) {
             return Err(err(
-                "duplicate_choice",
+                ErrorCode::DuplicateChoice,
                 id,
                 format!("question {id:?}: choice {c:?} is given twice"),
                 "选项重复".into(),
@@ -431,7 +432,7 @@ fn parse_one(
             let points = i64::from(survey.scale.points);
             let n = as_integer(v).ok_or_else(|| {
                 err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes a scale point 1..{points}, got {v}"),
                     "请选择一个选项".into(),
@@ -439,7 +440,7 @@ fn parse_one(
             })?;
             if !(1..=points).contains(&n) {
                 return Err(err(
-                    "out_of_scale",
+                    ErrorCode::OutOfScale,
                     id,
                     format!("question {id:?} takes a scale point 1..{points}, got {n}"),
                     format!("请选择 1 到 {points} 之间的选项"),
@@ -450,7 +451,7 @@ fn parse_one(
         QuestionKind::Integer { min, max } | QuestionKind::Rating { min, max, .. } => {
             let n = as_integer(v).ok_or_else(|| {
                 err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes a whole number, got {v}"),
                     "请输入整数".into(),
@@ -458,7 +459,7 @@ fn parse_one(
             })?;
             if n < *min || n > *max {
                 return Err(err(
-                    "out_of_range",
+                    ErrorCode::OutOfRange,
                     id,
                     format!("question {id:?} takes a number from {min} to {max}, got {n}"),
                     format!("请输入 {min} 到 {max} 之间的整数"),
@@ -469,7 +470,7 @@ fn parse_one(
         QuestionKind::Decimal { min, max } => {
             let x = as_decimal(v).ok_or_else(|| {
                 err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes a number, got {v}"),
                     "请输入数字".into(),
@@ -479,7 +480,7 @@ fn parse_one(
                 let lo = min.map_or("-∞".to_string(), |m| m.to_string());
                 let hi = max.map_or("∞".to_string(), |m| m.to_string());
                 return Err(err(
-                    "out_of_range",
+                    ErrorCode::OutOfRange,
                     id,
                     format!("question {id:?} takes a number from {lo} to {hi}, got {x}"),
                     format!("请输入 {lo} 到 {hi} 之间的数字"),
@@ -490,7 +491,7 @@ fn parse_one(
         QuestionKind::Single { choices, other } => {
             let Value::String(s) = v else {
                 return Err(err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes a choice code as a string, got {v}"),
                     "请选择一个选项".into(),
@@ -508,7 +509,7 @@ fn parse_one(
         } => {
             let codes = as_codes(v).ok_or_else(|| {
                 err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes a list of choice codes, got {v}"),
                     "请选择选项".into(),
@@ -525,7 +526,7 @@ fn parse_one(
                     _ => format!("最多选择 {hi} 项"),
                 };
                 return Err(err(
-                    "selection_count",
+                    ErrorCode::SelectionCount,
                     id,
                     format!("question {id:?} takes {lo} to {hi} selections, got {n}"),
                     zh,
@@ -536,7 +537,7 @@ fn parse_one(
         QuestionKind::Ranking { choices } => {
             let codes = as_codes(v).ok_or_else(|| {
                 err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes the choice codes in order, got {v}"),
                     "请排序".into(),
@@ -545,7 +546,7 @@ fn parse_one(
             check_codes(id, &codes, choices, false)?;
             if codes.len() != choices.len() {
                 return Err(err(
-                    "incomplete_ranking",
+                    ErrorCode::IncompleteRanking,
                     id,
                     format!(
                         "question {id:?}: rank all {} choices, got {}",
@@ -561,7 +562,7 @@ fn parse_one(
             let s = v.as_str().map(str::trim).unwrap_or_default();
             if !valid_date(s) {
                 return Err(err(
-                    "wrong_type",
+                    ErrorCode::WrongType,
                     id,
                     format!("question {id:?} takes a date as YYYY-MM-DD, got {v}"),
                     "请输入有效日期".into(),
@@ -571,7 +572,7 @@ fn parse_one(
                 let lo = min.clone().unwrap_or_default();
                 let hi = max.clone().unwrap_or_default();
                 return Err(err(
-                    "out_of_range",
+                    ErrorCode::OutOfRange,
                     id,
                     format!("question {id:?} takes a date from {lo} to {hi}, got {s}"),
                     format!("日期应在 {lo} 至 {hi} 之间"),
@@ -581,7 +582,7 @@ fn parse_one(
         }
         QuestionKind::Text { max_length, .. } => text(id, v, *max_length),
         QuestionKind::Note => Err(err(
-            "unknown_question",
+            ErrorCode::UnknownQuestion,
             id,
             format!("{id:?} is a note and takes no answer"),
             "此项无需作答".into(),
@@ -738,7 +739,7 @@ mod tests {
             .expect_err("mismatch");
         assert_eq!(errors.len(), 1);
         assert_eq!(
-            (errors[0].code, errors[0].field.as_str()),
+            (errors[0].code.as_str(), errors[0].field.as_str()),
             ("attribute_mismatch", "sector")
         );
         assert!(
@@ -847,7 +848,7 @@ mod tests {
         for (input, code, field) in cases {
             let errors = parse(input.clone()).expect_err(&format!("{input} must be refused"));
             assert_eq!(
-                (errors[0].code, errors[0].field.as_str()),
+                (errors[0].code.as_str(), errors[0].field.as_str()),
                 (code, field),
                 "case {input}"
             );

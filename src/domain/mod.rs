@@ -4,6 +4,7 @@ pub mod analysis_settings;
 pub mod answers;
 pub mod audience;
 pub mod campaign;
+pub mod codes;
 pub mod expr;
 pub mod framework;
 pub mod survey;
@@ -11,6 +12,7 @@ pub mod survey;
 pub use answers::{AnswerError, AnswerValue, NewResponse};
 pub use audience::Audience;
 pub use campaign::Campaign;
+pub use codes::ErrorCode;
 pub use expr::Expression;
 pub use framework::{Framework, Indicator, SubIndicator};
 pub use survey::{

@@ -2,6 +2,7 @@
 //! attribute value, and invitation tokens. Each refusal has a page (Chinese first,
 //! English second) and an API error with a stable code.
 
+use crate::domain::ErrorCode;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -43,14 +44,14 @@ impl Refusal {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Refusal::NotYetOpen(_) => "survey_not_open",
-            Refusal::Closed => "survey_closed",
-            Refusal::Full => "survey_full",
-            Refusal::QuotaFull { .. } => "quota_full",
-            Refusal::UnknownToken => "unknown_token",
-            Refusal::TokenUsed => "token_used",
+            Refusal::NotYetOpen(_) => ErrorCode::SurveyNotOpen,
+            Refusal::Closed => ErrorCode::SurveyClosed,
+            Refusal::Full => ErrorCode::SurveyFull,
+            Refusal::QuotaFull { .. } => ErrorCode::QuotaFull,
+            Refusal::UnknownToken => ErrorCode::UnknownToken,
+            Refusal::TokenUsed => ErrorCode::TokenUsed,
         }
     }
 

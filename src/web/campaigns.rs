@@ -1,6 +1,7 @@
 //! Evaluator API: campaigns, scores, raw data and the report. Every route requires
 //! the evaluator token.
 
+use crate::domain::ErrorCode;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -227,7 +228,7 @@ pub async fn audit_log(
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::Invalid {
-            code: "invalid_limit",
+            code: ErrorCode::InvalidLimit,
             field: Some("limit".into()),
             message: format!("limit {limit} must be between 1 and 1000"),
         });
@@ -264,14 +265,14 @@ pub async fn create_token(
     ev.require_admin()?;
     let body = body.into_inner();
     let role = crate::store::access::Role::parse(&body.role).ok_or_else(|| ApiError::Invalid {
-        code: "invalid_role",
+        code: ErrorCode::InvalidRole,
         field: Some("role".into()),
         message: format!("role {:?} is not known; use admin or evaluator", body.role),
     })?;
     let label = body.label.trim();
     if label.is_empty() || label.chars().count() > 100 {
         return Err(ApiError::Invalid {
-            code: "invalid_label",
+            code: ErrorCode::InvalidLabel,
             field: Some("label".into()),
             message: "label must name the person or office, 1–100 characters".into(),
         });
@@ -283,7 +284,7 @@ pub async fn create_token(
         .filter(|s| !s.is_empty());
     if role == crate::store::access::Role::Admin && school.is_some() {
         return Err(ApiError::Invalid {
-            code: "admin_has_no_school",
+            code: ErrorCode::AdminHasNoSchool,
             field: Some("school".into()),
             message: "an admin sees every school; issue an evaluator token for one school".into(),
         });

@@ -2,6 +2,7 @@
 //! with one QR code per token), QR codes of the open link and of one invitation, a
 //! notice-board poster, and response rates (invited, started, completed).
 
+use crate::domain::ErrorCode;
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
@@ -96,7 +97,7 @@ struct Sheet<'a> {
 
 fn invalid(field: &str, message: String) -> ApiError {
     ApiError::Invalid {
-        code: "invalid_invitation",
+        code: ErrorCode::InvalidInvitation,
         field: Some(field.to_string()),
         message,
     }
@@ -201,7 +202,7 @@ pub async fn create(
         Some("html") => true,
         Some(other) => {
             return Err(ApiError::Invalid {
-                code: "invalid_format",
+                code: ErrorCode::InvalidFormat,
                 field: Some("format".into()),
                 message: format!("format {other:?} is not known; use json (default) or html"),
             })

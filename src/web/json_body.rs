@@ -5,6 +5,7 @@
 //! `Value` first (size limit, syntax and content type still handled by `JsonConfig`) and
 //! then deserialising it through `serde_path_to_error` gives the path of the bad field.
 
+use crate::domain::ErrorCode;
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
@@ -62,7 +63,7 @@ pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
             _ => inner,
         };
         ApiError::Invalid {
-            code: "invalid_payload",
+            code: ErrorCode::InvalidPayload,
             field,
             message,
         }

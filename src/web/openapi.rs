@@ -14,8 +14,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 /// fault, its name.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable machine-readable code, e.g. `invalid_answer`, `not_found`, `unauthorized`.
-    pub error: String,
+    /// Stable machine-readable code, one of `domain::ErrorCode` (listed with their
+    /// meaning in docs/api.md).
+    pub error: crate::domain::ErrorCode,
     /// What went wrong and how to fix it (zh-CN and/or English).
     pub message: String,
     /// The request field at fault (`answers.q3`, `count`, `lang` ...), when there is one.

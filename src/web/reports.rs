@@ -1,5 +1,6 @@
 //! Report downloads in every format, with attribute filters and language.
 
+use crate::domain::ErrorCode;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -36,7 +37,7 @@ impl ReportQuery {
         let lang = match self.lang.as_deref() {
             None => Lang::Zh,
             Some(l) => Lang::parse(l).ok_or_else(|| ApiError::Invalid {
-                code: "invalid_lang",
+                code: ErrorCode::InvalidLang,
                 field: Some("lang".into()),
                 message: format!("lang {l:?} is not supported; use zh or en"),
             })?,
@@ -52,7 +53,7 @@ impl ReportQuery {
             if let Some(v) = v {
                 if v.is_empty() || v.len() > 200 {
                     return Err(ApiError::Invalid {
-                        code: "invalid_filter",
+                        code: ErrorCode::InvalidFilter,
                         field: Some(k.into()),
                         message: format!("filter {k} must be 1-200 characters"),
                     });
@@ -71,7 +72,7 @@ fn check_filter_count(filters: &[(String, String)]) -> Result<(), ApiError> {
     match filters.get(max) {
         None => Ok(()),
         Some((k, _)) => Err(ApiError::Invalid {
-            code: "too_many_filters",
+            code: ErrorCode::TooManyFilters,
             field: Some(k.clone()),
             message: format!(
                 "a report may be narrowed by at most {max} attribute (a school's token is already narrowed to its school); drop {k} and read the breakdown by {k} inside the report"

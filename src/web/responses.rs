@@ -1,5 +1,6 @@
 //! Respondent JSON API: the published definition and idempotent response submission.
 
+use crate::domain::ErrorCode;
 use actix_web::error::JsonPayloadError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
@@ -30,7 +31,7 @@ impl ResponsePayload {
     /// Reads the payload field by field so every shape error names its field.
     pub fn from_value(v: Value) -> Result<Self, ApiError> {
         let invalid = |field: &str, message: String| ApiError::Invalid {
-            code: "invalid_payload",
+            code: ErrorCode::InvalidPayload,
             field: Some(field.to_string()),
             message,
         };
@@ -146,7 +147,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::TooLarge { limit: *limit },
         // Well-formed JSON of the wrong shape (a missing field, a wrong type) is 422.
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Invalid {
-            code: "invalid_payload",
+            code: ErrorCode::InvalidPayload,
             field: field_named_in(&e.to_string()),
             message: e.to_string(),
         },
@@ -178,7 +179,7 @@ pub fn query_error(
 ) -> actix_web::Error {
     let message = err.to_string();
     ApiError::Invalid {
-        code: "invalid_query",
+        code: ErrorCode::InvalidQuery,
         field: field_named_in(&message),
         message: format!("the query string is invalid: {message}"),
     }
@@ -255,7 +256,7 @@ pub async fn create(
     let payload = ResponsePayload::from_value(payload.into_inner())?;
     if payload.validate().is_err() {
         return Err(ApiError::Invalid {
-            code: "too_many_answers",
+            code: ErrorCode::TooManyAnswers,
             field: Some("answers".into()),
             message: format!("at most {MAX_ANSWERS} answers are accepted"),
         });

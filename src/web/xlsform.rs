@@ -1,6 +1,7 @@
 //! Evaluator endpoints for XLSForm: upload a spreadsheet as a campaign's questionnaire
 //! (written to `surveys/` and published), and download any questionnaire as XLSForm.
 
+use crate::domain::ErrorCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,7 @@ pub struct ImportBody {
     notes: Vec<String>,
 }
 
-fn rejected(status: StatusCode, code: &'static str, e: &ImportError) -> ApiError {
+fn rejected(status: StatusCode, code: ErrorCode, e: &ImportError) -> ApiError {
     ApiError::Rejected {
         status,
         code,
@@ -73,7 +74,7 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let audience = Audience::parse(&query.audience).ok_or_else(|| ApiError::Invalid {
-        code: "invalid_audience",
+        code: ErrorCode::InvalidAudience,
         field: Some("audience".into()),
         message: format!(
             "audience {:?} is not known; use students, teachers or enterprises",
@@ -87,7 +88,7 @@ pub async fn import(
     }
     if body.is_empty() {
         return Err(ApiError::Invalid {
-            code: "empty_body",
+            code: ErrorCode::EmptyBody,
             field: Some("body".into()),
             message: "send the .xlsx file as the request body".into(),
         });
@@ -105,13 +106,17 @@ pub async fn import(
     let outcome = match outcome {
         Ok(o) => o,
         Err(e @ ImportError::Exists { .. }) => {
-            return Err(rejected(StatusCode::CONFLICT, "questionnaire_exists", &e))
+            return Err(rejected(
+                StatusCode::CONFLICT,
+                ErrorCode::QuestionnaireExists,
+                &e,
+            ))
         }
         Err(e @ ImportError::Io { .. }) => return Err(ApiError::unexpected(e)),
         Err(e) => {
             return Err(rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_xlsform",
+                ErrorCode::InvalidXlsform,
                 &e,
             ))
         }

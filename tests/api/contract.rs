@@ -200,3 +200,49 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
     );
     eprintln!("schemathesis: {cases}");
 }
+
+/// Every stable error code is one variant of `domain::ErrorCode`: the API document's
+/// `ErrorCode` schema lists exactly those, and docs/api.md carries the generated table.
+#[tokio::test]
+async fn every_error_code_is_documented() {
+    use strum::IntoEnumIterator;
+    let app = crate::helpers::spawn_app(Backend::Sqlite, None)
+        .await
+        .expect("app");
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let listed: Vec<String> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("the ErrorCode schema lists its values")
+        .iter()
+        .map(|v| v.as_str().expect("code").to_string())
+        .collect();
+    let codes: Vec<String> = chorus::domain::ErrorCode::iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    assert_eq!(listed, codes);
+    assert_eq!(
+        doc["components"]["schemas"]["ErrorBody"]["properties"]["error"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+    let api = std::fs::read_to_string(crate::helpers::repo_path("docs/api.md")).expect("docs");
+    let table = chorus::domain::codes::markdown_table();
+    let start =
+        "<!-- error-codes: generated from domain::ErrorCode; tests/api/contract.rs checks it -->\n";
+    let block = api
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once("<!-- /error-codes -->"))
+        .map(|(b, _)| b)
+        .expect("docs/api.md has the error-codes markers");
+    assert_eq!(
+        block, table,
+        "docs/api.md's error-code table is out of date; replace it with:\n{table}"
+    );
+}

@@ -436,7 +436,7 @@ fn logic_types_and_scoring_columns_map_to_chorus() {
         "years is hidden, so its bad value is discarded: {errors:?}"
     );
     assert_eq!(
-        (errors[0].code, errors[0].field.as_str()),
+        (errors[0].code.as_str(), errors[0].field.as_str()),
         ("constraint", "acts")
     );
 }
