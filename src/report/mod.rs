@@ -1,6 +1,7 @@
 //! The investigation report: a document of blocks built from the analysis
 //! (`view`, `narrative`), then one writer per format.
 
+mod chapters;
 pub mod document;
 pub mod docx;
 pub mod html;

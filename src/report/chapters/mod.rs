@@ -1,0 +1,202 @@
+//! The chapters of the report, in order, each written by its own function into the
+//! document builder (`view::Builder`).
+
+pub(crate) mod appendix;
+pub(crate) mod background;
+pub(crate) mod comparison;
+pub(crate) mod design;
+pub(crate) mod other_questions;
+pub(crate) mod problems;
+pub(crate) mod reliability;
+pub(crate) mod results;
+pub(crate) mod sample;
+pub(crate) mod summary;
+
+#[cfg(test)]
+mod tests {
+    //! Each chapter written on its own from a small analysis (12 students and 12
+    //! teachers on the two-indicator test framework of `analysis::scores`).
+
+    use std::collections::BTreeMap;
+
+    use crate::analysis::evaluation::{analyse, Analysis, View};
+    use crate::analysis::frame::{build, ResponseInput};
+    use crate::analysis::scores::tests::{info, survey};
+    use crate::charts::ChartError;
+    use crate::domain::campaign::CampaignInfo;
+    use crate::domain::{AnswerValue, Audience, Survey};
+    use crate::report::document::Block;
+    use crate::report::narrative::{Facts, Lang};
+    use crate::report::view::{Builder, ReportInput};
+
+    fn sample() -> (CampaignInfo, Vec<Survey>, Analysis) {
+        let info = info();
+        let surveys = vec![survey(Audience::Students), survey(Audience::Teachers)];
+        let attrs = BTreeMap::new();
+        let answers: Vec<(usize, BTreeMap<String, AnswerValue>)> = (0..24)
+            .map(|i| {
+                let x = |d: i64| AnswerValue::Number(1 + (i as i64 + d) % 5);
+                let map = [("q1", x(0)), ("q2", x(1)), ("q3", x(2)), ("q4", x(3))]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                (i % 2, map)
+            })
+            .collect();
+        let frames = build(
+            answers.iter().map(|(s, a)| ResponseInput {
+                survey: &surveys[*s],
+                attributes: &attrs,
+                answers: a,
+            }),
+            &[],
+        )
+        .expect("frames");
+        let analysis = analyse(&info, &View::whole(frames), None).expect("analysis");
+        (info, surveys, analysis)
+    }
+
+    type Write = for<'a, 'b, 'c> fn(&'b mut Builder<'a>, &'c Facts<'a>) -> Result<(), ChartError>;
+
+    /// The blocks one chapter writes, and the ids of its headings.
+    fn chapter(write: Write, lang: Lang) -> (Vec<Block>, Vec<String>) {
+        let (info, surveys, analysis) = sample();
+        let input = ReportInput {
+            info: &info,
+            analysis: &analysis,
+            surveys: surveys.iter().collect(),
+            fieldwork: Some(("2025-11-03".into(), "2025-11-20".into())),
+            free_text: vec![(
+                Audience::Students,
+                "意见和建议".into(),
+                vec!["多一些实训".into()],
+            )],
+            invited: [(Audience::Students, (20, 12))].into_iter().collect(),
+            filters: Vec::new(),
+            date: "2025年11月30日".into(),
+            lang,
+        };
+        let facts = Facts::new(&input);
+        let mut b = Builder {
+            input: &input,
+            blocks: Vec::new(),
+            figures: Vec::new(),
+            groups: analysis.responses.keys().copied().collect(),
+        };
+        write(&mut b, &facts).expect("chapter");
+        let ids = b
+            .blocks
+            .iter()
+            .filter_map(|bl| match bl {
+                Block::Heading { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        (b.blocks, ids)
+    }
+
+    fn tables(blocks: &[Block]) -> Vec<String> {
+        blocks
+            .iter()
+            .filter_map(|bl| match bl {
+                Block::Table(t) => Some(t.caption.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_chapter_writes_its_headings_in_order() {
+        let cases: [(Write, &[&str]); 10] = [
+            (super::summary::write, &["summary"]),
+            (super::background::write, &["background"]),
+            (
+                super::design::write,
+                &["design", "framework", "questionnaires", "fieldwork"],
+            ),
+            (super::sample::write, &["sample"]),
+            (super::reliability::write, &["reliability"]),
+            (
+                super::results::write,
+                &["results", "composite", "ind-A", "ind-B", "grades"],
+            ),
+            (super::other_questions::write, &[]),
+            (super::comparison::write, &["comparison"]),
+            (super::problems::write, &["problems", "recommendations"]),
+            (
+                super::appendix::write,
+                &[
+                    "appendix",
+                    "appendix-questionnaires",
+                    "appendix-frequencies",
+                    "appendix-methods",
+                    "appendix-suppression",
+                    "appendix-free-text",
+                ],
+            ),
+        ];
+        for (write, expected) in cases {
+            let (_, ids) = chapter(write, Lang::Zh);
+            assert_eq!(ids, expected.to_vec());
+        }
+    }
+
+    #[test]
+    fn the_design_chapter_tabulates_framework_questionnaires_and_responses() {
+        let (blocks, _) = chapter(super::design::write, Lang::Zh);
+        let captions = tables(&blocks);
+        assert!(
+            captions.iter().any(|c| c.contains("评价指标体系")),
+            "{captions:?}"
+        );
+        assert!(
+            captions.iter().any(|c| c.contains("调查问卷")),
+            "{captions:?}"
+        );
+        assert!(
+            captions.iter().any(|c| c.contains("问卷回收情况")),
+            "{captions:?}"
+        );
+        let (blocks, _) = chapter(super::design::write, Lang::En);
+        let header = blocks
+            .iter()
+            .find_map(|bl| match bl {
+                Block::Table(t) => Some(t.header.clone()),
+                _ => None,
+            })
+            .expect("a table");
+        assert!(
+            header.iter().all(|h| h.is_ascii()),
+            "English column headers: {header:?}"
+        );
+    }
+
+    #[test]
+    fn the_results_chapter_scores_both_groups_with_a_chart() {
+        let (blocks, _) = chapter(super::results::write, Lang::Zh);
+        assert!(blocks.iter().any(|bl| matches!(bl, Block::Figure(_))));
+        let composite = blocks
+            .iter()
+            .find_map(|bl| match bl {
+                Block::Table(t) if t.caption.contains("综合指数") => Some(t),
+                _ => None,
+            })
+            .expect("the composite table");
+        assert_eq!(
+            composite.header.len(),
+            5,
+            "code, name, two groups, combined: {:?}",
+            composite.header
+        );
+    }
+
+    #[test]
+    fn the_appendix_quotes_open_answers_only_from_published_groups() {
+        let (blocks, _) = chapter(super::appendix::write, Lang::Zh);
+        let captions = tables(&blocks);
+        assert!(
+            captions.iter().any(|c| c.contains("意见和建议")),
+            "12 students reach the minimum cell of 10: {captions:?}"
+        );
+    }
+}
