@@ -38,6 +38,24 @@ impl Audience {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
+
+    /// The group's name as a heading or column label ("学生", "Students").
+    pub fn label(self, lang: super::Lang) -> &'static str {
+        match (lang, self) {
+            (super::Lang::Zh, _) => self.label_zh(),
+            (super::Lang::En, Audience::Students) => "Students",
+            (super::Lang::En, Audience::Teachers) => "Teachers",
+            (super::Lang::En, Audience::Enterprises) => "Enterprises",
+        }
+    }
+
+    /// The group's name inside a sentence ("学生", "students").
+    pub fn in_sentence(self, lang: super::Lang) -> &'static str {
+        match lang {
+            super::Lang::Zh => self.label_zh(),
+            super::Lang::En => self.as_str(),
+        }
+    }
 }
 
 impl fmt::Display for Audience {

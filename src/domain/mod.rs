@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod codes;
 pub mod expr;
 pub mod framework;
+pub mod lang;
 pub mod survey;
 
 pub use answers::{AnswerError, AnswerValue, NewResponse};
@@ -15,6 +16,7 @@ pub use campaign::Campaign;
 pub use codes::ErrorCode;
 pub use expr::Expression;
 pub use framework::{Framework, Indicator, SubIndicator};
+pub use lang::Lang;
 pub use survey::{
     Access, Choice, LikertScale, MatrixHeader, Question, QuestionKind, Quota, Section, Survey,
     SurveyState, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX,

@@ -7,35 +7,11 @@ use crate::analysis::Level;
 use crate::domain::campaign::WeightMethod;
 use crate::domain::{Audience, QuestionKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
+pub use crate::domain::Lang;
 
-impl Lang {
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "zh" | "zh-CN" | "zh-cn" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
-
+/// A group's name inside a sentence ("学生", "students").
 fn g(a: Audience, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => a.label_zh(),
-        Lang::En => a.as_str(),
-    }
+    a.in_sentence(lang)
 }
 
 pub fn p_text(p: f64) -> String {

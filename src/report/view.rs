@@ -67,15 +67,9 @@ pub(crate) fn score_cell(c: Option<&evaluation::Cell>, lang: Lang) -> Cell {
     }
 }
 
+/// A group's name as a heading or column label.
 pub(crate) fn group_name(g: Audience, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => g.label_zh(),
-        Lang::En => match g {
-            Audience::Students => "Students",
-            Audience::Teachers => "Teachers",
-            Audience::Enterprises => "Enterprises",
-        },
-    }
+    g.label(lang)
 }
 
 pub(crate) struct Builder<'a> {

@@ -13,7 +13,7 @@ use flate2::write::DeflateEncoder;
 use flate2::Compression;
 use uuid::Uuid;
 
-use crate::report::Lang;
+use crate::domain::Lang;
 
 /// Marks where the id goes while rendering.
 pub const SENTINEL: Uuid = Uuid::from_u128(0x5e47_1e1e_5e47_1e1e_5e47_1e1e_5e47_1e1e);

@@ -7,9 +7,9 @@ use askama::Template;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::domain::Lang;
 use crate::domain::{AnswerError, Question, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX};
 use crate::error::ApiError;
-use crate::report::Lang;
 
 /// The enhancement script, inlined so a page is one request; comment lines and
 /// indentation are stripped once (the page budget is 12 KB compressed).

@@ -45,17 +45,19 @@ const METADATA: [&str; 14] = [
     "imei",
 ];
 
+/// The language of an XLSForm column (`label::Chinese (zh)`, `label`, …), not a
+/// page language (`domain::Lang`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Lang {
+enum ColumnLang {
     Zh,
     En,
     Default,
     Other,
 }
 
-fn classify(lang: Option<&str>, default_language: Option<&str>) -> Lang {
+fn classify(lang: Option<&str>, default_language: Option<&str>) -> ColumnLang {
     let Some(l) = lang.or(default_language) else {
-        return Lang::Default;
+        return ColumnLang::Default;
     };
     let l = l.to_lowercase();
     let code = l
@@ -76,13 +78,13 @@ fn classify(lang: Option<&str>, default_language: Option<&str>) -> Lang {
     ]) || l.starts_with("chinese")
         || l.starts_with("中文")
     {
-        Lang::Zh
+        ColumnLang::Zh
     } else if is(&["en", "en-us", "en-gb", "english"]) || l.starts_with("english") {
-        Lang::En
+        ColumnLang::En
     } else if lang.is_none() {
-        Lang::Default
+        ColumnLang::Default
     } else {
-        Lang::Other
+        ColumnLang::Other
     }
 }
 
@@ -94,7 +96,7 @@ struct LangCols {
 }
 
 fn lang_cols(t: &Table, base: &str, default_language: Option<&str>) -> LangCols {
-    let cols: Vec<(usize, Lang)> = t
+    let cols: Vec<(usize, ColumnLang)> = t
         .lang_cols(base)
         .into_iter()
         .map(|(i, l)| {
@@ -107,29 +109,31 @@ fn lang_cols(t: &Table, base: &str, default_language: Option<&str>) -> LangCols 
             )
         })
         .collect();
-    let has = |k: Lang| cols.iter().any(|(_, l)| *l == k);
+    let has = |k: ColumnLang| cols.iter().any(|(_, l)| *l == k);
     // `label` beside `label::chinese` and no English column: the plain one is English.
-    let plain_is_en =
-        default_language.is_none() && has(Lang::Zh) && has(Lang::Default) && !has(Lang::En);
-    let kind = |l: Lang| {
-        if plain_is_en && l == Lang::Default {
-            Lang::En
+    let plain_is_en = default_language.is_none()
+        && has(ColumnLang::Zh)
+        && has(ColumnLang::Default)
+        && !has(ColumnLang::En);
+    let kind = |l: ColumnLang| {
+        if plain_is_en && l == ColumnLang::Default {
+            ColumnLang::En
         } else {
             l
         }
     };
-    let pick = |k: Lang| {
+    let pick = |k: ColumnLang| {
         cols.iter()
             .filter(move |(_, l)| kind(*l) == k)
             .map(|(i, _)| *i)
     };
-    let primary: Vec<usize> = pick(Lang::Zh)
-        .chain(pick(Lang::Default))
-        .chain(pick(Lang::En))
-        .chain(pick(Lang::Other))
+    let primary: Vec<usize> = pick(ColumnLang::Zh)
+        .chain(pick(ColumnLang::Default))
+        .chain(pick(ColumnLang::En))
+        .chain(pick(ColumnLang::Other))
         .collect();
     LangCols {
-        en: pick(Lang::En).next(),
+        en: pick(ColumnLang::En).next(),
         primary,
     }
 }
@@ -1132,12 +1136,12 @@ mod tests {
 
     #[test]
     fn languages_are_recognised() {
-        assert_eq!(classify(Some("English (en)"), None), Lang::En);
-        assert_eq!(classify(Some("english"), None), Lang::En);
-        assert_eq!(classify(Some("EN"), None), Lang::En);
-        assert_eq!(classify(Some("中文 (zh)"), None), Lang::Zh);
-        assert_eq!(classify(Some("chinese"), None), Lang::Zh);
-        assert_eq!(classify(Some("French (fr)"), None), Lang::Other);
-        assert_eq!(classify(None, None), Lang::Default);
+        assert_eq!(classify(Some("English (en)"), None), ColumnLang::En);
+        assert_eq!(classify(Some("english"), None), ColumnLang::En);
+        assert_eq!(classify(Some("EN"), None), ColumnLang::En);
+        assert_eq!(classify(Some("中文 (zh)"), None), ColumnLang::Zh);
+        assert_eq!(classify(Some("chinese"), None), ColumnLang::Zh);
+        assert_eq!(classify(Some("French (fr)"), None), ColumnLang::Other);
+        assert_eq!(classify(None, None), ColumnLang::Default);
     }
 }
