@@ -38,7 +38,7 @@ pub struct SurveyItem {
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "evaluators", security(("bearer" = [])),
     responses(
         (status = 200, description = "Campaigns", body = CampaignList),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn list(ev: Evaluator, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // A school's token counts its own school's responses only.
@@ -98,7 +98,7 @@ async fn load_analysis(
     params(("campaign" = String, Path, description = "Campaign key, e.g. pingshun-2025", example = "pingshun-2025")),
     responses(
         (status = 200, description = "Scores", body = Object),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn scores(
     ev: Evaluator,
@@ -125,7 +125,7 @@ pub async fn scores(
     params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
     responses(
         (status = 200, description = "Analysis", body = Object),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn analysis(
     ev: Evaluator,
@@ -146,7 +146,7 @@ pub async fn analysis(
     params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
     responses(
         (status = 200, description = "One row per response", body = String, content_type = "text/csv"),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn responses_csv(
     ev: Evaluator,
@@ -217,7 +217,7 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "Entries, newest first", body = AuditList),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn audit_log(
     ev: Evaluator,
@@ -255,7 +255,7 @@ pub struct NewToken {
     responses(
         (status = 201, description = "Issued; the token is shown only here", body = TokenCreated),
         (status = 400, description = "Not JSON", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn create_token(
     ev: Evaluator,
@@ -306,7 +306,7 @@ pub async fn create_token(
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "admin", security(("bearer" = [])),
     responses(
         (status = 200, description = "Issued tokens", body = TokenList),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn list_tokens(
     ev: Evaluator,
@@ -326,7 +326,7 @@ pub async fn list_tokens(
         (status = 204, description = "Revoked"),
         (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "No such token", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Overloaded,
     ))]
 pub async fn revoke_token(
     ev: Evaluator,

@@ -186,7 +186,7 @@ fn describe(attributes: &BTreeMap<String, String>) -> String {
             (String = "text/html"),
         )),
         (status = 400, description = "Not JSON", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Denied, (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn create(
     ev: Evaluator,
@@ -281,7 +281,7 @@ pub struct QrQuery {
             (String = "image/svg+xml"),
             (Vec<u8> = "image/png"),
         )),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Denied, (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn qr_code(
     ev: Evaluator,
@@ -341,7 +341,7 @@ pub async fn qr_code(
     params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students")),
     responses(
         (status = 200, description = "A printable page", body = String, content_type = "text/html"),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Denied, (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn poster(
     ev: Evaluator,
@@ -414,7 +414,7 @@ pub struct SurveyRates {
     params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
     responses(
         (status = 200, description = "Rates", body = Participation),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Denied, (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn participation(
     ev: Evaluator,

@@ -27,6 +27,32 @@ pub struct ErrorBody {
     pub problems: Option<Vec<String>>,
 }
 
+/// The refusals of every evaluator operation before it runs: no valid token, or a
+/// token whose role or school does not allow it.
+#[derive(utoipa::IntoResponses)]
+pub enum Denied {
+    #[response(status = 401, description = "No valid token (`unauthorized`)")]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 403,
+        description = "The token's role or school does not allow this (`forbidden`)"
+    )]
+    Forbidden(ErrorBody),
+}
+
+/// The refusals of every operation that meets the rate limits or the database: try
+/// again after `Retry-After`, nothing was changed.
+#[derive(utoipa::IntoResponses)]
+pub enum Overloaded {
+    #[response(status = 429, description = "Too many requests; see Retry-After")]
+    TooMany(ErrorBody),
+    #[response(
+        status = 503,
+        description = "Database unavailable; nothing changed, retry after Retry-After"
+    )]
+    Unavailable(ErrorBody),
+}
+
 /// A response submission. `response_id` is chosen by the client so retries are
 /// idempotent: the same id with the same answers is acknowledged again (200), with
 /// different answers refused (409).

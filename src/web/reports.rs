@@ -95,7 +95,7 @@ fn check_filter_count(filters: &[(String, String)]) -> Result<(), ApiError> {
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (Vec<u8> = "application/pdf"),
         )),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Denied, (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A parameter is invalid; `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn download(
     ev: Evaluator,

@@ -476,7 +476,7 @@ pub struct PartialBody {
         (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body over the size limit", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Wrong shape", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Overloaded,
     ))]
 pub async fn save_partial(
     state: web::Data<AppState>,

@@ -236,7 +236,7 @@ pub async fn definition(
         (status = 409, description = "The response_id was stored with different answers", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body over the size limit", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "An answer or attribute is invalid; `field` names it", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Overloaded,
     ))]
 pub async fn create(
     state: web::Data<AppState>,

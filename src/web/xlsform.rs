@@ -59,11 +59,11 @@ fn rejected(status: StatusCode, code: ErrorCode, e: &ImportError) -> ApiError {
     )),
     responses(
         (status = 201, description = "Published", body = ImportBody),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Denied,
         (status = 409, description = "The questionnaire exists; pass replace=true", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Over 5 MiB", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Not a valid XLSForm; `problems` lists sheet, row and column of each", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        crate::web::openapi::Overloaded,
     ))]
 pub async fn import(
     ev: Evaluator,
@@ -173,7 +173,7 @@ pub async fn import(
     params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students")),
     responses(
         (status = 200, description = "XLSForm workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 429, description = "Too many requests; see Retry-After", body = crate::web::openapi::ErrorBody), (status = 503, description = "Database unavailable; nothing changed, retry after Retry-After", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "No valid token (`unauthorized`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn export(
     ev: Evaluator,
