@@ -6,5 +6,6 @@ pub mod backup;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod invite;
 pub mod read;
 pub mod report;

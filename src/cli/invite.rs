@@ -50,33 +50,22 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let Some(stored) = crate::store::surveys::current(&prepared.db, &survey).await? else {
         anyhow::bail!("no questionnaire {survey:?}; see `chorus serve` for the published slugs");
     };
-    let attributes = crate::web::invitations::check_batch(&stored, count, &attributes)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let batch = batch.unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
-    let tokens =
-        crate::store::invitations::create(&prepared.db, &stored, count, &attributes, &batch)
-            .await?;
-    crate::store::audit::record(
-        &prepared.db,
-        "cli",
-        "invitations.create",
-        &stored.survey.slug,
-        serde_json::json!({"count": tokens.len(), "batch": batch, "attributes": attributes}),
-        None,
-    )
-    .await?;
     let base = base_url
         .or_else(|| settings.public_url.clone())
         .unwrap_or_else(|| format!("http://{}", settings.bind.replace("0.0.0.0", "127.0.0.1")));
-    let links: Vec<(String, String)> = tokens
-        .iter()
-        .map(|t| {
-            (
-                t.clone(),
-                crate::web::invitations::survey_link(base.trim_end_matches('/'), &survey, Some(t)),
-            )
-        })
-        .collect();
+    let crate::app::invite::Issued { batch, links, .. } = crate::app::invite::issue(
+        &prepared.db,
+        &stored,
+        count,
+        &attributes,
+        batch,
+        &base,
+        crate::app::invite::Actor {
+            name: "cli",
+            ip: None,
+        },
+    )
+    .await?;
     for (_, link) in &links {
         println!("{link}");
     }

@@ -2,13 +2,13 @@
 //! attribute value, and invitation tokens. Each refusal has a page (Chinese first,
 //! English second) and an API error with a stable code.
 
-use crate::domain::ErrorCode;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
 use sea_orm::DatabaseConnection;
 
+use crate::domain::ErrorCode;
 use crate::domain::SurveyState;
 use crate::error::ApiError;
 use crate::store::responses;

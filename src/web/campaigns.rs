@@ -1,7 +1,6 @@
 //! Evaluator API: campaigns, scores, raw data and the report. Every route requires
 //! the evaluator token.
 
-use crate::domain::ErrorCode;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -9,6 +8,7 @@ use serde::Serialize;
 use super::auth::Evaluator;
 use super::AppState;
 use crate::app;
+use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::store::{campaigns, responses};
 

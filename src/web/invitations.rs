@@ -2,7 +2,6 @@
 //! with one QR code per token), QR codes of the open link and of one invitation, a
 //! notice-board poster, and response rates (invited, started, completed).
 
-use crate::domain::ErrorCode;
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
@@ -12,9 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Evaluator;
 use super::AppState;
+use crate::app::invite;
+use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::qr;
-use crate::store::invitations::{self, MAX_BATCH};
+use crate::store::invitations;
 use crate::store::surveys::{self, StoredSurvey};
 use crate::store::{campaigns, responses};
 
@@ -26,13 +27,6 @@ pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
             let info = req.connection_info();
             format!("{}://{}", info.scheme(), info.host())
         }
-    }
-}
-
-pub fn survey_link(base: &str, slug: &str, token: Option<&str>) -> String {
-    match token {
-        Some(t) => format!("{base}/s/{slug}?t={t}"),
-        None => format!("{base}/s/{slug}"),
     }
 }
 
@@ -93,52 +87,6 @@ struct Sheet<'a> {
     subtitle: String,
     poster: bool,
     cards: Vec<Card>,
-}
-
-fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::Invalid {
-        code: ErrorCode::InvalidInvitation,
-        field: Some(field.to_string()),
-        message,
-    }
-}
-
-/// Checks a batch request; attribute values given as choice labels become codes.
-pub fn check_batch(
-    survey: &StoredSurvey,
-    count: usize,
-    attributes: &BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, ApiError> {
-    if count == 0 || count > MAX_BATCH {
-        return Err(invalid(
-            "count",
-            format!("count {count} must be between 1 and {MAX_BATCH}"),
-        ));
-    }
-    if attributes.len() > crate::domain::answers::MAX_ATTRIBUTES {
-        return Err(invalid("attributes", "too many attributes".into()));
-    }
-    let mut out = BTreeMap::new();
-    for (k, v) in attributes {
-        let valid = !k.is_empty()
-            && k.len() <= 32
-            && k.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
-            return Err(invalid(
-                &format!("attributes.{k}"),
-                "attribute names are 1-32 characters of a-z, 0-9 and _".into(),
-            ));
-        }
-        if v.trim().is_empty() || v.chars().count() > crate::domain::answers::MAX_ATTRIBUTE_LEN {
-            return Err(invalid(
-                &format!("attributes.{k}"),
-                "attribute values are 1-200 characters".into(),
-            ));
-        }
-        out.insert(k.clone(), survey.survey.attribute_code(k, v));
-    }
-    Ok(out)
 }
 
 /// The printable sheet: one card with a QR code per link.
@@ -209,29 +157,37 @@ pub async fn create(
         }
     };
     let stored = survey(&state, &slug).await?;
-    let attributes = check_batch(&stored, body.count, &body.attributes)?;
-    let batch = body
-        .batch
-        .clone()
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string());
-    let tokens = invitations::create(&state.db, &stored, body.count, &attributes, &batch).await?;
-    ev.audit(
-        &state,
-        "invitations.create",
-        &stored.survey.slug,
-        serde_json::json!({"count": tokens.len(), "batch": batch, "attributes": attributes}),
+    let issued = invite::issue(
+        &state.db,
+        &stored,
+        body.count,
+        &body.attributes,
+        body.batch.clone(),
+        &base_url(&state, &req),
+        invite::Actor {
+            name: &ev.actor,
+            ip: ev.ip,
+        },
     )
-    .await?;
-    let base = base_url(&state, &req);
-    let links: Vec<(String, String)> = tokens
-        .iter()
-        .map(|t| (t.clone(), survey_link(&base, &stored.survey.slug, Some(t))))
-        .collect();
+    .await
+    .map_err(|e| match e {
+        invite::InviteError::Invalid(p) => ApiError::Invalid {
+            code: ErrorCode::InvalidInvitation,
+            field: Some(p.field),
+            message: p.message,
+        },
+        invite::InviteError::Store(e) => e.into(),
+    })?;
+    let invite::Issued {
+        batch,
+        attributes,
+        links,
+    } = issued;
+    let tokens = links.len();
     if html {
         let subtitle = format!(
             "批次 {batch} · {} 份邀请 · 每个二维码只能提交一次{}",
-            tokens.len(),
+            tokens,
             if attributes.is_empty() {
                 String::new()
             } else {
@@ -253,7 +209,7 @@ pub async fn create(
         .json(Created {
             survey: stored.survey.slug.clone(),
             batch,
-            count: tokens.len(),
+            count: tokens,
             attributes,
             invitations: links
                 .into_iter()
@@ -317,7 +273,7 @@ pub async fn qr_code(
             });
         }
     }
-    let link = survey_link(
+    let link = invite::survey_link(
         &base_url(&state, &req),
         &stored.survey.slug,
         query.t.as_deref(),
@@ -358,7 +314,7 @@ pub async fn poster(
         serde_json::json!({}),
     )
     .await?;
-    let link = survey_link(&base_url(&state, &req), &stored.survey.slug, None);
+    let link = invite::survey_link(&base_url(&state, &req), &stored.survey.slug, None);
     let page = sheet_html(
         &stored.survey.title,
         "公开链接 · open link".into(),

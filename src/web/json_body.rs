@@ -5,7 +5,6 @@
 //! `Value` first (size limit, syntax and content type still handled by `JsonConfig`) and
 //! then deserialising it through `serde_path_to_error` gives the path of the bad field.
 
-use crate::domain::ErrorCode;
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
@@ -14,6 +13,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::domain::ErrorCode;
 use crate::error::ApiError;
 
 /// A request body of type `T`; a well-formed body of the wrong shape is 422

@@ -1,6 +1,5 @@
 //! Report downloads in every format, with attribute filters and language.
 
-use crate::domain::ErrorCode;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -8,6 +7,7 @@ use serde::Deserialize;
 use super::auth::Evaluator;
 use super::AppState;
 use crate::app::report::{load_report, ReportRequest};
+use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::report::{self, Format, Lang};
 

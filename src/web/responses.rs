@@ -1,6 +1,5 @@
 //! Respondent JSON API: the published definition and idempotent response submission.
 
-use crate::domain::ErrorCode;
 use actix_web::error::JsonPayloadError;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
@@ -9,6 +8,7 @@ use validator::{Validate, ValidationError};
 
 use super::admission::{self, Refusal};
 use super::AppState;
+use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::store::invitations;
 use crate::store::responses::{self, InsertOutcome};

@@ -1,7 +1,6 @@
 //! Evaluator endpoints for XLSForm: upload a spreadsheet as a campaign's questionnaire
 //! (written to `surveys/` and published), and download any questionnaire as XLSForm.
 
-use crate::domain::ErrorCode;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -10,6 +9,7 @@ use super::auth::Evaluator;
 use super::AppState;
 use crate::app::import::{self as importer, ImportError};
 use crate::domain::Audience;
+use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::store::{self, surveys};
 use crate::xlsform;
