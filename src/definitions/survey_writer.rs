@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::domain::SectionItem;
 use crate::domain::{Choice, Question, QuestionKind, Survey};
 
 #[derive(Serialize)]
@@ -236,14 +237,9 @@ pub fn to_toml(survey: &Survey, header: &str) -> String {
     let mut sections = Vec::new();
     for s in &survey.sections {
         let mut questions: Vec<OutQuestion<'_>> = Vec::new();
-        let mut i = 0;
-        while i < s.questions.len() {
-            let q = &s.questions[i];
-            if let Some(m) = &q.matrix {
-                let rows: Vec<&Question> = s.questions[i..]
-                    .iter()
-                    .take_while(|r| r.matrix.as_ref().is_some_and(|h| h.id == m.id))
-                    .collect();
+        for item in s.items() {
+            if let SectionItem::Matrix(m, rows) = item {
+                let q = rows[0];
                 let mut out = common(q);
                 out.id = &m.id;
                 out.kind = "likert_matrix";
@@ -270,10 +266,8 @@ pub fn to_toml(survey: &Survey, header: &str) -> String {
                         .collect(),
                 );
                 questions.push(out);
-                i += rows.len();
-            } else {
+            } else if let SectionItem::Single(q) = item {
                 questions.push(question(q));
-                i += 1;
             }
         }
         sections.push(OutSection {

@@ -18,6 +18,6 @@ pub use expr::Expression;
 pub use framework::{Framework, Indicator, SubIndicator};
 pub use lang::Lang;
 pub use survey::{
-    Access, Choice, LikertScale, MatrixHeader, Question, QuestionKind, Quota, Section, Survey,
-    SurveyState, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX,
+    Access, Choice, LikertScale, MatrixHeader, Question, QuestionKind, Quota, Section, SectionItem,
+    Survey, SurveyState, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX,
 };

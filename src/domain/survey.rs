@@ -102,6 +102,40 @@ pub struct Section {
     pub questions: Vec<Question>,
 }
 
+/// One thing a section shows: a question alone, or a Likert matrix with its rows (the
+/// consecutive questions that share its header).
+pub enum SectionItem<'a> {
+    Single(&'a Question),
+    Matrix(&'a MatrixHeader, Vec<&'a Question>),
+}
+
+impl Section {
+    /// The section's questions grouped as they are shown, in order: the one place that
+    /// gathers a matrix's rows (survey page, definition writer, XLSForm export).
+    pub fn items(&self) -> Vec<SectionItem<'_>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.questions.len() {
+            let q = &self.questions[i];
+            match &q.matrix {
+                Some(m) => {
+                    let rows: Vec<&Question> = self.questions[i..]
+                        .iter()
+                        .take_while(|r| r.matrix.as_ref().is_some_and(|h| h.id == m.id))
+                        .collect();
+                    i += rows.len();
+                    out.push(SectionItem::Matrix(m, rows));
+                }
+                None => {
+                    out.push(SectionItem::Single(q));
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Question {
     pub id: String,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::Lang;
+use crate::domain::SectionItem;
 use crate::domain::{AnswerError, Question, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX};
 use crate::error::ApiError;
 
@@ -412,42 +413,39 @@ pub fn render(
     let mut sections = Vec::new();
     for s in &survey.sections {
         let mut blocks: Vec<QuestionView<'_>> = Vec::new();
-        let mut i = 0;
-        while i < s.questions.len() {
-            let q = &s.questions[i];
-            if let Some(m) = &q.matrix {
-                number += 1;
-                let rows: Vec<&Question> = s.questions[i..]
-                    .iter()
-                    .take_while(|r| r.matrix.as_ref().is_some_and(|h| h.id == m.id))
-                    .collect();
-                let mut block = question_view(lang, survey, q, number.to_string(), values, &[]);
-                block.id = &m.id;
-                block.text = pick(lang, &m.text, m.text_en.as_deref());
-                block.kind = "matrix";
-                block.error = None;
-                block.options = scale_options(scale_labels(survey, lang), "");
-                block.rows = rows
-                    .iter()
-                    .enumerate()
-                    .map(|(k, r)| {
-                        question_view(
-                            lang,
-                            survey,
-                            r,
-                            format!("{number}.{}", k + 1),
-                            values,
-                            errors,
-                        )
-                    })
-                    .collect();
-                if block.rows.iter().any(|r| r.error.is_some()) {
-                    block.error = Some(Ui::new(lang).matrix_row_error.into());
+        for item in s.items() {
+            let q = match item {
+                SectionItem::Single(q) => q,
+                SectionItem::Matrix(m, rows) => {
+                    let q = rows[0];
+                    number += 1;
+                    let mut block = question_view(lang, survey, q, number.to_string(), values, &[]);
+                    block.id = &m.id;
+                    block.text = pick(lang, &m.text, m.text_en.as_deref());
+                    block.kind = "matrix";
+                    block.error = None;
+                    block.options = scale_options(scale_labels(survey, lang), "");
+                    block.rows = rows
+                        .iter()
+                        .enumerate()
+                        .map(|(k, r)| {
+                            question_view(
+                                lang,
+                                survey,
+                                r,
+                                format!("{number}.{}", k + 1),
+                                values,
+                                errors,
+                            )
+                        })
+                        .collect();
+                    if block.rows.iter().any(|r| r.error.is_some()) {
+                        block.error = Some(Ui::new(lang).matrix_row_error.into());
+                    }
+                    blocks.push(block);
+                    continue;
                 }
-                i += rows.len();
-                blocks.push(block);
-                continue;
-            }
+            };
             let n = if matches!(q.kind, QuestionKind::Note) {
                 String::new()
             } else {
@@ -455,7 +453,6 @@ pub fn render(
                 number.to_string()
             };
             blocks.push(question_view(lang, survey, q, n, values, errors));
-            i += 1;
         }
         sections.push(SectionView {
             title: pick(lang, &s.title, s.title_en.as_deref()),

@@ -5,6 +5,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+use crate::domain::SectionItem;
 use crate::domain::{Choice, Question, QuestionKind, Survey};
 
 const ZH: &str = "中文 (zh)";
@@ -243,14 +244,9 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
             s.relevant.as_ref().map_or("", |e| e.source()),
         );
         rows.push(begin);
-        let mut i = 0;
-        while i < s.questions.len() {
-            let q = &s.questions[i];
-            if let Some(m) = &q.matrix {
-                let members: Vec<&Question> = s.questions[i..]
-                    .iter()
-                    .take_while(|r| r.matrix.as_ref().is_some_and(|h| h.id == m.id))
-                    .collect();
+        for item in s.items() {
+            if let SectionItem::Matrix(m, members) = item {
+                let q = members[0];
                 let mut g: Row = Vec::new();
                 set(&mut g, "type", "begin group");
                 set(&mut g, "name", m.id.clone());
@@ -267,10 +263,8 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
                     rows.push(question_row(member, &mut choices, true));
                 }
                 rows.push(vec![("type", "end group".to_string())]);
-                i += members.len();
-            } else {
+            } else if let SectionItem::Single(q) = item {
                 rows.push(question_row(q, &mut choices, false));
-                i += 1;
             }
         }
         rows.push(vec![("type", "end group".to_string())]);
