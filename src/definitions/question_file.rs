@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::logic_check::{self, Role};
@@ -32,64 +32,143 @@ pub const TYPES: [&str; 12] = [
 ];
 pub const DEFAULT_TEXT_MAX: usize = 500;
 
-/// Flat on purpose: every field optional, checked per type, so each mistake gets a position.
-#[derive(Deserialize)]
+/// One `[[section.question]]` table as written in the file, read (with positions) by
+/// `question` and written by `survey_writer`. Flat on purpose: every field optional,
+/// checked per type, so each mistake gets a position.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawQuestion {
-    id: Spanned<String>,
+pub(super) struct QuestionTable {
+    pub(super) id: Spanned<String>,
     #[serde(rename = "type")]
-    kind: Spanned<String>,
-    text: Spanned<String>,
-    text_en: Option<String>,
-    hint: Option<String>,
-    hint_en: Option<String>,
-    required: Option<Spanned<bool>>,
-    required_if: Option<Spanned<String>>,
-    required_message: Option<String>,
-    relevant: Option<Spanned<String>>,
-    constraint: Option<Spanned<String>>,
-    constraint_message: Option<String>,
-    default: Option<Spanned<String>>,
-    attribute: Option<Spanned<String>>,
-    indicator: Option<Spanned<String>>,
-    reverse: Option<Spanned<bool>>,
+    pub(super) kind: Spanned<String>,
+    pub(super) text: Spanned<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) text_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) hint_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) required: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) required_if: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) required_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) relevant: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) constraint: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) constraint_message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) default: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) attribute: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) indicator: Option<Spanned<String>>,
     /// For likert: `scored = false` asks the item without scoring it.
-    scored: Option<Spanned<bool>>,
-    choices: Option<Spanned<Vec<RawChoice>>>,
-    other: Option<Spanned<bool>>,
-    min: Option<Spanned<toml::Value>>,
-    max: Option<Spanned<toml::Value>>,
-    min_selected: Option<Spanned<i64>>,
-    max_selected: Option<Spanned<i64>>,
-    min_label: Option<Spanned<String>>,
-    max_label: Option<Spanned<String>>,
-    max_length: Option<Spanned<i64>>,
-    multiline: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) scored: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) reverse: Option<Spanned<bool>>,
     /// For `importance`: the id of the Likert item whose importance is rated.
-    pub of: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) of: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) other: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) min: Option<Spanned<toml::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max: Option<Spanned<toml::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) min_selected: Option<Spanned<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max_selected: Option<Spanned<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) min_label: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max_label: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max_length: Option<Spanned<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) multiline: Option<Spanned<bool>>,
     /// For `text`: quote the answers in the report's appendix.
-    in_report: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) in_report: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) choices: Option<Spanned<Vec<ChoiceTable>>>,
     /// For `likert_matrix`: the statements.
-    rows: Option<Spanned<Vec<RawRow>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) rows: Option<Spanned<Vec<StatementTable>>>,
 }
 
-#[derive(Deserialize)]
+/// One choice of `choices = [...]`.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawChoice {
-    code: Spanned<String>,
-    label: Spanned<String>,
-    label_en: Option<String>,
+pub(super) struct ChoiceTable {
+    pub(super) code: Spanned<String>,
+    pub(super) label: Spanned<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) label_en: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// One statement of a Likert matrix's `rows = [...]`.
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawRow {
-    id: Spanned<String>,
-    text: Spanned<String>,
-    text_en: Option<String>,
-    indicator: Option<Spanned<String>>,
-    reverse: Option<bool>,
-    scored: Option<Spanned<bool>>,
+pub(super) struct StatementTable {
+    pub(super) id: Spanned<String>,
+    pub(super) text: Spanned<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) text_en: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) indicator: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) scored: Option<Spanned<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) reverse: Option<Spanned<bool>>,
+}
+
+impl QuestionTable {
+    /// A table with its id, type and text and no other field, to be filled in.
+    pub(super) fn new(id: &str, kind: &str, text: &str) -> Self {
+        QuestionTable {
+            id: unplaced(id.to_string()),
+            kind: unplaced(kind.to_string()),
+            text: unplaced(text.to_string()),
+            text_en: None,
+            hint: None,
+            hint_en: None,
+            required: None,
+            required_if: None,
+            required_message: None,
+            relevant: None,
+            constraint: None,
+            constraint_message: None,
+            default: None,
+            attribute: None,
+            indicator: None,
+            scored: None,
+            reverse: None,
+            of: None,
+            other: None,
+            min: None,
+            max: None,
+            min_selected: None,
+            max_selected: None,
+            min_label: None,
+            max_label: None,
+            max_length: None,
+            multiline: None,
+            in_report: None,
+            choices: None,
+            rows: None,
+        }
+    }
+}
+
+/// A value written back, with no position in any file.
+pub(super) fn unplaced<T>(value: T) -> Spanned<T> {
+    Spanned::new(0..0, value)
 }
 
 pub(super) struct Parsed {
@@ -163,7 +242,7 @@ fn choices(
     sink: &mut Sink<'_>,
     id: &str,
     type_span: Range<usize>,
-    list: Option<&Spanned<Vec<RawChoice>>>,
+    list: Option<&Spanned<Vec<ChoiceTable>>>,
     other: bool,
 ) -> Vec<Choice> {
     let mut out = Vec::new();
@@ -262,14 +341,77 @@ fn date_bound(sink: &mut Sink<'_>, v: Option<&Spanned<toml::Value>>, name: &str)
 pub(super) fn question(
     sink: &mut Sink<'_>,
     ids: &mut HashSet<String>,
-    q: RawQuestion,
+    q: QuestionTable,
     framework: Option<&Framework>,
 ) -> Vec<Parsed> {
-    let id = q.id.get_ref().clone();
+    let t = q.kind.get_ref().as_str();
+    if !check_header(sink, ids, &q) {
+        return Vec::new();
+    }
+    check_fields_apply(sink, &q, t);
+    let mut logic = Vec::new();
+    let mut expr = |sink: &mut Sink<'_>, field: Option<&Spanned<String>>, role: Role| {
+        let f = field?;
+        let e = logic_check::expression(sink, f, role.name())?;
+        logic.push((role, f.span(), e.clone()));
+        Some(e)
+    };
+    let relevant = expr(sink, q.relevant.as_ref(), Role::Relevant);
+    let required_if = expr(sink, q.required_if.as_ref(), Role::Required);
+    let constraint = expr(sink, q.constraint.as_ref(), Role::Constraint);
+    if q.required.is_some() && q.required_if.is_some() {
+        sink.at(
+            q.required_if
+                .as_ref()
+                .map(Spanned::span)
+                .unwrap_or_default(),
+            "give either required = true/false or required_if = \"…\", not both",
+        );
+    }
+    let shared = Shared {
+        relevant,
+        required_if,
+        logic,
+    };
+    if t == "likert_matrix" {
+        return matrix(sink, ids, &q, framework, &shared);
+    }
+    let kind = kind_of(sink, &q, t, framework);
+    check_attribute(sink, &q, t);
+    let mut question = Question::new(q.id.get_ref(), q.text.get_ref(), kind);
+    question.text_en = q.text_en;
+    question.hint = q.hint;
+    question.hint_en = q.hint_en;
+    question.required = t != "note" && q.required.as_ref().is_none_or(|r| *r.get_ref());
+    question.required_if = shared.required_if;
+    question.required_message = q.required_message;
+    question.relevant = shared.relevant;
+    question.constraint = constraint;
+    question.constraint_message = q.constraint_message;
+    question.default = q.default.as_ref().map(|d| d.get_ref().clone());
+    question.attribute = q.attribute.map(Spanned::into_inner);
+    vec![Parsed {
+        question,
+        logic: shared.logic,
+        default_span: q.default.as_ref().map(Spanned::span),
+    }]
+}
+
+/// The logic of a question table that every statement of a matrix shares.
+struct Shared {
+    relevant: Option<Expression>,
+    required_if: Option<Expression>,
+    logic: Vec<(Role, Range<usize>, Expression)>,
+}
+
+/// The id, the text and the type; `false` when the type is unknown (nothing else is
+/// checked then).
+fn check_header(sink: &mut Sink<'_>, ids: &mut HashSet<String>, q: &QuestionTable) -> bool {
+    let id = q.id.get_ref();
     let t = q.kind.get_ref().as_str();
     if t != "likert_matrix" {
         check_id(sink, ids, &q.id);
-    } else if !valid_name(&id) {
+    } else if !valid_name(id) {
         sink.at(
             q.id.span(),
             format!(
@@ -291,32 +433,33 @@ pub(super) fn question(
                 TYPES.join(", ")
             ),
         );
-        return Vec::new();
+        return false;
     }
-    let not_for = |sink: &mut Sink<'_>, span: Range<usize>, field: &str| {
-        sink.at(
-            span,
-            format!("{field} does not apply to a {t} question; remove it"),
-        );
-    };
-    let allowed = |field: &str| -> bool {
-        match field {
-            "of" => t == "importance",
-            "indicator" | "scored" => t == "likert",
-            "reverse" => t == "likert",
-            "choices" => matches!(t, "single" | "multiple" | "ranking"),
-            "other" => matches!(t, "single" | "multiple"),
-            "min" | "max" => matches!(t, "integer" | "decimal" | "rating" | "date"),
-            "min_selected" | "max_selected" => t == "multiple",
-            "min_label" | "max_label" => t == "rating",
-            "max_length" | "in_report" | "multiline" => t == "text",
-            "rows" => t == "likert_matrix",
-            "constraint" | "default" => !matches!(t, "note" | "likert_matrix"),
-            "required" | "required_if" => t != "note",
-            _ => true,
-        }
-    };
-    let present: Vec<(&str, Option<Range<usize>>)> = vec![
+    true
+}
+
+/// Whether a field belongs to a question of type `t`.
+fn applies(field: &str, t: &str) -> bool {
+    match field {
+        "of" => t == "importance",
+        "indicator" | "scored" => t == "likert",
+        "reverse" => t == "likert",
+        "choices" => matches!(t, "single" | "multiple" | "ranking"),
+        "other" => matches!(t, "single" | "multiple"),
+        "min" | "max" => matches!(t, "integer" | "decimal" | "rating" | "date"),
+        "min_selected" | "max_selected" => t == "multiple",
+        "min_label" | "max_label" => t == "rating",
+        "max_length" | "in_report" | "multiline" => t == "text",
+        "rows" => t == "likert_matrix",
+        "constraint" | "default" => !matches!(t, "note" | "likert_matrix"),
+        "required" | "required_if" => t != "note",
+        _ => true,
+    }
+}
+
+/// Every field given that does not apply to the type is named at its position.
+fn check_fields_apply(sink: &mut Sink<'_>, q: &QuestionTable, t: &str) {
+    let present: [(&str, Option<Range<usize>>); 19] = [
         ("of", q.of.as_ref().map(Spanned::span)),
         ("indicator", q.indicator.as_ref().map(Spanned::span)),
         ("scored", q.scored.as_ref().map(Spanned::span)),
@@ -338,45 +481,35 @@ pub(super) fn question(
         ("required_if", q.required_if.as_ref().map(Spanned::span)),
     ];
     for (field, span) in present {
-        if let Some(span) = span {
-            if !allowed(field) {
-                not_for(sink, span, field);
-            }
-        }
-    }
-    if let Some(r) = &q.reverse {
-        if t != "likert" {
+        if let Some(span) = span.filter(|_| !applies(field, t)) {
             sink.at(
-                r.span(),
-                format!("reverse applies only to likert items, not to a {t} question; remove it"),
+                span,
+                format!("{field} does not apply to a {t} question; remove it"),
             );
         }
     }
-    let mut logic = Vec::new();
-    let mut expr = |sink: &mut Sink<'_>, field: Option<&Spanned<String>>, role: Role| {
-        let f = field?;
-        let e = logic_check::expression(sink, f, role.name())?;
-        logic.push((role, f.span(), e.clone()));
-        Some(e)
-    };
-    let relevant = expr(sink, q.relevant.as_ref(), Role::Relevant);
-    let required_if = expr(sink, q.required_if.as_ref(), Role::Required);
-    let constraint = expr(sink, q.constraint.as_ref(), Role::Constraint);
-    if q.required.is_some() && q.required_if.is_some() {
+    if let Some(r) = q.reverse.as_ref().filter(|_| t != "likert") {
         sink.at(
-            q.required_if
-                .as_ref()
-                .map(Spanned::span)
-                .unwrap_or_default(),
-            "give either required = true/false or required_if = \"…\", not both",
+            r.span(),
+            format!("reverse applies only to likert items, not to a {t} question; remove it"),
         );
     }
+}
+
+/// The question kind of a table of type `t` (not a matrix).
+fn kind_of(
+    sink: &mut Sink<'_>,
+    q: &QuestionTable,
+    t: &str,
+    framework: Option<&Framework>,
+) -> QuestionKind {
+    let id = q.id.get_ref();
     let other = q.other.as_ref().is_some_and(|o| *o.get_ref());
-    let kind = match t {
+    match t {
         "likert" => QuestionKind::Likert {
             indicator: indicator(
                 sink,
-                &id,
+                id,
                 q.kind.span(),
                 q.indicator.as_ref(),
                 q.scored.as_ref(),
@@ -384,59 +517,25 @@ pub(super) fn question(
             ),
             reverse: q.reverse.as_ref().is_some_and(|r| *r.get_ref()),
         },
-        "importance" => match &q.of {
-            Some(of) => QuestionKind::Importance {
-                of: of.get_ref().clone(),
+        "importance" => QuestionKind::Importance {
+            of: match &q.of {
+                Some(of) => of.get_ref().clone(),
+                None => {
+                    sink.at(
+                        q.kind.span(),
+                        format!("importance item {id:?} needs of = \"<likert item id>\""),
+                    );
+                    String::new()
+                }
             },
-            None => {
-                sink.at(
-                    q.kind.span(),
-                    format!("importance item {id:?} needs of = \"<likert item id>\""),
-                );
-                QuestionKind::Importance { of: String::new() }
-            }
         },
         "single" => QuestionKind::Single {
-            choices: choices(sink, &id, q.kind.span(), q.choices.as_ref(), other),
+            choices: choices(sink, id, q.kind.span(), q.choices.as_ref(), other),
             other,
         },
-        "multiple" => {
-            let list = choices(sink, &id, q.kind.span(), q.choices.as_ref(), other);
-            let n = list.len() as i64 + i64::from(other);
-            let bound = |sink: &mut Sink<'_>, v: &Option<Spanned<i64>>, name: &str| {
-                let v = v.as_ref()?;
-                let x = *v.get_ref();
-                if x < 0 || (n > 0 && x > n) {
-                    sink.at(
-                        v.span(),
-                        format!("{name} {x} must be between 0 and the number of choices ({n})"),
-                    );
-                    None
-                } else {
-                    u32::try_from(x).ok()
-                }
-            };
-            let min = bound(sink, &q.min_selected, "min_selected");
-            let max = bound(sink, &q.max_selected, "max_selected");
-            if let (Some(a), Some(b)) = (min, max) {
-                if a > b {
-                    if let Some(s) = &q.min_selected {
-                        sink.at(
-                            s.span(),
-                            format!("min_selected {a} is greater than max_selected {b}"),
-                        );
-                    }
-                }
-            }
-            QuestionKind::Multiple {
-                choices: list,
-                other,
-                min,
-                max,
-            }
-        }
+        "multiple" => multiple_kind(sink, q, other),
         "ranking" => {
-            let list = choices(sink, &id, q.kind.span(), q.choices.as_ref(), false);
+            let list = choices(sink, id, q.kind.span(), q.choices.as_ref(), false);
             if list.len() == 1 {
                 sink.at(
                     q.kind.span(),
@@ -445,46 +544,13 @@ pub(super) fn question(
             }
             QuestionKind::Ranking { choices: list }
         }
-        "integer" | "rating" => {
-            let (dmin, dmax) = if t == "rating" {
-                (0, 10)
-            } else {
-                (i64::MIN, i64::MAX)
-            };
-            let min = int_bound(sink, q.min.as_ref(), "min").unwrap_or(dmin);
-            let max = int_bound(sink, q.max.as_ref(), "max").unwrap_or(dmax);
-            if min > max || (t == "rating" && (min == max || max - min > 100)) {
-                let span = q
-                    .min
-                    .as_ref()
-                    .or(q.max.as_ref())
-                    .map_or(q.kind.span(), Spanned::span);
-                let hint = if t == "rating" {
-                    "; a rating runs from min to max with 2 to 101 points, e.g. 0 to 10"
-                } else {
-                    ""
-                };
-                sink.at(span, format!("min {min} is not below max {max}{hint}"));
-            }
-            if t == "rating" {
-                QuestionKind::Rating {
-                    min,
-                    max,
-                    min_label: q.min_label.as_ref().map(|s| s.get_ref().clone()),
-                    max_label: q.max_label.as_ref().map(|s| s.get_ref().clone()),
-                }
-            } else {
-                QuestionKind::Integer { min, max }
-            }
-        }
+        "integer" | "rating" => whole_number_kind(sink, q, t == "rating"),
         "decimal" => {
             let min = float_bound(sink, q.min.as_ref(), "min");
             let max = float_bound(sink, q.max.as_ref(), "max");
-            if let (Some(a), Some(b)) = (min, max) {
+            if let (Some(a), Some(b), Some(m)) = (min, max, &q.min) {
                 if a > b {
-                    if let Some(m) = &q.min {
-                        sink.at(m.span(), format!("min {a} is greater than max {b}"));
-                    }
+                    sink.at(m.span(), format!("min {a} is greater than max {b}"));
                 }
             }
             QuestionKind::Decimal { min, max }
@@ -492,135 +558,205 @@ pub(super) fn question(
         "date" => {
             let min = date_bound(sink, q.min.as_ref(), "min");
             let max = date_bound(sink, q.max.as_ref(), "max");
-            if let (Some(a), Some(b)) = (&min, &max) {
+            if let (Some(a), Some(b), Some(m)) = (&min, &max, &q.min) {
                 if a > b {
-                    if let Some(m) = &q.min {
-                        sink.at(m.span(), format!("min {a} is after max {b}"));
-                    }
+                    sink.at(m.span(), format!("min {a} is after max {b}"));
                 }
             }
             QuestionKind::Date { min, max }
         }
-        "text" => {
-            let max_length = match &q.max_length {
-                Some(v) if *v.get_ref() < 1 || *v.get_ref() > 10_000 => {
-                    sink.at(
-                        v.span(),
-                        format!("max_length {} must be between 1 and 10000", v.get_ref()),
-                    );
-                    DEFAULT_TEXT_MAX
-                }
-                Some(v) => usize::try_from(*v.get_ref()).unwrap_or(DEFAULT_TEXT_MAX),
-                None => DEFAULT_TEXT_MAX,
-            };
-            QuestionKind::Text {
-                max_length,
-                multiline: q.multiline.as_ref().is_some_and(|v| *v.get_ref()),
-                in_report: q.in_report.as_ref().is_some_and(|v| *v.get_ref()),
-            }
-        }
-        "note" => QuestionKind::Note,
-        // likert_matrix
-        _ => {
-            let header = MatrixHeader {
-                id: id.clone(),
-                text: q.text.get_ref().clone(),
-                text_en: q.text_en.clone(),
-            };
-            let rows = match &q.rows {
-                None => {
-                    sink.at(q.kind.span(), format!("likert matrix {id:?} has no rows; add rows = [{{ id = \"S01\", text = \"…\", indicator = \"B1\" }}]"));
-                    return Vec::new();
-                }
-                Some(r) if r.get_ref().is_empty() => {
-                    sink.at(
-                        r.span(),
-                        format!("likert matrix {id:?} has an empty rows list"),
-                    );
-                    return Vec::new();
-                }
-                Some(r) => r.get_ref(),
-            };
-            let mut out = Vec::new();
-            for row in rows {
-                check_id(sink, ids, &row.id);
-                if row.text.get_ref().trim().is_empty() {
-                    sink.at(
-                        row.text.span(),
-                        format!(
-                            "statement {:?} has no text in the default language (zh)",
-                            row.id.get_ref()
-                        ),
-                    );
-                }
-                let kind = QuestionKind::Likert {
-                    indicator: indicator(
-                        sink,
-                        row.id.get_ref(),
-                        row.id.span(),
-                        row.indicator.as_ref(),
-                        row.scored.as_ref(),
-                        framework,
-                    ),
-                    reverse: row.reverse.unwrap_or(false),
-                };
-                let mut question = Question::new(row.id.get_ref(), row.text.get_ref(), kind);
-                question.text_en = row.text_en.clone();
-                question.hint = q.hint.clone();
-                question.hint_en = q.hint_en.clone();
-                question.required = q.required.as_ref().is_none_or(|r| *r.get_ref());
-                question.required_if = required_if.clone();
-                question.required_message = q.required_message.clone();
-                question.relevant = relevant.clone();
-                question.matrix = Some(header.clone());
-                let logic = logic
-                    .iter()
-                    .filter(|(role, _, _)| *role != Role::Constraint)
-                    .cloned()
-                    .collect();
-                out.push(Parsed {
-                    question,
-                    logic,
-                    default_span: None,
-                });
-            }
-            return out;
+        "text" => text_kind(sink, q),
+        _ => QuestionKind::Note,
+    }
+}
+
+fn multiple_kind(sink: &mut Sink<'_>, q: &QuestionTable, other: bool) -> QuestionKind {
+    let list = choices(
+        sink,
+        q.id.get_ref(),
+        q.kind.span(),
+        q.choices.as_ref(),
+        other,
+    );
+    let n = list.len() as i64 + i64::from(other);
+    let bound = |sink: &mut Sink<'_>, v: &Option<Spanned<i64>>, name: &str| {
+        let v = v.as_ref()?;
+        let x = *v.get_ref();
+        if x < 0 || (n > 0 && x > n) {
+            sink.at(
+                v.span(),
+                format!("{name} {x} must be between 0 and the number of choices ({n})"),
+            );
+            None
+        } else {
+            u32::try_from(x).ok()
         }
     };
-    if let Some(a) = &q.attribute {
-        let name = a.get_ref();
-        let valid = !name.is_empty()
-            && name.len() <= 32
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid {
+    let min = bound(sink, &q.min_selected, "min_selected");
+    let max = bound(sink, &q.max_selected, "max_selected");
+    if let (Some(a), Some(b), Some(s)) = (min, max, &q.min_selected) {
+        if a > b {
             sink.at(
-                a.span(),
-                format!("attribute {name:?} is not valid; use a-z, 0-9 and '_', e.g. \"sector\""),
-            );
-        } else if t != "single" {
-            sink.at(
-                a.span(),
-                "only single-choice questions can record a respondent attribute",
+                s.span(),
+                format!("min_selected {a} is greater than max_selected {b}"),
             );
         }
     }
-    let mut question = Question::new(&id, q.text.get_ref(), kind);
-    question.text_en = q.text_en;
-    question.hint = q.hint;
-    question.hint_en = q.hint_en;
-    question.required = t != "note" && q.required.as_ref().is_none_or(|r| *r.get_ref());
-    question.required_if = required_if;
-    question.required_message = q.required_message;
-    question.relevant = relevant;
-    question.constraint = constraint;
-    question.constraint_message = q.constraint_message;
-    question.default = q.default.as_ref().map(|d| d.get_ref().clone());
-    question.attribute = q.attribute.map(Spanned::into_inner);
-    vec![Parsed {
-        question,
-        logic,
-        default_span: q.default.as_ref().map(Spanned::span),
-    }]
+    QuestionKind::Multiple {
+        choices: list,
+        other,
+        min,
+        max,
+    }
+}
+
+/// `integer` (unbounded by default) or `rating` (0–10 by default, 2 to 101 points).
+fn whole_number_kind(sink: &mut Sink<'_>, q: &QuestionTable, rating: bool) -> QuestionKind {
+    let (dmin, dmax) = if rating {
+        (0, 10)
+    } else {
+        (i64::MIN, i64::MAX)
+    };
+    let min = int_bound(sink, q.min.as_ref(), "min").unwrap_or(dmin);
+    let max = int_bound(sink, q.max.as_ref(), "max").unwrap_or(dmax);
+    if min > max || (rating && (min == max || max - min > 100)) {
+        let span = q
+            .min
+            .as_ref()
+            .or(q.max.as_ref())
+            .map_or(q.kind.span(), Spanned::span);
+        let hint = if rating {
+            "; a rating runs from min to max with 2 to 101 points, e.g. 0 to 10"
+        } else {
+            ""
+        };
+        sink.at(span, format!("min {min} is not below max {max}{hint}"));
+    }
+    if rating {
+        QuestionKind::Rating {
+            min,
+            max,
+            min_label: q.min_label.as_ref().map(|s| s.get_ref().clone()),
+            max_label: q.max_label.as_ref().map(|s| s.get_ref().clone()),
+        }
+    } else {
+        QuestionKind::Integer { min, max }
+    }
+}
+
+fn text_kind(sink: &mut Sink<'_>, q: &QuestionTable) -> QuestionKind {
+    let max_length = match &q.max_length {
+        Some(v) if *v.get_ref() < 1 || *v.get_ref() > 10_000 => {
+            sink.at(
+                v.span(),
+                format!("max_length {} must be between 1 and 10000", v.get_ref()),
+            );
+            DEFAULT_TEXT_MAX
+        }
+        Some(v) => usize::try_from(*v.get_ref()).unwrap_or(DEFAULT_TEXT_MAX),
+        None => DEFAULT_TEXT_MAX,
+    };
+    QuestionKind::Text {
+        max_length,
+        multiline: q.multiline.as_ref().is_some_and(|v| *v.get_ref()),
+        in_report: q.in_report.as_ref().is_some_and(|v| *v.get_ref()),
+    }
+}
+
+/// A Likert matrix: one Likert question per statement, sharing the header and the
+/// table's hint, requirement and condition.
+fn matrix(
+    sink: &mut Sink<'_>,
+    ids: &mut HashSet<String>,
+    q: &QuestionTable,
+    framework: Option<&Framework>,
+    shared: &Shared,
+) -> Vec<Parsed> {
+    let id = q.id.get_ref();
+    let header = MatrixHeader {
+        id: id.clone(),
+        text: q.text.get_ref().clone(),
+        text_en: q.text_en.clone(),
+    };
+    let rows = match &q.rows {
+        None => {
+            sink.at(q.kind.span(), format!("likert matrix {id:?} has no rows; add rows = [{{ id = \"S01\", text = \"…\", indicator = \"B1\" }}]"));
+            return Vec::new();
+        }
+        Some(r) if r.get_ref().is_empty() => {
+            sink.at(
+                r.span(),
+                format!("likert matrix {id:?} has an empty rows list"),
+            );
+            return Vec::new();
+        }
+        Some(r) => r.get_ref(),
+    };
+    let logic: Vec<_> = shared
+        .logic
+        .iter()
+        .filter(|(role, _, _)| *role != Role::Constraint)
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    for row in rows {
+        check_id(sink, ids, &row.id);
+        if row.text.get_ref().trim().is_empty() {
+            sink.at(
+                row.text.span(),
+                format!(
+                    "statement {:?} has no text in the default language (zh)",
+                    row.id.get_ref()
+                ),
+            );
+        }
+        let kind = QuestionKind::Likert {
+            indicator: indicator(
+                sink,
+                row.id.get_ref(),
+                row.id.span(),
+                row.indicator.as_ref(),
+                row.scored.as_ref(),
+                framework,
+            ),
+            reverse: row.reverse.as_ref().is_some_and(|r| *r.get_ref()),
+        };
+        let mut question = Question::new(row.id.get_ref(), row.text.get_ref(), kind);
+        question.text_en = row.text_en.clone();
+        question.hint = q.hint.clone();
+        question.hint_en = q.hint_en.clone();
+        question.required = q.required.as_ref().is_none_or(|r| *r.get_ref());
+        question.required_if = shared.required_if.clone();
+        question.required_message = q.required_message.clone();
+        question.relevant = shared.relevant.clone();
+        question.matrix = Some(header.clone());
+        out.push(Parsed {
+            question,
+            logic: logic.clone(),
+            default_span: None,
+        });
+    }
+    out
+}
+
+/// `attribute`: a short snake_case name, on a single-choice question only.
+fn check_attribute(sink: &mut Sink<'_>, q: &QuestionTable, t: &str) {
+    let Some(a) = &q.attribute else { return };
+    let name = a.get_ref();
+    let valid = !name.is_empty()
+        && name.len() <= 32
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        sink.at(
+            a.span(),
+            format!("attribute {name:?} is not valid; use a-z, 0-9 and '_', e.g. \"sector\""),
+        );
+    } else if t != "single" {
+        sink.at(
+            a.span(),
+            "only single-choice questions can record a respondent attribute",
+        );
+    }
 }

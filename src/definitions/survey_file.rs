@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::logic_check::{self, LogicRef, Role};
-use super::question_file::{self, RawQuestion};
+use super::question_file::{self, QuestionTable};
 use super::{valid_key, Problem, Sink};
 use chrono::{DateTime, Utc};
 
@@ -83,7 +83,7 @@ struct RawSection {
     title_en: Option<String>,
     relevant: Option<Spanned<String>>,
     #[serde(default)]
-    question: Vec<RawQuestion>,
+    question: Vec<QuestionTable>,
 }
 
 pub fn parse(

@@ -3,9 +3,10 @@
 //! questionnaire lives in `surveys/` like any other.
 
 use serde::Serialize;
+use toml::Spanned;
 
-use crate::domain::SectionItem;
-use crate::domain::{Choice, Question, QuestionKind, Survey};
+use super::question_file::{unplaced, ChoiceTable, QuestionTable, StatementTable};
+use crate::domain::{Choice, MatrixHeader, Question, QuestionKind, SectionItem, Survey};
 
 #[derive(Serialize)]
 struct OutSurvey<'a> {
@@ -48,134 +49,60 @@ struct OutSection<'a> {
     title_en: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     relevant: Option<&'a str>,
-    question: Vec<OutQuestion<'a>>,
+    question: Vec<QuestionTable>,
 }
 
-#[derive(Serialize, Default)]
-struct OutQuestion<'a> {
-    id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    text: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    text_en: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    hint_en: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    required: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    required_if: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    required_message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    relevant: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    constraint: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    constraint_message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    default: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attribute: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    indicator: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scored: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reverse: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    of: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    other: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    min: Option<toml::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max: Option<toml::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    min_selected: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_selected: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    min_label: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_label: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max_length: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    multiline: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    in_report: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    choices: Option<Vec<OutChoice<'a>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<Vec<OutRow<'a>>>,
+fn optional(s: &Option<String>) -> Option<Spanned<String>> {
+    s.clone().map(unplaced)
 }
 
-#[derive(Serialize)]
-struct OutChoice<'a> {
-    code: &'a str,
-    label: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    label_en: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct OutRow<'a> {
-    id: &'a str,
-    text: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    text_en: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    indicator: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scored: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reverse: Option<bool>,
-}
-
-fn choices(list: &[Choice]) -> Option<Vec<OutChoice<'_>>> {
-    Some(
+fn choices(list: &[Choice]) -> Option<Spanned<Vec<ChoiceTable>>> {
+    Some(unplaced(
         list.iter()
-            .map(|c| OutChoice {
-                code: &c.code,
-                label: &c.label,
-                label_en: c.label_en.as_deref(),
+            .map(|c| ChoiceTable {
+                code: unplaced(c.code.clone()),
+                label: unplaced(c.label.clone()),
+                label_en: c.label_en.clone(),
             })
             .collect(),
-    )
+    ))
 }
 
-fn common(q: &Question) -> OutQuestion<'_> {
-    OutQuestion {
-        id: &q.id,
-        kind: q.kind.type_name(),
-        text: &q.text,
-        text_en: q.text_en.as_deref(),
-        hint: q.hint.as_deref(),
-        hint_en: q.hint_en.as_deref(),
-        required: match (&q.kind, &q.required_if) {
-            (QuestionKind::Note, _) | (_, Some(_)) => None,
-            _ => Some(q.required),
-        },
-        required_if: q.required_if.as_ref().map(|e| e.source()),
-        required_message: q.required_message.as_deref(),
-        relevant: q.relevant.as_ref().map(|e| e.source()),
-        constraint: q.constraint.as_ref().map(|e| e.source()),
-        constraint_message: q.constraint_message.as_deref(),
-        default: q.default.as_deref(),
-        attribute: q.attribute.as_deref(),
-        ..Default::default()
-    }
+/// The fields every question type has.
+fn common(q: &Question, id: &str, kind: &str, text: &str) -> QuestionTable {
+    let mut out = QuestionTable::new(id, kind, text);
+    out.hint = q.hint.clone();
+    out.hint_en = q.hint_en.clone();
+    out.required = match (&q.kind, &q.required_if) {
+        (QuestionKind::Note, _) | (_, Some(_)) => None,
+        _ => Some(unplaced(q.required)),
+    };
+    let source = |e: &Option<crate::domain::Expression>| {
+        e.as_ref().map(|e| unplaced(e.source().to_string()))
+    };
+    out.required_if = source(&q.required_if);
+    out.required_message = q.required_message.clone();
+    out.relevant = source(&q.relevant);
+    out.constraint = source(&q.constraint);
+    out.constraint_message = q.constraint_message.clone();
+    out.default = optional(&q.default);
+    out.attribute = optional(&q.attribute);
+    out
 }
 
-fn question(q: &Question) -> OutQuestion<'_> {
-    let mut out = common(q);
+/// Writes `true` only, as the files leave a false flag out.
+fn flag(b: bool) -> Option<Spanned<bool>> {
+    b.then(|| unplaced(true))
+}
+
+fn question(q: &Question) -> QuestionTable {
+    let mut out = common(q, &q.id, q.kind.type_name(), &q.text);
+    out.text_en = q.text_en.clone();
+    let int = |n: i64| Some(unplaced(toml::Value::Integer(n)));
     match &q.kind {
         QuestionKind::Single { choices: c, other } => {
             out.choices = choices(c);
-            out.other = other.then_some(true);
+            out.other = flag(*other);
         }
         QuestionKind::Multiple {
             choices: c,
@@ -184,51 +111,76 @@ fn question(q: &Question) -> OutQuestion<'_> {
             max,
         } => {
             out.choices = choices(c);
-            out.other = other.then_some(true);
-            out.min_selected = *min;
-            out.max_selected = *max;
+            out.other = flag(*other);
+            out.min_selected = min.map(|n| unplaced(i64::from(n)));
+            out.max_selected = max.map(|n| unplaced(i64::from(n)));
         }
         QuestionKind::Likert { indicator, reverse } => {
-            out.indicator = indicator.as_deref();
-            out.scored = indicator.is_none().then_some(false);
-            out.reverse = reverse.then_some(true);
+            out.indicator = optional(indicator);
+            out.scored = indicator.is_none().then(|| unplaced(false));
+            out.reverse = flag(*reverse);
         }
-        QuestionKind::Importance { of } => out.of = Some(of),
+        QuestionKind::Importance { of } => out.of = Some(unplaced(of.clone())),
         QuestionKind::Rating {
             min,
             max,
             min_label,
             max_label,
         } => {
-            out.min = Some(toml::Value::Integer(*min));
-            out.max = Some(toml::Value::Integer(*max));
-            out.min_label = min_label.as_deref();
-            out.max_label = max_label.as_deref();
+            out.min = int(*min);
+            out.max = int(*max);
+            out.min_label = optional(min_label);
+            out.max_label = optional(max_label);
         }
         QuestionKind::Integer { min, max } => {
-            out.min = (*min != i64::MIN).then_some(toml::Value::Integer(*min));
-            out.max = (*max != i64::MAX).then_some(toml::Value::Integer(*max));
+            out.min = int(*min).filter(|_| *min != i64::MIN);
+            out.max = int(*max).filter(|_| *max != i64::MAX);
         }
         QuestionKind::Decimal { min, max } => {
-            out.min = min.map(toml::Value::Float);
-            out.max = max.map(toml::Value::Float);
+            out.min = min.map(|x| unplaced(toml::Value::Float(x)));
+            out.max = max.map(|x| unplaced(toml::Value::Float(x)));
         }
         QuestionKind::Text {
             max_length,
             multiline,
             in_report,
         } => {
-            out.max_length = Some(*max_length);
-            out.multiline = multiline.then_some(true);
-            out.in_report = in_report.then_some(true);
+            out.max_length = Some(unplaced(i64::try_from(*max_length).unwrap_or(i64::MAX)));
+            out.multiline = flag(*multiline);
+            out.in_report = flag(*in_report);
         }
         QuestionKind::Ranking { choices: c } => out.choices = choices(c),
         QuestionKind::Date { min, max } => {
-            out.min = min.clone().map(toml::Value::String);
-            out.max = max.clone().map(toml::Value::String);
+            out.min = min.clone().map(|d| unplaced(toml::Value::String(d)));
+            out.max = max.clone().map(|d| unplaced(toml::Value::String(d)));
         }
         QuestionKind::Note => {}
     }
+    out
+}
+
+/// A Likert matrix: the header's table with one statement per row.
+fn matrix(m: &MatrixHeader, rows: &[&Question]) -> QuestionTable {
+    let mut out = common(rows[0], &m.id, "likert_matrix", &m.text);
+    out.text_en = m.text_en.clone();
+    let statements = rows
+        .iter()
+        .map(|r| {
+            let (indicator, reverse) = match &r.kind {
+                QuestionKind::Likert { indicator, reverse } => (indicator.clone(), *reverse),
+                _ => (None, false),
+            };
+            StatementTable {
+                id: unplaced(r.id.clone()),
+                text: unplaced(r.text.clone()),
+                text_en: r.text_en.clone(),
+                scored: indicator.is_none().then(|| unplaced(false)),
+                indicator: indicator.map(unplaced),
+                reverse: flag(reverse),
+            }
+        })
+        .collect();
+    out.rows = Some(unplaced(statements));
     out
 }
 
@@ -236,40 +188,14 @@ fn question(q: &Question) -> OutQuestion<'_> {
 pub fn to_toml(survey: &Survey, header: &str) -> String {
     let mut sections = Vec::new();
     for s in &survey.sections {
-        let mut questions: Vec<OutQuestion<'_>> = Vec::new();
-        for item in s.items() {
-            if let SectionItem::Matrix(m, rows) = item {
-                let q = rows[0];
-                let mut out = common(q);
-                out.id = &m.id;
-                out.kind = "likert_matrix";
-                out.text = &m.text;
-                out.text_en = m.text_en.as_deref();
-                out.rows = Some(
-                    rows.iter()
-                        .map(|r| {
-                            let (indicator, reverse) = match &r.kind {
-                                QuestionKind::Likert { indicator, reverse } => {
-                                    (indicator.as_deref(), *reverse)
-                                }
-                                _ => (None, false),
-                            };
-                            OutRow {
-                                id: &r.id,
-                                text: &r.text,
-                                text_en: r.text_en.as_deref(),
-                                indicator,
-                                scored: indicator.is_none().then_some(false),
-                                reverse: reverse.then_some(true),
-                            }
-                        })
-                        .collect(),
-                );
-                questions.push(out);
-            } else if let SectionItem::Single(q) = item {
-                questions.push(question(q));
-            }
-        }
+        let questions = s
+            .items()
+            .into_iter()
+            .map(|item| match item {
+                SectionItem::Matrix(m, rows) => matrix(m, &rows),
+                SectionItem::Single(q) => question(q),
+            })
+            .collect();
         sections.push(OutSection {
             title: &s.title,
             title_en: s.title_en.as_deref(),

@@ -789,73 +789,67 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    struct Answers(HashMap<&'static str, V>, V);
+    /// The answers, `.` and today's date of the shared case table.
+    struct Answers {
+        values: HashMap<String, V>,
+        current: V,
+        today: String,
+    }
     impl Context for Answers {
         fn value(&self, name: &str) -> V {
-            self.0.get(name).cloned().unwrap_or(V::Str(String::new()))
+            self.values
+                .get(name)
+                .cloned()
+                .unwrap_or(V::Str(String::new()))
         }
         fn current(&self) -> V {
-            self.1.clone()
+            self.current.clone()
         }
         fn today(&self) -> String {
-            "2026-11-29".into()
+            self.today.clone()
         }
     }
 
-    fn ctx() -> Answers {
-        Answers(
-            HashMap::from([
-                ("age", V::Num(17.0)),
-                ("sector", V::Str("herbs".into())),
-                ("langs", V::Str("zh en".into())),
-                ("code", V::Str("1".into())),
-                ("born", V::Str("2009-03-01".into())),
-            ]),
-            V::Num(42.0),
-        )
+    fn value_of(json: &serde_json::Value) -> V {
+        match json {
+            serde_json::Value::Number(n) => V::Num(n.as_f64().expect("finite")),
+            serde_json::Value::Bool(b) => V::Bool(*b),
+            serde_json::Value::String(s) => V::Str(s.clone()),
+            other => panic!("not a case value: {other}"),
+        }
     }
 
-    fn t(src: &str) -> bool {
-        Expression::parse(src)
-            .unwrap_or_else(|e| panic!("{src}: {e}"))
-            .truthy(&ctx())
-    }
-
+    /// The table the JavaScript port runs too (tests/api/browser.rs).
     #[test]
-    fn evaluates_xlsform_idioms() {
-        let truths = [
-            "${age} >= 16 and ${age} < 18",
-            "${sector} = 'herbs'",
-            "selected(${langs}, 'en')",
-            "count-selected(${langs}) = 2",
-            "not(selected(${langs}, 'fr'))",
-            "${missing} = ''",
-            "${age} != ''",
-            ". > 40 and . <= 42",
-            "${code} = 1",
-            "${born} < '2010-01-01'",
-            "string-length(${sector}) = 5",
-            "regex(${sector}, '^h[a-z]+$')",
-            "1 + 2 * 3 = 7",
-            "10 div 4 = 2.5 and 10 mod 4 = 2",
-            "-${age} = -17",
-            "if(${age} > 18, 'adult', 'minor') = 'minor'",
-            "true() or false()",
-            "today() = '2026-11-29'",
-            "(${age} > 100 or ${sector} = 'herbs') and not(false())",
-        ];
-        for src in truths {
-            assert!(t(src), "{src} should be true");
+    fn evaluates_the_shared_expression_cases() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/expressions.json"))
+                .expect("expressions.json");
+        let ctx = Answers {
+            values: table["answers"]
+                .as_object()
+                .expect("answers")
+                .iter()
+                .map(|(k, v)| (k.clone(), value_of(v)))
+                .collect(),
+            current: value_of(&table["current"]),
+            today: table["today"].as_str().expect("today").to_string(),
+        };
+        let cases = table["cases"].as_array().expect("cases");
+        assert!(cases.len() >= 50, "the table covers the language");
+        for case in cases {
+            let src = case["expr"].as_str().expect("expr");
+            let e = Expression::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+            assert_eq!(eval(e.ast(), &ctx), value_of(&case["value"]), "{src}");
         }
-        let falsehoods = [
-            "${missing} > 3",
-            "${missing} = 0",
-            "selected(${langs}, 'e')",
-            "${age} = ''",
-            "${sector} = 'tourism' or ${age} > 20",
-        ];
-        for src in falsehoods {
-            assert!(!t(src), "{src} should be false");
+        for f in Func::ALL {
+            let call = format!("{}(", f.name());
+            assert!(
+                cases
+                    .iter()
+                    .any(|c| c["expr"].as_str().is_some_and(|s| s.contains(&call))),
+                "no shared case calls {call})"
+            );
         }
     }
 

@@ -1,7 +1,9 @@
 //! Headless Chromium at a phone viewport fills the default student questionnaire with
 //! JavaScript on and off (tests/browser/respondent.mjs, playwright-core): a skip rule,
 //! a validation error, back a page, a reload mid-way, a double-tapped submit. Here we
-//! check what was stored and that every screenshot shows something.
+//! check what was stored and that every screenshot shows something. The page's script
+//! also runs the shared expression table (tests/fixtures/expressions.json,
+//! tests/browser/expressions.mjs) and must agree with the Rust evaluator case by case.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -156,4 +158,67 @@ async fn phone_with_javascript_fills_pages_reloads_and_submits_once() {
 #[tokio::test]
 async fn phone_without_javascript_fills_one_page_and_submits_once() {
     browser_case("nojs").await;
+}
+
+/// The JavaScript port of the expression language gives what the Rust evaluator gives:
+/// the page's own script, as served, runs the shared case table in Chromium.
+#[tokio::test]
+async fn the_page_script_evaluates_the_shared_expression_cases_like_the_server() {
+    if let Err(why) = tools() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("browser tests must run in CI: {why}");
+        }
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut table: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("tests/fixtures/expressions.json")).expect("table"),
+    )
+    .expect("json");
+    for case in table["cases"].as_array_mut().expect("cases") {
+        let src = case["expr"].as_str().expect("expr");
+        let parsed = chorus::domain::expr::Expression::parse(src).expect("valid");
+        case["ast"] = serde_json::to_value(parsed.ast()).expect("ast");
+    }
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("expression-cases.json");
+    std::fs::write(&file, table.to_string()).expect("write");
+    let app = spawn_app(Backend::Sqlite, None).await.expect("sqlite");
+    let url = format!("{}/s/{SLUG}", app.address);
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .current_dir(tools().expect("checked"))
+            .arg("expressions.mjs")
+            .arg(&url)
+            .arg(&file)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+        panic!(
+            "no result\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert_eq!(result["ok"], true, "{result:#}");
+    let values = result["values"].as_array().expect("values");
+    let cases = table["cases"].as_array().expect("cases");
+    assert_eq!(values.len(), cases.len());
+    let same = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    };
+    let wrong: Vec<String> = cases
+        .iter()
+        .zip(values)
+        .filter(|(c, v)| !same(&c["value"], v))
+        .map(|(c, v)| format!("{} → {v}, expected {}", c["expr"], c["value"]))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "the page script disagrees:\n{}",
+        wrong.join("\n")
+    );
 }
