@@ -105,6 +105,54 @@ pub fn parse(
             return Err(sink.problems);
         }
     };
+    let (audience, declared_version) = check_header(&mut sink, &raw);
+    check_scale(&mut sink, raw.scale.get_ref());
+    if raw.section.is_empty() {
+        sink.at(
+            0..0,
+            "no [[section]] defined; a questionnaire needs at least one section of questions",
+        );
+    }
+    let read = read_sections(&mut sink, raw.section, framework);
+    check_importance(&mut sink, &read.sections, read.importance_refs);
+    let access = access(
+        &mut sink,
+        &raw.opens,
+        &raw.closes,
+        &raw.max_responses,
+        &raw.quota,
+        &read.sections,
+    );
+    let scale = raw.scale.into_inner();
+    let survey = Survey {
+        slug: raw.slug.into_inner(),
+        audience: audience.unwrap_or(Audience::Students),
+        title: raw.title.into_inner(),
+        title_en: raw.title_en,
+        intro: raw.intro,
+        intro_en: raw.intro_en,
+        declared_version,
+        scale: LikertScale {
+            points: u8::try_from(*scale.points.get_ref()).unwrap_or(5),
+            labels: scale.labels.into_inner(),
+            labels_en: scale.labels_en.map(Spanned::into_inner),
+        },
+        sections: read.sections,
+        access: Access {
+            anonymous: raw.anonymous.unwrap_or(false),
+            ..access
+        },
+    };
+    logic_check::references(&mut sink, &survey, &read.order, &read.logic);
+    check_defaults(&mut sink, &survey, read.defaults);
+    if !sink.problems.is_empty() {
+        return Err(sink.problems);
+    }
+    Ok(survey)
+}
+
+/// Slug, audience, title and declared version.
+fn check_header(sink: &mut Sink<'_>, raw: &RawSurvey) -> (Option<Audience>, Option<u32>) {
     if !valid_key(raw.slug.get_ref()) {
         sink.at(raw.slug.span(), format!("slug {:?} is not valid; use lower-case letters, digits and '-', e.g. \"pingshun-2025-students\"", raw.slug.get_ref()));
     }
@@ -135,24 +183,29 @@ pub fn parse(
         Some(v) => u32::try_from(*v.get_ref()).ok(),
         None => None,
     };
-    let points = *raw.scale.get_ref().points.get_ref();
+    (audience, declared_version)
+}
+
+/// The Likert scale: 2 to 11 points, one label (and English label) per point.
+fn check_scale(sink: &mut Sink<'_>, scale: &RawScale) {
+    let points = *scale.points.get_ref();
     if !(2..=11).contains(&points) {
         sink.at(
-            raw.scale.get_ref().points.span(),
+            scale.points.span(),
             format!("scale has {points} points; use 2 to 11 (usually 5 or 7)"),
         );
     }
-    let labels = raw.scale.get_ref().labels.get_ref();
+    let labels = scale.labels.get_ref();
     if points > 0 && labels.len() != points as usize {
         sink.at(
-            raw.scale.get_ref().labels.span(),
+            scale.labels.span(),
             format!(
                 "scale has {points} points but {} labels; give one label per point, lowest first",
                 labels.len()
             ),
         );
     }
-    if let Some(en) = &raw.scale.get_ref().labels_en {
+    if let Some(en) = &scale.labels_en {
         if en.get_ref().len() != labels.len() {
             sink.at(
                 en.span(),
@@ -164,20 +217,30 @@ pub fn parse(
             );
         }
     }
-    if raw.section.is_empty() {
-        sink.at(
-            0..0,
-            "no [[section]] defined; a questionnaire needs at least one section of questions",
-        );
-    }
+}
 
+/// The sections as read, with the logic, defaults and importance references to check
+/// once every question is known.
+struct SectionsRead {
+    sections: Vec<Section>,
+    logic: Vec<LogicRef>,
+    defaults: Vec<(std::ops::Range<usize>, String)>,
+    importance_refs: Vec<(std::ops::Range<usize>, String)>,
+    order: Vec<String>,
+}
+
+fn read_sections(
+    sink: &mut Sink<'_>,
+    raw: Vec<RawSection>,
+    framework: Option<&Framework>,
+) -> SectionsRead {
     let mut ids = HashSet::new();
     let mut sections = Vec::new();
     let mut logic: Vec<LogicRef> = Vec::new();
     let mut defaults = Vec::new();
     let mut importance_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let mut order: Vec<String> = Vec::new();
-    for sec in raw.section {
+    for sec in raw {
         if sec.question.is_empty() {
             sink.at(
                 sec.title.span(),
@@ -185,7 +248,7 @@ pub fn parse(
             );
         }
         let relevant = sec.relevant.as_ref().and_then(|r| {
-            let e = logic_check::expression(&mut sink, r, "relevant")?;
+            let e = logic_check::expression(sink, r, "relevant")?;
             logic.push(LogicRef {
                 owner: None,
                 position: order.len(),
@@ -200,7 +263,7 @@ pub fn parse(
             if let Some(of) = &q.of {
                 importance_refs.push((of.span(), of.get_ref().clone()));
             }
-            for parsed in question_file::question(&mut sink, &mut ids, q, framework) {
+            for parsed in question_file::question(sink, &mut ids, q, framework) {
                 for (role, span, expr) in parsed.logic {
                     logic.push(LogicRef {
                         owner: Some(parsed.question.id.clone()),
@@ -224,6 +287,21 @@ pub fn parse(
             questions,
         });
     }
+    SectionsRead {
+        sections,
+        logic,
+        defaults,
+        importance_refs,
+        order,
+    }
+}
+
+/// `of` names a Likert item of the file.
+fn check_importance(
+    sink: &mut Sink<'_>,
+    sections: &[Section],
+    importance_refs: Vec<(std::ops::Range<usize>, String)>,
+) {
     for (span, of) in importance_refs {
         let target = sections
             .iter()
@@ -240,10 +318,21 @@ pub fn parse(
             None => sink.at(span, format!("of = {of:?} is not a question in this file")),
         }
     }
-    let opens = instant(&mut sink, raw.opens.as_ref(), "opens");
-    let closes = instant(&mut sink, raw.closes.as_ref(), "closes");
-    if let (Some(o), Some(c), Some(span)) = (opens, closes, raw.closes.as_ref().map(Spanned::span))
-    {
+}
+
+/// Opening and closing times, the response cap and the quotas (whose values must be
+/// codes of the question recording the attribute).
+fn access(
+    sink: &mut Sink<'_>,
+    opens_at: &Option<Spanned<toml::Value>>,
+    closes_at: &Option<Spanned<toml::Value>>,
+    max_responses: &Option<Spanned<i64>>,
+    quota: &[RawQuota],
+    sections: &[Section],
+) -> Access {
+    let opens = instant(sink, opens_at.as_ref(), "opens");
+    let closes = instant(sink, closes_at.as_ref(), "closes");
+    if let (Some(o), Some(c), Some(span)) = (opens, closes, closes_at.as_ref().map(Spanned::span)) {
         if c <= o {
             sink.at(
                 span,
@@ -251,7 +340,7 @@ pub fn parse(
             );
         }
     }
-    let max_responses = match &raw.max_responses {
+    let max_responses = match max_responses {
         Some(m) if *m.get_ref() < 1 => {
             sink.at(
                 m.span(),
@@ -263,7 +352,7 @@ pub fn parse(
         None => None,
     };
     let mut quotas = Vec::new();
-    for q in &raw.quota {
+    for q in quota {
         let attr = q.attribute.get_ref();
         let recorder = sections
             .iter()
@@ -301,30 +390,21 @@ pub fn parse(
             max: u64::try_from(*q.max.get_ref()).unwrap_or(0),
         });
     }
-    let scale = raw.scale.into_inner();
-    let survey = Survey {
-        slug: raw.slug.into_inner(),
-        audience: audience.unwrap_or(Audience::Students),
-        title: raw.title.into_inner(),
-        title_en: raw.title_en,
-        intro: raw.intro,
-        intro_en: raw.intro_en,
-        declared_version,
-        scale: LikertScale {
-            points: u8::try_from(*scale.points.get_ref()).unwrap_or(5),
-            labels: scale.labels.into_inner(),
-            labels_en: scale.labels_en.map(Spanned::into_inner),
-        },
-        sections,
-        access: Access {
-            anonymous: raw.anonymous.unwrap_or(false),
-            opens,
-            closes,
-            max_responses,
-            quotas,
-        },
-    };
-    logic_check::references(&mut sink, &survey, &order, &logic);
+    Access {
+        anonymous: false,
+        opens,
+        closes,
+        max_responses,
+        quotas,
+    }
+}
+
+/// Every default is a valid answer to its question.
+fn check_defaults(
+    sink: &mut Sink<'_>,
+    survey: &Survey,
+    defaults: Vec<(std::ops::Range<usize>, String)>,
+) {
     for (span, id) in defaults {
         if let Some(q) = survey.question(&id) {
             if let Some(d) = &q.default {
@@ -337,8 +417,4 @@ pub fn parse(
             }
         }
     }
-    if !sink.problems.is_empty() {
-        return Err(sink.problems);
-    }
-    Ok(survey)
 }

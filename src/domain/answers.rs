@@ -91,18 +91,7 @@ impl NewResponse {
         raw: &serde_json::Map<String, Value>,
         raw_attributes: &serde_json::Map<String, Value>,
     ) -> Result<Self, Vec<AnswerError>> {
-        let mut errors = Vec::new();
-        let keys = survey.answer_keys();
-        for key in raw.keys() {
-            if !keys.iter().any(|k| k == key) {
-                errors.push(err(
-                    ErrorCode::UnknownQuestion,
-                    key,
-                    format!("question {key:?} is not in questionnaire {:?}", survey.slug),
-                    "问卷中没有这个题目".into(),
-                ));
-            }
-        }
+        let mut errors = unknown_questions(survey, raw);
         let mut answers: BTreeMap<String, AnswerValue> = BTreeMap::new();
         let mut attributes = BTreeMap::new();
         for section in &survey.sections {
@@ -116,129 +105,10 @@ impl NewResponse {
                 continue;
             }
             for q in &section.questions {
-                let ctx = AnswerContext {
-                    answers: &answers,
-                    current: None,
-                };
-                if matches!(q.kind, QuestionKind::Note)
-                    || q.relevant.as_ref().is_some_and(|e| !e.truthy(&ctx))
-                {
-                    continue;
-                }
-                let required = match &q.required_if {
-                    Some(e) => e.truthy(&ctx),
-                    None => q.required,
-                };
-                let value = raw.get(&q.id).filter(|v| !is_blank(v));
-                let Some(value) = value else {
-                    if required {
-                        errors.push(AnswerError {
-                            code: ErrorCode::MissingAnswer,
-                            field: q.id.clone(),
-                            message: format!("question {:?} is required", q.id),
-                            message_zh: q
-                                .required_message
-                                .clone()
-                                .unwrap_or_else(|| "此题为必答题".into()),
-                        });
-                    }
-                    continue;
-                };
-                let parsed = match parse_one(survey, &q.kind, &q.id, value) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        errors.push(e);
-                        continue;
-                    }
-                };
-                if let Some(c) = &q.constraint {
-                    let ok = c.truthy(&AnswerContext {
-                        answers: &answers,
-                        current: Some(&parsed),
-                    });
-                    if !ok {
-                        errors.push(AnswerError {
-                            code: ErrorCode::Constraint,
-                            field: q.id.clone(),
-                            message: format!(
-                                "question {:?}: the answer does not satisfy {}",
-                                q.id,
-                                c.source()
-                            ),
-                            message_zh: q
-                                .constraint_message
-                                .clone()
-                                .unwrap_or_else(|| "答案不符合要求，请检查".into()),
-                        });
-                        continue;
-                    }
-                }
-                if q.kind.has_other() {
-                    let chose_other = match &parsed {
-                        AnswerValue::Text(c) => c == OTHER_CODE,
-                        AnswerValue::List(l) => l.iter().any(|c| c == OTHER_CODE),
-                        _ => false,
-                    };
-                    let key = format!("{}{OTHER_SUFFIX}", q.id);
-                    if chose_other {
-                        match raw.get(&key).filter(|v| !is_blank(v)) {
-                            None => errors.push(err(
-                                ErrorCode::MissingOther,
-                                &key,
-                                format!("question {:?}: \"other\" was chosen; say what it is in {key:?}", q.id),
-                                "选择了“其他”，请注明".into(),
-                            )),
-                            Some(v) => match text(&key, v, OTHER_MAX_LENGTH) {
-                                Ok(t) => {
-                                    answers.insert(key, t);
-                                }
-                                Err(e) => errors.push(e),
-                            },
-                        }
-                    }
-                }
-                if let (Some(attr), AnswerValue::Text(code)) = (&q.attribute, &parsed) {
-                    attributes.insert(attr.clone(), code.clone());
-                }
-                answers.insert(q.id.clone(), parsed);
+                answer(survey, q, raw, &mut answers, &mut attributes, &mut errors);
             }
         }
-        if raw_attributes.len() > MAX_ATTRIBUTES {
-            errors.push(err(
-                ErrorCode::TooManyAttributes,
-                "attributes",
-                format!("at most {MAX_ATTRIBUTES} attributes are accepted"),
-                "属性过多".into(),
-            ));
-        }
-        for (k, v) in raw_attributes {
-            let field = format!("attributes.{k}");
-            let valid_key = !k.is_empty()
-                && k.len() <= 32
-                && k.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !valid_key {
-                errors.push(err(
-                    ErrorCode::InvalidAttribute,
-                    &field,
-                    "attribute names are 1-32 characters of a-z, 0-9 and _".into(),
-                    "属性名无效".into(),
-                ));
-                continue;
-            }
-            match v {
-                Value::String(s) if !s.trim().is_empty() && s.chars().count() <= MAX_ATTRIBUTE_LEN => {
-                    // An answer given in the questionnaire wins over a prefilled attribute.
-                    attributes.entry(k.clone()).or_insert_with(|| s.trim().to_string());
-                }
-                _ => errors.push(err(
-                    ErrorCode::InvalidAttribute,
-                    &field,
-                    format!("attribute {k:?} must be a non-empty string of at most {MAX_ATTRIBUTE_LEN} characters"),
-                    "属性值无效".into(),
-                )),
-            }
-        }
+        prefilled_attributes(raw_attributes, &mut attributes, &mut errors);
         if errors.is_empty() {
             Ok(Self {
                 id,
@@ -421,6 +291,177 @@ pub fn valid_date(s: &str) -> bool {
     s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
+/// Keys sent that are not answers of the questionnaire.
+fn unknown_questions(survey: &Survey, raw: &serde_json::Map<String, Value>) -> Vec<AnswerError> {
+    let mut errors = Vec::new();
+    let keys = survey.answer_keys();
+    for key in raw.keys() {
+        if !keys.iter().any(|k| k == key) {
+            errors.push(err(
+                ErrorCode::UnknownQuestion,
+                key,
+                format!("question {key:?} is not in questionnaire {:?}", survey.slug),
+                "问卷中没有这个题目".into(),
+            ));
+        }
+    }
+    errors
+}
+
+/// One question shown to the respondent: required, parsed, constrained, its "other"
+/// text and the attribute it records.
+fn answer(
+    survey: &Survey,
+    q: &Question,
+    raw: &serde_json::Map<String, Value>,
+    answers: &mut BTreeMap<String, AnswerValue>,
+    attributes: &mut BTreeMap<String, String>,
+    errors: &mut Vec<AnswerError>,
+) {
+    let ctx = AnswerContext {
+        answers,
+        current: None,
+    };
+    if matches!(q.kind, QuestionKind::Note) || q.relevant.as_ref().is_some_and(|e| !e.truthy(&ctx))
+    {
+        return;
+    }
+    let required = match &q.required_if {
+        Some(e) => e.truthy(&ctx),
+        None => q.required,
+    };
+    let value = raw.get(&q.id).filter(|v| !is_blank(v));
+    let Some(value) = value else {
+        if required {
+            errors.push(AnswerError {
+                code: ErrorCode::MissingAnswer,
+                field: q.id.clone(),
+                message: format!("question {:?} is required", q.id),
+                message_zh: q
+                    .required_message
+                    .clone()
+                    .unwrap_or_else(|| "此题为必答题".into()),
+            });
+        }
+        return;
+    };
+    let parsed = match parse_one(survey, &q.kind, &q.id, value) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            return;
+        }
+    };
+    if let Some(c) = &q.constraint {
+        let ok = c.truthy(&AnswerContext {
+            answers,
+            current: Some(&parsed),
+        });
+        if !ok {
+            errors.push(AnswerError {
+                code: ErrorCode::Constraint,
+                field: q.id.clone(),
+                message: format!(
+                    "question {:?}: the answer does not satisfy {}",
+                    q.id,
+                    c.source()
+                ),
+                message_zh: q
+                    .constraint_message
+                    .clone()
+                    .unwrap_or_else(|| "答案不符合要求，请检查".into()),
+            });
+            return;
+        }
+    }
+    other_text(q, &parsed, raw, answers, errors);
+    if let (Some(attr), AnswerValue::Text(code)) = (&q.attribute, &parsed) {
+        attributes.insert(attr.clone(), code.clone());
+    }
+    answers.insert(q.id.clone(), parsed);
+}
+
+/// The "please specify" text of a choice question whose "other" was chosen.
+fn other_text(
+    q: &Question,
+    parsed: &AnswerValue,
+    raw: &serde_json::Map<String, Value>,
+    answers: &mut BTreeMap<String, AnswerValue>,
+    errors: &mut Vec<AnswerError>,
+) {
+    if q.kind.has_other() {
+        let chose_other = match parsed {
+            AnswerValue::Text(c) => c == OTHER_CODE,
+            AnswerValue::List(l) => l.iter().any(|c| c == OTHER_CODE),
+            _ => false,
+        };
+        let key = format!("{}{OTHER_SUFFIX}", q.id);
+        if chose_other {
+            match raw.get(&key).filter(|v| !is_blank(v)) {
+                None => errors.push(err(
+                    ErrorCode::MissingOther,
+                    &key,
+                    format!(
+                        "question {:?}: \"other\" was chosen; say what it is in {key:?}",
+                        q.id
+                    ),
+                    "选择了“其他”，请注明".into(),
+                )),
+                Some(v) => match text(&key, v, OTHER_MAX_LENGTH) {
+                    Ok(t) => {
+                        answers.insert(key, t);
+                    }
+                    Err(e) => errors.push(e),
+                },
+            }
+        }
+    }
+}
+
+/// Attributes prefilled by the invitation or the link (an answer wins over them).
+fn prefilled_attributes(
+    raw_attributes: &serde_json::Map<String, Value>,
+    attributes: &mut BTreeMap<String, String>,
+    errors: &mut Vec<AnswerError>,
+) {
+    if raw_attributes.len() > MAX_ATTRIBUTES {
+        errors.push(err(
+            ErrorCode::TooManyAttributes,
+            "attributes",
+            format!("at most {MAX_ATTRIBUTES} attributes are accepted"),
+            "属性过多".into(),
+        ));
+    }
+    for (k, v) in raw_attributes {
+        let field = format!("attributes.{k}");
+        let valid_key = !k.is_empty()
+            && k.len() <= 32
+            && k.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_key {
+            errors.push(err(
+                ErrorCode::InvalidAttribute,
+                &field,
+                "attribute names are 1-32 characters of a-z, 0-9 and _".into(),
+                "属性名无效".into(),
+            ));
+            continue;
+        }
+        match v {
+            Value::String(s) if !s.trim().is_empty() && s.chars().count() <= MAX_ATTRIBUTE_LEN => {
+                // An answer given in the questionnaire wins over a prefilled attribute.
+                attributes.entry(k.clone()).or_insert_with(|| s.trim().to_string());
+            }
+            _ => errors.push(err(
+                ErrorCode::InvalidAttribute,
+                &field,
+                format!("attribute {k:?} must be a non-empty string of at most {MAX_ATTRIBUTE_LEN} characters"),
+                "属性值无效".into(),
+            )),
+        }
+    }
+}
+
 fn parse_one(
     survey: &Survey,
     kind: &QuestionKind,
@@ -429,157 +470,21 @@ fn parse_one(
 ) -> Result<AnswerValue, AnswerError> {
     match kind {
         QuestionKind::Likert { .. } | QuestionKind::Importance { .. } => {
-            let points = i64::from(survey.scale.points);
-            let n = as_integer(v).ok_or_else(|| {
-                err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes a scale point 1..{points}, got {v}"),
-                    "请选择一个选项".into(),
-                )
-            })?;
-            if !(1..=points).contains(&n) {
-                return Err(err(
-                    ErrorCode::OutOfScale,
-                    id,
-                    format!("question {id:?} takes a scale point 1..{points}, got {n}"),
-                    format!("请选择 1 到 {points} 之间的选项"),
-                ));
-            }
-            Ok(AnswerValue::Number(n))
+            scale_point(id, v, i64::from(survey.scale.points))
         }
         QuestionKind::Integer { min, max } | QuestionKind::Rating { min, max, .. } => {
-            let n = as_integer(v).ok_or_else(|| {
-                err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes a whole number, got {v}"),
-                    "请输入整数".into(),
-                )
-            })?;
-            if n < *min || n > *max {
-                return Err(err(
-                    ErrorCode::OutOfRange,
-                    id,
-                    format!("question {id:?} takes a number from {min} to {max}, got {n}"),
-                    format!("请输入 {min} 到 {max} 之间的整数"),
-                ));
-            }
-            Ok(AnswerValue::Number(n))
+            whole_number(id, v, *min, *max)
         }
-        QuestionKind::Decimal { min, max } => {
-            let x = as_decimal(v).ok_or_else(|| {
-                err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes a number, got {v}"),
-                    "请输入数字".into(),
-                )
-            })?;
-            if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
-                let lo = min.map_or("-∞".to_string(), |m| m.to_string());
-                let hi = max.map_or("∞".to_string(), |m| m.to_string());
-                return Err(err(
-                    ErrorCode::OutOfRange,
-                    id,
-                    format!("question {id:?} takes a number from {lo} to {hi}, got {x}"),
-                    format!("请输入 {lo} 到 {hi} 之间的数字"),
-                ));
-            }
-            Ok(AnswerValue::Decimal(x))
-        }
-        QuestionKind::Single { choices, other } => {
-            let Value::String(s) = v else {
-                return Err(err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes a choice code as a string, got {v}"),
-                    "请选择一个选项".into(),
-                ));
-            };
-            let s = s.trim().to_string();
-            check_codes(id, std::slice::from_ref(&s), choices, *other)?;
-            Ok(AnswerValue::Text(s))
-        }
+        QuestionKind::Decimal { min, max } => decimal(id, v, *min, *max),
+        QuestionKind::Single { choices, other } => single(id, v, choices, *other),
         QuestionKind::Multiple {
             choices,
             other,
             min,
             max,
-        } => {
-            let codes = as_codes(v).ok_or_else(|| {
-                err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes a list of choice codes, got {v}"),
-                    "请选择选项".into(),
-                )
-            })?;
-            check_codes(id, &codes, choices, *other)?;
-            let n = codes.len() as u32;
-            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                let (lo, hi) = (min.unwrap_or(0), max.unwrap_or(u32::MAX));
-                let zh = match (min, max) {
-                    (Some(a), Some(b)) if a == b => format!("请选择 {a} 项"),
-                    (Some(a), Some(b)) => format!("请选择 {a} 到 {b} 项"),
-                    (Some(a), None) => format!("请至少选择 {a} 项"),
-                    _ => format!("最多选择 {hi} 项"),
-                };
-                return Err(err(
-                    ErrorCode::SelectionCount,
-                    id,
-                    format!("question {id:?} takes {lo} to {hi} selections, got {n}"),
-                    zh,
-                ));
-            }
-            Ok(AnswerValue::List(codes))
-        }
-        QuestionKind::Ranking { choices } => {
-            let codes = as_codes(v).ok_or_else(|| {
-                err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes the choice codes in order, got {v}"),
-                    "请排序".into(),
-                )
-            })?;
-            check_codes(id, &codes, choices, false)?;
-            if codes.len() != choices.len() {
-                return Err(err(
-                    ErrorCode::IncompleteRanking,
-                    id,
-                    format!(
-                        "question {id:?}: rank all {} choices, got {}",
-                        choices.len(),
-                        codes.len()
-                    ),
-                    "请为全部选项排序".into(),
-                ));
-            }
-            Ok(AnswerValue::List(codes))
-        }
-        QuestionKind::Date { min, max } => {
-            let s = v.as_str().map(str::trim).unwrap_or_default();
-            if !valid_date(s) {
-                return Err(err(
-                    ErrorCode::WrongType,
-                    id,
-                    format!("question {id:?} takes a date as YYYY-MM-DD, got {v}"),
-                    "请输入有效日期".into(),
-                ));
-            }
-            if min.as_deref().is_some_and(|m| s < m) || max.as_deref().is_some_and(|m| s > m) {
-                let lo = min.clone().unwrap_or_default();
-                let hi = max.clone().unwrap_or_default();
-                return Err(err(
-                    ErrorCode::OutOfRange,
-                    id,
-                    format!("question {id:?} takes a date from {lo} to {hi}, got {s}"),
-                    format!("日期应在 {lo} 至 {hi} 之间"),
-                ));
-            }
-            Ok(AnswerValue::Text(s.to_string()))
-        }
+        } => multiple(id, v, choices, *other, *min, *max),
+        QuestionKind::Ranking { choices } => ranking(id, v, choices),
+        QuestionKind::Date { min, max } => date(id, v, min.as_ref(), max.as_ref()),
         QuestionKind::Text { max_length, .. } => text(id, v, *max_length),
         QuestionKind::Note => Err(err(
             ErrorCode::UnknownQuestion,
@@ -588,6 +493,182 @@ fn parse_one(
             "此项无需作答".into(),
         )),
     }
+}
+
+/// A Likert (or importance) answer: a point of the questionnaire's scale.
+fn scale_point(id: &str, v: &Value, points: i64) -> Result<AnswerValue, AnswerError> {
+    let n = as_integer(v).ok_or_else(|| {
+        err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes a scale point 1..{points}, got {v}"),
+            "请选择一个选项".into(),
+        )
+    })?;
+    if !(1..=points).contains(&n) {
+        return Err(err(
+            ErrorCode::OutOfScale,
+            id,
+            format!("question {id:?} takes a scale point 1..{points}, got {n}"),
+            format!("请选择 1 到 {points} 之间的选项"),
+        ));
+    }
+    Ok(AnswerValue::Number(n))
+}
+
+fn whole_number(id: &str, v: &Value, min: i64, max: i64) -> Result<AnswerValue, AnswerError> {
+    let n = as_integer(v).ok_or_else(|| {
+        err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes a whole number, got {v}"),
+            "请输入整数".into(),
+        )
+    })?;
+    if n < min || n > max {
+        return Err(err(
+            ErrorCode::OutOfRange,
+            id,
+            format!("question {id:?} takes a number from {min} to {max}, got {n}"),
+            format!("请输入 {min} 到 {max} 之间的整数"),
+        ));
+    }
+    Ok(AnswerValue::Number(n))
+}
+
+fn decimal(
+    id: &str,
+    v: &Value,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Result<AnswerValue, AnswerError> {
+    let x = as_decimal(v).ok_or_else(|| {
+        err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes a number, got {v}"),
+            "请输入数字".into(),
+        )
+    })?;
+    if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
+        let lo = min.map_or("-∞".to_string(), |m| m.to_string());
+        let hi = max.map_or("∞".to_string(), |m| m.to_string());
+        return Err(err(
+            ErrorCode::OutOfRange,
+            id,
+            format!("question {id:?} takes a number from {lo} to {hi}, got {x}"),
+            format!("请输入 {lo} 到 {hi} 之间的数字"),
+        ));
+    }
+    Ok(AnswerValue::Decimal(x))
+}
+
+fn single(
+    id: &str,
+    v: &Value,
+    choices: &[Choice],
+    other: bool,
+) -> Result<AnswerValue, AnswerError> {
+    let Value::String(s) = v else {
+        return Err(err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes a choice code as a string, got {v}"),
+            "请选择一个选项".into(),
+        ));
+    };
+    let s = s.trim().to_string();
+    check_codes(id, std::slice::from_ref(&s), choices, other)?;
+    Ok(AnswerValue::Text(s))
+}
+
+fn multiple(
+    id: &str,
+    v: &Value,
+    choices: &[Choice],
+    other: bool,
+    min: Option<u32>,
+    max: Option<u32>,
+) -> Result<AnswerValue, AnswerError> {
+    let codes = as_codes(v).ok_or_else(|| {
+        err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes a list of choice codes, got {v}"),
+            "请选择选项".into(),
+        )
+    })?;
+    check_codes(id, &codes, choices, other)?;
+    let n = codes.len() as u32;
+    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+        let (lo, hi) = (min.unwrap_or(0), max.unwrap_or(u32::MAX));
+        let zh = match (min, max) {
+            (Some(a), Some(b)) if a == b => format!("请选择 {a} 项"),
+            (Some(a), Some(b)) => format!("请选择 {a} 到 {b} 项"),
+            (Some(a), None) => format!("请至少选择 {a} 项"),
+            _ => format!("最多选择 {hi} 项"),
+        };
+        return Err(err(
+            ErrorCode::SelectionCount,
+            id,
+            format!("question {id:?} takes {lo} to {hi} selections, got {n}"),
+            zh,
+        ));
+    }
+    Ok(AnswerValue::List(codes))
+}
+
+fn ranking(id: &str, v: &Value, choices: &[Choice]) -> Result<AnswerValue, AnswerError> {
+    let codes = as_codes(v).ok_or_else(|| {
+        err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes the choice codes in order, got {v}"),
+            "请排序".into(),
+        )
+    })?;
+    check_codes(id, &codes, choices, false)?;
+    if codes.len() != choices.len() {
+        return Err(err(
+            ErrorCode::IncompleteRanking,
+            id,
+            format!(
+                "question {id:?}: rank all {} choices, got {}",
+                choices.len(),
+                codes.len()
+            ),
+            "请为全部选项排序".into(),
+        ));
+    }
+    Ok(AnswerValue::List(codes))
+}
+
+fn date(
+    id: &str,
+    v: &Value,
+    min: Option<&String>,
+    max: Option<&String>,
+) -> Result<AnswerValue, AnswerError> {
+    let s = v.as_str().map(str::trim).unwrap_or_default();
+    if !valid_date(s) {
+        return Err(err(
+            ErrorCode::WrongType,
+            id,
+            format!("question {id:?} takes a date as YYYY-MM-DD, got {v}"),
+            "请输入有效日期".into(),
+        ));
+    }
+    if min.is_some_and(|m| s < m.as_str()) || max.is_some_and(|m| s > m.as_str()) {
+        let lo = min.cloned().unwrap_or_default();
+        let hi = max.cloned().unwrap_or_default();
+        return Err(err(
+            ErrorCode::OutOfRange,
+            id,
+            format!("question {id:?} takes a date from {lo} to {hi}, got {s}"),
+            format!("日期应在 {lo} 至 {hi} 之间"),
+        ));
+    }
+    Ok(AnswerValue::Text(s.to_string()))
 }
 
 #[cfg(test)]
