@@ -93,40 +93,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
         );
     }
 
-    let mut group_weights = BTreeMap::new();
-    for (name, weight) in raw.group_weights.get_ref() {
-        match Audience::parse(name.get_ref()) {
-            Some(a) => {
-                if !(0.0..=1.0).contains(weight.get_ref()) {
-                    sink.at(
-                        weight.span(),
-                        format!("group weight {} is outside 0..1", weight.get_ref()),
-                    );
-                }
-                group_weights.insert(a, *weight.get_ref());
-            }
-            None => sink.at(
-                name.span(),
-                format!(
-                    "unknown group {:?}; groups are students, teachers, enterprises",
-                    name.get_ref()
-                ),
-            ),
-        }
-    }
-    let sum: f64 = group_weights.values().sum();
-    if !group_weights.is_empty() && (sum - 1.0).abs() > WEIGHT_TOLERANCE {
-        sink.at(
-            raw.group_weights.span(),
-            format!("group weights sum to {sum:.4}, not 1; adjust them so they add up to 1"),
-        );
-    }
-    if group_weights.is_empty() {
-        sink.at(
-            raw.group_weights.span(),
-            "group_weights is empty; give each of students, teachers, enterprises a weight",
-        );
-    }
+    let group_weights = group_weights(&mut sink, &raw.group_weights);
 
     let analysis = analysis_settings(&mut sink, raw.analysis);
     let method = analysis.weights;
@@ -140,61 +107,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
             "no [[indicator]] defined, so there is nothing to weigh; add an indicator framework or remove weights from [analysis]",
         );
     }
-    let mut codes = HashSet::new();
-    let mut indicators = Vec::new();
-    if method == WeightMethod::Explicit {
-        check_sum(
-            &mut sink,
-            raw.indicator.iter().map(|i| &i.weight),
-            "first-level indicator weights",
-        );
-    }
-    for ind in &raw.indicator {
-        check_code(&mut sink, &mut codes, &ind.code);
-        check_weight(&mut sink, ind.weight.as_ref(), &ind.code, method);
-        check_name(&mut sink, &ind.name);
-        if ind.sub.is_empty() {
-            sink.at(
-                ind.code.span(),
-                format!(
-                    "indicator {:?} has no [[indicator.sub]]; add its second-level indicators",
-                    ind.code.get_ref()
-                ),
-            );
-        }
-        if method == WeightMethod::Explicit {
-            let what = format!(
-                "weights of the second-level indicators under {:?}",
-                ind.code.get_ref()
-            );
-            check_sum(&mut sink, ind.sub.iter().map(|s| &s.weight), &what);
-        }
-        let mut children = Vec::new();
-        for s in &ind.sub {
-            check_code(&mut sink, &mut codes, &s.code);
-            check_weight(&mut sink, s.weight.as_ref(), &s.code, method);
-            check_name(&mut sink, &s.name);
-            children.push(SubIndicator {
-                code: s.code.get_ref().clone(),
-                name: s.name.get_ref().clone(),
-                name_en: s.name_en.clone(),
-                weight: s
-                    .weight
-                    .as_ref()
-                    .map_or(1.0 / ind.sub.len().max(1) as f64, |w| *w.get_ref()),
-            });
-        }
-        indicators.push(Indicator {
-            code: ind.code.get_ref().clone(),
-            name: ind.name.get_ref().clone(),
-            name_en: ind.name_en.clone(),
-            weight: ind
-                .weight
-                .as_ref()
-                .map_or(1.0 / raw.indicator.len().max(1) as f64, |w| *w.get_ref()),
-            children,
-        });
-    }
+    let indicators = indicators(&mut sink, &raw.indicator, method);
     let mut framework = Framework { indicators };
     let ahp_records = match (method, raw.ahp) {
         (WeightMethod::Ahp, None) => {
@@ -225,6 +138,110 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
     } else {
         Err(sink.problems)
     }
+}
+
+/// `[group_weights]`: a weight in 0..1 per stakeholder group, summing to 1.
+fn group_weights(
+    sink: &mut Sink<'_>,
+    raw: &Spanned<BTreeMap<Spanned<String>, Spanned<f64>>>,
+) -> BTreeMap<Audience, f64> {
+    let mut group_weights = BTreeMap::new();
+    for (name, weight) in raw.get_ref() {
+        match Audience::parse(name.get_ref()) {
+            Some(a) => {
+                if !(0.0..=1.0).contains(weight.get_ref()) {
+                    sink.at(
+                        weight.span(),
+                        format!("group weight {} is outside 0..1", weight.get_ref()),
+                    );
+                }
+                group_weights.insert(a, *weight.get_ref());
+            }
+            None => sink.at(
+                name.span(),
+                format!(
+                    "unknown group {:?}; groups are students, teachers, enterprises",
+                    name.get_ref()
+                ),
+            ),
+        }
+    }
+    let sum: f64 = group_weights.values().sum();
+    if !group_weights.is_empty() && (sum - 1.0).abs() > WEIGHT_TOLERANCE {
+        sink.at(
+            raw.span(),
+            format!("group weights sum to {sum:.4}, not 1; adjust them so they add up to 1"),
+        );
+    }
+    if group_weights.is_empty() {
+        sink.at(
+            raw.span(),
+            "group_weights is empty; give each of students, teachers, enterprises a weight",
+        );
+    }
+
+    group_weights
+}
+
+/// The `[[indicator]]` framework: unique codes, names, and weights that sum to 1 per
+/// level when they are given explicitly (equal shares otherwise).
+fn indicators(sink: &mut Sink<'_>, raw: &[RawIndicator], method: WeightMethod) -> Vec<Indicator> {
+    let mut codes = HashSet::new();
+    let mut indicators = Vec::new();
+    if method == WeightMethod::Explicit {
+        check_sum(
+            sink,
+            raw.iter().map(|i| &i.weight),
+            "first-level indicator weights",
+        );
+    }
+    for ind in raw {
+        check_code(sink, &mut codes, &ind.code);
+        check_weight(sink, ind.weight.as_ref(), &ind.code, method);
+        check_name(sink, &ind.name);
+        if ind.sub.is_empty() {
+            sink.at(
+                ind.code.span(),
+                format!(
+                    "indicator {:?} has no [[indicator.sub]]; add its second-level indicators",
+                    ind.code.get_ref()
+                ),
+            );
+        }
+        if method == WeightMethod::Explicit {
+            let what = format!(
+                "weights of the second-level indicators under {:?}",
+                ind.code.get_ref()
+            );
+            check_sum(sink, ind.sub.iter().map(|s| &s.weight), &what);
+        }
+        let mut children = Vec::new();
+        for s in &ind.sub {
+            check_code(sink, &mut codes, &s.code);
+            check_weight(sink, s.weight.as_ref(), &s.code, method);
+            check_name(sink, &s.name);
+            children.push(SubIndicator {
+                code: s.code.get_ref().clone(),
+                name: s.name.get_ref().clone(),
+                name_en: s.name_en.clone(),
+                weight: s
+                    .weight
+                    .as_ref()
+                    .map_or(1.0 / ind.sub.len().max(1) as f64, |w| *w.get_ref()),
+            });
+        }
+        indicators.push(Indicator {
+            code: ind.code.get_ref().clone(),
+            name: ind.name.get_ref().clone(),
+            name_en: ind.name_en.clone(),
+            weight: ind
+                .weight
+                .as_ref()
+                .map_or(1.0 / raw.len().max(1) as f64, |w| *w.get_ref()),
+            children,
+        });
+    }
+    indicators
 }
 
 fn check_code(sink: &mut Sink<'_>, codes: &mut HashSet<String>, code: &Spanned<String>) {

@@ -408,7 +408,7 @@ fn check_defaults(
     for (span, id) in defaults {
         if let Some(q) = survey.question(&id) {
             if let Some(d) = &q.default {
-                if let Err(e) = crate::domain::answers::parse_text(&survey, q, d) {
+                if let Err(e) = crate::domain::answers::parse_text(survey, q, d) {
                     sink.at(
                         span,
                         format!("default {d:?} is not a valid answer: {}", e.message),

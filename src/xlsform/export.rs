@@ -67,15 +67,20 @@ fn list_row(list: &str, c: &Choice) -> Vec<String> {
     ]
 }
 
-fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -> Row {
-    let mut r: Row = Vec::new();
+/// The `type` of a question row, with the columns its kind sets and its choice list.
+fn kind_columns(
+    q: &Question,
+    r: &mut Row,
+    choices: &mut Vec<Vec<String>>,
+    in_matrix: bool,
+) -> String {
     let list = q.id.clone();
     let mut add_list = |items: &[Choice]| {
         for c in items {
             choices.push(list_row(&list, c));
         }
     };
-    let ty = match &q.kind {
+    match &q.kind {
         QuestionKind::Single { choices: c, other } => {
             add_list(c);
             format!(
@@ -92,12 +97,12 @@ fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -
         } => {
             add_list(c);
             set(
-                &mut r,
+                r,
                 "min_selected",
                 min.map(|m| m.to_string()).unwrap_or_default(),
             );
             set(
-                &mut r,
+                r,
                 "max_selected",
                 max.map(|m| m.to_string()).unwrap_or_default(),
             );
@@ -112,18 +117,18 @@ fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -
             format!("rank {}", q.id)
         }
         QuestionKind::Likert { indicator, reverse } => {
-            set(&mut r, "indicator", indicator.clone().unwrap_or_default());
+            set(r, "indicator", indicator.clone().unwrap_or_default());
             if *reverse {
-                set(&mut r, "reverse", "yes");
+                set(r, "reverse", "yes");
             }
             if !in_matrix {
-                set(&mut r, "appearance", "likert");
+                set(r, "appearance", "likert");
             }
             "select_one likert".to_string()
         }
         QuestionKind::Importance { of } => {
-            set(&mut r, "of", of.clone());
-            set(&mut r, "appearance", "likert");
+            set(r, "of", of.clone());
+            set(r, "appearance", "likert");
             "select_one likert".to_string()
         }
         QuestionKind::Rating {
@@ -132,35 +137,23 @@ fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -
             min_label,
             max_label,
         } => {
-            set(
-                &mut r,
-                "parameters",
-                format!("start={min} end={max} step=1"),
-            );
-            set(&mut r, "min_label", min_label.clone().unwrap_or_default());
-            set(&mut r, "max_label", max_label.clone().unwrap_or_default());
+            set(r, "parameters", format!("start={min} end={max} step=1"));
+            set(r, "min_label", min_label.clone().unwrap_or_default());
+            set(r, "max_label", max_label.clone().unwrap_or_default());
             "range".to_string()
         }
         QuestionKind::Integer { min, max } => {
             if *min != i64::MIN {
-                set(&mut r, "min", min.to_string());
+                set(r, "min", min.to_string());
             }
             if *max != i64::MAX {
-                set(&mut r, "max", max.to_string());
+                set(r, "max", max.to_string());
             }
             "integer".to_string()
         }
         QuestionKind::Decimal { min, max } => {
-            set(
-                &mut r,
-                "min",
-                min.map(|m| m.to_string()).unwrap_or_default(),
-            );
-            set(
-                &mut r,
-                "max",
-                max.map(|m| m.to_string()).unwrap_or_default(),
-            );
+            set(r, "min", min.map(|m| m.to_string()).unwrap_or_default());
+            set(r, "max", max.map(|m| m.to_string()).unwrap_or_default());
             "decimal".to_string()
         }
         QuestionKind::Text {
@@ -168,22 +161,27 @@ fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -
             multiline,
             in_report,
         } => {
-            set(&mut r, "max_length", max_length.to_string());
+            set(r, "max_length", max_length.to_string());
             if *multiline {
-                set(&mut r, "appearance", "multiline");
+                set(r, "appearance", "multiline");
             }
             if *in_report {
-                set(&mut r, "in_report", "yes");
+                set(r, "in_report", "yes");
             }
             "text".to_string()
         }
         QuestionKind::Date { min, max } => {
-            set(&mut r, "min", min.clone().unwrap_or_default());
-            set(&mut r, "max", max.clone().unwrap_or_default());
+            set(r, "min", min.clone().unwrap_or_default());
+            set(r, "max", max.clone().unwrap_or_default());
             "date".to_string()
         }
         QuestionKind::Note => "note".to_string(),
-    };
+    }
+}
+
+fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -> Row {
+    let mut r: Row = Vec::new();
+    let ty = kind_columns(q, &mut r, choices, in_matrix);
     set(&mut r, "type", ty);
     set(&mut r, "name", q.id.clone());
     set(&mut r, "label", q.text.clone());
@@ -225,6 +223,18 @@ fn question_row(q: &Question, choices: &mut Vec<Vec<String>>, in_matrix: bool) -
 
 /// The XLSForm workbook for `survey`.
 pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
+    let (rows, choices) = survey_rows(survey);
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    write_survey_sheet(&mut wb, &bold, &rows)?;
+    write_choices_sheet(&mut wb, &bold, &choices)?;
+    write_settings_sheet(&mut wb, &bold, &settings(survey))?;
+    wb.save_to_buffer()
+}
+
+/// The rows of the survey sheet (a group per page, a `table-list` group per Likert
+/// matrix) and of the choices sheet.
+fn survey_rows(survey: &Survey) -> (Vec<Row>, Vec<Vec<String>>) {
     let mut rows: Vec<Row> = Vec::new();
     let mut choices: Vec<Vec<String>> = Vec::new();
     for (k, s) in survey.sections.iter().enumerate() {
@@ -284,12 +294,14 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
         ]);
     }
 
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
+    (rows, choices)
+}
+
+fn write_survey_sheet(wb: &mut Workbook, bold: &Format, rows: &[Row]) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("survey")?;
     for (c, col) in SURVEY_COLS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, header(col), &bold)?;
+        ws.write_string_with_format(0, c as u16, header(col), bold)?;
     }
     for (r, row) in rows.iter().enumerate() {
         for (col, v) in row {
@@ -297,6 +309,14 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(r as u32 + 1, c as u16, v)?;
         }
     }
+    Ok(())
+}
+
+fn write_choices_sheet(
+    wb: &mut Workbook,
+    bold: &Format,
+    choices: &[Vec<String>],
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name("choices")?;
     for (c, h) in [
@@ -308,7 +328,7 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
     .iter()
     .enumerate()
     {
-        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        ws.write_string_with_format(0, c as u16, *h, bold)?;
     }
     for (r, row) in choices.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
@@ -317,9 +337,12 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
             }
         }
     }
-    let ws = wb.add_worksheet();
-    ws.set_name("settings")?;
-    let settings = [
+    Ok(())
+}
+
+/// The settings sheet's columns and values.
+fn settings(survey: &Survey) -> Vec<(&'static str, String)> {
+    vec![
         ("form_title", survey.title.clone()),
         ("form_id", survey.slug.clone()),
         ("default_language", ZH.to_string()),
@@ -384,12 +407,21 @@ pub fn to_xlsx(survey: &Survey) -> Result<Vec<u8>, XlsxError> {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-    ];
+    ]
+}
+
+fn write_settings_sheet(
+    wb: &mut Workbook,
+    bold: &Format,
+    settings: &[(&'static str, String)],
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name("settings")?;
     for (c, (k, v)) in settings.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *k, &bold)?;
+        ws.write_string_with_format(0, c as u16, *k, bold)?;
         if !v.is_empty() {
             ws.write_string(1, c as u16, v)?;
         }
     }
-    wb.save_to_buffer()
+    Ok(())
 }
