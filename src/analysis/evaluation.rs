@@ -28,7 +28,7 @@ use crate::domain::{Audience, Framework};
 
 /// A published cell: statistics, its grade, or the reason it is hidden.
 #[derive(Debug, Clone, Serialize)]
-pub struct Cell {
+pub struct ScoreCell {
     pub n: u64,
     pub mean: Option<f64>,
     pub sd: Option<f64>,
@@ -39,10 +39,10 @@ pub struct Cell {
     pub note: Option<String>,
 }
 
-impl Cell {
+impl ScoreCell {
     fn new(s: &ScoreStat, state: Suppressed, settings: &AnalysisSettings) -> Self {
         if state.is_hidden() {
-            return Cell {
+            return ScoreCell {
                 n: s.n,
                 mean: None,
                 sd: None,
@@ -53,7 +53,7 @@ impl Cell {
                 note: state.reason_zh(settings.min_cell_size),
             };
         }
-        Cell {
+        ScoreCell {
             n: s.n,
             mean: s.mean,
             sd: s.sd,
@@ -76,9 +76,9 @@ pub struct IndicatorRow {
     pub level: Level,
     pub parent: Option<String>,
     pub weight: f64,
-    pub by_group: BTreeMap<Audience, Cell>,
+    pub by_group: BTreeMap<Audience, ScoreCell>,
     /// Computed over the published groups only.
-    pub combined: Cell,
+    pub combined: ScoreCell,
     /// Groups with respondents left out of `combined` because their cell is hidden.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<Audience>,
@@ -305,7 +305,7 @@ fn publish_row(
     let by_group = ind
         .by_group
         .iter()
-        .map(|(g, s)| (*g, Cell::new(s, state(g), settings)))
+        .map(|(g, s)| (*g, ScoreCell::new(s, state(g), settings)))
         .collect();
     let shown: Vec<(ScoreStat, f64)> = ind
         .by_group
@@ -334,7 +334,7 @@ fn publish_row(
         parent: ind.parent.clone(),
         weight: ind.weight,
         by_group,
-        combined: Cell::new(&combined, combined_state, settings),
+        combined: ScoreCell::new(&combined, combined_state, settings),
         excluded,
     }
 }
@@ -1206,7 +1206,7 @@ fn compare_waves(
         .iter()
         .map(|r| publish_view_row(r, &gate, info))
         .collect();
-    let shown = |c: &Cell| c.mean.filter(|_| !c.suppressed.is_hidden());
+    let shown = |c: &ScoreCell| c.mean.filter(|_| !c.suppressed.is_hidden());
     let groups_of = |r: &IndicatorRow| -> Vec<Audience> {
         r.by_group
             .iter()

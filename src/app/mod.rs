@@ -1,6 +1,7 @@
 //! Use-cases: the only place that strings store, analysis and report together. The
 //! web and CLI doors call these; `report/` and `analysis/` never import them.
 
+pub mod access;
 pub mod analyse;
 pub mod backup;
 pub mod demo;

@@ -61,7 +61,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let published = match crate::store::campaigns::publish(&db, &outcome.campaign).await {
         Ok(p) => {
             for v in p.iter().filter(|v| v.created) {
-                crate::store::audit::record(
+                crate::app::access::record(
                         &db,
                         "cli",
                         "questionnaire.publish",

@@ -2,6 +2,7 @@
 //! (`view`, `narrative`), then one writer per format.
 
 mod chapters;
+pub mod columns;
 pub mod document;
 pub mod docx;
 pub mod html;

@@ -5,6 +5,7 @@
 use super::document::{Cell, Table};
 use super::narrative::Lang;
 use crate::analysis::tallies::{OptionShare, QuestionSummary, TallyKind};
+use crate::report::columns::{self, Column};
 
 fn percent_cell(x: f64) -> Cell {
     Cell {
@@ -70,7 +71,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
         return Some(Table {
             id,
             caption,
-            header: vec!["结果".to_string()],
+            header: columns::header(&[Column::Result], lang),
             rows: vec![vec![Cell {
                 suppressed: true,
                 ..Cell::text(match lang {
@@ -81,9 +82,9 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
             note: None,
         });
     }
-    let (header, rows, note): (Vec<&str>, Vec<Vec<Cell>>, Option<String>) = match q.kind {
+    let (header, rows, note): (Vec<Column>, Vec<Vec<Cell>>, Option<String>) = match q.kind {
         TallyKind::Single | TallyKind::Multiple => (
-            vec!["选项", "人数", "占比"],
+            vec![Column::Option, Column::Respondents, Column::Share],
             share_rows(q, lang),
             (q.kind == TallyKind::Multiple).then(|| {
                 lang.pick(
@@ -94,7 +95,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
             }),
         ),
         TallyKind::Ranking => (
-            vec!["选项", "平均排序", "排第一位人数", "排第一位占比"],
+            vec![Column::Option, Column::MeanPosition, Column::RankedFirst, Column::RankedFirstShare],
             q.options
                 .iter()
                 .map(|o| {
@@ -116,7 +117,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
             ),
         ),
         TallyKind::Scale { .. } => (
-            vec!["选项", "人数", "占比"],
+            vec![Column::Option, Column::Respondents, Column::Share],
             share_rows(q, lang),
             q.summary.as_ref().map(|s| {
                 let mut t = match lang {
@@ -150,7 +151,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
             }),
         ),
         TallyKind::Number => (
-            vec!["n", "均值", "标准差", "最小值", "中位数", "最大值"],
+            vec![Column::Same("n"), Column::Mean, Column::Sd, Column::Min, Column::Median, Column::Max],
             q.summary
                 .as_ref()
                 .map(|s| {
@@ -171,7 +172,7 @@ pub fn table(q: &QuestionSummary, group: &str, min_cell: u64, lang: Lang) -> Opt
     Some(Table {
         id,
         caption,
-        header: header.into_iter().map(String::from).collect(),
+        header: columns::header(&header, lang),
         rows,
         note,
     })

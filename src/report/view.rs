@@ -2,6 +2,7 @@
 //! figure formatted once, narrative from rules (see `narrative.rs`). Suppressed cells
 //! were hidden by the analysis and appear as 样本不足.
 
+use crate::report::columns::Column;
 use std::collections::BTreeMap;
 
 use super::document::{Block, Cell, Document, Figure, Table};
@@ -33,7 +34,7 @@ pub fn fmt1(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}"))
 }
 
-pub fn shown(c: &evaluation::Cell) -> Option<f64> {
+pub fn shown(c: &evaluation::ScoreCell) -> Option<f64> {
     if c.suppressed.is_hidden() {
         None
     } else {
@@ -41,7 +42,7 @@ pub fn shown(c: &evaluation::Cell) -> Option<f64> {
     }
 }
 
-pub(crate) fn score_cell(c: Option<&evaluation::Cell>, lang: Lang) -> Cell {
+pub(crate) fn score_cell(c: Option<&evaluation::ScoreCell>, lang: Lang) -> Cell {
     match c {
         Some(c) if c.suppressed.is_hidden() => Cell {
             text: lang.pick("样本不足", "n too small").into(),
@@ -95,14 +96,7 @@ impl Builder<'_> {
             self.blocks.push(Block::Paragraph(text));
         }
     }
-    pub(crate) fn table(&mut self, mut t: Table) {
-        if self.lang() == Lang::En {
-            t.header = t
-                .header
-                .iter()
-                .map(|h| header_en(h).map_or_else(|| h.clone(), str::to_string))
-                .collect();
-        }
+    pub(crate) fn table(&mut self, t: Table) {
         self.blocks.push(Block::Table(t));
     }
     pub(crate) fn figure(
@@ -119,10 +113,10 @@ impl Builder<'_> {
         self.blocks.push(Block::Figure(self.figures.len() - 1));
         Ok(())
     }
-    pub(crate) fn group_header(&self, first: &[&str]) -> Vec<String> {
+    pub(crate) fn group_header(&self, first: &[Column]) -> Vec<String> {
         first
             .iter()
-            .map(|s| s.to_string())
+            .map(|c| c.label(self.lang()).to_string())
             .chain(
                 self.groups
                     .iter()
@@ -184,60 +178,6 @@ pub fn build(input: &ReportInput<'_>) -> Result<Document, ChartError> {
         date: input.date.clone(),
         blocks: b.blocks,
         figures: b.figures,
-    })
-}
-
-/// English column headings for the Chinese ones used above.
-pub(crate) fn header_en(zh: &str) -> Option<&'static str> {
-    Some(match zh {
-        "一级指标" => "First level",
-        "权重" => "Weight",
-        "二级指标" => "Second level",
-        "综合权重" => "Global weight",
-        "评价主体" => "Group",
-        "判断矩阵" => "Matrix",
-        "问卷" => "Questionnaire",
-        "量表题数" => "Likert items",
-        "反向题数" => "Reverse-coded",
-        "量表" => "Scale",
-        "发放" => "Invited",
-        "回收" => "Returned",
-        "有效" => "Valid",
-        "回收率" => "Rate",
-        "题数" => "Items",
-        "有效样本" => "n",
-        "判断" => "Verdict",
-        "删除后 α 提高的题目" => "Items raising α if deleted",
-        "代码" => "Code",
-        "指标" => "Indicator",
-        "评价等级" => "Grade",
-        "得分" => "Score",
-        "上一轮" => "Previous",
-        "本轮" => "Current",
-        "变化" => "Change",
-        "排序" => "Rank",
-        "最高/最低主体" => "Highest / lowest group",
-        "差距（分）" => "Gap (points)",
-        "p（Holm 校正）" => "p (Holm)",
-        "题号" => "Item",
-        "题目" => "Text",
-        "反向" => "Reverse",
-        "均值" => "Mean",
-        "前两项占比" => "Top-2 share",
-        "序号" => "No.",
-        "回答" => "Answer",
-        "选项" => "Option",
-        "人数" => "Respondents",
-        "占比" => "Share",
-        "平均排序" => "Mean position",
-        "排第一位人数" => "Ranked first",
-        "排第一位占比" => "Ranked first (share)",
-        "标准差" => "SD",
-        "最小值" => "Min",
-        "中位数" => "Median",
-        "最大值" => "Max",
-        "结果" => "Result",
-        _ => return None,
     })
 }
 

@@ -70,7 +70,7 @@ impl Evaluator {
         detail: serde_json::Value,
     ) -> Result<(), ApiError> {
         // A database that cannot take the entry (away, full, read-only) is a 503.
-        crate::store::audit::record(&state.db, &self.actor, action, target, detail, self.ip)
+        crate::app::access::record(&state.db, &self.actor, action, target, detail, self.ip)
             .await
             .map_err(ApiError::from)
     }
@@ -119,7 +119,7 @@ async fn check_token(
     if token.is_empty() || token.len() > 256 {
         return Ok(None);
     }
-    if let Some(a) = crate::store::access::find(&state.db, &token).await? {
+    if let Some(a) = crate::app::access::grant_of(&state.db, &token).await? {
         return Ok(Some(Grant {
             actor: format!("token:{}", a.label),
             role: a.role,

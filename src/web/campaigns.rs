@@ -226,14 +226,14 @@ pub async fn audit_log(
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
+    if !(1..=app::access::MAX_AUDIT_ENTRIES).contains(&limit) {
         return Err(ApiError::Invalid {
             code: ErrorCode::InvalidLimit,
             field: Some("limit".into()),
             message: format!("limit {limit} must be between 1 and 1000"),
         });
     }
-    let entries = crate::store::audit::latest(&state.db, limit).await?;
+    let entries = app::access::audit_trail(&state.db, limit).await?;
     Ok(HttpResponse::Ok().json(AuditList { entries }))
 }
 
@@ -264,37 +264,18 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let body = body.into_inner();
-    let role = crate::store::access::Role::parse(&body.role).ok_or_else(|| ApiError::Invalid {
-        code: ErrorCode::InvalidRole,
-        field: Some("role".into()),
-        message: format!("role {:?} is not known; use admin or evaluator", body.role),
-    })?;
-    let label = body.label.trim();
-    if label.is_empty() || label.chars().count() > 100 {
-        return Err(ApiError::Invalid {
-            code: ErrorCode::InvalidLabel,
-            field: Some("label".into()),
-            message: "label must name the person or office, 1–100 characters".into(),
-        });
-    }
-    let school = body
-        .school
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    if role == crate::store::access::Role::Admin && school.is_some() {
-        return Err(ApiError::Invalid {
-            code: ErrorCode::AdminHasNoSchool,
-            field: Some("school".into()),
-            message: "an admin sees every school; issue an evaluator token for one school".into(),
-        });
-    }
-    let (token, access) = crate::store::access::create(&state.db, role, school, label).await?;
+    let grant = app::access::Grant::parse(&body.role, body.school.as_deref(), &body.label)
+        .map_err(|e| ApiError::Invalid {
+            code: e.code,
+            field: Some(e.field.into()),
+            message: e.message,
+        })?;
+    let (token, access) = app::access::issue(&state.db, &grant).await?;
     ev.audit(
         &state,
         "token.create",
-        label,
-        serde_json::json!({"id": access.id, "role": role.as_str(), "school": school}),
+        &grant.label,
+        serde_json::json!({"id": access.id, "role": grant.role.as_str(), "school": grant.school}),
     )
     .await?;
     Ok(HttpResponse::Created()
@@ -315,7 +296,7 @@ pub async fn list_tokens(
     ev.require_admin()?;
     ev.audit(&state, "token.list", "", serde_json::json!({}))
         .await?;
-    let tokens = crate::store::access::list(&state.db).await?;
+    let tokens = app::access::tokens(&state.db).await?;
     Ok(HttpResponse::Ok().json(TokenList { tokens }))
 }
 
@@ -335,7 +316,7 @@ pub async fn revoke_token(
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
     let id = id.into_inner();
-    if !crate::store::access::revoke(&state.db, id).await? {
+    if !app::access::revoke(&state.db, id).await? {
         return Err(ApiError::NotFound {
             what: "token",
             key: id.to_string(),

@@ -10,7 +10,7 @@ use tokio::sync::OnceCell;
 use crate::report::{Document, Lang, RawData};
 
 pub type Built = Arc<(Document, RawData)>;
-type Cell = Arc<OnceCell<Result<Built, String>>>;
+type Slot = Arc<OnceCell<Result<Built, String>>>;
 type Key = (String, Vec<(String, String)>, Lang);
 
 /// Reports kept at once (the rest are recomputed on demand).
@@ -18,7 +18,7 @@ const KEEP: usize = 32;
 
 #[derive(Clone, Default)]
 pub struct ReportCache {
-    entries: Arc<Mutex<HashMap<Key, (String, Cell)>>>,
+    entries: Arc<Mutex<HashMap<Key, (String, Slot)>>>,
 }
 
 impl ReportCache {
@@ -42,7 +42,7 @@ impl ReportCache {
                     if entries.len() >= KEEP {
                         entries.clear();
                     }
-                    let cell: Cell = Arc::new(OnceCell::new());
+                    let cell: Slot = Arc::new(OnceCell::new());
                     entries.insert(key.clone(), (version.clone(), cell.clone()));
                     cell
                 }

@@ -4,6 +4,7 @@ use crate::analysis::evaluation;
 use crate::charts::diverging::Diverging;
 use crate::charts::ChartError;
 use crate::domain::QuestionKind;
+use crate::report::columns::{self, Column};
 use crate::report::document::{Cell, Table};
 use crate::report::narrative;
 use crate::report::view::*;
@@ -48,7 +49,15 @@ fn opening<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
         b.table(Table {
             id: format!("items-{}", s.audience),
             caption: s.title.clone(),
-            header: ["题号", "题目", "指标", "反向"].map(String::from).to_vec(),
+            header: columns::header(
+                &[
+                    Column::ItemNo,
+                    Column::ItemText,
+                    Column::Indicator,
+                    Column::Reverse,
+                ],
+                b.lang(),
+            ),
             rows,
             note: None,
         });
@@ -73,9 +82,9 @@ fn frequencies<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
             continue;
         };
         let labels = survey.scale.labels.clone();
-        let mut header = vec!["题号".to_string(), "n".to_string()];
+        let mut header = columns::header(&[Column::ItemNo, Column::Same("n")], input.lang);
         header.extend(labels.iter().cloned());
-        header.extend(["均值".to_string(), "前两项占比".to_string()]);
+        header.extend(columns::header(&[Column::Mean, Column::TopTwo], input.lang));
         let rows = items
             .iter()
             .map(|i| {
@@ -190,7 +199,7 @@ fn methods_and_quotes<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
             b.table(Table {
                 id: format!("text-{group}"),
                 caption: format!("{}：{question}", group_name(*group, lang)),
-                header: ["序号", "回答"].map(String::from).to_vec(),
+                header: columns::header(&[Column::No, Column::Answer], b.lang()),
                 rows,
                 note: None,
             });

@@ -1,6 +1,7 @@
 //! 六、多主体比较: differences between the stakeholder groups, with tests.
 
 use crate::charts::ChartError;
+use crate::report::columns::{self, Column};
 use crate::report::document::{Cell, Table};
 use crate::report::narrative;
 use crate::report::view::*;
@@ -69,18 +70,19 @@ pub(crate) fn write<'a>(
                 "Table 8 Gaps between groups",
             )
             .into(),
-        header: [
-            "排序",
-            "指标",
-            "最高/最低主体",
-            "差距（分）",
-            "Welch t",
-            "p（Holm 校正）",
-            "Hedges g",
-            "Kruskal–Wallis",
-        ]
-        .map(String::from)
-        .to_vec(),
+        header: columns::header(
+            &[
+                Column::Rank,
+                Column::Indicator,
+                Column::HighestLowest,
+                Column::Gap,
+                Column::Same("Welch t"),
+                Column::PHolm,
+                Column::Same("Hedges g"),
+                Column::Same("Kruskal–Wallis"),
+            ],
+            b.lang(),
+        ),
         rows,
         note: Some(
             lang.pick(

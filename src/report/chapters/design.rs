@@ -3,6 +3,7 @@
 use crate::charts::bars::{whole, HorizontalBars};
 use crate::charts::ChartError;
 use crate::domain::QuestionKind;
+use crate::report::columns::{self, Column};
 use crate::report::document::{Cell, Table};
 use crate::report::narrative;
 use crate::report::view::*;
@@ -73,16 +74,17 @@ fn opening<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
                 "Table 1 Indicator framework and weights",
             )
             .into(),
-        header: [
-            "一级指标",
-            "权重",
-            "二级指标",
-            "权重",
-            "综合权重",
-            "评价主体",
-        ]
-        .map(String::from)
-        .to_vec(),
+        header: columns::header(
+            &[
+                Column::FirstLevel,
+                Column::Weight,
+                Column::SecondLevel,
+                Column::Weight,
+                Column::GlobalWeight,
+                Column::Group,
+            ],
+            b.lang(),
+        ),
         rows,
         note: None,
     });
@@ -119,9 +121,16 @@ fn opening<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
                     "Table 2 AHP weights and consistency",
                 )
                 .into(),
-            header: ["判断矩阵", "权重", "λmax", "CI", "CR"]
-                .map(String::from)
-                .to_vec(),
+            header: columns::header(
+                &[
+                    Column::Matrix,
+                    Column::Weight,
+                    Column::Same("λmax"),
+                    Column::Same("CI"),
+                    Column::Same("CR"),
+                ],
+                b.lang(),
+            ),
             rows,
             note: Some(
                 lang.pick(
@@ -180,9 +189,16 @@ fn questionnaires<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
     b.table(Table {
         id: "questionnaires".into(),
         caption: lang.pick("表 3 调查问卷", "Table 3 Questionnaires").into(),
-        header: ["评价主体", "问卷", "量表题数", "反向题数", "量表"]
-            .map(String::from)
-            .to_vec(),
+        header: columns::header(
+            &[
+                Column::Group,
+                Column::Questionnaire,
+                Column::LikertItems,
+                Column::ReverseCoded,
+                Column::Scale,
+            ],
+            b.lang(),
+        ),
         rows,
         note: None,
     });
@@ -225,9 +241,7 @@ fn fieldwork<'a>(b: &mut Builder<'a>, facts: &narrative::Facts<'a>) -> Result<()
     b.table(Table {
         id: "response-table".into(),
         caption: lang.pick("表 4 问卷回收情况", "Table 4 Responses").into(),
-        header: ["评价主体", "发放", "回收", "有效", "回收率"]
-            .map(String::from)
-            .to_vec(),
+        header: columns::header(&[Column::Group, Column::Invited, Column::Returned, Column::Valid, Column::ResponseRate], b.lang()),
         rows,
         note: Some(
             lang.pick(

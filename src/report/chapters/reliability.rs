@@ -2,6 +2,7 @@
 
 use crate::charts::alpha::AlphaBars;
 use crate::charts::ChartError;
+use crate::report::columns::{self, Column};
 use crate::report::document::{Cell, Table};
 use crate::report::narrative;
 use crate::report::view::*;
@@ -54,18 +55,19 @@ pub(crate) fn write<'a>(
         caption: lang
             .pick("表 5 Cronbach's α 信度系数", "Table 5 Cronbach's alpha")
             .into(),
-        header: [
-            "评价主体",
-            "量表",
-            "题数",
-            "有效样本",
-            "α",
-            "95% CI (Feldt)",
-            "判断",
-            "删除后 α 提高的题目",
-        ]
-        .map(String::from)
-        .to_vec(),
+        header: columns::header(
+            &[
+                Column::Group,
+                Column::Scale,
+                Column::Items,
+                Column::ValidN,
+                Column::Same("α"),
+                Column::Same("95% CI (Feldt)"),
+                Column::Verdict,
+                Column::AlphaIfDeleted,
+            ],
+            b.lang(),
+        ),
         rows,
         note: Some(
             lang.pick(

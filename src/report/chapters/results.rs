@@ -7,6 +7,7 @@ use crate::charts::heatmap::Heatmap;
 use crate::charts::ipa::IpaScatter;
 use crate::charts::radar::Radar;
 use crate::charts::ChartError;
+use crate::report::columns::{self, Column};
 use crate::report::document::{Block, Cell, Table};
 use crate::report::narrative;
 use crate::report::view::*;
@@ -79,7 +80,7 @@ fn opening<'a>(b: &mut Builder<'a>, facts: &narrative::Facts<'a>) -> Result<(), 
             i,
         )
     }));
-    let header = b.group_header(&["代码", "指标"]);
+    let header = b.group_header(&[Column::Code, Column::Indicator]);
     b.table(Table {
         id: "first-level".into(),
         caption: lang
@@ -113,7 +114,7 @@ fn opening<'a>(b: &mut Builder<'a>, facts: &narrative::Facts<'a>) -> Result<(), 
                 )
             })
             .collect();
-        let header = b.group_header(&["代码", "二级指标"]);
+        let header = b.group_header(&[Column::Code, Column::SecondLevel]);
         b.table(Table {
             id: format!("scores-{}", ind.code),
             caption: format!(
@@ -127,7 +128,7 @@ fn opening<'a>(b: &mut Builder<'a>, facts: &narrative::Facts<'a>) -> Result<(), 
             note: None,
         });
         if let Some(sector) = a.breakdowns.iter().find(|bd| bd.attribute == "sector") {
-            let mut header = vec!["二级指标".to_string()];
+            let mut header = columns::header(&[Column::SecondLevel], lang);
             header.extend(
                 sector
                     .values
@@ -286,9 +287,9 @@ fn grades<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
     );
     b.p(narrative::bands(a, lang));
     if !a.fuzzy.grades.is_empty() {
-        let mut header = vec!["指标".to_string()];
+        let mut header = columns::header(&[Column::Indicator], lang);
         header.extend(a.fuzzy.grades.iter().cloned());
-        header.extend(["评价等级".to_string(), "得分".to_string()]);
+        header.extend(columns::header(&[Column::Grade, Column::Score], lang));
         let rows = a
             .fuzzy
             .first_level
@@ -375,9 +376,15 @@ fn wave<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
                 lang.pick("与上一轮比较：", "Compared with "),
                 w.previous
             ),
-            header: ["指标", "上一轮", "本轮", "变化"]
-                .map(String::from)
-                .to_vec(),
+            header: columns::header(
+                &[
+                    Column::Indicator,
+                    Column::Previous,
+                    Column::Current,
+                    Column::Change,
+                ],
+                b.lang(),
+            ),
             rows,
             note: None,
         });
