@@ -8,7 +8,6 @@ use actix_web::{middleware, web, App, HttpServer};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
-use crate::definitions;
 use crate::store::{self, campaigns::Published};
 use crate::web::responses::{json_error, path_error, query_error};
 use crate::web::{auth, routes, AppState};
@@ -19,36 +18,32 @@ pub struct Prepared {
     pub published: Vec<(String, Vec<Published>)>,
 }
 
+/// Connects to the configured database and brings its schema up to date.
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    Ok(store::connect(settings).await?)
+}
+
 /// Connects, migrates, and publishes every campaign in the surveys folder. Definition
 /// problems stop start-up with their `file:line:col` list.
 pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     let db = store::connect(settings).await?;
     let campaigns = if settings.surveys_dir.is_dir() {
-        definitions::load_dir(&settings.surveys_dir).map_err(|problems| {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!(
-                "the questionnaire definitions have problems:\n{}",
-                list.join("\n")
-            )
-        })?
+        crate::app::definitions::load_folder(&settings.surveys_dir)?
     } else {
         tracing::warn!(dir = %settings.surveys_dir.display(), "surveys folder not found; nothing published");
         Vec::new()
     };
+    let origin = crate::app::publish::Origin {
+        actor: "system:startup",
+        detail: serde_json::Map::from_iter([(
+            "source".to_string(),
+            serde_json::Value::from("surveys folder"),
+        )]),
+        ip: None,
+    };
     let mut published = Vec::new();
     for c in &campaigns {
-        let list = store::campaigns::publish(&db, c).await?;
-        for p in list.iter().filter(|p| p.created) {
-            store::audit::record(
-                &db,
-                "system:startup",
-                "questionnaire.publish",
-                &p.slug,
-                serde_json::json!({"campaign": c.info.key, "version": p.version, "source": "surveys folder"}),
-                None,
-            )
-            .await?;
-        }
+        let list = crate::app::publish::publish(&db, c, &origin).await?;
         published.push((c.info.key.clone(), list));
     }
     Ok(Prepared { db, published })

@@ -5,7 +5,8 @@ use proptest::prelude::*;
 use super::reliability::{cronbach, Deletion};
 use super::stats::{combine_groups, scale_to_100, ScoreStat};
 use super::suppression::suppress;
-use super::weights::{ahp, entropy};
+use super::weights::entropy;
+use crate::domain::ahp::ahp;
 
 proptest! {
     #[test]

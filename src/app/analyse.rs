@@ -1,22 +1,44 @@
 //! The analysis use-case: read a campaign under filters, with its previous wave, and
 //! evaluate it through the disclosure gate off the async threads.
 
+use std::time::{Duration, Instant};
+
 use sea_orm::DatabaseConnection;
 
 use super::read::{collect, load_meta, previous_wave, CampaignMeta};
 use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
 
-/// The full evaluation, with the earlier wave when the campaign names one.
+/// An evaluation with what it read and how long reading and analysing took.
+pub struct Analysed {
+    pub meta: CampaignMeta,
+    pub analysis: Analysis,
+    /// Responses read (under the filters).
+    pub responses: usize,
+    /// The earlier wave compared with: its key and responses read.
+    pub previous: Option<(String, usize)>,
+    pub read: Duration,
+    pub analysed: Duration,
+}
+
+/// The full evaluation, with the earlier wave when the campaign names one; `None` for
+/// an unknown campaign.
 pub async fn load_and_analyse(
     db: &DatabaseConnection,
     key: &str,
     filters: &[(String, String)],
-) -> anyhow::Result<Option<(CampaignMeta, Analysis)>> {
+) -> anyhow::Result<Option<Analysed>> {
+    let started = Instant::now();
     let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
     let current = collect(db, &meta, filters, false).await?.view;
     let previous = previous_wave(db, &meta, filters).await?;
+    let read = started.elapsed();
+    let responses = current.frames.len();
+    let previous_read = previous
+        .as_ref()
+        .map(|(p, v)| (p.campaign.info.key.clone(), v.frames.len()));
+    let t = Instant::now();
     let (meta, analysis) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let wave = previous.as_ref().map(|(p, v)| PreviousWave {
             info: &p.campaign.info,
@@ -26,5 +48,12 @@ pub async fn load_and_analyse(
         Ok((meta, analysis))
     })
     .await??;
-    Ok(Some((meta, analysis)))
+    Ok(Some(Analysed {
+        meta,
+        analysis,
+        responses,
+        previous: previous_read,
+        read,
+        analysed: t.elapsed(),
+    }))
 }

@@ -4,9 +4,13 @@
 pub mod access;
 pub mod analyse;
 pub mod backup;
+pub mod campaigns;
+pub mod definitions;
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod invite;
+pub mod publish;
 pub mod read;
 pub mod report;
+pub mod respond;

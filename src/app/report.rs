@@ -124,3 +124,12 @@ pub async fn load_report(
     .await??;
     Ok(Some(out))
 }
+
+/// A laid-out report in one format; the spreadsheet carries the raw-data sheets.
+pub fn render(
+    doc: &crate::report::Document,
+    raw: &crate::report::RawData,
+    format: crate::report::Format,
+) -> anyhow::Result<Vec<u8>> {
+    crate::report::render(doc, format, Some(raw))
+}

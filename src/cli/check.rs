@@ -18,7 +18,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         paths
     };
-    let problems = crate::definitions::check_paths(&paths);
+    let problems = crate::app::definitions::check(&paths);
     for p in &problems {
         println!("{p}");
     }

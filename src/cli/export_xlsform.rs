@@ -16,32 +16,9 @@ pub struct Args {
 
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let Args { survey, out } = args;
-    let campaigns = crate::definitions::load_dir(&settings.surveys_dir).map_err(|p| {
-        anyhow::anyhow!(
-            "the definitions have problems:\n{}",
-            p.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
-    let Some(found) = campaigns
-        .iter()
-        .flat_map(|c| c.surveys.iter())
-        .find(|s| s.slug == survey)
-    else {
-        anyhow::bail!(
-            "no questionnaire {survey:?} in {}; slugs are {}",
-            settings.surveys_dir.display(),
-            campaigns
-                .iter()
-                .flat_map(|c| c.surveys.iter().map(|s| s.slug.clone()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    };
+    let bytes = crate::app::definitions::xlsform_from_folder(&settings.surveys_dir, &survey)?;
     super::create_parent(&out)?;
-    std::fs::write(&out, crate::xlsform::to_xlsx(found)?)?;
+    std::fs::write(&out, bytes)?;
     println!("wrote {} (XLSForm of {survey})", out.display());
     Ok(ExitCode::SUCCESS)
 }

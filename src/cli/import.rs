@@ -57,24 +57,21 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     for note in &outcome.notes {
         println!("{}: note: {note}", file.display());
     }
-    let db = crate::store::connect(&settings).await?;
-    let published = match crate::store::campaigns::publish(&db, &outcome.campaign).await {
-        Ok(p) => {
-            for v in p.iter().filter(|v| v.created) {
-                crate::app::access::record(
-                        &db,
-                        "cli",
-                        "questionnaire.publish",
-                        &v.slug,
-                        serde_json::json!({"campaign": campaign, "version": v.version, "source": "xlsform", "file": file.display().to_string()}),
-                        None,
-                    )
-                    .await?;
-            }
-            p
-        }
+    let db = crate::startup::connect(&settings).await?;
+    let origin = crate::app::publish::Origin {
+        actor: "cli",
+        detail: serde_json::Map::from_iter([
+            ("source".to_string(), serde_json::Value::from("xlsform")),
+            (
+                "file".to_string(),
+                serde_json::Value::from(file.display().to_string()),
+            ),
+        ]),
+        ip: None,
+    };
+    let published = match crate::app::publish::publish_import(&db, &outcome, &origin).await {
+        Ok(p) => p,
         Err(e) => {
-            outcome.undo();
             println!("import refused: {e}");
             return Ok(ExitCode::FAILURE);
         }

@@ -47,7 +47,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<std::collections::BTreeMap<_, _>>>()?;
     let prepared = crate::startup::prepare(&settings).await?;
-    let Some(stored) = crate::store::surveys::current(&prepared.db, &survey).await? else {
+    let Some(stored) = crate::app::campaigns::survey(&prepared.db, &survey).await? else {
         anyhow::bail!("no questionnaire {survey:?}; see `chorus serve` for the published slugs");
     };
     let base = base_url

@@ -73,7 +73,7 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     );
     for f in formats {
         let t = std::time::Instant::now();
-        let bytes = crate::report::render(&doc, f, Some(&raw))?;
+        let bytes = crate::app::report::render(&doc, &raw, f)?;
         let path = out.with_extension(f.extension());
         std::fs::write(&path, bytes)?;
         println!(

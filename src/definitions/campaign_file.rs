@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Problem, Sink, WEIGHT_TOLERANCE};
-use crate::analysis::weights::{ahp, MAX_CR};
+use crate::domain::ahp::{ahp, MAX_CR};
 use crate::domain::analysis_settings::{Band, Deletion, Operator};
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::{Audience, Framework, Indicator, SubIndicator};

@@ -1,5 +1,6 @@
 //! Parsed domain values: once a definition or an answer set is one of these, it is valid.
 
+pub mod ahp;
 pub mod analysis_settings;
 pub mod answers;
 pub mod audience;

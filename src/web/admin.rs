@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::auth::{self, Grant, COOKIE};
 use super::AppState;
+use crate::app;
 use crate::error::ApiError;
-use crate::store::{campaigns, responses};
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -86,8 +86,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         Err(e) => return Err(e),
     };
     let mut list = Vec::new();
-    for c in campaigns::list(&state.db).await? {
-        let counts = responses::counts_by_audience(&state.db, c.id).await?;
+    for (c, counts) in app::campaigns::with_counts_by_audience(&state.db).await? {
         let sectors = c
             .surveys
             .iter()

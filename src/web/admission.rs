@@ -1,29 +1,13 @@
-//! Who may answer now: the questionnaire's window and response cap, quotas per
-//! attribute value, and invitation tokens. Each refusal has a page (Chinese first,
-//! English second) and an API error with a stable code.
-
-use std::collections::BTreeMap;
+//! How a refusal reads: each reason a respondent may not answer now
+//! (`app::respond::Refusal`) has a page (Chinese first, English second) and an API
+//! error with a stable code.
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
-use sea_orm::DatabaseConnection;
 
+pub use crate::app::respond::Refusal;
 use crate::domain::ErrorCode;
-use crate::domain::SurveyState;
 use crate::error::ApiError;
-use crate::store::responses;
-use crate::store::surveys::StoredSurvey;
-use crate::store::StoreError;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    NotYetOpen(DateTime<Utc>),
-    Closed,
-    Full,
-    QuotaFull { attribute: String, value: String },
-    UnknownToken,
-    TokenUsed,
-}
 
 /// China Standard Time, for the dates respondents read.
 fn cst(t: DateTime<Utc>) -> String {
@@ -111,48 +95,4 @@ impl Refusal {
             problems: Vec::new(),
         }
     }
-}
-
-/// Whether the questionnaire takes answers now.
-pub async fn survey_state(
-    db: &DatabaseConnection,
-    stored: &StoredSurvey,
-) -> Result<Option<Refusal>, StoreError> {
-    let access = &stored.survey.access;
-    let stored_count = match access.max_responses {
-        Some(_) => responses::count_for_survey(db, &stored.survey.slug, None).await?,
-        None => 0,
-    };
-    Ok(match access.state(Utc::now(), stored_count) {
-        SurveyState::Open => None,
-        SurveyState::NotYetOpen(t) => Some(Refusal::NotYetOpen(t)),
-        SurveyState::Closed => Some(Refusal::Closed),
-        SurveyState::Full => Some(Refusal::Full),
-    })
-}
-
-/// The first quota that a respondent with these attributes would exceed.
-pub async fn quota(
-    db: &DatabaseConnection,
-    stored: &StoredSurvey,
-    attributes: &BTreeMap<String, String>,
-) -> Result<Option<Refusal>, StoreError> {
-    for q in &stored.survey.access.quotas {
-        if attributes.get(&q.attribute) != Some(&q.value) {
-            continue;
-        }
-        let n = responses::count_for_survey(
-            db,
-            &stored.survey.slug,
-            Some((q.attribute.as_str(), q.value.as_str())),
-        )
-        .await?;
-        if n >= q.max {
-            return Ok(Some(Refusal::QuotaFull {
-                attribute: q.attribute.clone(),
-                value: q.value.clone(),
-            }));
-        }
-    }
-    Ok(None)
 }

@@ -10,7 +10,6 @@ use super::AppState;
 use crate::app;
 use crate::domain::ErrorCode;
 use crate::error::ApiError;
-use crate::store::{campaigns, responses};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CampaignList {
@@ -46,9 +45,9 @@ pub async fn list(ev: Evaluator, state: web::Data<AppState>) -> Result<HttpRespo
     ev.audit(&state, "campaigns.list", "", serde_json::json!({}))
         .await?;
     let mut items = Vec::new();
-    for c in campaigns::list(&state.db).await? {
+    for (c, responses) in app::campaigns::with_counts_matching(&state.db, &filters).await? {
         items.push(CampaignItem {
-            responses: responses::count_matching(&state.db, c.id, &filters).await?,
+            responses,
             key: c.info.key,
             title: c.info.title,
             surveys: c
@@ -86,7 +85,7 @@ async fn load_analysis(
     app::analyse::load_and_analyse(&state.db, &key, filters)
         .await
         .map_err(ApiError::unexpected)?
-        .map(|(_, a)| a)
+        .map(|a| a.analysis)
         .ok_or(ApiError::NotFound {
             what: "campaign",
             key,

@@ -11,13 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Evaluator;
 use super::AppState;
-use crate::app::invite;
+use crate::app::{self, invite};
 use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::qr;
-use crate::store::invitations;
-use crate::store::surveys::{self, StoredSurvey};
-use crate::store::{campaigns, responses};
+use crate::store::surveys::StoredSurvey;
 
 /// The address respondents use: `CHORUS_PUBLIC_URL`, else the request's own.
 pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
@@ -31,7 +29,7 @@ pub fn base_url(state: &AppState, req: &HttpRequest) -> String {
 }
 
 async fn survey(state: &AppState, slug: &str) -> Result<StoredSurvey, ApiError> {
-    surveys::current(&state.db, slug)
+    app::campaigns::survey(&state.db, slug)
         .await?
         .ok_or_else(|| ApiError::NotFound {
             what: "questionnaire",
@@ -258,14 +256,9 @@ pub async fn qr_code(
     )
     .await?;
     if let Some(t) = &query.t {
-        if invitations::find(
-            &state.db,
-            &stored.survey.slug,
-            t,
-            stored.survey.access.anonymous,
-        )
-        .await?
-        .is_none()
+        if app::respond::invitation(&state.db, &stored, t)
+            .await?
+            .is_none()
         {
             return Err(ApiError::NotFound {
                 what: "invitation",
@@ -326,50 +319,11 @@ pub async fn poster(
         .body(page))
 }
 
-#[derive(Serialize, Default, Clone, utoipa::ToSchema)]
-pub struct Rate {
-    invited: u64,
-    started: u64,
-    completed: u64,
-    /// completed / invited, when anyone was invited.
-    rate: Option<f64>,
-}
-
-impl Rate {
-    fn add(&mut self, started: bool, completed: bool) {
-        self.invited += 1;
-        self.started += u64::from(started);
-        self.completed += u64::from(completed);
-    }
-
-    fn finish(mut self) -> Self {
-        self.rate = (self.invited > 0).then(|| self.completed as f64 / self.invited as f64);
-        self
-    }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Participation {
-    campaign: String,
-    surveys: Vec<SurveyRates>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SurveyRates {
-    slug: String,
-    audience: String,
-    /// All stored responses, invited or through the open link.
-    responses: u64,
-    invitations: Rate,
-    /// Invitations by prefilled attribute value: attribute -> value -> rate.
-    by_attribute: BTreeMap<String, BTreeMap<String, Rate>>,
-}
-
 /// Response rates per questionnaire and per prefilled attribute value.
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/participation", tag = "admin", security(("bearer" = [])),
     params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
     responses(
-        (status = 200, description = "Rates", body = Participation),
+        (status = 200, description = "Rates", body = app::campaigns::Participation),
         crate::web::openapi::Denied, (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn participation(
@@ -378,7 +332,7 @@ pub async fn participation(
     campaign: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     ev.require_admin()?;
-    let Some(c) = campaigns::get(&state.db, &campaign).await? else {
+    let Some(p) = app::campaigns::participation(&state.db, &campaign).await? else {
         return Err(ApiError::NotFound {
             what: "campaign",
             key: campaign.into_inner(),
@@ -387,39 +341,9 @@ pub async fn participation(
     ev.audit(
         &state,
         "participation.view",
-        &c.info.key,
+        &p.campaign,
         serde_json::json!({}),
     )
     .await?;
-    let progress = invitations::progress(&state.db, c.id).await?;
-    let mut out = Vec::new();
-    for s in &c.surveys {
-        let slug = &s.survey.slug;
-        let mut total = Rate::default();
-        let mut by: BTreeMap<String, BTreeMap<String, Rate>> = BTreeMap::new();
-        for (_, attrs, started, completed) in progress.iter().filter(|(sl, ..)| sl == slug) {
-            total.add(*started, *completed);
-            for (k, v) in attrs {
-                by.entry(k.clone())
-                    .or_default()
-                    .entry(v.clone())
-                    .or_default()
-                    .add(*started, *completed);
-            }
-        }
-        out.push(SurveyRates {
-            slug: slug.clone(),
-            audience: s.survey.audience.as_str().to_string(),
-            responses: responses::count_for_survey(&state.db, slug, None).await?,
-            invitations: total.finish(),
-            by_attribute: by
-                .into_iter()
-                .map(|(k, m)| (k, m.into_iter().map(|(v, r)| (v, r.finish())).collect()))
-                .collect(),
-        });
-    }
-    Ok(HttpResponse::Ok().json(Participation {
-        campaign: c.info.key,
-        surveys: out,
-    }))
+    Ok(HttpResponse::Ok().json(p))
 }

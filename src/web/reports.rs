@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use super::auth::Evaluator;
 use super::AppState;
-use crate::app::report::{load_report, ReportRequest};
+use crate::app::report::{self as app_report, load_report, ReportRequest};
 use crate::domain::ErrorCode;
 use crate::error::ApiError;
-use crate::report::{self, Format, Lang};
+use crate::report::{Format, Lang};
 
 /// Query string: `?sector=herbs&school=pszg&lang=en`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -115,7 +115,7 @@ pub async fn download(
         what: "campaign",
         key: key.clone(),
     };
-    let version = crate::store::campaigns::data_version(&state.db, &key)
+    let version = crate::app::campaigns::data_version(&state.db, &key)
         .await?
         .ok_or_else(not_found)?;
     let db = state.db.clone();
@@ -148,7 +148,7 @@ pub async fn download(
         }),
     )
     .await?;
-    let body = web::block(move || report::render(&built.0, format, Some(&built.1)))
+    let body = web::block(move || app_report::render(&built.0, &built.1, format))
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;

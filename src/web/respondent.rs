@@ -12,14 +12,15 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::admission::{self, Refusal};
+use super::admission::Refusal;
 use super::survey_page::{self, FormValues, PageContext};
 use super::AppState;
+use crate::app::respond;
 use crate::domain::Lang;
 use crate::domain::{NewResponse, QuestionKind, Survey};
 use crate::error::ApiError;
-use crate::store::invitations::{self, Invitation};
-use crate::store::responses::{self, InsertOutcome};
+use crate::store::ingest::IngestError;
+use crate::store::responses::InsertOutcome;
 use crate::store::surveys::StoredSurvey;
 
 #[derive(Template)]
@@ -204,28 +205,6 @@ fn prefill(survey: &Survey, attributes: &BTreeMap<String, String>, values: &mut 
     }
 }
 
-/// The invitation behind `token`, or the page that refuses it.
-async fn invitation(
-    state: &AppState,
-    stored: &StoredSurvey,
-    token: &str,
-) -> Result<Result<Invitation, Refusal>, ApiError> {
-    Ok(
-        match invitations::find(
-            &state.db,
-            &stored.survey.slug,
-            token,
-            stored.survey.access.anonymous,
-        )
-        .await?
-        {
-            None => Err(Refusal::UnknownToken),
-            Some(i) if i.completed => Err(Refusal::TokenUsed),
-            Some(i) => Ok(i),
-        },
-    )
-}
-
 pub async fn show(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -240,7 +219,7 @@ pub async fn show(
         &req,
         stored.survey.title_en.is_some(),
     );
-    if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+    if let Some(r) = respond::survey_state(&state.db, &stored).await? {
         return refusal_page(&r);
     }
     let token = query.t.as_deref().map(str::trim).filter(|t| !t.is_empty());
@@ -285,21 +264,10 @@ pub async fn show(
     let mut values = FormValues::new();
     let mut fresh = true;
     if let Some(token) = token {
-        let inv = match invitation(&state, &stored, token).await? {
+        let inv = match respond::start(&state.db, &stored, token).await? {
             Ok(i) => i,
             Err(r) => return refusal_page(&r),
         };
-        if let Some(r) = admission::quota(&state.db, &stored, &inv.attributes).await? {
-            return refusal_page(&r);
-        }
-        invitations::mark_started(
-            &state.db,
-            &stored.survey.slug,
-            token,
-            &inv,
-            stored.survey.access.anonymous,
-        )
-        .await?;
         if let Some(partial) = &inv.partial {
             values = values_from_answers(&stored.survey, partial);
             fresh = false;
@@ -341,14 +309,14 @@ pub async fn submit(
     // thanks page whatever the survey's state since; the checks are for new responses.
     let retry = already_stored(&state, raw_id.as_deref()).await?;
     if !retry {
-        if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+        if let Some(r) = respond::survey_state(&state.db, &stored).await? {
             return refusal_page(&r);
         }
     }
     let mut prefilled = serde_json::Map::new();
     let mut issued = BTreeMap::new();
     if let Some(t) = &token {
-        match invitation(&state, &stored, t).await? {
+        match respond::open_invitation(&state.db, &stored, t).await? {
             Ok(inv) => {
                 for (k, v) in &inv.attributes {
                     prefilled.insert(k.clone(), serde_json::Value::String(v.clone()));
@@ -391,7 +359,7 @@ pub async fn submit(
         }
     };
     if !retry {
-        if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
+        if let Some(r) = respond::quota(&state.db, &stored, &response.attributes).await? {
             return refusal_page(&r);
         }
     }
@@ -399,19 +367,19 @@ pub async fn submit(
     let outcome =
         match state.ingest.submit(stored, response, token.clone()).await {
             Ok(o) => o,
-            Err(crate::store::ingest::IngestError::Busy) => return message(
+            Err(IngestError::Busy) => return message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "服务器繁忙，答卷尚未保存",
                 "请返回上一页，稍等片刻后再点一次“提交问卷”。",
                 "The server is busy; nothing was saved yet. Go back and submit again in a moment.",
             ),
-            Err(crate::store::ingest::IngestError::Store(e)) if e.is_unavailable() => return message(
+            Err(IngestError::Store(e)) if e.is_unavailable() => return message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "暂时无法保存，答卷尚未保存",
                 "请返回上一页，稍等片刻后再点一次“提交问卷”，已填写的内容不会丢失。",
                 "The database is unavailable for a moment; nothing was saved yet. Go back and submit again shortly.",
             ),
-            Err(crate::store::ingest::IngestError::Store(e)) => return Err(e.into()),
+            Err(IngestError::Store(e)) => return Err(e.into()),
         };
     match outcome {
         InsertOutcome::Created(_) | InsertOutcome::Replayed(_) => thanks_redirect(&slug, lang),
@@ -434,7 +402,7 @@ async fn already_stored(state: &AppState, raw_id: Option<&str>) -> Result<bool, 
     let Some(id) = raw_id.and_then(|s| Uuid::parse_str(s.trim()).ok()) else {
         return Ok(false);
     };
-    Ok(responses::exists(&state.db, id).await?)
+    Ok(respond::is_retry(&state.db, id).await?)
 }
 
 fn thanks_redirect(slug: &str, lang: Lang) -> Result<HttpResponse, ApiError> {
@@ -491,34 +459,8 @@ pub async fn save_partial(
             key: slug.into_inner(),
         });
     };
-    let keys = stored.survey.answer_keys();
-    let answers: serde_json::Map<String, serde_json::Value> = body
-        .answers
-        .iter()
-        .filter(|(k, _)| keys.contains(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let saved = invitations::save_partial(
-        &state.db,
-        &stored.survey.slug,
-        &body.token,
-        &answers,
-        stored.survey.access.anonymous,
-    )
-    .await?;
-    if saved {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        match invitations::find(
-            &state.db,
-            &stored.survey.slug,
-            &body.token,
-            stored.survey.access.anonymous,
-        )
-        .await?
-        {
-            Some(_) => Err(Refusal::TokenUsed.api_error()),
-            None => Err(Refusal::UnknownToken.api_error()),
-        }
+    match respond::save_partial(&state.db, &stored, &body.token, &body.answers).await? {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(r) => Err(r.api_error()),
     }
 }

@@ -6,12 +6,12 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use super::admission::{self, Refusal};
+use super::admission::Refusal;
 use super::AppState;
+use crate::app::respond;
 use crate::domain::ErrorCode;
 use crate::error::ApiError;
-use crate::store::invitations;
-use crate::store::responses::{self, InsertOutcome};
+use crate::store::responses::InsertOutcome;
 
 /// Most answers one response may carry (guards memory; questionnaires have < 200).
 pub const MAX_ANSWERS: usize = 500;
@@ -264,23 +264,16 @@ pub async fn create(
     // A retry of a stored response is answered as a retry whatever the survey's state
     // since (closed, full, quota reached by this very response): the checks below are
     // for new responses only, and the writer tells a replay from a conflict.
-    let retry = responses::exists(&state.db, payload.response_id).await?;
+    let retry = respond::is_retry(&state.db, payload.response_id).await?;
     if !retry {
-        if let Some(r) = admission::survey_state(&state.db, &stored).await? {
+        if let Some(r) = respond::survey_state(&state.db, &stored).await? {
             return Err(r.api_error());
         }
     }
     let mut attributes = payload.attributes.clone();
     let mut issued = std::collections::BTreeMap::new();
     if let Some(token) = &payload.token {
-        match invitations::find(
-            &state.db,
-            &stored.survey.slug,
-            token,
-            stored.survey.access.anonymous,
-        )
-        .await?
-        {
+        match respond::invitation(&state.db, &stored, token).await? {
             None => return Err(Refusal::UnknownToken.api_error()),
             // Invitation attributes are authoritative over client-sent ones.
             Some(inv) => {
@@ -314,7 +307,7 @@ pub async fn create(
         .agrees_with_invitation(&stored.survey, &issued)
         .map_err(first_error)?;
     if !retry {
-        if let Some(r) = admission::quota(&state.db, &stored, &response.attributes).await? {
+        if let Some(r) = respond::quota(&state.db, &stored, &response.attributes).await? {
             return Err(r.api_error());
         }
     }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 
-use crate::store::surveys::{self, StoredSurvey};
+use crate::app;
+use crate::store::surveys::StoredSurvey;
 use crate::store::StoreError;
 
 const TTL: Duration = Duration::from_secs(2);
@@ -34,7 +35,7 @@ impl SurveyCache {
                 }
             }
         }
-        let found = surveys::current(db, slug).await?.map(Arc::new);
+        let found = app::campaigns::survey(db, slug).await?.map(Arc::new);
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() > 10_000 {
                 entries.clear();

@@ -7,12 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Evaluator;
 use super::AppState;
+use crate::app;
 use crate::app::import::{self as importer, ImportError};
 use crate::domain::Audience;
 use crate::domain::ErrorCode;
 use crate::error::ApiError;
-use crate::store::{self, surveys};
-use crate::xlsform;
 
 /// Largest spreadsheet accepted (XLSForms are a few hundred KB at most).
 pub const MAX_XLSFORM_BYTES: usize = 5 * 1024 * 1024;
@@ -121,16 +120,21 @@ pub async fn import(
             ))
         }
     };
-    let published = match store::campaigns::publish(&state.db, &outcome.campaign).await {
-        Ok(p) => {
-            state.surveys.clear();
-            p
-        }
-        Err(e) => {
-            outcome.undo();
-            return Err(e.into());
-        }
+    let origin = app::publish::Origin {
+        actor: &ev.actor,
+        detail: serde_json::Map::from_iter([
+            ("source".to_string(), serde_json::Value::from("xlsform")),
+            (
+                "replace".to_string(),
+                serde_json::Value::from(query.replace),
+            ),
+        ]),
+        ip: ev.ip,
     };
+    let published = app::publish::publish_import(&state.db, &outcome, &origin).await;
+    // Whatever the audit entry's fate, a stored version must be seen at once.
+    state.surveys.clear();
+    let published = published?;
     let Some(survey) = outcome
         .campaign
         .surveys
@@ -145,18 +149,6 @@ pub async fn import(
         .iter()
         .find(|p| p.slug == survey.slug)
         .map_or(0, |p| p.version);
-    ev.audit(
-        &state,
-        "questionnaire.publish",
-        &survey.slug,
-        serde_json::json!({
-            "campaign": key,
-            "version": version,
-            "source": "xlsform",
-            "replace": query.replace,
-        }),
-    )
-    .await?;
     Ok(HttpResponse::Created().json(ImportBody {
         campaign: key,
         slug: survey.slug.clone(),
@@ -182,13 +174,13 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     ev.audit(&state, "xlsform.export", &slug, serde_json::json!({}))
         .await?;
-    let Some(stored) = surveys::current(&state.db, &slug).await? else {
+    let Some(stored) = app::campaigns::survey(&state.db, &slug).await? else {
         return Err(ApiError::NotFound {
             what: "questionnaire",
             key: slug.into_inner(),
         });
     };
-    let bytes = xlsform::to_xlsx(&stored.survey).map_err(ApiError::unexpected)?;
+    let bytes = app::definitions::xlsform(&stored.survey).map_err(ApiError::unexpected)?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header((

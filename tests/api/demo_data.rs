@@ -24,7 +24,11 @@ async fn demo_is_deterministic_and_differs_by_group(app: TestApp) {
 
     assert_eq!(first, 300);
     assert_eq!(second, 0, "same seed, same ids: nothing new");
-    let (data, scores) = analyse::load_and_analyse(&db, "pingshun-2025", &[])
+    let analyse::Analysed {
+        meta: data,
+        analysis: scores,
+        ..
+    } = analyse::load_and_analyse(&db, "pingshun-2025", &[])
         .await
         .expect("score")
         .expect("campaign");

@@ -469,10 +469,11 @@ async fn one_layout(backend: Backend, seed: u64) -> usize {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            let (_, a) = chorus::app::analyse::load_and_analyse(&db, campaign, &filters)
+            let a = chorus::app::analyse::load_and_analyse(&db, campaign, &filters)
                 .await
                 .expect("analysis")
-                .expect("campaign");
+                .expect("campaign")
+                .analysis;
             if std::env::var("CHORUS_ADVERSARY_DEBUG").is_ok() {
                 eprintln!(
                     "view {wave} {f:?}: students {}",
@@ -493,10 +494,11 @@ async fn one_layout(backend: Backend, seed: u64) -> usize {
         ("school".into(), "s1".into()),
         ("sector".into(), "ec".into()),
     ];
-    let (_, a) = chorus::app::analyse::load_and_analyse(&db, "trust", &both)
+    let a = chorus::app::analyse::load_and_analyse(&db, "trust", &both)
         .await
         .expect("analysis")
-        .expect("campaign");
+        .expect("campaign")
+        .analysis;
     assert!(a.composite.by_group.values().all(|c| c.mean.is_none()));
     assert!(a.items.iter().all(|i| i.mean.is_none()));
     // The HTTP doors publish the same analysis: the admin's and a school token's.
