@@ -9,8 +9,9 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::store::campaigns::{self, StoredCampaign};
+use crate::store::invitations::{self, InvitationProgress};
 use crate::store::surveys::{self, StoredSurvey};
-use crate::store::{invitations, responses, StoreError};
+use crate::store::{responses, StoreError};
 
 /// Every campaign with its current questionnaires.
 pub async fn published(db: &DatabaseConnection) -> Result<Vec<StoredCampaign>, StoreError> {
@@ -79,13 +80,13 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn add(&mut self, started: bool, completed: bool) {
+    pub(crate) fn add(&mut self, started: bool, completed: bool) {
         self.invited += 1;
         self.started += u64::from(started);
         self.completed += u64::from(completed);
     }
 
-    fn finish(mut self) -> Self {
+    pub(crate) fn finish(mut self) -> Self {
         self.rate = (self.invited > 0).then(|| self.completed as f64 / self.invited as f64);
         self
     }
@@ -108,10 +109,6 @@ pub struct SurveyRates {
     pub by_attribute: BTreeMap<String, BTreeMap<String, Rate>>,
 }
 
-/// One invitation's questionnaire, prefilled attributes, and whether it was started
-/// and completed.
-type Progress = (String, BTreeMap<String, String>, bool, bool);
-
 /// Response rates per questionnaire and per prefilled attribute value (`None`: no such
 /// campaign).
 pub async fn participation(
@@ -125,7 +122,7 @@ pub async fn participation(
     let mut out = Vec::new();
     for s in &c.surveys {
         let slug = &s.survey.slug;
-        let (invitations, by_attribute) = rates(progress.iter().filter(|(sl, ..)| sl == slug));
+        let (invitations, by_attribute) = rates(progress.iter().filter(|p| &p.slug == slug));
         out.push(SurveyRates {
             slug: slug.clone(),
             audience: s.survey.audience.as_str().to_string(),
@@ -142,18 +139,18 @@ pub async fn participation(
 
 /// The overall rate and the rate per attribute value of these invitations.
 fn rates<'a>(
-    progress: impl Iterator<Item = &'a Progress>,
+    progress: impl Iterator<Item = &'a InvitationProgress>,
 ) -> (Rate, BTreeMap<String, BTreeMap<String, Rate>>) {
     let mut total = Rate::default();
     let mut by: BTreeMap<String, BTreeMap<String, Rate>> = BTreeMap::new();
-    for (_, attrs, started, completed) in progress {
-        total.add(*started, *completed);
-        for (k, v) in attrs {
+    for p in progress {
+        total.add(p.started, p.completed);
+        for (k, v) in &p.attributes {
             by.entry(k.clone())
                 .or_default()
                 .entry(v.clone())
                 .or_default()
-                .add(*started, *completed);
+                .add(p.started, p.completed);
         }
     }
     let by = by
@@ -169,9 +166,12 @@ mod tests {
 
     #[test]
     fn rates_count_each_invitation_once_overall_and_per_attribute_value() {
-        let inv = |school: &str, started, completed| -> Progress {
-            let attrs = BTreeMap::from([("school".to_string(), school.to_string())]);
-            ("s".into(), attrs, started, completed)
+        let inv = |school: &str, started, completed| InvitationProgress {
+            slug: "s".into(),
+            batch: "b".into(),
+            attributes: BTreeMap::from([("school".to_string(), school.to_string())]),
+            started,
+            completed,
         };
         let list = [
             inv("甲", true, true),

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod definitions;
 pub mod demo;
 pub mod export;
+pub mod fieldwork;
 pub mod import;
 pub mod invite;
 pub mod publish;

@@ -48,7 +48,8 @@ pub async fn load_report(
     // Invitations by group (invited, completed), under the same filters.
     let progress = crate::store::invitations::progress(db, meta.campaign.id).await?;
     let mut invited: BTreeMap<Audience, (u64, u64)> = BTreeMap::new();
-    for (slug, attrs, _, completed) in &progress {
+    for p in &progress {
+        let (slug, attrs, completed) = (&p.slug, &p.attributes, &p.completed);
         let Some(s) = meta
             .campaign
             .surveys

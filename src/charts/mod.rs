@@ -5,6 +5,7 @@
 
 pub mod alpha;
 pub mod bars;
+pub mod daily;
 pub mod diverging;
 pub mod heatmap;
 pub mod ipa;

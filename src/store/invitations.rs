@@ -197,14 +197,23 @@ pub async fn save_partial<C: ConnectionTrait>(
     Ok(done.rows_affected == 1)
 }
 
-/// Progress of every invitation of a campaign: (survey slug, attributes, started,
-/// completed). For anonymous questionnaires the ledger says how many invitations of
+/// Where one invitation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationProgress {
+    pub slug: String,
+    pub batch: String,
+    pub attributes: BTreeMap<String, String>,
+    pub started: bool,
+    pub completed: bool,
+}
+
+/// Progress of every invitation of a campaign. For anonymous questionnaires the ledger says how many invitations of
 /// each questionnaire and attributes were opened and answered, never which: those
 /// counts are spread over the group's invitations, so every total is exact.
 pub async fn progress<C: ConnectionTrait>(
     db: &C,
     campaign_id: i64,
-) -> Result<Vec<(String, BTreeMap<String, String>, bool, bool)>, StoreError> {
+) -> Result<Vec<InvitationProgress>, StoreError> {
     let rows = invitations::Entity::find()
         .filter(invitations::Column::CampaignId.eq(campaign_id))
         .order_by_asc(invitations::Column::Id)
@@ -234,7 +243,13 @@ pub async fn progress<C: ConnectionTrait>(
                     started = true;
                 }
             }
-            (r.survey_slug, attrs, started, completed)
+            InvitationProgress {
+                slug: r.survey_slug,
+                batch: r.batch,
+                attributes: attrs,
+                started,
+                completed,
+            }
         })
         .collect())
 }

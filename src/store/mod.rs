@@ -5,6 +5,7 @@ pub mod anonymous;
 pub mod audit;
 pub mod campaigns;
 pub mod caps;
+pub mod fieldwork;
 pub mod ingest;
 pub mod invitations;
 pub mod responses;

@@ -55,7 +55,10 @@ fn page(status: StatusCode, p: AdminPage) -> Result<HttpResponse, ApiError> {
         .body(body))
 }
 
-async fn session(req: &HttpRequest, state: &AppState) -> Result<Option<Grant>, ApiError> {
+pub(crate) async fn session(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<Grant>, ApiError> {
     match req.cookie(COOKIE).map(|c| c.value().to_string()) {
         Some(token) => auth::check_token_limited(state, state.client_ip(req), token, false).await,
         None => Ok(None),
@@ -140,13 +143,18 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             logged_in: true,
             error: None,
             campaigns: list,
-            who: match grant.actor.strip_prefix("token:") {
-                Some(label) => format!("{label}（{}）", role_zh(grant.role)),
-                None => "安装令牌（管理员）".into(),
-            },
+            who: who(&grant),
             school: grant.school,
         },
     )
+}
+
+/// Who is logged in, as the pages say it.
+pub(crate) fn who(grant: &Grant) -> String {
+    match grant.actor.strip_prefix("token:") {
+        Some(label) => format!("{label}（{}）", role_zh(grant.role)),
+        None => "安装令牌（管理员）".into(),
+    }
 }
 
 fn role_zh(role: auth::Role) -> &'static str {

@@ -20,6 +20,7 @@ pub mod state;
 pub mod submit_limit;
 pub mod survey_cache;
 pub mod survey_page;
+pub mod workspace;
 pub mod xlsform;
 
 use actix_web::web;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin").get(admin::show))
         .service(web::resource("/admin/login").post(admin::login))
         .service(web::resource("/admin/logout").post(admin::logout))
+        .service(web::resource("/admin/campaigns/{campaign}/fieldwork").get(workspace::show))
         .service(
             web::resource("/s/{slug}")
                 .get(respondent::show)

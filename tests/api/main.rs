@@ -22,4 +22,5 @@ mod responses_api;
 mod roles;
 mod scale_out;
 mod scores_and_report;
+mod workspace;
 mod xlsform;

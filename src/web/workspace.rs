@@ -1,0 +1,282 @@
+//! The evaluator workspace's fieldwork monitor (`/admin/campaigns/{key}/fieldwork`):
+//! a server-rendered page for the weeks of collection — progress per questionnaire,
+//! quota and unit, responses per day (a chart from `charts/` with its data table), the
+//! units behind, and the invitation batches. Logged in with the evaluator page's
+//! session cookie; a school's token sees its own school only.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::admin::session;
+use super::AppState;
+use crate::app::campaigns::Rate;
+use crate::app::fieldwork::{self, Behind, Fieldwork};
+use crate::charts::daily::DailyCounts;
+use crate::error::ApiError;
+
+/// A rate as the page prints it.
+pub struct RateView {
+    pub invited: u64,
+    pub started: u64,
+    pub completed: u64,
+    pub rate: String,
+}
+
+impl From<&Rate> for RateView {
+    fn from(r: &Rate) -> Self {
+        RateView {
+            invited: r.invited,
+            started: r.started,
+            completed: r.completed,
+            rate: percent(r.rate),
+        }
+    }
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".into(), |s| format!("{:.0}%", s * 100.0))
+}
+
+struct SurveyRow {
+    title: String,
+    audience: &'static str,
+    phase: &'static str,
+    phase_en: &'static str,
+    today: u64,
+    week: u64,
+    total: u64,
+    cap: String,
+    invitations: RateView,
+}
+
+struct QuotaRow {
+    survey: String,
+    unit: String,
+    responses: u64,
+    max: u64,
+    share: String,
+}
+
+struct UnitRow {
+    attribute: &'static str,
+    label: String,
+    survey: String,
+    responses: u64,
+    invitations: RateView,
+    behind: Option<String>,
+}
+
+struct BatchRow {
+    survey: String,
+    batch: String,
+    attributes: String,
+    exact: bool,
+    rate: RateView,
+}
+
+#[derive(Template)]
+#[template(path = "fieldwork.html")]
+struct FieldworkPage {
+    title: String,
+    key: String,
+    phase: &'static str,
+    phase_en: &'static str,
+    today: String,
+    who: String,
+    school: Option<String>,
+    recent: fieldwork::Recent,
+    surveys: Vec<SurveyRow>,
+    quotas: Vec<QuotaRow>,
+    chart: Option<String>,
+    days: Vec<(String, u64)>,
+    units: Vec<UnitRow>,
+    behind: usize,
+    batches: Vec<BatchRow>,
+    /// Some batch's figures are spread over an anonymous group (marked *).
+    any_estimated: bool,
+}
+
+/// Chinese names of the unit attributes.
+fn attribute_zh(a: &str) -> &'static str {
+    match a {
+        "school" => "学校",
+        "sector" => "产业方向",
+        "grade" => "年级",
+        "role" => "岗位",
+        "size" => "企业规模",
+        _ => "其他",
+    }
+}
+
+fn behind_text(b: &Behind) -> String {
+    match b {
+        Behind::Rate { unit, overall } => format!(
+            "落后：完成率 {} 低于本问卷的 {}",
+            percent(Some(*unit)),
+            percent(Some(*overall))
+        ),
+        Behind::Pace { expected } => {
+            format!("落后：按调查时间进度应已收到约 {expected} 份")
+        }
+    }
+}
+
+fn survey_title(f: &Fieldwork, slug: &str) -> String {
+    f.surveys
+        .iter()
+        .find(|s| s.slug == slug)
+        .map_or_else(|| slug.to_string(), |s| s.title.clone())
+}
+
+fn chart(f: &Fieldwork) -> Result<Option<String>, ApiError> {
+    if f.days.is_empty() {
+        return Ok(None);
+    }
+    let chart = DailyCounts {
+        title: "每日回收答卷（份）".into(),
+        days: f
+            .days
+            .iter()
+            .map(|(d, n)| (d.format("%m-%d").to_string(), *n))
+            .collect(),
+        size: (760, 260),
+    };
+    let svg = crate::charts::svg(&chart).map_err(ApiError::unexpected)?;
+    Ok(Some(svg))
+}
+
+fn view(f: &Fieldwork, who: String, school: Option<String>) -> Result<FieldworkPage, ApiError> {
+    let surveys = f
+        .surveys
+        .iter()
+        .map(|s| SurveyRow {
+            title: s.title.clone(),
+            audience: s.audience,
+            phase: s.phase.label_zh(),
+            phase_en: s.phase.label_en(),
+            today: s.responses.today,
+            week: s.responses.week,
+            total: s.responses.total,
+            cap: s
+                .max_responses
+                .map_or_else(|| "—".into(), |m| m.to_string()),
+            invitations: (&s.invitations).into(),
+        })
+        .collect();
+    let quotas = f
+        .surveys
+        .iter()
+        .flat_map(|s| {
+            s.quotas.iter().map(|q| QuotaRow {
+                survey: s.title.clone(),
+                unit: format!("{}：{}", attribute_zh(&q.attribute), q.label),
+                responses: q.responses,
+                max: q.max,
+                share: percent((q.max > 0).then(|| q.responses as f64 / q.max as f64)),
+            })
+        })
+        .collect();
+    let units: Vec<UnitRow> = f
+        .units
+        .iter()
+        .map(|u| UnitRow {
+            attribute: attribute_zh(&u.attribute),
+            label: u.label.clone(),
+            survey: survey_title(f, &u.slug),
+            responses: u.responses,
+            invitations: (&u.invitations).into(),
+            behind: u.behind.as_ref().map(behind_text),
+        })
+        .collect();
+    let batches: Vec<BatchRow> = f
+        .batches
+        .iter()
+        .map(|b| BatchRow {
+            survey: survey_title(f, &b.slug),
+            batch: b.batch.clone(),
+            attributes: b
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("，"),
+            exact: b.exact,
+            rate: (&b.rate).into(),
+        })
+        .collect();
+    Ok(FieldworkPage {
+        title: f.title.clone(),
+        key: f.key.clone(),
+        phase: f.phase.label_zh(),
+        phase_en: f.phase.label_en(),
+        today: f.today.format("%Y-%m-%d").to_string(),
+        who,
+        school,
+        recent: f.responses,
+        surveys,
+        quotas,
+        chart: chart(f)?,
+        days: f
+            .days
+            .iter()
+            .map(|(d, n)| (d.format("%Y-%m-%d").to_string(), *n))
+            .collect(),
+        behind: units.iter().filter(|u| u.behind.is_some()).count(),
+        units,
+        any_estimated: batches.iter().any(|b: &BatchRow| !b.exact),
+        batches,
+    })
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// The fieldwork monitor; without a session, back to the login on `/admin`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    // No session, or an address locked out: the login page on `/admin` says which.
+    let grant = match session(&req, &state).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) | Err(ApiError::TooManyAttempts(_)) => {
+            return Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin"))
+                .finish())
+        }
+        Err(e) => return Err(e),
+    };
+    let scope: Vec<(String, String)> = grant
+        .school
+        .iter()
+        .map(|s| (super::auth::SCHOOL.to_string(), s.clone()))
+        .collect();
+    let key = key.into_inner();
+    let Some(f) = fieldwork::monitor(&state.db, &key, &scope, chrono::Utc::now()).await? else {
+        return Err(ApiError::NotFound {
+            what: "campaign",
+            key,
+        });
+    };
+    crate::app::access::record(
+        &state.db,
+        &grant.actor,
+        "fieldwork.view",
+        &key,
+        serde_json::json!({}),
+        state.client_ip(&req),
+    )
+    .await?;
+    let who = super::admin::who(&grant);
+    let page = view(&f, who, grant.school)?;
+    Ok(html(
+        StatusCode::OK,
+        page.render().map_err(ApiError::unexpected)?,
+    ))
+}
