@@ -9,28 +9,74 @@
 //!    whose total is published, together with the respondents who have no value, are
 //!    suppressed so that hidden cells number at least two and hold at least the minimum
 //!    between them ([`super::suppression::suppress_from`]).
-//! 3. **Filters**: a view narrowed by `attribute = value` is one cell of the breakdown
-//!    of the wider view by `attribute`; each of its statistics is published only if
-//!    rule 2 would publish that cell there. So neither the complement of a filter nor a
-//!    combination of sibling views reveals a small cell.
+//! 3. **Filters and differences**: every view (the campaign, a view narrowed by up to
+//!    [`MAX_FILTERS`] filters, a breakdown inside one) is a cell of one lattice — the
+//!    table of the campaign's respondents by all the [`ATTRIBUTES`] and all its
+//!    margins — and one pattern of hidden cells is decided for the whole lattice per
+//!    statistic ([`super::cube`]): a view's statistic is published only if its cell is
+//!    shown there. So complements of filters, sibling views, the margins of one table
+//!    and the cells of another never isolate a small group, and every view decides the
+//!    same.
 //! 4. **Combined cells** (综合) are computed over the published groups only.
 //! 5. **Derived results** (gaps between groups, wave changes, fuzzy evaluation, IPA)
 //!    are computed from published cells only.
 //!
 //! Counts of respondents (n) are published: they say who answered, not what.
-//!
-//! Views narrowed by more than [`MAX_FILTERS`] attribute are not published yet: rule 3
-//! checks each filter against its direct wider view only, and a two-way table (school
-//! × sector) needs its lines checked together (the hypercube method), or its margins
-//! and shown cells give a hidden cell away. The doors refuse such requests; the gate
-//! hides every statistic of such a view in case one does not.
 
 use std::collections::BTreeMap;
 
+use std::cell::RefCell;
+
+use super::cube::{Cell, Coord, Patterns};
 use super::suppression::{suppress_from, Suppressed};
 
-/// Most filters one published view may combine (see the module documentation).
-pub const MAX_FILTERS: usize = 1;
+/// Most filters one published view may combine: with a breakdown inside it, a cell
+/// splits on `MAX_FILTERS + 1` attributes, the finest cells the lattice publishes.
+pub const MAX_FILTERS: usize = 2;
+
+/// The attributes views may be narrowed and broken down by (with the campaign's own
+/// breakdowns): the lattice of every view is built over all of them, whichever a view
+/// uses, so that all views decide the same.
+pub const ATTRIBUTES: [&str; 5] = ["grade", "role", "school", "sector", "size"];
+
+/// How much hiding a cell of an attribute costs when the gate chooses what to hide: a
+/// school's cells most (they are all a school's evaluator sees), then a sector's.
+fn weight(attribute: &str) -> u64 {
+    match attribute {
+        "school" => 4,
+        "sector" => 2,
+        _ => 1,
+    }
+}
+
+/// Why a view cannot be published as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error(
+        "{0} is not an attribute views can be narrowed by (grade, role, school, sector, size)"
+    )]
+    Unknown(String),
+    #[error("{0} is given twice")]
+    Repeated(String),
+    #[error("at most {MAX_FILTERS} filters can be combined; {0} is one too many")]
+    TooMany(String),
+}
+
+/// Checks the filters of a view (a school's token counts as its school filter).
+pub fn check_filters(filters: &[(String, String)]) -> Result<(), FilterError> {
+    for (i, (k, _)) in filters.iter().enumerate() {
+        if !ATTRIBUTES.contains(&k.as_str()) {
+            return Err(FilterError::Unknown(k.clone()));
+        }
+        if filters[..i].iter().any(|(j, _)| j == k) {
+            return Err(FilterError::Repeated(k.clone()));
+        }
+        if i >= MAX_FILTERS {
+            return Err(FilterError::TooMany(k.clone()));
+        }
+    }
+    Ok(())
+}
 
 /// The respondent count behind every statistic of one view, by statistic key.
 #[derive(Debug, Clone, Default)]
@@ -44,84 +90,149 @@ impl Census {
     pub fn get(&self, key: &str) -> u64 {
         self.0.get(key).copied().unwrap_or(0)
     }
-
-    pub fn keys(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.0.iter().map(|(k, n)| (k.as_str(), *n))
-    }
 }
 
-/// The wider view of one filter, split by the filter attribute's values (in a fixed
-/// order: values sorted, respondents without a value last). `None` marks the part that
-/// is the view itself.
+/// A campaign's respondents split into fine cells (one per combination of values of
+/// the disclosure attributes, `Missing` where a respondent has none), with the cell of
+/// the view being published.
 #[derive(Debug, Clone)]
-pub struct Partition<T> {
-    pub attribute: String,
-    pub parts: Vec<Option<T>>,
+pub struct Lattice<T> {
+    /// Sorted: [`ATTRIBUTES`] and the campaign's breakdowns.
+    pub attributes: Vec<String>,
+    /// Per attribute, its values in the campaign, sorted.
+    pub values: Vec<Vec<String>>,
+    pub fine: Vec<(Cell, T)>,
+    /// The view: a value per filter, `All` elsewhere.
+    pub view: Cell,
 }
 
-impl<T> Partition<T> {
-    pub fn map<U>(&self, f: impl FnMut(&T) -> U) -> Partition<U> {
+impl<T> Lattice<T> {
+    pub fn map<U>(&self, f: impl FnMut(&T) -> U) -> Lattice<U> {
         let mut f = f;
-        Partition {
-            attribute: self.attribute.clone(),
-            parts: self.parts.iter().map(|p| p.as_ref().map(&mut f)).collect(),
+        Lattice {
+            attributes: self.attributes.clone(),
+            values: self.values.clone(),
+            fine: self.fine.iter().map(|(c, t)| (c.clone(), f(t))).collect(),
+            view: self.view.clone(),
         }
+    }
+
+    /// The lattice of a view narrowed by `filters`; `None` when a filter names an
+    /// attribute outside the lattice.
+    pub fn cell_of(&self, filters: &[(String, String)]) -> Option<Cell> {
+        let mut cell = vec![Coord::All; self.attributes.len()];
+        for (k, v) in filters {
+            let d = self.attributes.iter().position(|a| a == k)?;
+            cell[d] = match self.values[d].binary_search(v) {
+                Ok(i) => Coord::Value(i as u32),
+                // A value nobody has: an empty view.
+                Err(_) => Coord::Missing,
+            };
+        }
+        Some(cell)
     }
 }
 
 /// The disclosure rules for one view.
-#[derive(Debug, Clone)]
 pub struct Gate {
     min: u64,
-    partitions: Vec<Partition<Census>>,
+    lattice: Option<Lattice<Census>>,
+    patterns: RefCell<Patterns>,
 }
 
 impl Gate {
-    /// `partitions`: one per filter of the view (none for the whole campaign).
-    pub fn new(min: u64, partitions: Vec<Partition<Census>>) -> Self {
-        Gate { min, partitions }
+    /// `lattice`: the campaign's fine cells and the view's place among them; `None` for
+    /// frames analysed on their own (a test's, an example report's), where only rules 1
+    /// and 2 apply.
+    pub fn new(min: u64, lattice: Option<Lattice<Census>>) -> Self {
+        Gate {
+            min,
+            lattice,
+            patterns: RefCell::new(Patterns::default()),
+        }
     }
 
     pub fn min(&self) -> u64 {
         self.min
     }
 
-    /// Rules 1 and 3 for one statistic, keyed by `key`, about `n` respondents.
-    pub fn state(&self, key: &str, n: u64) -> Suppressed {
-        if n > 0 && n < self.min {
-            return Suppressed::Primary;
-        }
-        if self.partitions.len() > MAX_FILTERS {
-            return Suppressed::Secondary;
-        }
-        for p in &self.partitions {
-            let counts: Vec<u64> = p
-                .parts
-                .iter()
-                .map(|c| c.as_ref().map_or(n, |c| c.get(key)))
-                .collect();
-            let own = p.parts.iter().position(Option::is_none).unwrap_or(0);
-            if suppress_from(&counts, None, self.min)[own].is_hidden() {
-                return Suppressed::Secondary;
-            }
-        }
-        Suppressed::No
+    fn primary(&self, n: u64) -> bool {
+        n > 0 && n < self.min
     }
 
-    /// Rules 1–3 for the cells of one breakdown whose total is published: `cells` are
-    /// (key, n) per value, `unassigned` the respondents of the total without a value.
-    pub fn across(&self, cells: &[(String, u64)], unassigned: u64) -> Vec<Suppressed> {
-        let mut counts: Vec<u64> = cells.iter().map(|(_, n)| *n).collect();
-        counts.push(unassigned);
-        let mut initial: Vec<Suppressed> = cells.iter().map(|(k, n)| self.state(k, *n)).collect();
-        initial.push(if unassigned > 0 && unassigned < self.min {
-            Suppressed::Primary
-        } else {
-            Suppressed::No
-        });
-        let mut out = suppress_from(&counts, Some(initial), self.min);
-        out.pop();
-        out
+    /// Whether `cell` is hidden for the statistic `key` about `n` respondents; a count
+    /// that disagrees with the fine cells hides it too.
+    fn hidden_in_lattice(&self, l: &Lattice<Census>, key: &str, cell: &[Coord], n: u64) -> bool {
+        let counts: Vec<u64> = l.fine.iter().map(|(_, c)| c.get(key)).collect();
+        let covered: u64 = l
+            .fine
+            .iter()
+            .zip(&counts)
+            .filter(|((f, _), _)| cell.iter().zip(f).all(|(a, b)| *a == Coord::All || a == b))
+            .map(|(_, n)| n)
+            .sum();
+        if covered != n || cell.contains(&Coord::Missing) {
+            return true;
+        }
+        let fine: Vec<Cell> = l.fine.iter().map(|(c, _)| c.clone()).collect();
+        let weight: Vec<u64> = l.attributes.iter().map(|a| weight(a)).collect();
+        self.patterns
+            .borrow_mut()
+            .hidden(&fine, counts, MAX_FILTERS + 1, self.min, &weight)
+            .contains(cell)
+    }
+
+    /// Rules 1 and 3 for one statistic of the view, keyed by `key`, about `n`
+    /// respondents.
+    pub fn state(&self, key: &str, n: u64) -> Suppressed {
+        if self.primary(n) {
+            return Suppressed::Primary;
+        }
+        match &self.lattice {
+            Some(l) if n > 0 && self.hidden_in_lattice(l, key, &l.view, n) => Suppressed::Secondary,
+            _ => Suppressed::No,
+        }
+    }
+
+    /// Rules 1–3 for the cells of one breakdown of the view by `attribute`: `key` is the
+    /// statistic (as for [`Gate::state`]), `cells` (value, n) per value, `unassigned`
+    /// the respondents of the view's total without a value.
+    pub fn across(
+        &self,
+        attribute: &str,
+        key: &str,
+        cells: &[(String, u64)],
+        unassigned: u64,
+    ) -> Vec<Suppressed> {
+        let Some(l) = &self.lattice else {
+            let mut counts: Vec<u64> = cells.iter().map(|(_, n)| *n).collect();
+            counts.push(unassigned);
+            let mut out = suppress_from(&counts, None, self.min);
+            out.pop();
+            return out;
+        };
+        let d = l.attributes.iter().position(|a| a == attribute);
+        cells
+            .iter()
+            .map(|(v, n)| {
+                if self.primary(*n) {
+                    return Suppressed::Primary;
+                }
+                let cell = d.and_then(|d| {
+                    let i = l.values[d].binary_search(v).ok()?;
+                    (l.view[d] == Coord::All).then(|| {
+                        let mut c = l.view.clone();
+                        c[d] = Coord::Value(i as u32);
+                        c
+                    })
+                });
+                match cell {
+                    Some(_) if *n == 0 => Suppressed::No,
+                    Some(c) if !self.hidden_in_lattice(l, key, &c, *n) => Suppressed::No,
+                    _ => Suppressed::Secondary,
+                }
+            })
+            .collect()
     }
 }
 
@@ -130,46 +241,80 @@ mod tests {
     use super::*;
     use Suppressed::*;
 
-    fn census(pairs: &[(&str, u64)]) -> Census {
+    fn census(key: &str, n: u64) -> Census {
         let mut c = Census::default();
-        for (k, n) in pairs {
-            c.insert((*k).to_string(), *n);
-        }
+        c.insert(key.to_string(), n);
         c
     }
 
-    /// A school's view (12 teachers) next to two other schools (3 and 20): school B's 3
-    /// would be the complement of A within "all minus C"; rule 3 hides A's cell, as the
-    /// breakdown by school of the whole campaign hides A (secondary to B's primary).
-    #[test]
-    fn a_filtered_cell_is_hidden_when_its_breakdown_cell_would_be() {
-        let gate = Gate::new(
-            10,
-            vec![Partition {
-                attribute: "school".into(),
-                parts: vec![None, Some(census(&[("t", 3)])), Some(census(&[("t", 20)]))],
-            }],
-        );
-        assert_eq!(gate.state("t", 12), Secondary);
-        // With B at 0 there is nothing to protect.
-        let gate = Gate::new(
-            10,
-            vec![Partition {
-                attribute: "school".into(),
-                parts: vec![None, Some(census(&[("t", 0)])), Some(census(&[("t", 20)]))],
-            }],
-        );
-        assert_eq!(gate.state("t", 12), No);
-        assert_eq!(gate.state("t", 4), Primary);
+    /// Two schools × two sectors: school 1's 12 teachers are all in sector 1, school
+    /// 2's 3 + 10 in sectors 1 and 2. School 1 (12) and sector 1 (15) cannot both be
+    /// shown, or their difference gives the 3 away; the schools are kept.
+    fn lattice(view: Cell) -> Lattice<Census> {
+        use Coord::Value;
+        Lattice {
+            attributes: vec!["school".into(), "sector".into()],
+            values: vec![
+                vec!["s1".into(), "s2".into()],
+                vec!["ec".into(), "herbs".into()],
+            ],
+            fine: vec![
+                (vec![Value(0), Value(0)], census("t", 12)),
+                (vec![Value(1), Value(0)], census("t", 3)),
+                (vec![Value(1), Value(1)], census("t", 10)),
+            ],
+            view,
+        }
     }
 
-    /// Respondents without a value count as a hidden cell: a total of 30 over values
-    /// 14 and 12 leaves 4 unassigned, so one value is hidden with them.
+    #[test]
+    fn views_are_cells_of_one_lattice() {
+        use Coord::{All, Value};
+        let school1 = Gate::new(5, Some(lattice(vec![Value(0), All])));
+        let sector1 = Gate::new(5, Some(lattice(vec![All, Value(0)])));
+        let whole = Gate::new(5, Some(lattice(vec![All, All])));
+        assert_eq!(whole.state("t", 25), No);
+        // Sector 1 goes, school 1 stays.
+        assert_eq!(school1.state("t", 12), No);
+        assert_eq!(sector1.state("t", 15), Secondary);
+        // The breakdown of sector 1 by school: school 1's cell is school 1; the 3 hidden.
+        let by_school = sector1.across("school", "t", &[("s1".into(), 12), ("s2".into(), 3)], 0);
+        assert_eq!(by_school, vec![No, Primary]);
+        // A count that disagrees with the fine cells hides the statistic.
+        assert_eq!(whole.state("t", 24), Secondary);
+    }
+
+    #[test]
+    fn filters_are_checked() {
+        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(check_filters(&f(&[("school", "a"), ("sector", "b")])).is_ok());
+        assert_eq!(
+            check_filters(&f(&[("school", "a"), ("sector", "b"), ("grade", "c")])),
+            Err(FilterError::TooMany("grade".into()))
+        );
+        assert_eq!(
+            check_filters(&f(&[("school", "a"), ("school", "b")])),
+            Err(FilterError::Repeated("school".into()))
+        );
+        assert_eq!(
+            check_filters(&f(&[("colour", "a")])),
+            Err(FilterError::Unknown("colour".into()))
+        );
+    }
+
+    /// Without a lattice (frames analysed on their own), respondents without a value
+    /// count as a hidden cell: a total of 30 over values 14 and 12 leaves 4, so one
+    /// value is hidden with them.
     #[test]
     fn respondents_without_a_value_are_protected_like_a_cell() {
-        let gate = Gate::new(10, Vec::new());
+        let gate = Gate::new(10, None);
         let cells = vec![("a".to_string(), 14), ("b".to_string(), 12)];
-        assert_eq!(gate.across(&cells, 4), vec![No, Secondary]);
-        assert_eq!(gate.across(&cells, 0), vec![No, No]);
+        assert_eq!(gate.across("sector", "t", &cells, 4), vec![No, Secondary]);
+        assert_eq!(gate.across("sector", "t", &cells, 0), vec![No, No]);
     }
 }

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::disclosure::{Census, Gate, Partition};
+use super::cube::Coord;
+use super::disclosure::{Census, Gate, Lattice};
 use super::frame::{Frames, VersionFrame};
 use super::fuzzy::{evaluate, evaluate_membership, FuzzyResult};
 use super::grading::grade;
@@ -134,6 +135,11 @@ pub struct ScaleReliability {
     pub low_alpha: bool,
     /// Items whose deletion would raise α.
     pub items_raising_alpha: Vec<String>,
+    /// Respondents the gate counts for this scale: those who answered every item
+    /// (listwise) or at least two (pairwise). Unlike `n`, it adds up over groups of
+    /// respondents, as the disclosure lattice needs.
+    #[serde(skip)]
+    pub respondents: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +193,10 @@ pub struct IpaGroup {
     /// The rated Likert items, in the order of `ipa.items`.
     pub items: Vec<String>,
     pub ipa: Ipa,
+    /// Per item: answers behind its importance and its performance mean (the gate's
+    /// census, which adds up over groups of respondents unlike `n`).
+    #[serde(skip)]
+    pub counts: Vec<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,20 +247,30 @@ pub struct Analysis {
 }
 
 /// The respondents of one view (the whole campaign, or those matching its filters)
-/// and, per filter, the wider view split by that filter's values: what the disclosure
-/// gate compares the view with.
+/// and the campaign's respondents in fine cells with the view's place among them:
+/// what the disclosure gate decides with.
 pub struct View {
     pub frames: Frames,
-    pub partitions: Vec<Partition<Frames>>,
+    pub lattice: Option<Lattice<Frames>>,
 }
 
 impl View {
-    /// The whole campaign, with no filter.
+    /// Frames analysed on their own (an example report's), with no lattice.
     pub fn whole(frames: Frames) -> Self {
         View {
             frames,
-            partitions: Vec::new(),
+            lattice: None,
         }
+    }
+
+    /// Whether the view is narrowed by `attribute`.
+    fn filtered_by(&self, attribute: &str) -> bool {
+        self.lattice.as_ref().is_some_and(|l| {
+            l.attributes
+                .iter()
+                .zip(&l.view)
+                .any(|(a, c)| a == attribute && *c != Coord::All)
+        })
     }
 }
 
@@ -273,10 +293,6 @@ fn row_key(code: &str, g: Audience) -> String {
     format!("r|{code}|{}", g.as_str())
 }
 
-fn breakdown_key(attr: &str, value: &str, code: &str, g: Audience) -> String {
-    format!("b|{attr}|{value}|{code}|{}", g.as_str())
-}
-
 fn item_key(i: &ItemStats) -> String {
     format!("i|{}|{}|{}", i.group.as_str(), i.survey, i.item)
 }
@@ -285,8 +301,9 @@ fn reliability_key(r: &ScaleReliability) -> String {
     format!("a|{}|{}|{}", r.group.as_str(), r.survey, r.scale)
 }
 
-fn ipa_key(g: Audience) -> String {
-    format!("p|{}", g.as_str())
+/// An IPA item's importance (`i`) or performance (`p`) mean.
+fn ipa_item_key(g: Audience, item: &str, which: char) -> String {
+    format!("p|{}|{item}|{which}", g.as_str())
 }
 
 fn question_key(q: &QuestionSummary) -> String {
@@ -524,6 +541,16 @@ fn respondents_by_value(
 
 /// Computes every statistic of one view, nothing hidden yet.
 fn tables(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Tables> {
+    tables_with(info, frames, true)
+}
+
+/// [`tables`], without the breakdowns unless `with_breakdowns` (a fine cell's census
+/// needs none: its breakdown cells are other cells of the lattice).
+fn tables_with(
+    info: &CampaignInfo,
+    frames: &Frames,
+    with_breakdowns: bool,
+) -> PolarsResult<Tables> {
     let settings = &info.analysis;
     let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
@@ -531,7 +558,7 @@ fn tables(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Tables> {
     let stats = cell_stats(&scores, None)?;
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     let mut breakdowns = Vec::new();
-    for attr in &settings.breakdowns {
+    for attr in settings.breakdowns.iter().filter(|_| with_breakdowns) {
         if !has_column(frames, attr) {
             continue;
         }
@@ -575,23 +602,17 @@ fn census(t: &Tables) -> Census {
             c.insert(row_key(&ind.code, *g), s.n);
         }
     }
-    for b in &t.breakdowns {
-        for (v, (comp, rows)) in b.values.iter().zip(&b.tables) {
-            for ind in std::iter::once(comp).chain(rows) {
-                for (g, s) in &ind.by_group {
-                    c.insert(breakdown_key(&b.attribute, v, &ind.code, *g), s.n);
-                }
-            }
-        }
-    }
     for i in &t.items {
         c.insert(item_key(i), i.n);
     }
     for r in &t.reliability {
-        c.insert(reliability_key(r), r.reliability.n as u64);
+        c.insert(reliability_key(r), r.respondents);
     }
     for p in &t.ipa {
-        c.insert(ipa_key(p.group), p.n);
+        for (item, (i, q)) in p.items.iter().zip(&p.counts) {
+            c.insert(ipa_item_key(p.group, item, 'i'), *i);
+            c.insert(ipa_item_key(p.group, item, 'p'), *q);
+        }
     }
     for q in &t.questions {
         c.insert(question_key(q), q.n);
@@ -599,27 +620,28 @@ fn census(t: &Tables) -> Census {
     c
 }
 
-/// The gate of a view: its partitions' censuses.
+/// The gate of a view: the census of every fine cell of its lattice.
 fn gate_for(
     min: u64,
-    partitions: &[Partition<Frames>],
+    lattice: Option<&Lattice<Frames>>,
     census_of: impl Fn(&Frames) -> PolarsResult<Census>,
 ) -> PolarsResult<Gate> {
-    let mut out = Vec::new();
-    for p in partitions {
-        let mut parts = Vec::new();
-        for f in &p.parts {
-            parts.push(match f {
-                Some(f) => Some(census_of(f)?),
-                None => None,
-            });
+    let lattice = match lattice {
+        Some(l) => {
+            let mut fine = Vec::with_capacity(l.fine.len());
+            for (cell, f) in &l.fine {
+                fine.push((cell.clone(), census_of(f)?));
+            }
+            Some(Lattice {
+                attributes: l.attributes.clone(),
+                values: l.values.clone(),
+                fine,
+                view: l.view.clone(),
+            })
         }
-        out.push(Partition {
-            attribute: p.attribute.clone(),
-            parts,
-        });
-    }
-    Ok(Gate::new(min, out))
+        None => None,
+    };
+    Ok(Gate::new(min, lattice))
 }
 
 /// A breakdown through the gate (rules 1–3, across the values of each group and
@@ -643,11 +665,16 @@ fn publish_breakdown(
                         .chain(rows)
                         .find(|r| r.code == total.code);
                     let n = ind.and_then(|r| r.by_group.get(g)).map_or(0, |s| s.n);
-                    (breakdown_key(&b.attribute, v, &total.code, *g), n)
+                    (v.clone(), n)
                 })
                 .collect();
             let assigned: u64 = cells.iter().map(|(_, n)| n).sum();
-            let decided = gate.across(&cells, t.n.saturating_sub(assigned));
+            let decided = gate.across(
+                &b.attribute,
+                &row_key(&total.code, *g),
+                &cells,
+                t.n.saturating_sub(assigned),
+            );
             for (vi, st) in decided.into_iter().enumerate() {
                 states[vi]
                     .entry(total.code.clone())
@@ -686,8 +713,8 @@ pub fn analyse(
     let settings = &info.analysis;
     let frames = &view.frames;
     let t = tables(info, frames)?;
-    let gate = gate_for(settings.min_cell_size, &view.partitions, |f| {
-        Ok(census(&tables(info, f)?))
+    let gate = gate_for(settings.min_cell_size, view.lattice.as_ref(), |f| {
+        Ok(census(&tables_with(info, f, false)?))
     })?;
     let composite = publish_view_row(&t.composite, &gate, info);
     let indicators: Vec<IndicatorRow> = t
@@ -700,7 +727,7 @@ pub fn analyse(
     let breakdowns = t
         .breakdowns
         .iter()
-        .filter(|b| !view.partitions.iter().any(|p| p.attribute == b.attribute))
+        .filter(|b| !view.filtered_by(&b.attribute))
         .map(|b| publish_breakdown(b, &t, &gate, info))
         .collect();
     let mut items = t.items.clone();
@@ -709,12 +736,24 @@ pub fn analyse(
     }
     let mut reliability = t.reliability.clone();
     for r in &mut reliability {
-        r.publish(gate.state(&reliability_key(r), r.reliability.n as u64));
+        let primary = r.reliability.n > 0 && (r.reliability.n as u64) < gate.min();
+        let state = gate.state(&reliability_key(r), r.respondents);
+        r.publish(if primary { Suppressed::Primary } else { state });
     }
     let ipa: Vec<IpaGroup> = t
         .ipa
         .iter()
-        .filter(|p| !gate.state(&ipa_key(p.group), p.n).is_hidden())
+        .filter(|p| {
+            !(p.n > 0 && p.n < gate.min())
+                && p.items.iter().zip(&p.counts).all(|(item, (i, q))| {
+                    !gate
+                        .state(&ipa_item_key(p.group, item, 'i'), *i)
+                        .is_hidden()
+                        && !gate
+                            .state(&ipa_item_key(p.group, item, 'p'), *q)
+                            .is_hidden()
+                })
+        })
         .cloned()
         .collect();
     let mut questions = t.questions.clone();
@@ -916,6 +955,13 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
             }
             let cols: Vec<&[u8]> = items.iter().map(|&i| scored[i].as_ref()).collect();
             let rel = cronbach_columns(&cols, deletion);
+            let needed = match deletion {
+                crate::domain::analysis_settings::Deletion::Listwise => cols.len(),
+                crate::domain::analysis_settings::Deletion::Pairwise => 2,
+            };
+            let respondents = (0..v.len())
+                .filter(|r| cols.iter().filter(|c| c[*r] != 0).count() >= needed)
+                .count() as u64;
             let ids: Vec<&str> = items.iter().map(|&i| v.items[i].id.as_str()).collect();
             let items_raising_alpha = match rel.alpha {
                 Some(a) => ids
@@ -935,6 +981,7 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
                 items_raising_alpha,
                 reliability: rel,
                 suppressed: Suppressed::No,
+                respondents,
             });
         }
     }
@@ -1133,11 +1180,12 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
         }
     }
     let mean = |(sum, n): (u64, u64)| (n > 0).then(|| sum as f64 / n as f64);
-    let mut by_group: BTreeMap<Audience, Vec<(String, f64, f64, u64)>> = BTreeMap::new();
+    type Rated = (String, f64, f64, (u64, u64));
+    let mut by_group: BTreeMap<Audience, Vec<Rated>> = BTreeMap::new();
     for (key, sums) in importance {
         let perf = performance.get(&key).copied();
         if let (Some(i), Some(p)) = (mean(sums), perf.and_then(mean)) {
-            let n = sums.1.min(perf.map_or(0, |x| x.1));
+            let n = (sums.1, perf.map_or(0, |x| x.1));
             by_group.entry(key.0).or_default().push((key.1, i, p, n));
         }
     }
@@ -1148,7 +1196,8 @@ fn importance_performance(frames: &Frames) -> PolarsResult<Vec<IpaGroup>> {
             let p: Vec<f64> = rows.iter().map(|r| r.2).collect();
             Some(IpaGroup {
                 group: g,
-                n: rows.iter().map(|r| r.3).min().unwrap_or(0),
+                n: rows.iter().map(|r| r.3 .0.min(r.3 .1)).min().unwrap_or(0),
+                counts: rows.iter().map(|r| r.3).collect(),
                 points: points.get(&g).copied().unwrap_or(5),
                 items: rows.into_iter().map(|r| r.0).collect(),
                 ipa: ipa(&i, &p)?,
@@ -1190,7 +1239,7 @@ fn compare_waves(
         wave_rows(info, &t.framework, previous.info, &previous.view.frames)?;
     let gate = gate_for(
         info.analysis.min_cell_size,
-        &previous.view.partitions,
+        previous.view.lattice.as_ref(),
         |f| {
             let (rows, _) = wave_rows(info, &t.framework, previous.info, f)?;
             let mut c = Census::default();

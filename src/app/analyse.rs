@@ -57,3 +57,11 @@ pub async fn load_and_analyse(
         analysed: t.elapsed(),
     }))
 }
+
+/// Checks the filters of a view before reading anything: known attributes, each once,
+/// at most `MAX_FILTERS` (a school's token counts as its school filter).
+pub fn check_filters(
+    filters: &[(String, String)],
+) -> Result<(), crate::analysis::disclosure::FilterError> {
+    crate::analysis::disclosure::check_filters(filters)
+}

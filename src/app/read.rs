@@ -3,14 +3,15 @@
 //! decoded on a blocking thread), under the view's filters; and the previous wave under
 //! the same filters. The other use-cases start here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::analysis::disclosure::Partition;
+use crate::analysis::cube::Coord;
+use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::View;
-use crate::analysis::frame::{Attributes, FrameBuilder};
+use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
 use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow};
@@ -51,22 +52,58 @@ pub struct Collected {
     pub free_text: Vec<(Audience, String, Vec<String>)>,
 }
 
-/// A value of a filter attribute in a partition: values in order, respondents without
-/// a value last.
-type PartKey = (bool, String);
+/// The disclosure attributes of a campaign: [`ATTRIBUTES`] and its breakdowns, sorted.
+fn lattice_attributes(breakdowns: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = ATTRIBUTES.iter().map(|a| a.to_string()).collect();
+    out.extend(breakdowns.iter().cloned());
+    out.sort();
+    out.dedup();
+    out
+}
 
-fn part_key(value: Option<&str>) -> PartKey {
-    match value {
-        Some(v) => (false, v.to_string()),
-        None => (true, String::new()),
+/// Turns the fine cells keyed by their values into the view's lattice.
+fn lattice(
+    attributes: Vec<String>,
+    fine: BTreeMap<Vec<Option<String>>, FrameBuilder>,
+    filters: &[(String, String)],
+) -> anyhow::Result<Lattice<Frames>> {
+    let mut values: Vec<BTreeSet<String>> = vec![BTreeSet::new(); attributes.len()];
+    for key in fine.keys() {
+        for (d, v) in key.iter().enumerate() {
+            if let Some(v) = v {
+                values[d].insert(v.clone());
+            }
+        }
     }
+    let values: Vec<Vec<String>> = values
+        .into_iter()
+        .map(|v| v.into_iter().collect())
+        .collect();
+    let coord = |d: usize, v: &Option<String>| match v {
+        Some(v) => Coord::Value(values[d].binary_search(v).unwrap_or(0) as u32),
+        None => Coord::Missing,
+    };
+    let mut cells = Vec::with_capacity(fine.len());
+    for (key, b) in fine {
+        let cell: Vec<Coord> = key.iter().enumerate().map(|(d, v)| coord(d, v)).collect();
+        cells.push((cell, b.finish()?));
+    }
+    let mut out = Lattice {
+        attributes,
+        values,
+        fine: cells,
+        view: Vec::new(),
+    };
+    out.view = out.cell_of(filters).ok_or_else(|| {
+        anyhow::anyhow!("a filter names an attribute views cannot be narrowed by")
+    })?;
+    Ok(out)
 }
 
 /// Streams the campaign's responses that match every `(attribute, value)` filter into
-/// analysis frames, collecting quotes for the report when `quotes` is set. For each
-/// filter, the responses matching every other filter are collected too, split by the
-/// filter attribute's value, so the disclosure gate can compare the view with its
-/// siblings.
+/// analysis frames, collecting quotes for the report when `quotes` is set. Every
+/// response also goes into its fine cell of the campaign's lattice (its values of the
+/// disclosure attributes), which the disclosure gate decides with.
 pub async fn collect(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
@@ -77,6 +114,7 @@ pub async fn collect(
     let versions: HashMap<i64, StoredSurvey> =
         meta.versions.iter().map(|(k, v)| (*k, v.clone())).collect();
     let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
+    let attributes = lattice_attributes(&breakdowns);
     let filters = filters.to_vec();
     let current_quoted: Vec<(Audience, String, String)> = meta
         .campaign
@@ -91,9 +129,7 @@ pub async fn collect(
         .collect();
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Collected> {
         let mut builder = FrameBuilder::new(&breakdowns);
-        let mut siblings: Vec<BTreeMap<PartKey, FrameBuilder>> =
-            (0..filters.len()).map(|_| BTreeMap::new()).collect();
-        let mut matched = vec![false; filters.len()];
+        let mut fine: BTreeMap<Vec<Option<String>>, FrameBuilder> = BTreeMap::new();
         let mut first: Option<DateTime<Utc>> = None;
         let mut last: Option<DateTime<Utc>> = None;
         // Quoted questions per version.
@@ -124,19 +160,17 @@ pub async fn collect(
                 };
                 let attrs: Attributes<'_> = serde_json::from_str(&row.attributes)
                     .map_err(|e| anyhow::anyhow!("stored attributes are not valid JSON: {e}"))?;
-                for (m, (k, val)) in matched.iter_mut().zip(&filters) {
-                    *m = attrs.get(k.as_str()) == Some(val.as_str());
-                }
-                let misses = matched.iter().filter(|m| !**m).count();
-                if misses == 1 {
-                    // A sibling of the view: it misses exactly one filter.
-                    let i = matched.iter().position(|m| !*m).unwrap_or(0);
-                    siblings[i]
-                        .entry(part_key(attrs.get(filters[i].0.as_str())))
-                        .or_insert_with(|| FrameBuilder::new(&breakdowns))
-                        .push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
-                }
-                if misses > 0 {
+                let key: Vec<Option<String>> = attributes
+                    .iter()
+                    .map(|a| attrs.get(a.as_str()).map(str::to_string))
+                    .collect();
+                fine.entry(key)
+                    .or_insert_with(|| FrameBuilder::new(&breakdowns))
+                    .push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                if !filters
+                    .iter()
+                    .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()))
+                {
                     continue;
                 }
                 let qs = quoted
@@ -175,29 +209,11 @@ pub async fn collect(
                 free_text.push((group, text, list.into_iter().map(|(_, _, t)| t).collect()));
             }
         }
-        let mut partitions = Vec::new();
-        for ((attribute, own), parts) in filters.iter().zip(siblings) {
-            let own = part_key(Some(own));
-            let mut keys: Vec<PartKey> = parts.keys().cloned().collect();
-            keys.push(own.clone());
-            keys.sort();
-            let mut parts = parts;
-            let mut out = Vec::new();
-            for k in keys {
-                out.push(match parts.remove(&k) {
-                    Some(b) if k != own => Some(b.finish()?),
-                    _ => None,
-                });
-            }
-            partitions.push(Partition {
-                attribute: attribute.clone(),
-                parts: out,
-            });
-        }
+        let lattice = lattice(attributes, fine, &filters)?;
         Ok(Collected {
             view: View {
                 frames: builder.finish()?,
-                partitions,
+                lattice: Some(lattice),
             },
             fieldwork: first.zip(last),
             free_text,

@@ -53,13 +53,8 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let prepared = crate::startup::prepare(&settings).await?;
-    if filters.len() > crate::analysis::disclosure::MAX_FILTERS {
-        anyhow::bail!(
-                "--filter given {} times; a report may be narrowed by at most {} attribute (small groups could otherwise be derived from the two-way table); keep one --filter and read the breakdown by the other inside the report",
-                filters.len(),
-                crate::analysis::disclosure::MAX_FILTERS
-            );
-    }
+    crate::app::analyse::check_filters(&filters)
+        .map_err(|e| anyhow::anyhow!("--filter: {e}; a report may combine at most {} filters (read a third attribute as the breakdown inside the report)", crate::analysis::disclosure::MAX_FILTERS))?;
     let request = crate::app::report::ReportRequest { filters, lang };
     let started = std::time::Instant::now();
     let (doc, raw) = crate::app::report::load_report(&prepared.db, &campaign, &request)

@@ -65,20 +65,28 @@ impl ReportQuery {
     }
 }
 
-/// Refuses views that combine more filters than the disclosure gate can protect
-/// (`analysis::disclosure::MAX_FILTERS`); a school's token counts as its school filter.
+/// Refuses views the disclosure gate cannot publish: more filters than
+/// `analysis::disclosure::MAX_FILTERS`, or one attribute twice (a school's token counts
+/// as its school filter).
 fn check_filter_count(filters: &[(String, String)]) -> Result<(), ApiError> {
-    let max = crate::analysis::disclosure::MAX_FILTERS;
-    match filters.get(max) {
-        None => Ok(()),
-        Some((k, _)) => Err(ApiError::Invalid {
-            code: ErrorCode::TooManyFilters,
-            field: Some(k.clone()),
-            message: format!(
-                "a report may be narrowed by at most {max} attribute (a school's token is already narrowed to its school); drop {k} and read the breakdown by {k} inside the report"
-            ),
-        }),
-    }
+    use crate::analysis::disclosure::FilterError;
+    crate::app::analyse::check_filters(filters).map_err(|e| {
+        let (code, field) = match &e {
+            FilterError::TooMany(k) => (ErrorCode::TooManyFilters, k.clone()),
+            FilterError::Unknown(k) | FilterError::Repeated(k) => {
+                (ErrorCode::InvalidFilter, k.clone())
+            }
+        };
+        let hint = match e {
+            FilterError::TooMany(_) => "; drop one and read the breakdown by it inside the report",
+            _ => "",
+        };
+        ApiError::Invalid {
+            code,
+            field: Some(field),
+            message: format!("{e}{hint}"),
+        }
+    })
 }
 
 /// The investigation report (调研报告) in one format.
