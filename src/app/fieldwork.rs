@@ -171,9 +171,13 @@ fn value_labels(surveys: &[&Survey], attribute: &str) -> BTreeMap<String, String
             .questions()
             .filter(|q| q.attribute.as_deref() == Some(attribute))
         {
-            if let QuestionKind::Single { choices, .. } = &q.kind {
+            if let QuestionKind::Single { choices, other } = &q.kind {
                 for c in choices {
                     out.entry(c.code.clone()).or_insert_with(|| c.label.clone());
+                }
+                if *other {
+                    out.entry("other".to_string())
+                        .or_insert_with(|| "其他".to_string());
                 }
             }
         }

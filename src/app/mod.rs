@@ -7,6 +7,7 @@ pub mod backup;
 pub mod campaigns;
 pub mod definitions;
 pub mod demo;
+pub mod explore;
 pub mod export;
 pub mod fieldwork;
 pub mod import;

@@ -197,14 +197,22 @@ impl FromRequest for Evaluator {
 /// top of the SameSite=Strict cookie): an `Origin` must match the request's own
 /// address, and `Sec-Fetch-Site` must not say cross-site. Clients that send neither
 /// (scripts, curl) are not browsers acting on someone's behalf.
+///
+/// Our pages are served with `Referrer-Policy: no-referrer`, under which browsers send
+/// `Origin: null` even for a form posted from our own page; then `Sec-Fetch-Site`
+/// decides, and without it the request is refused (a sandboxed frame also says null).
 pub fn same_origin(req: &HttpRequest) -> bool {
     let headers = req.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     if let Some(origin) = headers.get(actix_web::http::header::ORIGIN) {
+        if origin.as_bytes() == b"null" {
+            return fetch_site == Some("same-origin");
+        }
         let info = req.connection_info();
         let own = format!("{}://{}", info.scheme(), info.host());
         return origin.to_str().is_ok_and(|o| o == own);
     }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    match fetch_site {
         Some(site) => site == "same-origin" || site == "none",
         None => true,
     }
@@ -234,6 +242,31 @@ pub fn generate() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A form posted from our own page by Chromium: `Origin: null` (no-referrer) with
+    /// `Sec-Fetch-Site: same-origin` passes; null from elsewhere, or alone, does not.
+    #[test]
+    fn a_null_origin_is_decided_by_sec_fetch_site() {
+        use actix_web::test::TestRequest;
+        let req = |pairs: &[(&str, &str)]| {
+            let mut r = TestRequest::post().uri("/admin/login");
+            for (k, v) in pairs {
+                r = r.insert_header((*k, *v));
+            }
+            r.to_http_request()
+        };
+        assert!(same_origin(&req(&[
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(!same_origin(&req(&[
+            ("origin", "null"),
+            ("sec-fetch-site", "cross-site")
+        ])));
+        assert!(!same_origin(&req(&[("origin", "null")])));
+        assert!(!same_origin(&req(&[("origin", "https://evil.example")])));
+        assert!(same_origin(&req(&[])));
+    }
 
     #[test]
     fn hash_verifies_only_the_same_token() {

@@ -16,6 +16,7 @@ pub mod report_cache;
 pub mod reports;
 pub mod respondent;
 pub mod responses;
+pub mod results;
 pub mod state;
 pub mod submit_limit;
 pub mod survey_cache;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/login").post(admin::login))
         .service(web::resource("/admin/logout").post(admin::logout))
         .service(web::resource("/admin/campaigns/{campaign}/fieldwork").get(workspace::show))
+        .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
         .service(
             web::resource("/s/{slug}")
                 .get(respondent::show)

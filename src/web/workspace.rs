@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::admin::session;
+use super::auth::Grant;
 use super::AppState;
 use crate::app::campaigns::Rate;
 use crate::app::fieldwork::{self, Behind, Fieldwork};
@@ -98,7 +99,7 @@ struct FieldworkPage {
 }
 
 /// Chinese names of the unit attributes.
-fn attribute_zh(a: &str) -> &'static str {
+pub(crate) fn attribute_zh(a: &str) -> &'static str {
     match a {
         "school" => "学校",
         "sector" => "产业方向",
@@ -229,11 +230,36 @@ fn view(f: &Fieldwork, who: String, school: Option<String>) -> Result<FieldworkP
     })
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
+/// A workspace page: HTML, never cached.
+pub(crate) fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
+}
+
+/// The evaluator of a workspace page and their scope (a school token's `school = X`),
+/// or the redirect to the login on `/admin` when there is no session or the address is
+/// locked out (the login page says which).
+pub(crate) async fn evaluator(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Result<(Grant, Vec<(String, String)>), HttpResponse>, ApiError> {
+    let grant = match session(req, state).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) | Err(ApiError::TooManyAttempts(_)) => {
+            return Ok(Err(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin"))
+                .finish()))
+        }
+        Err(e) => return Err(e),
+    };
+    let scope = grant
+        .school
+        .iter()
+        .map(|s| (super::auth::SCHOOL.to_string(), s.clone()))
+        .collect();
+    Ok(Ok((grant, scope)))
 }
 
 /// The fieldwork monitor; without a session, back to the login on `/admin`.
@@ -242,21 +268,10 @@ pub async fn show(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    // No session, or an address locked out: the login page on `/admin` says which.
-    let grant = match session(&req, &state).await {
-        Ok(Some(grant)) => grant,
-        Ok(None) | Err(ApiError::TooManyAttempts(_)) => {
-            return Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin"))
-                .finish())
-        }
-        Err(e) => return Err(e),
+    let (grant, scope) = match evaluator(&req, &state).await? {
+        Ok(found) => found,
+        Err(login) => return Ok(login),
     };
-    let scope: Vec<(String, String)> = grant
-        .school
-        .iter()
-        .map(|s| (super::auth::SCHOOL.to_string(), s.clone()))
-        .collect();
     let key = key.into_inner();
     let Some(f) = fieldwork::monitor(&state.db, &key, &scope, chrono::Utc::now()).await? else {
         return Err(ApiError::NotFound {

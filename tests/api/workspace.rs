@@ -2,14 +2,18 @@
 //! `/admin`, `/admin/campaigns/{key}/fieldwork` shows the responses per questionnaire
 //! (the same totals the API counts), per day (chart and data table), per unit, and the
 //! invitation batches; a school's token sees nothing of another school; no session
-//! goes back to the login.
+//! goes back to the login. The results explorer shows, for up to two filters combined,
+//! exactly what the gated analysis publishes for that view, and refuses a third.
 
 use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::{TestApp, TOKEN};
 
-both_backends!(the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope);
+both_backends!(
+    the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope,
+    the_results_explorer_shows_what_the_gate_publishes_for_combined_filters
+);
 
 async fn login(app: &TestApp, token: &str) -> String {
     let res = app
@@ -28,6 +32,22 @@ async fn login(app: &TestApp, token: &str) -> String {
         .next()
         .expect("pair")
         .to_string()
+}
+
+/// A school evaluator's token for `school`, issued by the admin.
+async fn school_token(app: &TestApp, school: &str) -> String {
+    let body: Value = app
+        .client
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"role": "evaluator", "school": school, "label": "学校质量办"}))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("json");
+    body["token"].as_str().expect("token").to_string()
 }
 
 async fn page(app: &TestApp, cookie: Option<&str>) -> reqwest::Response {
@@ -112,19 +132,7 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
     assert!(html.contains("school=pszg</td><td class=\"num\">4</td>"));
 
     // A school's evaluator: only their school.
-    let body: Value = app
-        .client
-        .post(app.url("/api/v1/tokens"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"role": "evaluator", "school": "other-school", "label": "他校质量办"}))
-        .send()
-        .await
-        .expect("issue")
-        .json()
-        .await
-        .expect("json");
-    let school_token = body["token"].as_str().expect("token");
-    let school_cookie = login(&app, school_token).await;
+    let school_cookie = login(&app, &school_token(&app, "other-school").await).await;
     let html = page(&app, Some(&school_cookie))
         .await
         .text()
@@ -137,4 +145,152 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
     );
     assert!(!html.contains("二班-第一批"), "no batch of another school");
     assert!(!html.contains("pszg"), "nothing names another school");
+}
+
+async fn results(app: &TestApp, cookie: &str, query: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(&format!("/admin/campaigns/pingshun-2025/results{query}")))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("page")
+}
+
+/// The text a published or hidden composite cell shows on the page.
+fn shown(c: &chorus::analysis::evaluation::ScoreCell) -> String {
+    match c.mean {
+        Some(m) => format!("<span class=\"v\">{m:.1}</span>"),
+        None if c.n == 0 => "<span class=\"v\">—</span>".to_string(),
+        None => format!("<span class=\"v\">{}</span>", c.note.clone().expect("note")),
+    }
+}
+
+async fn the_results_explorer_shows_what_the_gate_publishes_for_combined_filters(app: TestApp) {
+    let db = chorus::store::connect(&app.settings).await.expect("db");
+    chorus::app::demo::fill(&db, "pingshun-2025", 150, 11)
+        .await
+        .expect("demo");
+    let analyse = |filters: Vec<(String, String)>| {
+        let db = db.clone();
+        async move {
+            chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &filters)
+                .await
+                .expect("analysis")
+                .expect("campaign")
+                .analysis
+        }
+    };
+    let whole = analyse(Vec::new()).await;
+    let first_value = |attr: &str| -> String {
+        whole
+            .breakdowns
+            .iter()
+            .find(|b| b.attribute == attr)
+            .and_then(|b| b.values.first())
+            .map(|v| v.value.clone())
+            .unwrap_or_else(|| panic!("a {attr} in the demo"))
+    };
+    let (school, sector) = (first_value("school"), first_value("sector"));
+
+    let anon = app
+        .client
+        .get(app.url("/admin/campaigns/pingshun-2025/results"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(anon.status(), 303);
+
+    let cookie = login(&app, TOKEN).await;
+    let html = results(&app, &cookie, "").await.text().await.expect("html");
+    assert!(html.contains("<table id=\"scores\">"), "{html}");
+    assert!(
+        html.contains(&shown(&whole.composite.combined)),
+        "whole composite"
+    );
+    assert!(html.contains("<svg"), "the first-level chart");
+    assert!(
+        html.contains("按学校") && html.contains("按产业方向"),
+        "breakdowns"
+    );
+
+    // Two filters combined: the page shows what the gate publishes for that view.
+    let both = vec![
+        ("school".to_string(), school.clone()),
+        ("sector".to_string(), sector.clone()),
+    ];
+    let view = analyse(both).await;
+    let res = results(
+        &app,
+        &cookie,
+        &format!("?school={school}&sector={sector}&grade="),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(html.contains(" 且 "), "both filters named: {html}");
+    let composite_row = html
+        .split("<tr class=\"d0\">")
+        .nth(1)
+        .expect("composite row")
+        .split("</tr>")
+        .next()
+        .expect("row");
+    for c in view.composite.by_group.values() {
+        assert!(composite_row.contains(&shown(c)), "{composite_row}");
+    }
+    assert!(composite_row.contains(&shown(&view.composite.combined)));
+    assert!(
+        !html.contains("按学校") && !html.contains("按产业方向"),
+        "no breakdown by a filter"
+    );
+
+    // A third filter, an unknown one: refused with the reason.
+    let res = results(
+        &app,
+        &cookie,
+        &format!("?school={school}&sector={sector}&grade=g1"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("html").contains("two filters"));
+    let res = results(&app, &cookie, "?colour=red").await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("html").contains("colour"));
+
+    // A school's evaluator: their school only, and never another one.
+    let school_cookie = login(&app, &school_token(&app, &school).await).await;
+    let html = results(&app, &school_cookie, "")
+        .await
+        .text()
+        .await
+        .expect("html");
+    let own = analyse(vec![("school".to_string(), school.clone())]).await;
+    assert!(html.contains(&shown(&own.composite.combined)), "own school");
+    let other = whole
+        .breakdowns
+        .iter()
+        .find(|b| b.attribute == "school")
+        .and_then(|b| b.values.iter().find(|v| v.value != school))
+        .map(|v| v.value.clone())
+        .expect("two schools in the demo");
+    assert!(
+        !html.contains(&format!("value=\"{other}\"")),
+        "no other school offered"
+    );
+    let res = results(&app, &school_cookie, &format!("?school={other}")).await;
+    assert_eq!(res.status(), 403);
+    let audit: Value = app
+        .client
+        .get(app.url("/api/v1/audit"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        audit.to_string().contains("results.view"),
+        "views are audited"
+    );
 }

@@ -1,0 +1,346 @@
+//! The evaluator workspace's results explorer (`/admin/campaigns/{key}/results`): every
+//! indicator (composite, first and second level) per stakeholder group and combined,
+//! with CI and grade, for the view the evaluator narrows with up to two filters; the
+//! breakdowns inside it; a chart from `charts/` with the table as its data. Every cell
+//! is what the disclosure gate published (hidden ones say why).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::workspace::{attribute_zh, evaluator, html};
+use super::AppState;
+use crate::analysis::evaluation::{Analysis, IndicatorRow, ScoreCell};
+use crate::analysis::Level;
+use crate::app::explore::{self, ExploreError, Explored, FilterChoice};
+use crate::charts::bars::{GroupedBars, Series};
+use crate::domain::Audience;
+use crate::error::ApiError;
+
+/// One cell as the page prints it.
+struct CellView {
+    /// "72.5", or the reason it is hidden.
+    text: String,
+    detail: String,
+    hidden: bool,
+}
+
+fn cell(c: &ScoreCell) -> CellView {
+    match c.mean {
+        Some(m) => CellView {
+            text: format!("{m:.1}"),
+            detail: format!(
+                "[{}, {}] {} · n={}",
+                c.ci_low.map_or("—".into(), |x| format!("{x:.1}")),
+                c.ci_high.map_or("—".into(), |x| format!("{x:.1}")),
+                c.grade.clone().unwrap_or_default(),
+                c.n
+            ),
+            hidden: false,
+        },
+        None if c.n == 0 => CellView {
+            text: "—".into(),
+            detail: "无答卷 · none".into(),
+            hidden: true,
+        },
+        None => CellView {
+            text: c.note.clone().unwrap_or_else(|| "不公布".into()),
+            detail: format!("n={}", c.n),
+            hidden: true,
+        },
+    }
+}
+
+struct RowView {
+    code: String,
+    name: String,
+    /// 0 composite, 1 first level, 2 second level.
+    depth: u8,
+    cells: Vec<CellView>,
+    combined: CellView,
+}
+
+fn row(r: &IndicatorRow, groups: &[Audience]) -> RowView {
+    let none = ScoreCell {
+        n: 0,
+        mean: None,
+        sd: None,
+        ci_low: None,
+        ci_high: None,
+        grade: None,
+        suppressed: crate::analysis::suppression::Suppressed::No,
+        note: None,
+    };
+    RowView {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        depth: match r.level {
+            Level::Composite => 0,
+            Level::First => 1,
+            Level::Second => 2,
+        },
+        cells: groups
+            .iter()
+            .map(|g| cell(r.by_group.get(g).unwrap_or(&none)))
+            .collect(),
+        combined: if r.combined.n == 0 && r.by_group.values().any(|c| c.n > 0) {
+            // Combined over published groups only, and none is published.
+            CellView {
+                text: "—".into(),
+                detail: "无可合并的已公布主体 · no published group".into(),
+                hidden: true,
+            }
+        } else {
+            cell(&r.combined)
+        },
+    }
+}
+
+struct BreakdownView {
+    attribute: &'static str,
+    values: Vec<(String, RowView)>,
+}
+
+struct ChoiceView {
+    attribute: &'static str,
+    label: &'static str,
+    values: Vec<(String, String, bool)>,
+    fixed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct ResultsPage {
+    title: String,
+    key: String,
+    who: String,
+    school: Option<String>,
+    view: String,
+    query: String,
+    choices: Vec<ChoiceView>,
+    groups: Vec<(&'static str, u64)>,
+    rows: Vec<RowView>,
+    chart: Option<String>,
+    breakdowns: Vec<BreakdownView>,
+    min: u64,
+}
+
+fn choice(c: &FilterChoice) -> ChoiceView {
+    ChoiceView {
+        attribute: c.attribute,
+        label: attribute_zh(c.attribute),
+        values: c
+            .values
+            .iter()
+            .map(|(v, l)| (v.clone(), l.clone(), c.selected.as_deref() == Some(v)))
+            .collect(),
+        fixed: c.fixed,
+    }
+}
+
+fn label_of(choices: &[FilterChoice], attribute: &str, value: &str) -> String {
+    choices
+        .iter()
+        .find(|c| c.attribute == attribute)
+        .and_then(|c| c.values.iter().find(|(v, _)| v == value))
+        .map_or_else(|| value.to_string(), |(_, l)| l.clone())
+}
+
+/// First-level indicators per group, combined last: bars with CI whiskers.
+fn chart(a: &Analysis, groups: &[Audience]) -> Result<Option<String>, ApiError> {
+    let first: Vec<&IndicatorRow> = a
+        .indicators
+        .iter()
+        .filter(|r| r.level == Level::First)
+        .collect();
+    if first.is_empty() {
+        return Ok(None);
+    }
+    let bar = |c: Option<&ScoreCell>| c.and_then(|c| c.mean.map(|m| (m, c.ci_low, c.ci_high)));
+    let mut series: Vec<Series> = groups
+        .iter()
+        .map(|g| Series {
+            name: g.label_zh().to_string(),
+            values: first.iter().map(|r| bar(r.by_group.get(g))).collect(),
+        })
+        .collect();
+    series.push(Series {
+        name: "综合".into(),
+        values: first.iter().map(|r| bar(Some(&r.combined))).collect(),
+    });
+    let bars = GroupedBars {
+        title: "一级指标得分（含 95% 置信区间）".into(),
+        categories: first.iter().map(|r| r.name.clone()).collect(),
+        series,
+        size: (760, 320),
+    };
+    crate::charts::svg(&bars)
+        .map(Some)
+        .map_err(ApiError::unexpected)
+}
+
+fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage, ApiError> {
+    let a = &e.analysed.analysis;
+    let groups: Vec<Audience> = a.responses.keys().copied().collect();
+    let mut rows = vec![row(&a.composite, &groups)];
+    rows.extend(a.indicators.iter().map(|r| row(r, &groups)));
+    let breakdowns = a
+        .breakdowns
+        .iter()
+        .map(|b| BreakdownView {
+            attribute: attribute_zh(&b.attribute),
+            values: b
+                .values
+                .iter()
+                .map(|v| {
+                    (
+                        label_of(&e.choices, &b.attribute, &v.value),
+                        row(&v.composite, &groups),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let described: Vec<String> = e
+        .filters
+        .iter()
+        .map(|(k, v)| format!("{}：{}", attribute_zh(k), label_of(&e.choices, k, v)))
+        .collect();
+    Ok(ResultsPage {
+        title: e.analysed.meta.campaign.info.title.clone(),
+        key: e.analysed.meta.campaign.info.key.clone(),
+        who,
+        school,
+        view: if described.is_empty() {
+            "全部答卷 · all responses".into()
+        } else {
+            described.join(" 且 ")
+        },
+        query: e
+            .filters
+            .iter()
+            .map(|(k, v)| {
+                let v =
+                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
+                format!("{k}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join("&"),
+        choices: e.choices.iter().map(choice).collect(),
+        groups: groups
+            .iter()
+            .map(|g| (g.label_zh(), a.responses.get(g).copied().unwrap_or(0)))
+            .collect(),
+        chart: chart(a, &groups)?,
+        rows,
+        breakdowns,
+        min: a.method.min_cell_size,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message<'a> {
+    heading: &'a str,
+    body: &'a str,
+    body_en: &'a str,
+}
+
+/// The filters asked for in the query string: known attributes with a value; an empty
+/// value means "all".
+fn asked(req: &HttpRequest) -> Result<Vec<(String, String)>, (String, String)> {
+    let pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map_err(|e| {
+                (
+                    "查询参数无法解析。".into(),
+                    format!("The query cannot be read: {e}"),
+                )
+            })?
+            .into_inner();
+    let mut out = Vec::new();
+    for (k, v) in pairs {
+        if !explore::FILTERS.contains(&k.as_str()) {
+            return Err((
+                format!("筛选条件 {k} 无效：可用 school、sector、grade、role、size。"),
+                format!("Unknown filter {k}: use school, sector, grade, role or size."),
+            ));
+        }
+        if v.chars().count() > 200 {
+            return Err((
+                format!("筛选条件 {k} 过长（最多 200 字）。"),
+                format!("Filter {k} is longer than 200 characters."),
+            ));
+        }
+        if !v.is_empty() {
+            out.push((k, v));
+        }
+    }
+    Ok(out)
+}
+
+/// A refused view: the reason in Chinese and English (`(zh, en)`).
+fn refused(
+    status: StatusCode,
+    (body, body_en): (String, String),
+) -> Result<HttpResponse, ApiError> {
+    let page = Message {
+        heading: "无法显示此视图",
+        body: &body,
+        body_en: &body_en,
+    };
+    Ok(html(status, page.render().map_err(ApiError::unexpected)?))
+}
+
+/// The results explorer; without a session, back to the login on `/admin`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (grant, scope) = match evaluator(&req, &state).await? {
+        Ok(found) => found,
+        Err(login) => return Ok(login),
+    };
+    let asked = match asked(&req) {
+        Ok(a) => a,
+        Err(m) => return refused(StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let key = key.into_inner();
+    let explored = match explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now()).await
+    {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return Err(ApiError::NotFound {
+                what: "campaign",
+                key,
+            })
+        }
+        Err(ExploreError::Filter(f)) => {
+            let zh = "筛选条件过多或重复：最多可同时使用两个筛选条件（学校令牌本身算一个），其余维度请看页面中的分组结果。".to_string();
+            let en = format!("{f}. At most two filters combine (a school's token is one); read the others in the breakdowns.");
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, (zh, en));
+        }
+        Err(ExploreError::OutOfScope(s)) => {
+            let zh = format!("此令牌仅可查看学校 {s} 的数据。");
+            let en = format!("This token sees school {s} only.");
+            return refused(StatusCode::FORBIDDEN, (zh, en));
+        }
+        Err(ExploreError::Store(e)) => return Err(ApiError::unexpected(e)),
+    };
+    crate::app::access::record(
+        &state.db,
+        &grant.actor,
+        "results.view",
+        &key,
+        serde_json::json!({"filters": explored.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()}),
+        state.client_ip(&req),
+    )
+    .await?;
+    let who = super::admin::who(&grant);
+    let page = view(&explored, who, grant.school)?;
+    Ok(html(
+        StatusCode::OK,
+        page.render().map_err(ApiError::unexpected)?,
+    ))
+}

@@ -1,0 +1,69 @@
+// Walks an evaluator through the workspace in headless Chromium at a laptop and a tablet
+// viewport: log in with the form, the campaigns page, the fieldwork monitor, the results
+// explorer (filters set with the form, keyboard only), a refused third filter; axe-core
+// on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
+// Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT
+import { chromium } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
+import { mkdirSync } from "node:fs";
+
+const [base, token, campaign, out, size] = process.argv.slice(2);
+const [width, height] = size.split("x").map(Number);
+mkdirSync(out, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
+const context = await browser.newContext({ viewport: { width, height }, locale: "zh-CN" });
+const page = await context.newPage();
+const result = { size, shots: [], pages: [], violations: [], steps: [] };
+let shot = 0;
+
+async function check(name) {
+  const file = `${out}/${String(++shot).padStart(2, "0")}-${name}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  result.shots.push(file);
+  const axe = await new AxeBuilder({ page }).analyze();
+  for (const v of axe.violations) {
+    result.violations.push({ page: name, id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) });
+  }
+  result.pages.push({ name, url: page.url(), title: await page.title() });
+}
+
+try {
+  await page.goto(`${base}/admin`);
+  await check("login");
+  // Keyboard only: focus the token field, type, Enter.
+  await page.focus("#token");
+  await page.keyboard.type(token);
+  await page.keyboard.press("Enter");
+  const loggedIn = await page
+    .waitForSelector('form[action="/admin/logout"]', { timeout: 15000 })
+    .then(() => true, () => false);
+  result.steps.push(loggedIn ? "logged in" : `login failed: ${(await page.textContent("body")).slice(0, 300)}`);
+  await check("campaigns");
+  await Promise.all([page.waitForURL(/fieldwork/), page.click(`a[href="/admin/campaigns/${campaign}/fieldwork"]`)]);
+  await check("fieldwork");
+  await Promise.all([page.waitForURL(/results/), page.click(`a[href="/admin/campaigns/${campaign}/results"]`)]);
+  await check("results");
+  // Two filters with the keyboard: the first value of school and of sector, then Apply.
+  for (const name of ["school", "sector"]) {
+    const values = await page.$$eval(`select[name="${name}"] option`, (os) => os.map((o) => o.value).filter((v) => v));
+    await page.focus(`select[name="${name}"]`);
+    await page.selectOption(`select[name="${name}"]`, values[0]);
+    result.steps.push(`${name}=${values[0]}`);
+  }
+  await page.focus('form.filters button[type="submit"]');
+  await Promise.all([page.waitForURL(/school=.*sector=/), page.keyboard.press("Enter")]);
+  result.steps.push((await page.content()).includes(" 且 ") ? "two filters shown" : "filters missing");
+  await check("results-filtered");
+  const refused = await page.goto(`${page.url()}&grade=zz`);
+  result.steps.push(`third filter ${refused.status()}`);
+  await check("results-refused");
+  result.ok = true;
+} catch (e) {
+  result.ok = false;
+  result.error = String(e);
+}
+await browser.close();
+console.log(JSON.stringify(result));
