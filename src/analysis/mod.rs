@@ -1,6 +1,7 @@
 //! Analytics: stored responses -> polars frame with a declared schema -> typed results.
 //! Pure functions; no database or HTTP in here.
 
+pub mod benchmark;
 pub mod cube;
 pub mod disclosure;
 pub mod evaluation;

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod analyse;
 pub mod backup;
+pub mod benchmark;
 pub mod campaigns;
 pub mod definitions;
 pub mod demo;

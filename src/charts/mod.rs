@@ -7,6 +7,7 @@ pub mod alpha;
 pub mod bars;
 pub mod daily;
 pub mod diverging;
+pub mod funnel;
 pub mod heatmap;
 pub mod ipa;
 pub mod radar;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admission;
 pub mod auth;
 pub mod auth_limit;
+pub mod benchmark;
 pub mod campaigns;
 pub mod client;
 pub mod health;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/logout").post(admin::logout))
         .service(web::resource("/admin/campaigns/{campaign}/fieldwork").get(workspace::show))
         .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
+        .service(web::resource("/admin/campaigns/{campaign}/benchmark").get(benchmark::show))
         .service(
             web::resource("/s/{slug}")
                 .get(respondent::show)

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::workspace::{attribute_zh, evaluator, html};
+use super::workspace::{attribute_zh, evaluator, html, refused};
 use super::AppState;
 use crate::analysis::evaluation::{Analysis, IndicatorRow, ScoreCell};
 use crate::analysis::Level;
@@ -238,14 +238,6 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
     })
 }
 
-#[derive(Template)]
-#[template(path = "message.html")]
-struct Message<'a> {
-    heading: &'a str,
-    body: &'a str,
-    body_en: &'a str,
-}
-
 /// The filters asked for in the query string: known attributes with a value; an empty
 /// value means "all".
 fn asked(req: &HttpRequest) -> Result<Vec<(String, String)>, (String, String)> {
@@ -279,19 +271,6 @@ fn asked(req: &HttpRequest) -> Result<Vec<(String, String)>, (String, String)> {
     Ok(out)
 }
 
-/// A refused view: the reason in Chinese and English (`(zh, en)`).
-fn refused(
-    status: StatusCode,
-    (body, body_en): (String, String),
-) -> Result<HttpResponse, ApiError> {
-    let page = Message {
-        heading: "无法显示此视图",
-        body: &body,
-        body_en: &body_en,
-    };
-    Ok(html(status, page.render().map_err(ApiError::unexpected)?))
-}
-
 /// The results explorer; without a session, back to the login on `/admin`.
 pub async fn show(
     req: HttpRequest,
@@ -304,7 +283,7 @@ pub async fn show(
     };
     let asked = match asked(&req) {
         Ok(a) => a,
-        Err(m) => return refused(StatusCode::UNPROCESSABLE_ENTITY, m),
+        Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
     };
     let key = key.into_inner();
     let explored = match explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now()).await
@@ -319,12 +298,12 @@ pub async fn show(
         Err(ExploreError::Filter(f)) => {
             let zh = "筛选条件过多或重复：最多可同时使用两个筛选条件（学校令牌本身算一个），其余维度请看页面中的分组结果。".to_string();
             let en = format!("{f}. At most two filters combine (a school's token is one); read the others in the breakdowns.");
-            return refused(StatusCode::UNPROCESSABLE_ENTITY, (zh, en));
+            return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en);
         }
         Err(ExploreError::OutOfScope(s)) => {
             let zh = format!("此令牌仅可查看学校 {s} 的数据。");
             let en = format!("This token sees school {s} only.");
-            return refused(StatusCode::FORBIDDEN, (zh, en));
+            return refused(StatusCode::FORBIDDEN, &zh, &en);
         }
         Err(ExploreError::Store(e)) => return Err(ApiError::unexpected(e)),
     };

@@ -238,6 +238,28 @@ pub(crate) fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message<'a> {
+    heading: &'a str,
+    body: &'a str,
+    body_en: &'a str,
+}
+
+/// A workspace page refused: why, in Chinese and English.
+pub(crate) fn refused(
+    status: StatusCode,
+    body: &str,
+    body_en: &str,
+) -> Result<HttpResponse, ApiError> {
+    let page = Message {
+        heading: "无法显示此页面",
+        body,
+        body_en,
+    };
+    Ok(html(status, page.render().map_err(ApiError::unexpected)?))
+}
+
 /// The evaluator of a workspace page and their scope (a school token's `school = X`),
 /// or the redirect to the login on `/admin` when there is no session or the address is
 /// locked out (the login page says which).

@@ -4,6 +4,8 @@
 //! invitation batches; a school's token sees nothing of another school; no session
 //! goes back to the login. The results explorer shows, for up to two filters combined,
 //! exactly what the gated analysis publishes for that view, and refuses a third.
+//! Benchmarking lists every published school and sector against the county with a
+//! funnel plot, and hidden units without figures.
 
 use serde_json::{json, Value};
 
@@ -12,7 +14,8 @@ use crate::helpers::{TestApp, TOKEN};
 
 both_backends!(
     the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope,
-    the_results_explorer_shows_what_the_gate_publishes_for_combined_filters
+    the_results_explorer_shows_what_the_gate_publishes_for_combined_filters,
+    benchmarking_compares_published_units_with_the_county
 );
 
 async fn login(app: &TestApp, token: &str) -> String {
@@ -292,5 +295,92 @@ async fn the_results_explorer_shows_what_the_gate_publishes_for_combined_filters
     assert!(
         audit.to_string().contains("results.view"),
         "views are audited"
+    );
+}
+
+async fn benchmarking_compares_published_units_with_the_county(app: TestApp) {
+    let db = chorus::store::connect(&app.settings).await.expect("db");
+    chorus::app::demo::fill(&db, "pingshun-2025", 400, 13)
+        .await
+        .expect("demo");
+    let whole = chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &[])
+        .await
+        .expect("analysis")
+        .expect("campaign")
+        .analysis;
+    let cookie = login(&app, TOKEN).await;
+    let get = |query: &'static str, cookie: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(&format!("/admin/campaigns/pingshun-2025/benchmark{query}")))
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .expect("page")
+        }
+    };
+    let res = get("?group=teachers", cookie.clone()).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    let g = chorus::domain::Audience::Teachers;
+    let county = whole.composite.by_group[&g].mean.expect("county published");
+    assert!(
+        html.contains(&format!("全县 · county<strong>{county:.1}</strong>")),
+        "{html}"
+    );
+    let mut published = 0;
+    for b in whole
+        .breakdowns
+        .iter()
+        .filter(|b| b.attribute == "school" || b.attribute == "sector")
+    {
+        for v in &b.values {
+            let Some(c) = v.composite.by_group.get(&g) else {
+                continue;
+            };
+            match c.mean {
+                Some(m) => {
+                    published += 1;
+                    let cells = format!(
+                        "<td class=\"num\">{}</td><td class=\"num\">{m:.1}</td><td class=\"num\">{:+.1}</td>",
+                        c.n,
+                        m - county
+                    );
+                    assert!(
+                        html.contains(&cells),
+                        "{} {}: {cells}",
+                        b.attribute,
+                        v.value
+                    );
+                }
+                None if c.n > 0 => {
+                    // Hidden: listed with its reason, never with a score.
+                    let row = format!("<td class=\"num\">{}</td><td colspan=\"6\">", c.n);
+                    assert!(html.contains(&row), "hidden {}: {html}", v.value);
+                }
+                None => {}
+            }
+        }
+    }
+    assert!(published > 0, "some unit is published in the demo");
+    assert_eq!(
+        html.matches("<circle").count(),
+        published,
+        "one funnel point per published unit"
+    );
+
+    for (query, status) in [
+        ("?group=nobody", 422),
+        ("?indicator=ZZ9", 422),
+        ("?indicator=A&group=students", 200),
+    ] {
+        assert_eq!(get(query, cookie.clone()).await.status(), status, "{query}");
+    }
+    let school_cookie = login(&app, &school_token(&app, "pszg").await).await;
+    assert_eq!(
+        get("", school_cookie).await.status(),
+        403,
+        "county-wide: not for a school"
     );
 }

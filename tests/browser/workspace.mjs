@@ -1,6 +1,7 @@
 // Walks an evaluator through the workspace in headless Chromium at a laptop and a tablet
 // viewport: log in with the form, the campaigns page, the fieldwork monitor, the results
-// explorer (filters set with the form, keyboard only), a refused third filter; axe-core
+// explorer (filters set with the form, keyboard only), a refused third filter, the
+// benchmarking page with its funnel plot; axe-core
 // on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
 // Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT
 import { chromium } from "playwright-core";
@@ -60,6 +61,12 @@ try {
   const refused = await page.goto(`${page.url()}&grade=zz`);
   result.steps.push(`third filter ${refused.status()}`);
   await check("results-refused");
+  await page.goto(`${base}/admin/campaigns/${campaign}/results`);
+  await Promise.all([page.waitForURL(/benchmark/), page.click(`a[href="/admin/campaigns/${campaign}/benchmark"]`)]);
+  await page.selectOption('select[name="group"]', "teachers");
+  await Promise.all([page.waitForURL(/group=teachers/), page.click('form.filters button[type="submit"]')]);
+  result.steps.push(`funnel points ${await page.locator("svg circle").count()}`);
+  await check("benchmark");
   result.ok = true;
 } catch (e) {
   result.ok = false;
