@@ -112,6 +112,16 @@ fn run(address: &str, mode: &str) -> serde_json::Value {
     for shot in result["shots"].as_array().expect("shots") {
         assert_not_blank(shot.as_str().expect("path"));
     }
+    assert_eq!(
+        result["axe_pages"],
+        result["shots"].as_array().expect("shots").len(),
+        "{mode}: axe-core ran on every page"
+    );
+    assert_eq!(
+        result["violations"],
+        serde_json::json!([]),
+        "{mode}: axe-core violations"
+    );
     eprintln!("{mode}: screenshots in {}", out.display());
     result
 }
@@ -303,5 +313,76 @@ async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
             assert_not_blank_at(shot.as_str().expect("path"), min);
         }
         eprintln!("{size}: screenshots in {}", out.display());
+    }
+}
+
+/// The respondent pages a form does not lead to — not yet open, closed, full, an unknown
+/// questionnaire — at a phone viewport: each says so in its heading with the right
+/// status, and axe-core finds no violation on any of them.
+#[tokio::test]
+async fn refusal_pages_are_accessible() {
+    if !tools_present() {
+        return;
+    }
+    let app =
+        crate::helpers::spawn_app_with(Backend::Sqlite, Some("tests/fixtures/distribution"), |s| {
+            s.submit_rate = 0
+        })
+        .await
+        .expect("sqlite");
+    for sector in ["herbs", "ecommerce"] {
+        let body = serde_json::json!({"response_id": uuid::Uuid::new_v4(), "answers": {"sector": sector, "Q1": 4}});
+        let res = app
+            .post_json("/api/v1/surveys/states-enterprises/responses", &body)
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("refusals");
+    let _ = std::fs::remove_dir_all(&out);
+    let (address, o) = (app.address.clone(), out.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .current_dir(tools().expect("checked"))
+            .arg("axe.mjs")
+            .arg(&address)
+            .arg(&o)
+            .args([
+                "/s/states-students",
+                "/s/states-teachers",
+                "/s/states-enterprises",
+                "/s/no-such-survey",
+            ])
+            .output()
+            .expect("run node")
+    })
+    .await
+    .expect("join");
+    let result = node_result(&output, "refusals");
+    assert_eq!(result["ok"], true, "{result:#}");
+    let pages = result["pages"].as_array().expect("pages");
+    let seen: Vec<(u64, &str)> = pages
+        .iter()
+        .map(|p| {
+            (
+                p["status"].as_u64().expect("status"),
+                p["h1"].as_str().expect("h1"),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 4);
+    assert_eq!(seen[0].0, 403);
+    assert!(seen[0].1.contains("尚未开放"), "{seen:?}");
+    assert_eq!(seen[1].0, 410);
+    assert!(seen[1].1.contains("已结束"), "{seen:?}");
+    assert_eq!(seen[2].0, 410);
+    assert!(seen[2].1.contains("已收满"), "{seen:?}");
+    assert_eq!(seen[3].0, 404);
+    assert_eq!(
+        result["violations"],
+        serde_json::json!([]),
+        "axe-core violations"
+    );
+    for shot in result["shots"].as_array().expect("shots") {
+        assert_not_blank_at(shot.as_str().expect("path"), (390, 800));
     }
 }

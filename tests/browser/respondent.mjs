@@ -1,8 +1,10 @@
 // Fills the default student questionnaire in headless Chromium at a phone viewport
-// (390×844), with JavaScript on ("js") or off ("nojs"), and prints a JSON summary.
+// (390×844), with JavaScript on ("js") or off ("nojs"), runs axe-core on every page
+// it sees, and prints a JSON summary.
 // Driven by tests/api/browser.rs, which checks the stored data and the screenshots.
 // Usage: node respondent.mjs BASE_URL SLUG OUT_DIR js|nojs
 import { chromium } from "playwright-core";
+import AxeBuilder from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
 
 const [base, slug, out, mode] = process.argv.slice(2);
@@ -21,12 +23,29 @@ const context = await browser.newContext({
   locale: "zh-CN",
 });
 const page = await context.newPage();
-const result = { mode, shots: [], steps: [] };
+const axeContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: "zh-CN" });
+const result = { mode, shots: [], steps: [], violations: [], axe_pages: 0 };
 let shot = 0;
 async function snap(name) {
   const file = `${out}/${String(++shot).padStart(2, "0")}-${name}.png`;
   await page.screenshot({ path: file, fullPage: false });
   result.shots.push(file);
+  // axe-core on every page the respondent sees (zero violations expected). Without
+  // JavaScript axe cannot run in the page itself: the same HTML, scripts removed, is
+  // checked in a page of its own that may run it.
+  let target = page;
+  if (!js) {
+    target = await axeContext.newPage();
+    await target.goto(`${base}/healthz`);
+    const html = (await page.content()).replace(/<script[\s\S]*?<\/script>/g, "");
+    await target.setContent(html);
+  }
+  const axe = await new AxeBuilder({ page: target }).analyze();
+  if (!js) await target.close();
+  result.axe_pages++;
+  for (const v of axe.violations) {
+    result.violations.push({ page: name, id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) });
+  }
 }
 function step(s) { result.steps.push(s); }
 const radio = (name, value) => page.check(`input[name="${name}"][value="${value}"]`);
