@@ -41,6 +41,9 @@ impl AdminPage {
 struct CampaignView {
     key: String,
     title: String,
+    /// State and responses today / this week / in all, within the token's scope.
+    phase: (&'static str, &'static str),
+    recent: app::fieldwork::Recent,
     total: u64,
     groups: Vec<(String, u64)>,
     surveys: Vec<(String, String)>,
@@ -127,8 +130,22 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 .collect(),
             key: c.info.key,
             title: c.info.title,
+            phase: ("", ""),
+            recent: app::fieldwork::Recent::default(),
             sectors,
         });
+    }
+    let scope: Vec<(String, String)> = grant
+        .school
+        .iter()
+        .map(|s| (auth::SCHOOL.to_string(), s.clone()))
+        .collect();
+    let now = chrono::Utc::now();
+    for c in &mut list {
+        if let Some(f) = app::fieldwork::monitor(&state.db, &c.key, &scope, now).await? {
+            c.phase = (f.phase.label_zh(), f.phase.label_en());
+            c.recent = f.responses;
+        }
     }
     if grant.school.is_some() {
         // Counts over every school are not this token's to see.

@@ -111,6 +111,26 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
         html.contains(&format!("累计 · total<strong>{total}</strong>")),
         "{html}"
     );
+    // The campaigns page: each campaign's state and responses today / this week / total.
+    let campaigns = app
+        .client
+        .get(app.url("/admin"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("admin")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        campaigns.contains(&format!("累计 · total <strong>{total}</strong>")),
+        "{campaigns}"
+    );
+    assert!(
+        campaigns.contains("状态 <span class=\"badge\">"),
+        "{campaigns}"
+    );
+    assert!(campaigns.contains("/admin/campaigns/pingshun-2025/fieldwork"));
     // The chart and its data table: the days add up to the total.
     assert!(
         html.contains("<svg") && html.contains("每日回收答卷"),
