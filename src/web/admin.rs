@@ -24,6 +24,8 @@ struct AdminPage {
     who: String,
     /// A school-scoped token: the one school whose data it sees.
     school: Option<String>,
+    /// May issue and revoke tokens.
+    is_admin: bool,
 }
 
 impl AdminPage {
@@ -34,6 +36,7 @@ impl AdminPage {
             campaigns: Vec::new(),
             who: String::new(),
             school: None,
+            is_admin: false,
         }
     }
 }
@@ -161,6 +164,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             error: None,
             campaigns: list,
             who: who(&grant),
+            is_admin: grant.role == auth::Role::Admin,
             school: grant.school,
         },
     )

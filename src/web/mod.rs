@@ -22,6 +22,7 @@ pub mod state;
 pub mod submit_limit;
 pub mod survey_cache;
 pub mod survey_page;
+pub mod tokens;
 pub mod workspace;
 pub mod xlsform;
 
@@ -39,6 +40,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/campaigns/{campaign}/fieldwork").get(workspace::show))
         .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
         .service(web::resource("/admin/campaigns/{campaign}/benchmark").get(benchmark::show))
+        .service(
+            web::resource("/admin/tokens")
+                .get(tokens::show)
+                .post(tokens::issue),
+        )
+        .service(web::resource("/admin/tokens/{id}/revoke").post(tokens::revoke))
         .service(
             web::resource("/s/{slug}")
                 .get(respondent::show)

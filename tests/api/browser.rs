@@ -252,7 +252,7 @@ async fn the_page_script_evaluates_the_shared_expression_cases_like_the_server()
 /// Issue #16: an evaluator in Chromium at 1366×768 and 1024×768 logs in with the form
 /// (keyboard only), opens the campaigns page, the fieldwork monitor and the results
 /// explorer, sets two filters with the form and gets a third refused, and benchmarks
-/// the teachers' units with the funnel plot; axe-core reports
+/// the teachers' units with the funnel plot, and opens the token page; axe-core reports
 /// no violation on any of those pages, and every screenshot shows something.
 #[tokio::test]
 async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
@@ -306,7 +306,7 @@ async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
                 .any(|s| s.starts_with("funnel points ") && *s != "funnel points 0"),
             "{size}: {steps:?}"
         );
-        assert_eq!(result["pages"].as_array().expect("pages").len(), 7);
+        assert_eq!(result["pages"].as_array().expect("pages").len(), 8);
         let (w, h) = size.split_once('x').expect("size");
         let min = (w.parse().expect("w"), h.parse().expect("h"));
         for shot in result["shots"].as_array().expect("shots") {

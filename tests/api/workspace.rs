@@ -5,7 +5,8 @@
 //! goes back to the login. The results explorer shows, for up to two filters combined,
 //! exactly what the gated analysis publishes for that view, and refuses a third.
 //! Benchmarking lists every published school and sector against the county with a
-//! funnel plot, and hidden units without figures.
+//! funnel plot, and hidden units without figures. Admins issue, list and revoke tokens
+//! on `/admin/tokens` with same-origin forms; a revoked token no longer logs in.
 
 use serde_json::{json, Value};
 
@@ -15,7 +16,8 @@ use crate::helpers::{TestApp, TOKEN};
 both_backends!(
     the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope,
     the_results_explorer_shows_what_the_gate_publishes_for_combined_filters,
-    benchmarking_compares_published_units_with_the_county
+    benchmarking_compares_published_units_with_the_county,
+    admins_issue_list_and_revoke_tokens_from_the_page
 );
 
 async fn login(app: &TestApp, token: &str) -> String {
@@ -35,6 +37,32 @@ async fn login(app: &TestApp, token: &str) -> String {
         .next()
         .expect("pair")
         .to_string()
+}
+
+/// The audit trail as the admin reads it.
+async fn audit_trail(app: &TestApp) -> Value {
+    app.client
+        .get(app.url("/api/v1/audit"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// A page's HTML, with a session cookie.
+async fn html_of(app: &TestApp, path: &str, cookie: &str) -> String {
+    app.client
+        .get(app.url(path))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html")
 }
 
 /// A school evaluator's token for `school`, issued by the admin.
@@ -112,16 +140,7 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
         "{html}"
     );
     // The campaigns page: each campaign's state and responses today / this week / total.
-    let campaigns = app
-        .client
-        .get(app.url("/admin"))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .expect("admin")
-        .text()
-        .await
-        .expect("html");
+    let campaigns = html_of(&app, "/admin", &cookie).await;
     assert!(
         campaigns.contains(&format!("累计 · total <strong>{total}</strong>")),
         "{campaigns}"
@@ -302,16 +321,7 @@ async fn the_results_explorer_shows_what_the_gate_publishes_for_combined_filters
     );
     let res = results(&app, &school_cookie, &format!("?school={other}")).await;
     assert_eq!(res.status(), 403);
-    let audit: Value = app
-        .client
-        .get(app.url("/api/v1/audit"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("audit")
-        .json()
-        .await
-        .expect("json");
+    let audit = audit_trail(&app).await;
     assert!(
         audit.to_string().contains("results.view"),
         "views are audited"
@@ -402,5 +412,123 @@ async fn benchmarking_compares_published_units_with_the_county(app: TestApp) {
         get("", school_cookie).await.status(),
         403,
         "county-wide: not for a school"
+    );
+}
+
+async fn admins_issue_list_and_revoke_tokens_from_the_page(app: TestApp) {
+    let cookie = login(&app, TOKEN).await;
+    let post = |path: String, form: Vec<(&'static str, String)>, origin: String, cookie: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url(&path))
+                .header("Origin", origin)
+                .header("Cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let own = app.address.clone();
+    let issue = |label: &str| {
+        vec![
+            ("role", "evaluator".to_string()),
+            ("school", "pszg".to_string()),
+            ("label", label.to_string()),
+        ]
+    };
+    let res = post(
+        "/admin/tokens".into(),
+        issue("一校质量办"),
+        own.clone(),
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    let token = html
+        .split("<code class=\"token\">")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .expect("the new token, shown once")
+        .to_string();
+    assert!(
+        token.len() >= 32 && token.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{token}"
+    );
+    assert!(html.contains("<th scope=\"row\">一校质量办</th>"));
+    // Shown once: the list never shows it again.
+    let list = html_of(&app, "/admin/tokens", &cookie).await;
+    assert!(list.contains("一校质量办") && !list.contains(&token));
+    // The new token logs in and sees its school only.
+    let school_cookie = login(&app, &token).await;
+    let page = html_of(
+        &app,
+        "/admin/campaigns/pingshun-2025/results",
+        &school_cookie,
+    )
+    .await;
+    assert!(page.contains("仅显示学校 <strong>pszg</strong>"), "{page}");
+    // Not an admin: no token page.
+    let res = app
+        .client
+        .get(app.url("/admin/tokens"))
+        .header("Cookie", &school_cookie)
+        .send()
+        .await
+        .expect("tokens");
+    assert_eq!(res.status(), 403);
+    // A form from another site, and a bad label, are refused.
+    let res = post(
+        "/admin/tokens".into(),
+        issue("他站"),
+        "https://evil.example".into(),
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let res = post(
+        "/admin/tokens".into(),
+        issue("  "),
+        own.clone(),
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("html").contains("label"));
+    // Revoked: the token no longer logs in.
+    let id = list
+        .split("action=\"/admin/tokens/")
+        .nth(1)
+        .and_then(|t| t.split('/').next())
+        .expect("a revoke form")
+        .to_string();
+    let res = post(
+        format!("/admin/tokens/{id}/revoke"),
+        Vec::new(),
+        own.clone(),
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("Origin", app.address.as_str())
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 401, "a revoked token no longer logs in");
+    let audit = audit_trail(&app).await;
+    let text = audit.to_string();
+    assert!(
+        text.contains("token.issue") && text.contains("token.revoke"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&token),
+        "the token never reaches the audit log"
     );
 }

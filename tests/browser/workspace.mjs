@@ -1,7 +1,7 @@
 // Walks an evaluator through the workspace in headless Chromium at a laptop and a tablet
 // viewport: log in with the form, the campaigns page, the fieldwork monitor, the results
 // explorer (filters set with the form, keyboard only), a refused third filter, the
-// benchmarking page with its funnel plot; axe-core
+// benchmarking page with its funnel plot, the token page; axe-core
 // on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
 // Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT
 import { chromium } from "playwright-core";
@@ -67,6 +67,9 @@ try {
   await Promise.all([page.waitForURL(/group=teachers/), page.click('form.filters button[type="submit"]')]);
   result.steps.push(`funnel points ${await page.locator("svg circle").count()}`);
   await check("benchmark");
+  await page.goto(`${base}/admin`);
+  await Promise.all([page.waitForURL(/tokens/), page.click('a[href="/admin/tokens"]')]);
+  await check("tokens");
   result.ok = true;
 } catch (e) {
   result.ok = false;
