@@ -85,21 +85,11 @@ pub async fn results(
     };
     let choices = FILTERS
         .iter()
-        .map(|a| {
-            let mut values: Vec<(String, String)> = fieldwork
-                .units
-                .iter()
-                .filter(|u| u.attribute == *a)
-                .map(|u| (u.value.clone(), u.label.clone()))
-                .collect();
-            values.sort();
-            values.dedup_by(|x, y| x.0 == y.0);
-            FilterChoice {
-                attribute: a,
-                values,
-                selected: filters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()),
-                fixed: scope.iter().any(|(k, _)| k == a),
-            }
+        .map(|a| FilterChoice {
+            attribute: a,
+            values: fieldwork.values_of(a),
+            selected: filters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()),
+            fixed: scope.iter().any(|(k, _)| k == a),
         })
         .collect();
     Ok(Some(Explored {

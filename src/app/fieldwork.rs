@@ -143,6 +143,22 @@ pub struct Fieldwork {
     pub batches: Vec<BatchProgress>,
 }
 
+impl Fieldwork {
+    /// The values of `attribute` with responses or invitations in scope, as (code,
+    /// label), sorted by code.
+    pub fn values_of(&self, attribute: &str) -> Vec<(String, String)> {
+        let mut values: Vec<(String, String)> = self
+            .units
+            .iter()
+            .filter(|u| u.attribute == attribute)
+            .map(|u| (u.value.clone(), u.label.clone()))
+            .collect();
+        values.sort();
+        values.dedup_by(|x, y| x.0 == y.0);
+        values
+    }
+}
+
 /// The attributes a unit table breaks down by, in this order when present.
 const UNIT_ATTRIBUTES: [&str; 5] = ["school", "sector", "grade", "role", "size"];
 

@@ -122,6 +122,69 @@ fn describe(attributes: &BTreeMap<String, String>) -> String {
         .join("，")
 }
 
+/// Issues a batch for questionnaire `slug` (the API and the workspace form alike).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue_batch(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: &str,
+    count: usize,
+    attributes: &BTreeMap<String, String>,
+    batch: Option<String>,
+    actor: invite::Actor<'_>,
+) -> Result<(StoredSurvey, invite::Issued), ApiError> {
+    let stored = survey(state, slug).await?;
+    let issued = invite::issue(
+        &state.db,
+        &stored,
+        count,
+        attributes,
+        batch,
+        &base_url(state, req),
+        actor,
+    )
+    .await
+    .map_err(|e| match e {
+        invite::InviteError::Invalid(p) => ApiError::Invalid {
+            code: ErrorCode::InvalidInvitation,
+            field: Some(p.field),
+            message: p.message,
+        },
+        invite::InviteError::Store(e) => e.into(),
+    })?;
+    Ok((stored, issued))
+}
+
+/// The printable QR sheet of a batch just issued (201, never cached).
+pub(crate) async fn sheet_response(
+    stored: &StoredSurvey,
+    issued: invite::Issued,
+) -> Result<HttpResponse, ApiError> {
+    let invite::Issued {
+        batch,
+        attributes,
+        links,
+    } = issued;
+    let subtitle = format!(
+        "批次 {batch} · {} 份邀请 · 每个二维码只能提交一次{}",
+        links.len(),
+        if attributes.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", describe(&attributes))
+        }
+    );
+    // Thousands of QR codes: rendered on the blocking pool, not an HTTP worker.
+    let title = stored.survey.title.clone();
+    let page = web::block(move || sheet_html(&title, subtitle, &links, false))
+        .await
+        .map_err(ApiError::unexpected)??;
+    Ok(HttpResponse::Created()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page))
+}
+
 /// Issues a batch of single-use invitation links (admin).
 #[utoipa::path(post, path = "/api/v1/surveys/{slug}/invitations", tag = "admin", security(("bearer" = [])),
     params(("slug" = String, Path, description = "Questionnaire slug", example = "pingshun-2025-students"), FormatQuery),
@@ -154,54 +217,28 @@ pub async fn create(
             })
         }
     };
-    let stored = survey(&state, &slug).await?;
-    let issued = invite::issue(
-        &state.db,
-        &stored,
+    let (stored, issued) = issue_batch(
+        &state,
+        &req,
+        &slug,
         body.count,
         &body.attributes,
         body.batch.clone(),
-        &base_url(&state, &req),
         invite::Actor {
             name: &ev.actor,
             ip: ev.ip,
         },
     )
-    .await
-    .map_err(|e| match e {
-        invite::InviteError::Invalid(p) => ApiError::Invalid {
-            code: ErrorCode::InvalidInvitation,
-            field: Some(p.field),
-            message: p.message,
-        },
-        invite::InviteError::Store(e) => e.into(),
-    })?;
+    .await?;
+    if html {
+        return sheet_response(&stored, issued).await;
+    }
     let invite::Issued {
         batch,
         attributes,
         links,
     } = issued;
     let tokens = links.len();
-    if html {
-        let subtitle = format!(
-            "批次 {batch} · {} 份邀请 · 每个二维码只能提交一次{}",
-            tokens,
-            if attributes.is_empty() {
-                String::new()
-            } else {
-                format!(" · {}", describe(&attributes))
-            }
-        );
-        // Thousands of QR codes: rendered on the blocking pool, not an HTTP worker.
-        let title = stored.survey.title.clone();
-        let page = web::block(move || sheet_html(&title, subtitle, &links, false))
-            .await
-            .map_err(ApiError::unexpected)??;
-        return Ok(HttpResponse::Created()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(page));
-    }
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Created {

@@ -38,6 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/login").post(admin::login))
         .service(web::resource("/admin/logout").post(admin::logout))
         .service(web::resource("/admin/campaigns/{campaign}/fieldwork").get(workspace::show))
+        .service(
+            web::resource("/admin/campaigns/{campaign}/invitations").post(workspace::issue_batch),
+        )
         .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
         .service(web::resource("/admin/campaigns/{campaign}/benchmark").get(benchmark::show))
         .service(

@@ -96,6 +96,34 @@ struct FieldworkPage {
     batches: Vec<BatchRow>,
     /// Some batch's figures are spread over an anonymous group (marked *).
     any_estimated: bool,
+    /// An admin may issue a batch here: the questionnaires (slug, title) and the values
+    /// each prefilled attribute can take (attribute, Chinese name, (code, label)).
+    batch_form: Option<BatchForm>,
+}
+
+struct BatchForm {
+    surveys: Vec<(String, String)>,
+    attributes: Vec<Prefill>,
+}
+
+/// One attribute a batch can prefill: its name, Chinese name and (code, label) values.
+struct Prefill(&'static str, &'static str, Vec<(String, String)>);
+
+/// Attributes a batch can prefill from the page.
+const PREFILL: [&str; 3] = ["school", "sector", "grade"];
+
+fn batch_form(f: &Fieldwork) -> BatchForm {
+    BatchForm {
+        surveys: f
+            .surveys
+            .iter()
+            .map(|s| (s.slug.clone(), s.title.clone()))
+            .collect(),
+        attributes: PREFILL
+            .iter()
+            .map(|a| Prefill(a, attribute_zh(a), f.values_of(a)))
+            .collect(),
+    }
 }
 
 /// Chinese names of the unit attributes.
@@ -147,7 +175,12 @@ fn chart(f: &Fieldwork) -> Result<Option<String>, ApiError> {
     Ok(Some(svg))
 }
 
-fn view(f: &Fieldwork, who: String, school: Option<String>) -> Result<FieldworkPage, ApiError> {
+fn view(
+    f: &Fieldwork,
+    who: String,
+    school: Option<String>,
+    admin: bool,
+) -> Result<FieldworkPage, ApiError> {
     let surveys = f
         .surveys
         .iter()
@@ -227,6 +260,7 @@ fn view(f: &Fieldwork, who: String, school: Option<String>) -> Result<FieldworkP
         units,
         any_estimated: batches.iter().any(|b: &BatchRow| !b.exact),
         batches,
+        batch_form: admin.then(|| batch_form(f)),
     })
 }
 
@@ -311,9 +345,98 @@ pub async fn show(
     )
     .await?;
     let who = super::admin::who(&grant);
-    let page = view(&f, who, grant.school)?;
+    let admin = grant.role == super::auth::Role::Admin;
+    let page = view(&f, who, grant.school, admin)?;
     Ok(html(
         StatusCode::OK,
         page.render().map_err(ApiError::unexpected)?,
     ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct BatchRequest {
+    survey: String,
+    count: usize,
+    #[serde(default)]
+    batch: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    sector: String,
+    #[serde(default)]
+    grade: String,
+}
+
+/// Issues an invitation batch from the fieldwork page (admins) and answers with its
+/// printable QR sheet; the questionnaire must be one of the campaign's.
+pub async fn issue_batch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    form: web::Form<BatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if !super::auth::same_origin(&req) {
+        return Err(ApiError::CrossSite);
+    }
+    let (grant, _) = match evaluator(&req, &state).await? {
+        Ok(found) => found,
+        Err(login) => return Ok(login),
+    };
+    if grant.role != super::auth::Role::Admin {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "只有管理员可以发放邀请。",
+            "Only an admin issues invitations.",
+        );
+    }
+    let key = key.into_inner();
+    let form = form.into_inner();
+    let Some(f) = fieldwork::monitor(&state.db, &key, &[], chrono::Utc::now()).await? else {
+        return Err(ApiError::NotFound {
+            what: "campaign",
+            key,
+        });
+    };
+    if !f.surveys.iter().any(|s| s.slug == form.survey) {
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("问卷 {} 不属于本调查活动。", form.survey),
+            &format!(
+                "Questionnaire {} is not part of campaign {key}.",
+                form.survey
+            ),
+        );
+    }
+    let attributes: std::collections::BTreeMap<String, String> = [
+        ("school", form.school),
+        ("sector", form.sector),
+        ("grade", form.grade),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let batch = Some(form.batch).filter(|b| !b.trim().is_empty());
+    let issued = super::invitations::issue_batch(
+        &state,
+        &req,
+        &form.survey,
+        form.count,
+        &attributes,
+        batch,
+        crate::app::invite::Actor {
+            name: &grant.actor,
+            ip: state.client_ip(&req),
+        },
+    )
+    .await;
+    match issued {
+        Ok((stored, issued)) => super::invitations::sheet_response(&stored, issued).await,
+        Err(ApiError::Invalid { field, message, .. }) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("无法发放邀请：{}", field.unwrap_or_default()),
+            &message,
+        ),
+        Err(e) => Err(e),
+    }
 }

@@ -17,7 +17,8 @@ both_backends!(
     the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope,
     the_results_explorer_shows_what_the_gate_publishes_for_combined_filters,
     benchmarking_compares_published_units_with_the_county,
-    admins_issue_list_and_revoke_tokens_from_the_page
+    admins_issue_list_and_revoke_tokens_from_the_page,
+    an_admin_issues_a_batch_from_the_fieldwork_page_and_gets_its_qr_sheet
 );
 
 async fn login(app: &TestApp, token: &str) -> String {
@@ -530,5 +531,64 @@ async fn admins_issue_list_and_revoke_tokens_from_the_page(app: TestApp) {
     assert!(
         !text.contains(&token),
         "the token never reaches the audit log"
+    );
+}
+
+async fn an_admin_issues_a_batch_from_the_fieldwork_page_and_gets_its_qr_sheet(app: TestApp) {
+    let cookie = login(&app, TOKEN).await;
+    let fieldwork = html_of(&app, "/admin/campaigns/pingshun-2025/fieldwork", &cookie).await;
+    assert!(fieldwork.contains("action=\"/admin/campaigns/pingshun-2025/invitations\""));
+    let post = |form: Vec<(&'static str, &'static str)>, origin: String, cookie: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/admin/campaigns/pingshun-2025/invitations"))
+                .header("Origin", origin)
+                .header("Cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let batch = vec![
+        ("survey", "pingshun-2025-students"),
+        ("count", "3"),
+        ("batch", "页面批次"),
+        ("school", "pszg"),
+        ("sector", ""),
+    ];
+    let res = post(batch.clone(), app.address.clone(), cookie.clone()).await;
+    assert_eq!(res.status(), 201);
+    let sheet = res.text().await.expect("html");
+    assert_eq!(sheet.matches("邀请码 ").count(), 3, "three cards: {sheet}");
+    assert_eq!(sheet.matches("<svg").count(), 3, "one QR code each");
+    assert!(sheet.contains("批次 页面批次 · 3 份邀请") && sheet.contains("school=pszg"));
+    let fieldwork = html_of(&app, "/admin/campaigns/pingshun-2025/fieldwork", &cookie).await;
+    assert!(
+        fieldwork.contains("<th scope=\"row\">页面批次</th>"),
+        "the batch is listed"
+    );
+    // Another site's form, another campaign's questionnaire, a school's token: refused.
+    let res = post(batch.clone(), "https://evil.example".into(), cookie.clone()).await;
+    assert_eq!(res.status(), 403);
+    let mut foreign = batch.clone();
+    foreign[0] = ("survey", "no-such-survey");
+    assert_eq!(
+        post(foreign, app.address.clone(), cookie.clone())
+            .await
+            .status(),
+        422
+    );
+    let mut too_many = batch.clone();
+    too_many[1] = ("count", "0");
+    let res = post(too_many, app.address.clone(), cookie.clone()).await;
+    assert_eq!(res.status(), 422);
+    let school_cookie = login(&app, &school_token(&app, "pszg").await).await;
+    assert_eq!(
+        post(batch, app.address.clone(), school_cookie)
+            .await
+            .status(),
+        403
     );
 }
