@@ -193,52 +193,114 @@ pub fn hidden_cells(
     min: u64,
     weight: &[u64],
 ) -> BTreeSet<Cell> {
+    decide(fine, max_level, min, weight).hidden
+}
+
+/// What the gate decided for one statistic: the blocks (fine cells by their index in
+/// the order given, each block ≥ `min` respondents unless all of them are fewer) and
+/// the cells of the lattice that are not unions of whole blocks.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub blocks: Blocks,
+    pub hidden: BTreeSet<Cell>,
+}
+
+/// [`hidden_cells`] with the blocks it chose.
+pub fn decide(fine: &[(Cell, u64)], max_level: usize, min: u64, weight: &[u64]) -> Decision {
     if fine.iter().all(|(_, n)| *n == 0 || *n >= min) {
-        return BTreeSet::new();
+        return Decision {
+            blocks: (0..fine.len())
+                .filter(|i| fine[*i].1 > 0)
+                .map(|i| vec![i])
+                .collect(),
+            hidden: BTreeSet::new(),
+        };
     }
     // In cell order, so the blocks do not depend on the order the cells came in.
-    let mut sorted = fine.to_vec();
-    sorted.sort();
+    let mut order: Vec<usize> = (0..fine.len()).collect();
+    order.sort_by(|a, b| fine[*a].cmp(&fine[*b]));
+    let sorted: Vec<(Cell, u64)> = order.iter().map(|i| fine[*i].clone()).collect();
     let fine = &sorted[..];
     let cells = marginals(fine, max_level);
     let dims = fine.first().map_or(0, |(c, _)| c.len());
-    let mut best: Option<(u64, BTreeSet<Cell>)> = None;
+    let mut best: Option<(u64, Blocks, BTreeSet<Cell>)> = None;
     for first in 0..dims {
-        let mut order = vec![first];
+        let mut merge = vec![first];
         let mut rest: Vec<usize> = (0..dims).filter(|d| *d != first).collect();
         rest.sort_by_key(|d| (weight.get(*d).copied().unwrap_or(1), *d));
-        order.extend(rest);
-        let hidden = split_cells(fine, &blocks(fine, &order, min), &cells, min);
+        merge.extend(rest);
+        let b = blocks(fine, &merge, min);
+        let hidden = split_cells(fine, &b, &cells, min);
         let c = cost(&hidden, max_level, weight);
-        if best.as_ref().is_none_or(|(b, _)| c < *b) {
-            best = Some((c, hidden));
+        if best.as_ref().is_none_or(|(cost, _, _)| c < *cost) {
+            best = Some((c, b, hidden));
         }
     }
-    best.map(|(_, h)| h).unwrap_or_default()
+    let (_, blocks, hidden) = best.unwrap_or_default();
+    Decision {
+        blocks: blocks
+            .into_iter()
+            .map(|b| b.into_iter().map(|i| order[i]).collect())
+            .collect(),
+        hidden,
+    }
 }
 
-/// [`hidden_cells`] for many statistics, deciding once per distinct count vector (most
+/// Groups split by an answer rather than an attribute (the rows of a cross-tabulation
+/// by a single-choice question) inside the blocks of a [`Decision`]: `parts[f][x]` is
+/// how many respondents of fine cell `f` gave answer `x`, the last `x` being "no
+/// answer". Within each block, an answer's respondents stand alone when they are at
+/// least `min`; the smaller ones are pooled, and a pool under `min` takes in the
+/// smallest standing part. Returns, per block, which answers stand alone.
+///
+/// Every published answer group is then a union of these sub-blocks (each ≥ `min`), and
+/// so is every cell the lattice publishes (a union of whole blocks), so whatever can be
+/// solved for from both is a union of sub-blocks too.
+pub fn refine(blocks: &Blocks, parts: &[Vec<u64>], min: u64) -> Vec<Vec<bool>> {
+    let k = parts.first().map_or(0, Vec::len);
+    blocks
+        .iter()
+        .map(|b| {
+            let mut p = vec![0u64; k];
+            for f in b {
+                for (x, n) in parts[*f].iter().enumerate() {
+                    p[x] += n;
+                }
+            }
+            let mut alone: Vec<bool> = p.iter().map(|n| *n >= min).collect();
+            let pooled: u64 = p.iter().filter(|n| **n > 0 && **n < min).sum();
+            if pooled > 0 && pooled < min {
+                if let Some(x) = (0..k).filter(|x| alone[*x]).min_by_key(|x| (p[*x], *x)) {
+                    alone[x] = false;
+                }
+            }
+            alone
+        })
+        .collect()
+}
+
+/// [`decide`] for many statistics, deciding once per distinct count vector (most
 /// statistics of a group have the same respondents).
 #[derive(Default)]
 pub struct Patterns {
-    decided: HashMap<Vec<u64>, std::rc::Rc<BTreeSet<Cell>>>,
+    decided: HashMap<Vec<u64>, std::rc::Rc<Decision>>,
 }
 
 impl Patterns {
-    pub fn hidden(
+    pub fn decision(
         &mut self,
         fine: &[Cell],
         counts: Vec<u64>,
         max_level: usize,
         min: u64,
         weight: &[u64],
-    ) -> std::rc::Rc<BTreeSet<Cell>> {
+    ) -> std::rc::Rc<Decision> {
         self.decided
             .entry(counts)
             .or_insert_with_key(|counts| {
                 let pairs: Vec<(Cell, u64)> =
                     fine.iter().cloned().zip(counts.iter().copied()).collect();
-                std::rc::Rc::new(hidden_cells(&pairs, max_level, min, weight))
+                std::rc::Rc::new(decide(&pairs, max_level, min, weight))
             })
             .clone()
     }
@@ -409,6 +471,91 @@ mod tests {
             // one filter with a breakdown (level 2).
             assert_no_small_set_derivable(&f, 2, min);
             assert_no_small_set_derivable(&f, 3, min);
+        }
+    }
+
+    /// Rows split by an answer inside published views: two attributes in the lattice
+    /// and a third dimension that is an answer (three choices and "no answer"). What is
+    /// published: the lattice's cells, and each view's answer groups that stand alone
+    /// in every block of the view. No set of up to three finest cells under the minimum
+    /// is derivable from all of it.
+    #[test]
+    fn answer_groups_inside_blocks_give_no_small_group_away() {
+        let mut seed = 11u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let min = 5;
+        let answers = [Value(0), Value(1), Value(2), Missing];
+        for _ in 0..150 {
+            let mut finest: Vec<(Cell, u64)> = Vec::new();
+            let mut lattice: Vec<(Cell, u64)> = Vec::new();
+            let mut parts: Vec<Vec<u64>> = Vec::new();
+            for a in [Value(0), Value(1), Missing] {
+                for b in [Value(0), Value(1), Value(2)] {
+                    let p: Vec<u64> = answers
+                        .iter()
+                        .map(|_| [0, 0, 1, 2, 3, 4, 6, 9][(next() % 8) as usize])
+                        .collect();
+                    for (x, n) in answers.iter().zip(&p) {
+                        if *n > 0 {
+                            finest.push((vec![a, b, *x], *n));
+                        }
+                    }
+                    lattice.push((vec![a, b], p.iter().sum()));
+                    parts.push(p);
+                }
+            }
+            let d = decide(&lattice, 2, min, &[2, 1]);
+            let alone = refine(&d.blocks, &parts, min);
+            let mut shown: Vec<Cell> = marginals(&lattice, 2)
+                .into_keys()
+                .filter(|c| publishable(c) && !d.hidden.contains(c))
+                .map(|mut c| {
+                    c.push(All);
+                    c
+                })
+                .collect();
+            let views: Vec<Cell> = shown.iter().filter(|c| level(c) <= 1).cloned().collect();
+            for view in views {
+                let inside = |f: &Cell| view.iter().zip(f).all(|(v, x)| *v == All || v == x);
+                for x in 0..3 {
+                    let total: u64 = lattice
+                        .iter()
+                        .zip(&parts)
+                        .filter(|((f, _), _)| inside(f))
+                        .map(|(_, p)| p[x])
+                        .sum();
+                    let split = d.blocks.iter().zip(&alone).any(|(b, a)| {
+                        b.iter().any(|f| inside(&lattice[*f].0) && parts[*f][x] > 0) && !a[x]
+                    });
+                    if total >= min && !split {
+                        let mut c = view.clone();
+                        c[2] = Value(x as u32);
+                        shown.push(c);
+                    }
+                }
+            }
+            let k = finest.len();
+            for a in 0..k {
+                for b in a..k {
+                    for c in b..k {
+                        let mut set = vec![a, b, c];
+                        set.dedup();
+                        let n: u64 = set.iter().map(|i| finest[*i].1).sum();
+                        if n > 0 && n < min {
+                            assert!(
+                                !derivable(&finest, &shown, &set),
+                                "{:?} ({n}) derivable",
+                                set.iter().map(|i| &finest[*i].0).collect::<Vec<_>>()
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use std::cell::RefCell;
 
-use super::cube::{Cell, Coord, Patterns};
+use super::cube::{refine, Cell, Coord, Decision, Patterns};
 use super::suppression::{suppress_from, Suppressed};
 
 /// Most filters one published view may combine: with a breakdown inside it, a cell
@@ -174,12 +174,15 @@ impl Gate {
         if covered != n || cell.contains(&Coord::Missing) {
             return true;
         }
+        self.decision(l, counts).hidden.contains(cell)
+    }
+
+    fn decision(&self, l: &Lattice<Census>, counts: Vec<u64>) -> std::rc::Rc<Decision> {
         let fine: Vec<Cell> = l.fine.iter().map(|(c, _)| c.clone()).collect();
         let weight: Vec<u64> = l.attributes.iter().map(|a| weight(a)).collect();
         self.patterns
             .borrow_mut()
-            .hidden(&fine, counts, MAX_FILTERS + 1, self.min, &weight)
-            .contains(cell)
+            .decision(&fine, counts, MAX_FILTERS + 1, self.min, &weight)
     }
 
     /// Rules 1 and 3 for one statistic of the view, keyed by `key`, about `n`
@@ -233,6 +236,75 @@ impl Gate {
                 }
             })
             .collect()
+    }
+
+    /// Rules 1–3 for the view split by an answer instead of an attribute (the rows of a
+    /// cross-tabulation by a single-choice question): `parts[f]` counts, for fine cell
+    /// `f` of the lattice (in its order), the respondents with the statistic `key` per
+    /// answer, the last entry being those without an answer. An answer's group is
+    /// published when the view is, it has at least the minimum, and inside every block
+    /// of the view's decision it stands alone ([`refine`]), so that no difference with
+    /// the lattice's cells or another view's groups isolates anyone.
+    pub fn across_answers(&self, key: &str, n: u64, parts: &[Vec<u64>]) -> Vec<Suppressed> {
+        let k = parts.first().map_or(0, Vec::len).saturating_sub(1);
+        let inside = self.inside_view(parts.len());
+        let totals: Vec<u64> = (0..k)
+            .map(|x| {
+                parts
+                    .iter()
+                    .zip(&inside)
+                    .filter(|(_, inside)| **inside)
+                    .map(|(p, _)| p[x])
+                    .sum()
+            })
+            .collect();
+        let view = self.state(key, n);
+        let Some(l) = &self.lattice else {
+            let mut counts = totals.clone();
+            counts.push(n.saturating_sub(totals.iter().sum()));
+            let mut out = suppress_from(&counts, None, self.min);
+            out.pop();
+            return out;
+        };
+        let counts: Vec<u64> = l.fine.iter().map(|(_, c)| c.get(key)).collect();
+        let decision = self.decision(l, counts);
+        let alone = refine(&decision.blocks, parts, self.min);
+        (0..k)
+            .map(|x| {
+                if self.primary(totals[x]) {
+                    return Suppressed::Primary;
+                }
+                let split = decision
+                    .blocks
+                    .iter()
+                    .zip(&alone)
+                    .any(|(b, a)| b.iter().any(|f| inside[*f] && parts[*f][x] > 0) && !a[x]);
+                if view.is_hidden() || (totals[x] > 0 && split) {
+                    Suppressed::Secondary
+                } else {
+                    Suppressed::No
+                }
+            })
+            .collect()
+    }
+
+    /// Per fine cell of the lattice, whether it lies inside the view (without a
+    /// lattice, the `cells` given all do).
+    fn inside_view(&self, cells: usize) -> Vec<bool> {
+        self.lattice.as_ref().map_or_else(
+            || vec![true; cells],
+            |l| {
+                l.fine
+                    .iter()
+                    .map(|(f, _)| {
+                        l.view
+                            .iter()
+                            .zip(f)
+                            .all(|(a, b)| *a == Coord::All || a == b)
+                    })
+                    .collect()
+            },
+        )
     }
 }
 

@@ -1,5 +1,6 @@
-//! Group comparisons: Welch's t-test with Hedges' g, Holm's correction, and the
-//! tie-corrected Kruskal–Wallis H with ε².
+//! Group comparisons: Welch's t-test with Hedges' g, Holm's correction, the
+//! tie-corrected Kruskal–Wallis H with ε², and Pearson's χ² test of independence with
+//! Cramér's V.
 
 use serde::Serialize;
 use statrs::distribution::{ChiSquared, ContinuousCDF, StudentsT};
@@ -119,6 +120,66 @@ pub fn kruskal_wallis(groups: &[&[f64]]) -> Option<KruskalWallis> {
     })
 }
 
+/// Pearson's χ² test of independence of a contingency table (no continuity
+/// correction), with Cramér's V.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChiSquare {
+    pub chi2: f64,
+    pub df: usize,
+    pub p: f64,
+    /// V = √(χ² / (n · (min(r, c) − 1))).
+    pub cramers_v: f64,
+    pub n: u64,
+    /// Share of cells whose expected count is below 5 (the test is unreliable above
+    /// 20 %).
+    pub small_expected: f64,
+}
+
+/// χ² over `table[row][column]`; rows and columns with no count are left out. `None`
+/// with fewer than two of either left.
+pub fn chi_square(table: &[Vec<u64>]) -> Option<ChiSquare> {
+    let width = table.iter().map(Vec::len).max().unwrap_or(0);
+    let col_sum = |c: usize| {
+        table
+            .iter()
+            .map(|r| r.get(c).copied().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let cols: Vec<usize> = (0..width).filter(|c| col_sum(*c) > 0).collect();
+    let rows: Vec<&Vec<u64>> = table
+        .iter()
+        .filter(|r| cols.iter().any(|c| r.get(*c).copied().unwrap_or(0) > 0))
+        .collect();
+    if rows.len() < 2 || cols.len() < 2 {
+        return None;
+    }
+    let n: u64 = rows.iter().flat_map(|r| cols.iter().map(|c| r[*c])).sum();
+    let nf = n as f64;
+    let mut chi2 = 0.0;
+    let mut small = 0usize;
+    for r in &rows {
+        let row_total: u64 = cols.iter().map(|c| r[*c]).sum();
+        for c in &cols {
+            let expected = row_total as f64 * col_sum(*c) as f64 / nf;
+            if expected < 5.0 {
+                small += 1;
+            }
+            chi2 += (r[*c] as f64 - expected).powi(2) / expected;
+        }
+    }
+    let df = (rows.len() - 1) * (cols.len() - 1);
+    let p = 1.0 - ChiSquared::new(df as f64).ok()?.cdf(chi2);
+    let k = rows.len().min(cols.len()) as f64 - 1.0;
+    Some(ChiSquare {
+        chi2,
+        df,
+        p,
+        cramers_v: (chi2 / (nf * k)).sqrt(),
+        n,
+        small_expected: small as f64 / (rows.len() * cols.len()) as f64,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +228,34 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{adj:?}");
         }
         assert_eq!(holm(&[0.9, 0.8]), vec![1.0, 1.0], "capped at 1");
+    }
+
+    /// scipy.stats.chi2_contingency's documented example, `[[10, 10, 20], [20, 20, 20]]`:
+    /// statistic 2.7777777777777777, p 0.24935220877729619, dof 2 (scipy 1.11 docs);
+    /// Cramér's V from scipy.stats.contingency.association(obs, method="cramer") =
+    /// √(2.7778 / (100 · 1)) = 0.16666666666666666. The expected counts are
+    /// 12, 12, 16 / 18, 18, 24: none below 5.
+    #[test]
+    fn chi_square_worked_example() {
+        let r = chi_square(&[vec![10, 10, 20], vec![20, 20, 20]]).expect("test");
+        assert!((r.chi2 - 2.777_777_777_777_777_7).abs() < 1e-12, "{r:?}");
+        assert!((r.p - 0.249_352_208_777_296_2).abs() < 1e-9, "{r:?}");
+        assert_eq!((r.df, r.n), (2, 100));
+        assert!((r.cramers_v - 0.166_666_666_666_666_66).abs() < 1e-12);
+        assert_eq!(r.small_expected, 0.0);
+    }
+
+    /// By hand: a perfect 2 × 2 association of 20 people, [[10, 0], [0, 10]]: every
+    /// expected count is 5, χ² = 4 · 25/5 = 20, V = 1, p = P(χ²₁ > 20) =
+    /// 2(1 − Φ(√20)) = 7.7442e-6. An empty column is left out, a single row is no test.
+    #[test]
+    fn chi_square_by_hand_and_degenerate_tables() {
+        let r = chi_square(&[vec![10, 0, 0], vec![0, 10, 0]]).expect("test");
+        assert!((r.chi2 - 20.0).abs() < 1e-12);
+        assert_eq!(r.df, 1);
+        assert!((r.cramers_v - 1.0).abs() < 1e-12);
+        assert!((r.p - 7.744_2e-6).abs() < 1e-9, "{}", r.p);
+        assert!(chi_square(&[vec![3, 4, 5]]).is_none());
+        assert!(chi_square(&[vec![3, 0], vec![4, 0]]).is_none());
     }
 }

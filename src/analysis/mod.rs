@@ -2,6 +2,7 @@
 //! Pure functions; no database or HTTP in here.
 
 pub mod benchmark;
+pub mod crosstab;
 pub mod cube;
 pub mod disclosure;
 pub mod evaluation;

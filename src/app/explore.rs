@@ -67,6 +67,25 @@ pub fn view_filters(
     Ok(out)
 }
 
+/// The filters the workspace offers around a view: each attribute's values in scope
+/// (from the fieldwork counts, no answers), the one chosen, and whether the scope fixes
+/// it.
+pub fn filter_choices(
+    fieldwork: &super::fieldwork::Fieldwork,
+    filters: &[(String, String)],
+    scope: &[(String, String)],
+) -> Vec<FilterChoice> {
+    FILTERS
+        .iter()
+        .map(|a| FilterChoice {
+            attribute: a,
+            values: fieldwork.values_of(a),
+            selected: filters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()),
+            fixed: scope.iter().any(|(k, _)| k == a),
+        })
+        .collect()
+}
+
 /// The analysis of the view `asked` within `scope`, or `None` for an unknown campaign.
 pub async fn results(
     db: &DatabaseConnection,
@@ -83,15 +102,7 @@ pub async fn results(
     let Some(analysed) = load_and_analyse(db, key, &filters).await? else {
         return Ok(None);
     };
-    let choices = FILTERS
-        .iter()
-        .map(|a| FilterChoice {
-            attribute: a,
-            values: fieldwork.values_of(a),
-            selected: filters.iter().find(|(k, _)| k == a).map(|(_, v)| v.clone()),
-            fixed: scope.iter().any(|(k, _)| k == a),
-        })
-        .collect();
+    let choices = filter_choices(&fieldwork, &filters, scope);
     Ok(Some(Explored {
         analysed,
         filters,

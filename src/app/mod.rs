@@ -6,6 +6,7 @@ pub mod analyse;
 pub mod backup;
 pub mod benchmark;
 pub mod campaigns;
+pub mod crosstab;
 pub mod definitions;
 pub mod demo;
 pub mod explore;

@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::View;
-use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
+use crate::analysis::frame::{Attributes, FrameBuilder};
 use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow};
@@ -53,7 +53,7 @@ pub struct Collected {
 }
 
 /// The disclosure attributes of a campaign: [`ATTRIBUTES`] and its breakdowns, sorted.
-fn lattice_attributes(breakdowns: &[String]) -> Vec<String> {
+pub(crate) fn lattice_attributes(breakdowns: &[String]) -> Vec<String> {
     let mut out: Vec<String> = ATTRIBUTES.iter().map(|a| a.to_string()).collect();
     out.extend(breakdowns.iter().cloned());
     out.sort();
@@ -61,12 +61,29 @@ fn lattice_attributes(breakdowns: &[String]) -> Vec<String> {
     out
 }
 
-/// Turns the fine cells keyed by their values into the view's lattice.
-fn lattice(
+/// A stored row's attributes and its fine cell's key: its value of each lattice
+/// attribute.
+pub(crate) fn fine_key<'a>(
+    stored: &'a str,
+    attributes: &[String],
+) -> anyhow::Result<(Attributes<'a>, Vec<Option<String>>)> {
+    let attrs: Attributes<'a> = serde_json::from_str(stored)
+        .map_err(|e| anyhow::anyhow!("stored attributes are not valid JSON: {e}"))?;
+    let key = attributes
+        .iter()
+        .map(|a| attrs.get(a.as_str()).map(str::to_string))
+        .collect();
+    Ok((attrs, key))
+}
+
+/// Turns the fine cells keyed by their values into the view's lattice, each cell's
+/// content through `finish`.
+pub(crate) fn lattice<T, U>(
     attributes: Vec<String>,
-    fine: BTreeMap<Vec<Option<String>>, FrameBuilder>,
+    fine: BTreeMap<Vec<Option<String>>, T>,
     filters: &[(String, String)],
-) -> anyhow::Result<Lattice<Frames>> {
+    mut finish: impl FnMut(T) -> anyhow::Result<U>,
+) -> anyhow::Result<Lattice<U>> {
     let mut values: Vec<BTreeSet<String>> = vec![BTreeSet::new(); attributes.len()];
     for key in fine.keys() {
         for (d, v) in key.iter().enumerate() {
@@ -86,7 +103,7 @@ fn lattice(
     let mut cells = Vec::with_capacity(fine.len());
     for (key, b) in fine {
         let cell: Vec<Coord> = key.iter().enumerate().map(|(d, v)| coord(d, v)).collect();
-        cells.push((cell, b.finish()?));
+        cells.push((cell, finish(b)?));
     }
     let mut out = Lattice {
         attributes,
@@ -158,12 +175,7 @@ pub async fn collect(
                 let Some(v) = versions.get(&row.survey_version_id) else {
                     continue;
                 };
-                let attrs: Attributes<'_> = serde_json::from_str(&row.attributes)
-                    .map_err(|e| anyhow::anyhow!("stored attributes are not valid JSON: {e}"))?;
-                let key: Vec<Option<String>> = attributes
-                    .iter()
-                    .map(|a| attrs.get(a.as_str()).map(str::to_string))
-                    .collect();
+                let (attrs, key) = fine_key(&row.attributes, &attributes)?;
                 fine.entry(key)
                     .or_insert_with(|| FrameBuilder::new(&breakdowns))
                     .push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
@@ -209,7 +221,7 @@ pub async fn collect(
                 free_text.push((group, text, list.into_iter().map(|(_, _, t)| t).collect()));
             }
         }
-        let lattice = lattice(attributes, fine, &filters)?;
+        let lattice = lattice(attributes, fine, &filters, |b| Ok(b.finish()?))?;
         Ok(Collected {
             view: View {
                 frames: builder.finish()?,

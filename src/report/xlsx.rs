@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use super::document::Document;
+use super::document::{Document, Table};
 use super::RawData;
 use crate::export::{neutralise, Value};
 
@@ -38,6 +38,59 @@ fn write_text(
     Ok(())
 }
 
+/// One table on a sheet of its own: caption, header, rows (numbers as numbers, hidden
+/// cells as their reason), note.
+fn write_table(
+    wb: &mut Workbook,
+    t: &Table,
+    used: &mut HashSet<String>,
+    bold: &Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name(&t.id, used))?;
+    write_text(ws, 0, 0, &t.caption, Some(bold))?;
+    for (c, h) in t.header.iter().enumerate() {
+        write_text(ws, 1, c as u16, h, Some(bold))?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = r as u32 + 2;
+        for (c, cell) in row.iter().enumerate() {
+            match cell.number {
+                Some(v) if !cell.suppressed => {
+                    ws.write_number(r, c as u16, v)?;
+                }
+                _ => write_text(ws, r, c as u16, &cell.text, None)?,
+            }
+        }
+    }
+    if let Some(n) = &t.note {
+        write_text(ws, t.rows.len() as u32 + 3, 0, &format!("注：{n}"), None)?;
+    }
+    ws.set_column_width(0, 18)?;
+    ws.set_column_width(1, 28)?;
+    Ok(())
+}
+
+/// A workbook of `tables` alone, after a cover sheet of `cover` lines (a workspace
+/// table's download).
+pub fn tables(cover: &[String], tables: &[Table]) -> anyhow::Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color("F0F3F6");
+    let mut used = HashSet::new();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name("说明", &mut used))?;
+        for (r, line) in (0u32..).zip(cover) {
+            write_text(ws, r, 0, line, (r == 0).then_some(&bold))?;
+        }
+        ws.set_column_width(0, 80)?;
+    }
+    for t in tables {
+        write_table(&mut wb, t, &mut used, &bold)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
 pub fn render(doc: &Document, raw: Option<&RawData>) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold().set_background_color("F0F3F6");
@@ -57,28 +110,7 @@ pub fn render(doc: &Document, raw: Option<&RawData>) -> anyhow::Result<Vec<u8>> 
         ws.set_column_width(1, 60)?;
     }
     for t in doc.tables() {
-        let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&t.id, &mut used))?;
-        write_text(ws, 0, 0, &t.caption, Some(&bold))?;
-        for (c, h) in t.header.iter().enumerate() {
-            write_text(ws, 1, c as u16, h, Some(&bold))?;
-        }
-        for (r, row) in t.rows.iter().enumerate() {
-            let r = r as u32 + 2;
-            for (c, cell) in row.iter().enumerate() {
-                match cell.number {
-                    Some(v) if !cell.suppressed => {
-                        ws.write_number(r, c as u16, v)?;
-                    }
-                    _ => write_text(ws, r, c as u16, &cell.text, None)?,
-                }
-            }
-        }
-        if let Some(n) = &t.note {
-            write_text(ws, t.rows.len() as u32 + 3, 0, &format!("注：{n}"), None)?;
-        }
-        ws.set_column_width(0, 18)?;
-        ws.set_column_width(1, 28)?;
+        write_table(&mut wb, t, &mut used, &bold)?;
     }
     if let Some(raw) = raw {
         let ws = wb.add_worksheet();

@@ -8,6 +8,7 @@ pub mod auth_limit;
 pub mod benchmark;
 pub mod campaigns;
 pub mod client;
+pub mod crosstab;
 pub mod health;
 pub mod invitations;
 pub mod json_body;
@@ -43,6 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
         .service(web::resource("/admin/campaigns/{campaign}/benchmark").get(benchmark::show))
+        .service(web::resource("/admin/campaigns/{campaign}/crosstab").get(crosstab::show))
+        .service(web::resource("/admin/campaigns/{campaign}/crosstab.xlsx").get(crosstab::download))
         .service(
             web::resource("/admin/tokens")
                 .get(tokens::show)

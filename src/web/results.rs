@@ -8,11 +8,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::workspace::{attribute_zh, evaluator, html, refused};
+use super::workspace::{
+    attribute_zh, evaluator, html, refused, view_query, view_refused, ViewHead,
+};
 use super::AppState;
 use crate::analysis::evaluation::{Analysis, IndicatorRow, ScoreCell};
 use crate::analysis::Level;
-use crate::app::explore::{self, ExploreError, Explored, FilterChoice};
+use crate::app::explore::{self, Explored, FilterChoice};
 use crate::charts::bars::{GroupedBars, Series};
 use crate::domain::Audience;
 use crate::error::ApiError;
@@ -101,22 +103,17 @@ struct BreakdownView {
     values: Vec<(String, RowView)>,
 }
 
-struct ChoiceView {
-    attribute: &'static str,
-    label: &'static str,
-    values: Vec<(String, String, bool)>,
-    fixed: bool,
+pub(super) struct ChoiceView {
+    pub(super) attribute: &'static str,
+    pub(super) label: &'static str,
+    pub(super) values: Vec<(String, String, bool)>,
+    pub(super) fixed: bool,
 }
 
 #[derive(Template)]
 #[template(path = "results.html")]
 struct ResultsPage {
-    title: String,
-    key: String,
-    who: String,
-    school: Option<String>,
-    view: String,
-    query: String,
+    head: ViewHead,
     choices: Vec<ChoiceView>,
     groups: Vec<(&'static str, u64)>,
     rows: Vec<RowView>,
@@ -125,7 +122,7 @@ struct ResultsPage {
     min: u64,
 }
 
-fn choice(c: &FilterChoice) -> ChoiceView {
+pub(super) fn choice(c: &FilterChoice) -> ChoiceView {
     ChoiceView {
         attribute: c.attribute,
         label: attribute_zh(c.attribute),
@@ -138,12 +135,37 @@ fn choice(c: &FilterChoice) -> ChoiceView {
     }
 }
 
-fn label_of(choices: &[FilterChoice], attribute: &str, value: &str) -> String {
+pub(super) fn label_of(choices: &[FilterChoice], attribute: &str, value: &str) -> String {
     choices
         .iter()
         .find(|c| c.attribute == attribute)
         .and_then(|c| c.values.iter().find(|(v, _)| v == value))
         .map_or_else(|| value.to_string(), |(_, l)| l.clone())
+}
+
+/// The view in words: each filter with its value's label, or "all responses".
+pub(super) fn view_words(filters: &[(String, String)], choices: &[FilterChoice]) -> String {
+    let described: Vec<String> = filters
+        .iter()
+        .map(|(k, v)| format!("{}：{}", attribute_zh(k), label_of(choices, k, v)))
+        .collect();
+    if described.is_empty() {
+        "全部答卷 · all responses".into()
+    } else {
+        described.join(" 且 ")
+    }
+}
+
+/// Parameters as a query string, values percent-encoded.
+pub(super) fn query_of(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// First-level indicators per group, combined last: bars with CI whiskers.
@@ -201,31 +223,15 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
                 .collect(),
         })
         .collect();
-    let described: Vec<String> = e
-        .filters
-        .iter()
-        .map(|(k, v)| format!("{}：{}", attribute_zh(k), label_of(&e.choices, k, v)))
-        .collect();
     Ok(ResultsPage {
-        title: e.analysed.meta.campaign.info.title.clone(),
-        key: e.analysed.meta.campaign.info.key.clone(),
-        who,
-        school,
-        view: if described.is_empty() {
-            "全部答卷 · all responses".into()
-        } else {
-            described.join(" 且 ")
+        head: ViewHead {
+            title: e.analysed.meta.campaign.info.title.clone(),
+            key: e.analysed.meta.campaign.info.key.clone(),
+            who,
+            school,
+            view: view_words(&e.filters, &e.choices),
+            query: query_of(&e.filters),
         },
-        query: e
-            .filters
-            .iter()
-            .map(|(k, v)| {
-                let v =
-                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
-                format!("{k}={v}")
-            })
-            .collect::<Vec<_>>()
-            .join("&"),
         choices: e.choices.iter().map(choice).collect(),
         groups: groups
             .iter()
@@ -238,39 +244,6 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
     })
 }
 
-/// The filters asked for in the query string: known attributes with a value; an empty
-/// value means "all".
-fn asked(req: &HttpRequest) -> Result<Vec<(String, String)>, (String, String)> {
-    let pairs: Vec<(String, String)> =
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .map_err(|e| {
-                (
-                    "查询参数无法解析。".into(),
-                    format!("The query cannot be read: {e}"),
-                )
-            })?
-            .into_inner();
-    let mut out = Vec::new();
-    for (k, v) in pairs {
-        if !explore::FILTERS.contains(&k.as_str()) {
-            return Err((
-                format!("筛选条件 {k} 无效：可用 school、sector、grade、role、size。"),
-                format!("Unknown filter {k}: use school, sector, grade, role or size."),
-            ));
-        }
-        if v.chars().count() > 200 {
-            return Err((
-                format!("筛选条件 {k} 过长（最多 200 字）。"),
-                format!("Filter {k} is longer than 200 characters."),
-            ));
-        }
-        if !v.is_empty() {
-            out.push((k, v));
-        }
-    }
-    Ok(out)
-}
-
 /// The results explorer; without a session, back to the login on `/admin`.
 pub async fn show(
     req: HttpRequest,
@@ -281,8 +254,8 @@ pub async fn show(
         Ok(found) => found,
         Err(login) => return Ok(login),
     };
-    let asked = match asked(&req) {
-        Ok(a) => a,
+    let asked = match view_query(&req, &[]) {
+        Ok((a, _)) => a,
         Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
     };
     let key = key.into_inner();
@@ -295,17 +268,7 @@ pub async fn show(
                 key,
             })
         }
-        Err(ExploreError::Filter(f)) => {
-            let zh = "筛选条件过多或重复：最多可同时使用两个筛选条件（学校令牌本身算一个），其余维度请看页面中的分组结果。".to_string();
-            let en = format!("{f}. At most two filters combine (a school's token is one); read the others in the breakdowns.");
-            return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en);
-        }
-        Err(ExploreError::OutOfScope(s)) => {
-            let zh = format!("此令牌仅可查看学校 {s} 的数据。");
-            let en = format!("This token sees school {s} only.");
-            return refused(StatusCode::FORBIDDEN, &zh, &en);
-        }
-        Err(ExploreError::Store(e)) => return Err(ApiError::unexpected(e)),
+        Err(e) => return view_refused(e),
     };
     crate::app::access::record(
         &state.db,

@@ -12,6 +12,7 @@ use super::admin::session;
 use super::auth::Grant;
 use super::AppState;
 use crate::app::campaigns::Rate;
+use crate::app::explore::{self, ExploreError};
 use crate::app::fieldwork::{self, Behind, Fieldwork};
 use crate::charts::daily::DailyCounts;
 use crate::error::ApiError;
@@ -292,6 +293,83 @@ pub(crate) fn refused(
         body_en,
     };
     Ok(html(status, page.render().map_err(ApiError::unexpected)?))
+}
+
+/// What every page about one view of a campaign says at its top.
+pub(crate) struct ViewHead {
+    pub title: String,
+    pub key: String,
+    /// Who is logged in.
+    pub who: String,
+    /// A school's evaluator's school.
+    pub school: Option<String>,
+    /// The view in words.
+    pub view: String,
+    /// The view's query string (filters, and the page's own parameters).
+    pub query: String,
+}
+
+/// Query parameters as (name, value) pairs.
+pub(crate) type Pairs = Vec<(String, String)>;
+
+/// The filters asked for in the query string (known attributes with a value; an empty
+/// value means "all") and the values of the `extra` parameters the page takes; any
+/// other parameter is refused, in Chinese and English.
+pub(crate) fn view_query(
+    req: &HttpRequest,
+    extra: &[&str],
+) -> Result<(Pairs, Pairs), (String, String)> {
+    let pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map_err(|e| {
+                (
+                    "查询参数无法解析。".into(),
+                    format!("The query cannot be read: {e}"),
+                )
+            })?
+            .into_inner();
+    let mut out = Vec::new();
+    let mut others = Vec::new();
+    for (k, v) in pairs {
+        if v.chars().count() > 200 {
+            return Err((
+                format!("参数 {k} 过长（最多 200 字）。"),
+                format!("Parameter {k} is longer than 200 characters."),
+            ));
+        }
+        if extra.contains(&k.as_str()) {
+            others.push((k, v));
+            continue;
+        }
+        if !explore::FILTERS.contains(&k.as_str()) {
+            return Err((
+                format!("筛选条件 {k} 无效：可用 school、sector、grade、role、size。"),
+                format!("Unknown filter {k}: use school, sector, grade, role or size."),
+            ));
+        }
+        if !v.is_empty() {
+            out.push((k, v));
+        }
+    }
+    Ok((out, others))
+}
+
+/// The page for a view that cannot be shown: too many filters, another school's, or a
+/// store failure.
+pub(crate) fn view_refused(e: ExploreError) -> Result<HttpResponse, ApiError> {
+    match e {
+        ExploreError::Filter(f) => {
+            let zh = "筛选条件过多或重复：最多可同时使用两个筛选条件（学校令牌本身算一个），其余维度请看页面中的分组结果。".to_string();
+            let en = format!("{f}. At most two filters combine (a school's token is one); read the others in the breakdowns.");
+            refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en)
+        }
+        ExploreError::OutOfScope(s) => {
+            let zh = format!("此令牌仅可查看学校 {s} 的数据。");
+            let en = format!("This token sees school {s} only.");
+            refused(StatusCode::FORBIDDEN, &zh, &en)
+        }
+        ExploreError::Store(e) => Err(ApiError::unexpected(e)),
+    }
 }
 
 /// The evaluator of a workspace page and their scope (a school token's `school = X`),

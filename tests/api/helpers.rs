@@ -174,6 +174,16 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Submits `answers` to questionnaire `slug` as a new response; it must be stored.
+    pub async fn submit(&self, slug: &str, answers: serde_json::Value) {
+        let body = serde_json::json!({"response_id": uuid::Uuid::new_v4(), "answers": answers});
+        let res = self
+            .post_json(&format!("/api/v1/surveys/{slug}/responses"), &body)
+            .await;
+        let status = res.status();
+        assert_eq!(status, 201, "{}", res.text().await.unwrap_or_default());
+    }
+
     /// A valid full answer set for a questionnaire of the default campaign.
     pub async fn valid_answers(
         &self,

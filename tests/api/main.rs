@@ -9,6 +9,7 @@ mod browser;
 mod check;
 mod contract;
 mod crash;
+mod crosstab;
 mod demo_data;
 mod disclosure;
 mod distribution;

@@ -21,7 +21,7 @@ both_backends!(
     an_admin_issues_a_batch_from_the_fieldwork_page_and_gets_its_qr_sheet
 );
 
-async fn login(app: &TestApp, token: &str) -> String {
+pub(crate) async fn login(app: &TestApp, token: &str) -> String {
     let res = app
         .client
         .post(app.url("/admin/login"))
@@ -41,7 +41,7 @@ async fn login(app: &TestApp, token: &str) -> String {
 }
 
 /// The audit trail as the admin reads it.
-async fn audit_trail(app: &TestApp) -> Value {
+pub(crate) async fn audit_trail(app: &TestApp) -> Value {
     app.client
         .get(app.url("/api/v1/audit"))
         .bearer_auth(TOKEN)
@@ -54,7 +54,7 @@ async fn audit_trail(app: &TestApp) -> Value {
 }
 
 /// A page's HTML, with a session cookie.
-async fn html_of(app: &TestApp, path: &str, cookie: &str) -> String {
+pub(crate) async fn html_of(app: &TestApp, path: &str, cookie: &str) -> String {
     app.client
         .get(app.url(path))
         .header("Cookie", cookie)
@@ -67,7 +67,7 @@ async fn html_of(app: &TestApp, path: &str, cookie: &str) -> String {
 }
 
 /// A school evaluator's token for `school`, issued by the admin.
-async fn school_token(app: &TestApp, school: &str) -> String {
+pub(crate) async fn school_token(app: &TestApp, school: &str) -> String {
     let body: Value = app
         .client
         .post(app.url("/api/v1/tokens"))

@@ -1,0 +1,554 @@
+//! The cross-tabulation use-case: one stakeholder group's respondents in a view (up to
+//! two filters, a school's token counting as its school filter) split into rows by an
+//! attribute or a single-choice question, against an indicator score or a question.
+//! One pass over the campaign's stored responses collects every respondent of the
+//! group with its fine cell of the disclosure lattice, so the rows are decided by the
+//! same gate as every other output (`Gate::across` for attributes,
+//! `Gate::across_answers` for answers).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+
+use super::explore::{filter_choices, view_filters, ExploreError, FilterChoice, FILTERS};
+use super::read::{fine_key, lattice, lattice_attributes, load_meta, CampaignMeta};
+use crate::analysis::crosstab::{tabulate, Answer, CrossTab, Measure, Record};
+use crate::analysis::disclosure::{Census, Gate};
+use crate::analysis::evaluation::effective_framework;
+use crate::analysis::frame::FrameBuilder;
+use crate::analysis::scores::{respondent_scores, score_column, COMPOSITE};
+use crate::analysis::suppression::Suppressed;
+use crate::domain::{Audience, QuestionKind, Survey};
+use crate::store::responses::{self, AnalysisRow};
+
+/// What the rows are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowsBy {
+    /// One of [`FILTERS`].
+    Attribute(String),
+    /// A single-choice question of the group's questionnaire.
+    Question(String),
+}
+
+/// What each row is measured by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An indicator code (second level, first level, or the composite `TOTAL`).
+    Indicator(String),
+    /// A choice, scale or number question of the group's questionnaire.
+    Question(String),
+}
+
+/// A cross-tabulation as asked: `group=student&rows=attr:school&target=ind:TOTAL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    pub group: Audience,
+    pub rows: RowsBy,
+    pub target: Target,
+}
+
+/// Why a cross-tabulation cannot be made; each names the parameter at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum CrossError {
+    #[error("group: {0:?} is not a stakeholder group of this campaign")]
+    Group(String),
+    #[error("rows: {0}")]
+    Rows(String),
+    #[error("target: {0}")]
+    Target(String),
+    #[error(transparent)]
+    View(#[from] ExploreError),
+}
+
+impl From<crate::store::StoreError> for CrossError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CrossError::View(e.into())
+    }
+}
+
+impl From<anyhow::Error> for CrossError {
+    fn from(e: anyhow::Error) -> Self {
+        CrossError::View(ExploreError::Store(e))
+    }
+}
+
+/// One thing a row or target can be, for the form.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// `attr:school`, `q:Q3`, `ind:TOTAL`.
+    pub value: String,
+    /// The question or indicator; for an attribute, its code (the doors name it).
+    pub label: String,
+}
+
+/// What the form offers for one group.
+#[derive(Debug, Clone)]
+pub struct Choices {
+    pub groups: Vec<(Audience, String)>,
+    pub rows: Vec<Choice>,
+    pub targets: Vec<Choice>,
+}
+
+/// A made cross-tabulation with everything the page and the workbook print.
+pub struct Crossed {
+    pub spec: Spec,
+    pub choices: Choices,
+    pub filters: Vec<(String, String)>,
+    pub filter_choices: Vec<FilterChoice>,
+    /// Row (code, label), in table order.
+    pub rows: Vec<(String, String)>,
+    /// Option (code, label) for choice targets; empty for means.
+    pub columns: Vec<(String, String)>,
+    /// The row question, or the attribute's code.
+    pub row_label: String,
+    pub target_label: String,
+    pub measure: Measure,
+    pub table: CrossTab,
+    pub min_cell: u64,
+    pub campaign_title: String,
+}
+
+/// The group's current questionnaire.
+fn questionnaire(meta: &CampaignMeta, group: Audience) -> Option<&Survey> {
+    meta.campaign
+        .surveys
+        .iter()
+        .map(|s| &s.survey)
+        .find(|s| s.audience == group)
+}
+
+/// The options of a choice question, "other" last when it is offered.
+fn options(kind: &QuestionKind) -> Option<(Vec<(String, String)>, bool)> {
+    let (choices, other, multiple) = match kind {
+        QuestionKind::Single { choices, other } => (choices, *other, false),
+        QuestionKind::Multiple { choices, other, .. } => (choices, *other, true),
+        _ => return None,
+    };
+    let mut out: Vec<(String, String)> = choices
+        .iter()
+        .map(|c| (c.code.clone(), c.label.clone()))
+        .collect();
+    if other {
+        out.push((
+            crate::domain::OTHER_CODE.to_string(),
+            "其他 other".to_string(),
+        ));
+    }
+    Some((out, multiple))
+}
+
+fn is_numeric(kind: &QuestionKind) -> bool {
+    matches!(
+        kind,
+        QuestionKind::Likert { .. }
+            | QuestionKind::Importance { .. }
+            | QuestionKind::Rating { .. }
+            | QuestionKind::Integer { .. }
+            | QuestionKind::Decimal { .. }
+    )
+}
+
+/// What the form offers for `group` (the first group with a questionnaire if unknown).
+pub fn choices(meta: &CampaignMeta, group: Audience) -> Choices {
+    let groups = meta
+        .campaign
+        .surveys
+        .iter()
+        .map(|s| (s.survey.audience, s.survey.title.clone()))
+        .collect();
+    let mut rows: Vec<Choice> = FILTERS
+        .iter()
+        .map(|a| Choice {
+            value: format!("attr:{a}"),
+            label: a.to_string(),
+        })
+        .collect();
+    let mut targets = vec![Choice {
+        value: format!("ind:{COMPOSITE}"),
+        label: "综合指数 composite".to_string(),
+    }];
+    for top in &meta.campaign.info.framework.indicators {
+        targets.push(Choice {
+            value: format!("ind:{}", top.code),
+            label: format!("{} {}", top.code, top.name),
+        });
+        for sub in &top.children {
+            targets.push(Choice {
+                value: format!("ind:{}", sub.code),
+                label: format!("　{} {}", sub.code, sub.name),
+            });
+        }
+    }
+    if let Some(s) = questionnaire(meta, group) {
+        for q in s.questions() {
+            let label = format!("{} {}", q.id, q.text);
+            // Attribute questions are offered as attributes.
+            if matches!(q.kind, QuestionKind::Single { .. }) && q.attribute.is_none() {
+                rows.push(Choice {
+                    value: format!("q:{}", q.id),
+                    label: label.clone(),
+                });
+            }
+            if options(&q.kind).is_some() || is_numeric(&q.kind) {
+                targets.push(Choice {
+                    value: format!("q:{}", q.id),
+                    label,
+                });
+            }
+        }
+    }
+    Choices {
+        groups,
+        rows,
+        targets,
+    }
+}
+
+/// Parses the three parameters against the campaign's definitions.
+pub fn parse_spec(
+    meta: &CampaignMeta,
+    group: &str,
+    rows: &str,
+    target: &str,
+) -> Result<Spec, CrossError> {
+    // None asked: the first group with a questionnaire.
+    let first = meta.campaign.surveys.first().map(|s| s.survey.audience);
+    let asked = if group.is_empty() {
+        first
+    } else {
+        Audience::parse(group)
+    };
+    let g = asked
+        .filter(|g| questionnaire(meta, *g).is_some())
+        .ok_or_else(|| CrossError::Group(group.to_string()))?;
+    let offered = choices(meta, g);
+    let rows = match rows.split_once(':') {
+        Some(("attr", a)) if FILTERS.contains(&a) => RowsBy::Attribute(a.to_string()),
+        Some(("q", id)) if offered.rows.iter().any(|c| c.value == rows) => {
+            RowsBy::Question(id.to_string())
+        }
+        _ => {
+            return Err(CrossError::Rows(format!(
+                "{rows:?} is neither attr:<school|sector|grade|role|size> nor q:<id> of a single-choice question of this group's questionnaire"
+            )))
+        }
+    };
+    let target = match target.split_once(':') {
+        Some(("ind", code)) if offered.targets.iter().any(|c| c.value == target) => {
+            Target::Indicator(code.to_string())
+        }
+        Some(("q", id)) if offered.targets.iter().any(|c| c.value == target) => {
+            Target::Question(id.to_string())
+        }
+        _ => {
+            return Err(CrossError::Target(format!(
+                "{target:?} is neither ind:<indicator code> nor q:<id> of a choice, scale or number question of this group's questionnaire"
+            )))
+        }
+    };
+    if rows == RowsBy::Question(target_id(&target).unwrap_or_default().to_string()) {
+        return Err(CrossError::Target(
+            "the rows and the target are the same question".to_string(),
+        ));
+    }
+    Ok(Spec {
+        group: g,
+        rows,
+        target,
+    })
+}
+
+fn target_id(t: &Target) -> Option<&str> {
+    match t {
+        Target::Question(id) => Some(id),
+        Target::Indicator(_) => None,
+    }
+}
+
+/// How the rows are told apart and the target read, from the group's questionnaire.
+struct Plan {
+    rows: Vec<(String, String)>,
+    row_label: String,
+    columns: Vec<(String, String)>,
+    target_label: String,
+    measure: Measure,
+}
+
+fn plan(meta: &CampaignMeta, spec: &Spec, attribute_values: Vec<(String, String)>) -> Plan {
+    let survey = questionnaire(meta, spec.group);
+    let question = |id: &str| survey.and_then(|s| s.questions().find(|q| q.id == id));
+    let (rows, row_label) = match &spec.rows {
+        RowsBy::Attribute(a) => (attribute_values, a.clone()),
+        RowsBy::Question(id) => {
+            let q = question(id);
+            (
+                q.and_then(|q| options(&q.kind))
+                    .map(|o| o.0)
+                    .unwrap_or_default(),
+                q.map_or(id.clone(), |q| format!("{} {}", q.id, q.text)),
+            )
+        }
+    };
+    let (columns, target_label, measure) = match &spec.target {
+        Target::Indicator(code) => {
+            let label = choices(meta, spec.group)
+                .targets
+                .into_iter()
+                .find(|c| c.value == format!("ind:{code}"))
+                .map_or(code.clone(), |c| c.label.trim().to_string());
+            (Vec::new(), label, Measure::Mean)
+        }
+        Target::Question(id) => {
+            let q = question(id);
+            let label = q.map_or(id.clone(), |q| format!("{} {}", q.id, q.text));
+            match q.and_then(|q| options(&q.kind)) {
+                Some((opts, multiple)) => {
+                    let k = opts.len();
+                    let m = if multiple {
+                        Measure::Multiple(k)
+                    } else {
+                        Measure::Single(k)
+                    };
+                    (opts, label, m)
+                }
+                None => (Vec::new(), label, Measure::Mean),
+            }
+        }
+    };
+    Plan {
+        rows,
+        row_label,
+        columns,
+        target_label,
+        measure,
+    }
+}
+
+/// A respondent of the group as read: fine cell, whether in the view, row, answer.
+struct Read {
+    fine: usize,
+    in_view: bool,
+    row: Option<usize>,
+    answer: Answer,
+}
+
+fn answer_of(v: Option<&Value>, columns: &[(String, String)], measure: &Measure) -> Answer {
+    let index = |code: &str| columns.iter().position(|(c, _)| c == code);
+    match (measure, v) {
+        (Measure::Mean, Some(Value::Number(x))) => x.as_f64().map_or(Answer::None, Answer::Value),
+        (Measure::Single(_), Some(Value::String(code))) => {
+            index(code).map_or(Answer::None, Answer::Option)
+        }
+        (Measure::Multiple(_), Some(Value::Array(list))) => Answer::Options(
+            list.iter()
+                .filter_map(|c| c.as_str().and_then(index))
+                .collect(),
+        ),
+        _ => Answer::None,
+    }
+}
+
+/// One pass over the stored responses: every respondent of the group, its fine cell
+/// (by the lattice attributes' values) and, for an indicator target, the frames to
+/// score it from.
+struct Pass {
+    reads: Vec<Read>,
+    fine: BTreeMap<Vec<Option<String>>, usize>,
+    frames: Option<FrameBuilder>,
+}
+
+fn read_rows(
+    meta: &CampaignMeta,
+    spec: &Spec,
+    plan: &Plan,
+    attributes: &[String],
+    filters: &[(String, String)],
+    rows: impl Iterator<Item = AnalysisRow>,
+    pass: &mut Pass,
+) -> anyhow::Result<()> {
+    let row_index = |code: &str| plan.rows.iter().position(|(c, _)| c == code);
+    for row in rows {
+        let Some(v) = meta.versions.get(&row.survey_version_id) else {
+            continue;
+        };
+        if v.survey.audience != spec.group {
+            continue;
+        }
+        let (attrs, key) = fine_key(&row.attributes, attributes)?;
+        let next = pass.fine.len();
+        let fine = *pass.fine.entry(key).or_insert(next);
+        let in_view = filters
+            .iter()
+            .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
+        let answers: HashMap<String, Value> = serde_json::from_str(&row.answers)
+            .map_err(|e| anyhow::anyhow!("stored answers are not valid JSON: {e}"))?;
+        let r = match &spec.rows {
+            RowsBy::Attribute(a) => attrs.get(a.as_str()).and_then(row_index),
+            RowsBy::Question(id) => answers.get(id).and_then(Value::as_str).and_then(row_index),
+        };
+        let answer = match (&spec.target, pass.frames.as_mut()) {
+            (Target::Indicator(_), Some(b)) => {
+                b.push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                Answer::None
+            }
+            (Target::Question(id), _) => answer_of(answers.get(id), &plan.columns, &plan.measure),
+            _ => Answer::None,
+        };
+        pass.reads.push(Read {
+            fine,
+            in_view,
+            row: r,
+            answer,
+        });
+    }
+    Ok(())
+}
+
+/// Scores every read respondent on the indicator (row `i` of the frames is read `i`).
+fn score(meta: &CampaignMeta, code: &str, pass: &mut Pass) -> anyhow::Result<()> {
+    let Some(b) = pass.frames.take() else {
+        return Ok(());
+    };
+    let frames = b.finish()?;
+    let info = &meta.campaign.info;
+    let (framework, _) = effective_framework(info, &frames)?;
+    let scores = respondent_scores(&framework, &frames, info.analysis.min_item_share)?;
+    let column = scores.df.column(&score_column(code))?.f64()?.clone();
+    for (r, x) in pass.reads.iter_mut().zip(column.iter()) {
+        r.answer = x.map_or(Answer::None, Answer::Value);
+    }
+    Ok(())
+}
+
+/// The gate's decisions for the rows and the view: the statistic's respondents per
+/// fine cell of the campaign's lattice (and per row, for answer rows).
+fn decide(
+    meta: &CampaignMeta,
+    spec: &Spec,
+    plan: &Plan,
+    attributes: Vec<String>,
+    filters: &[(String, String)],
+    pass: &Pass,
+) -> anyhow::Result<(Vec<Suppressed>, Suppressed)> {
+    const KEY: &str = "x";
+    let k = plan.rows.len();
+    // Per fine id: respondents with the measure, per row (the last: no row value).
+    let mut parts: Vec<Vec<u64>> = vec![vec![0; k + 1]; pass.fine.len()];
+    for r in pass.reads.iter().filter(|r| r.answer.is_some()) {
+        parts[r.fine][r.row.unwrap_or(k)] += 1;
+    }
+    let per_fine = parts;
+    let l = lattice(attributes, pass.fine.clone(), filters, Ok)?;
+    let parts: Vec<Vec<u64>> = l.fine.iter().map(|(_, id)| per_fine[*id].clone()).collect();
+    let census = l.map(|id| {
+        let mut c = Census::default();
+        c.insert(KEY.to_string(), per_fine[*id].iter().sum());
+        c
+    });
+    let gate = Gate::new(meta.campaign.info.analysis.min_cell_size, Some(census));
+    let in_view: Vec<&Read> = pass
+        .reads
+        .iter()
+        .filter(|r| r.in_view && r.answer.is_some())
+        .collect();
+    let n = in_view.len() as u64;
+    let total = gate.state(KEY, n);
+    let states = match &spec.rows {
+        RowsBy::Attribute(a) => {
+            let mut cells: Vec<(String, u64)> =
+                plan.rows.iter().map(|(c, _)| (c.clone(), 0)).collect();
+            let mut unassigned = 0;
+            for r in &in_view {
+                match r.row {
+                    Some(i) => cells[i].1 += 1,
+                    None => unassigned += 1,
+                }
+            }
+            gate.across(a, KEY, &cells, unassigned)
+        }
+        RowsBy::Question(_) => gate.across_answers(KEY, n, &parts),
+    };
+    Ok((states, total))
+}
+
+/// The cross-tabulation `spec` of the view `asked` within `scope`; `None` for an
+/// unknown campaign.
+pub async fn crosstab(
+    db: &DatabaseConnection,
+    key: &str,
+    scope: &[(String, String)],
+    asked: &[(String, String)],
+    spec: (&str, &str, &str),
+    now: DateTime<Utc>,
+) -> Result<Option<Crossed>, CrossError> {
+    let filters = view_filters(scope, asked)?;
+    let Some(fieldwork) = super::fieldwork::monitor(db, key, scope, now).await? else {
+        return Ok(None);
+    };
+    let Some(meta) = load_meta(db, key).await? else {
+        return Ok(None);
+    };
+    let spec = parse_spec(&meta, spec.0, spec.1, spec.2)?;
+    let attribute_values = match &spec.rows {
+        RowsBy::Attribute(a) => fieldwork.values_of(a),
+        RowsBy::Question(_) => Vec::new(),
+    };
+    let plan = plan(&meta, &spec, attribute_values);
+    let attributes = lattice_attributes(&meta.campaign.info.analysis.breakdowns);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
+    let campaign_id = meta.campaign.id;
+    let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Crossed> {
+        let mut pass = Pass {
+            reads: Vec::new(),
+            fine: BTreeMap::new(),
+            frames: matches!(spec.target, Target::Indicator(_)).then(|| FrameBuilder::new(&[])),
+        };
+        while let Some(chunk) = rx.blocking_recv() {
+            read_rows(
+                &meta,
+                &spec,
+                &plan,
+                &attributes,
+                &filters,
+                chunk.into_iter(),
+                &mut pass,
+            )?;
+        }
+        if let Target::Indicator(code) = &spec.target {
+            score(&meta, code, &mut pass)?;
+        }
+        let (states, total) = decide(&meta, &spec, &plan, attributes, &filters, &pass)?;
+        let records: Vec<Record> = pass
+            .reads
+            .into_iter()
+            .filter(|r| r.in_view)
+            .map(|r| Record {
+                row: r.row,
+                answer: r.answer,
+            })
+            .collect();
+        let table = tabulate(&plan.measure, plan.rows.len(), &records, &states, total);
+        let choices = choices(&meta, spec.group);
+        Ok(Crossed {
+            choices,
+            filter_choices: Vec::new(),
+            filters,
+            rows: plan.rows,
+            columns: plan.columns,
+            row_label: plan.row_label,
+            target_label: plan.target_label,
+            measure: plan.measure,
+            table,
+            min_cell: meta.campaign.info.analysis.min_cell_size,
+            campaign_title: meta.campaign.info.title.clone(),
+            spec,
+        })
+    });
+    let read = responses::stream_for_analysis(db, campaign_id, 4096, tx).await;
+    let mut crossed = decoder.await.map_err(anyhow::Error::from)??;
+    read?;
+    crossed.filter_choices = filter_choices(&fieldwork, &crossed.filters, scope);
+    Ok(Some(crossed))
+}
