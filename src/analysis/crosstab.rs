@@ -62,7 +62,9 @@ pub enum Cell {
 /// (empty when hidden).
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
-    pub n: u64,
+    /// Respondents in the row with the measure; `None` when withheld: the size of a
+    /// hidden group defined by an answer says what its members answered.
+    pub n: Option<u64>,
     pub state: Suppressed,
     pub cells: Vec<Cell>,
 }
@@ -83,8 +85,9 @@ pub struct CrossTab {
     pub rows: Vec<Row>,
     /// Every respondent of the view with the measure, whatever their row.
     pub total: Row,
-    /// Respondents with the measure but no row value (counted, never shown as a row).
-    pub unassigned: u64,
+    /// Respondents with the measure but no row value (never shown as a row); withheld
+    /// like a row's n when the view is hidden and rows are answers.
+    pub unassigned: Option<u64>,
     pub test: Option<Test>,
 }
 
@@ -190,13 +193,15 @@ fn test(measure: &Measure, shown: &[Vec<&Record>]) -> Option<Test> {
 }
 
 /// The table of `rows` rows for the view's `records`: `states` per row and `total`
-/// for the view as the gate decided.
+/// for the view as the gate decided; `answer_rows` when rows are defined by an answer
+/// (their hidden sizes are withheld).
 pub fn tabulate(
     measure: &Measure,
     rows: usize,
     records: &[Record],
     states: &[Suppressed],
     total: Suppressed,
+    answer_rows: bool,
 ) -> CrossTab {
     let with: Vec<&Record> = records.iter().filter(|r| r.answer.is_some()).collect();
     let mut by_row: Vec<Vec<&Record>> = vec![Vec::new(); rows];
@@ -209,7 +214,7 @@ pub fn tabulate(
     }
     let state = |i: usize| states.get(i).copied().unwrap_or(Suppressed::Secondary);
     let row = |recs: &[&Record], state: Suppressed| Row {
-        n: recs.len() as u64,
+        n: (!(answer_rows && state.is_hidden())).then_some(recs.len() as u64),
         state,
         cells: if state.is_hidden() || recs.is_empty() {
             Vec::new()
@@ -230,7 +235,7 @@ pub fn tabulate(
             .map(|(i, r)| row(r, if total.is_hidden() { total } else { state(i) }))
             .collect(),
         total: row(&with, total),
-        unassigned,
+        unassigned: (!(answer_rows && total.is_hidden())).then_some(unassigned),
         test: test(measure, &shown),
     }
 }
@@ -261,8 +266,8 @@ mod tests {
             row: None,
             answer: Answer::Option(0),
         });
-        let t = tabulate(&Measure::Single(3), 2, &records, &[No, No], No);
-        assert_eq!((t.total.n, t.unassigned), (101, 1));
+        let t = tabulate(&Measure::Single(3), 2, &records, &[No, No], No, true);
+        assert_eq!((t.total.n, t.unassigned), (Some(101), Some(1)));
         match &t.rows[0].cells[2] {
             Cell::Count { n, share } => assert_eq!((*n, *share), (20, 0.5)),
             c => panic!("{c:?}"),
@@ -272,11 +277,21 @@ mod tests {
             other => panic!("{other:?}"),
         }
         // A hidden row is neither shown nor tested.
-        let t = tabulate(&Measure::Single(3), 2, &records, &[No, Secondary], No);
-        assert!(t.rows[1].cells.is_empty() && t.rows[1].n == 60);
+        let t = tabulate(
+            &Measure::Single(3),
+            2,
+            &records,
+            &[No, Secondary],
+            No,
+            false,
+        );
+        assert!(t.rows[1].cells.is_empty() && t.rows[1].n == Some(60));
+        // Rows by an answer: a hidden row's size is withheld too.
+        let t = tabulate(&Measure::Single(3), 2, &records, &[No, Secondary], No, true);
+        assert_eq!((t.rows[0].n, t.rows[1].n), (Some(40), None));
         assert!(t.test.is_none());
         // A hidden view hides every row.
-        let t = tabulate(&Measure::Single(3), 2, &records, &[No, No], Secondary);
+        let t = tabulate(&Measure::Single(3), 2, &records, &[No, No], Secondary, true);
         assert!(t
             .rows
             .iter()
@@ -295,7 +310,7 @@ mod tests {
             records.extend(values.iter().map(|x| rec(row, Answer::Value(*x))));
         }
         records.push(rec(0, Answer::None));
-        let t = tabulate(&Measure::Mean, 3, &records, &[No, No, No], No);
+        let t = tabulate(&Measure::Mean, 3, &records, &[No, No, No], No, false);
         match &t.rows[0].cells[0] {
             Cell::Mean(s) => assert_eq!((s.n, s.mean), (5, Some(22.0))),
             c => panic!("{c:?}"),
@@ -305,7 +320,7 @@ mod tests {
             Some(Test::KruskalWallis(k)) => assert_eq!(Some(k.clone()), kruskal_wallis(&refs)),
             other => panic!("{other:?}"),
         }
-        let t = tabulate(&Measure::Mean, 3, &records, &[No, No, Primary], No);
+        let t = tabulate(&Measure::Mean, 3, &records, &[No, No, Primary], No, false);
         match &t.test {
             Some(Test::Welch(w)) => assert_eq!(Some(w.clone()), welch(&a, &b)),
             other => panic!("{other:?}"),
@@ -320,7 +335,7 @@ mod tests {
         let mut records = Vec::new();
         records.extend((0..10).map(|_| rec(0, Answer::Options(vec![0, 1]))));
         records.extend((0..10).map(|_| rec(1, Answer::Options(vec![1]))));
-        let t = tabulate(&Measure::Multiple(2), 2, &records, &[No, No], No);
+        let t = tabulate(&Measure::Multiple(2), 2, &records, &[No, No], No, false);
         match &t.rows[0].cells[..] {
             [Cell::Count { n: 10, share: a }, Cell::Count { n: 10, share: b }] => {
                 assert_eq!((*a, *b), (1.0, 1.0))

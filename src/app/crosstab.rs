@@ -529,7 +529,15 @@ pub async fn crosstab(
                 answer: r.answer,
             })
             .collect();
-        let table = tabulate(&plan.measure, plan.rows.len(), &records, &states, total);
+        let answer_rows = matches!(spec.rows, RowsBy::Question(_));
+        let table = tabulate(
+            &plan.measure,
+            plan.rows.len(),
+            &records,
+            &states,
+            total,
+            answer_rows,
+        );
         let choices = choices(&meta, spec.group);
         Ok(Crossed {
             choices,

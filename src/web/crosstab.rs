@@ -89,7 +89,7 @@ fn row_cells(row: &Row, measure: &Measure, min: u64) -> Vec<Cell> {
         Measure::Single(k) | Measure::Multiple(k) => *k,
     };
     if row.state.is_hidden() || row.cells.is_empty() {
-        let reason = if row.n == 0 {
+        let reason = if row.n == Some(0) {
             Cell::text("—")
         } else {
             hidden(row.state, min)
@@ -119,7 +119,11 @@ fn table(c: &Crossed, row_label: &str) -> Table {
         _ => header.extend(c.columns.iter().map(|(_, l)| format!("{l}（%）"))),
     }
     let line = |label: String, r: &Row| {
-        let mut out = vec![Cell::text(label), Cell::number(r.n as f64, 0)];
+        let n = r.n.map_or_else(
+            || hidden(r.state, c.min_cell),
+            |n| Cell::number(n as f64, 0),
+        );
+        let mut out = vec![Cell::text(label), n];
         out.extend(row_cells(r, &c.measure, c.min_cell));
         out
     };
@@ -127,7 +131,6 @@ fn table(c: &Crossed, row_label: &str) -> Table {
         .rows
         .iter()
         .zip(&c.table.rows)
-        .filter(|(_, r)| r.n > 0)
         .map(|((_, l), r)| line(l.clone(), r))
         .collect();
     rows.push(
@@ -147,8 +150,12 @@ fn table(c: &Crossed, row_label: &str) -> Table {
         header,
         rows,
         note: Some(format!(
-            "{share_note}少于 {} 人的行不公布，另有部分行为防止反推而隐藏；未填写行变量的 {} 人计入合计。",
-            c.min_cell, c.table.unassigned
+            "{share_note}少于 {} 人的行不公布，另有部分行为防止反推而隐藏{}。",
+            c.min_cell,
+            c.table
+                .unassigned
+                .map(|u| format!("；未填写行变量的 {u} 人计入合计"))
+                .unwrap_or_default()
         )),
     }
 }
