@@ -89,12 +89,16 @@ fn row_cells(row: &Row, measure: &Measure, min: u64) -> Vec<Cell> {
         Measure::Single(k) | Measure::Multiple(k) => *k,
     };
     if row.state.is_hidden() || row.cells.is_empty() {
-        let reason = if row.n == Some(0) {
-            Cell::text("—")
-        } else {
-            hidden(row.state, min)
+        // The reason once, dashes after it.
+        let dash = Cell {
+            suppressed: row.n != Some(0),
+            ..Cell::text("—")
         };
-        return vec![reason; width];
+        let mut out = vec![dash; width];
+        if row.n != Some(0) {
+            out[0] = hidden(row.state, min);
+        }
+        return out;
     }
     row.cells
         .iter()

@@ -1,6 +1,7 @@
 // Walks an evaluator through the workspace in headless Chromium at a laptop and a tablet
 // viewport: log in with the form, the campaigns page, the fieldwork monitor, the results
-// explorer (filters set with the form, keyboard only), a refused third filter, the
+// explorer (filters set with the form, keyboard only), the cross-tabulation from the
+// filtered view, a refused third filter, the
 // benchmarking page with its funnel plot, the token page; axe-core
 // on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
 // Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT
@@ -58,7 +59,22 @@ try {
   await Promise.all([page.waitForURL(/school=.*sector=/), page.keyboard.press("Enter")]);
   result.steps.push((await page.content()).includes(" 且 ") ? "two filters shown" : "filters missing");
   await check("results-filtered");
-  const refused = await page.goto(`${page.url()}&grade=zz`);
+  // Cross-tabulation from the filtered view (the link keeps the filters): rows by the
+  // first single-choice question, against the composite, with the keyboard; the table,
+  // the test line and the workbook link are there.
+  const filtered = page.url();
+  await Promise.all([page.waitForURL(/crosstab/), page.click('nav a[href*="/crosstab"]')]);
+  const rowChoice = await page.$$eval('select[name="rows"] option', (os) => os.map((o) => o.value).find((v) => v.startsWith("q:")) || "attr:sector");
+  await page.focus('select[name="rows"]');
+  await page.selectOption('select[name="rows"]', rowChoice);
+  await page.focus('form.filters button[type="submit"]');
+  await Promise.all([page.waitForURL(/rows=/), page.keyboard.press("Enter")]);
+  const crossRows = await page.locator("#crosstab tbody tr").count();
+  const testLine = (await page.textContent("#test")) || "";
+  const workbook = await page.locator('a[href*="crosstab.xlsx"]').count();
+  result.steps.push(`crosstab ${rowChoice} rows ${crossRows} test ${testLine.length > 0} xlsx ${workbook}`);
+  await check("crosstab");
+  const refused = await page.goto(`${filtered}&grade=zz`);
   result.steps.push(`third filter ${refused.status()}`);
   await check("results-refused");
   await page.goto(`${base}/admin/campaigns/${campaign}/results`);
