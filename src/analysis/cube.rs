@@ -237,6 +237,12 @@ pub fn decide(fine: &[(Cell, u64)], max_level: usize, min: u64, weight: &[u64]) 
         }
     }
     let (_, blocks, hidden) = best.unwrap_or_default();
+    let small_whole = blocks.len() == 1 && blocks[0].iter().map(|i| fine[*i].1).sum::<u64>() < min;
+    let (blocks, hidden) = if small_whole {
+        (blocks, hidden)
+    } else {
+        reshow(fine, &cells, hidden, max_level, min, weight)
+    };
     Decision {
         blocks: blocks
             .into_iter()
@@ -244,6 +250,109 @@ pub fn decide(fine: &[(Cell, u64)], max_level: usize, min: u64, weight: &[u64]) 
             .collect(),
         hidden,
     }
+}
+
+/// Whether fine cell `f` lies in `cell`.
+fn inside(cell: &[Coord], f: &[Coord]) -> bool {
+    cell.iter().zip(f).all(|(a, b)| *a == Coord::All || a == b)
+}
+
+/// The atoms of a family of published cells: fine cells (with respondents) grouped by
+/// which published cells contain them. Every linear combination of published cells is
+/// constant on each atom, so a group that can be solved for is a union of atoms.
+struct Atoms {
+    /// Atom of each fine cell (`usize::MAX` for an empty one).
+    of: Vec<usize>,
+    count: usize,
+}
+
+impl Atoms {
+    fn new(fine: &[(Cell, u64)]) -> Self {
+        Atoms {
+            of: fine
+                .iter()
+                .map(|(_, n)| if *n > 0 { 0 } else { usize::MAX })
+                .collect(),
+            count: 1,
+        }
+    }
+
+    /// Respondents of each atom inside and outside `cell`.
+    fn split_sizes(&self, fine: &[(Cell, u64)], cell: &[Coord]) -> Vec<(u64, u64)> {
+        let mut sizes = vec![(0u64, 0u64); self.count];
+        for ((f, n), a) in fine.iter().zip(&self.of) {
+            if *a == usize::MAX {
+                continue;
+            }
+            if inside(cell, f) {
+                sizes[*a].0 += n;
+            } else {
+                sizes[*a].1 += n;
+            }
+        }
+        sizes
+    }
+
+    /// Splits every atom by `cell`.
+    fn split(&mut self, fine: &[(Cell, u64)], cell: &[Coord]) {
+        let mut renamed: HashMap<(usize, bool), usize> = HashMap::new();
+        for ((f, _), a) in fine.iter().zip(self.of.iter_mut()) {
+            if *a == usize::MAX {
+                continue;
+            }
+            let next = renamed.len();
+            *a = *renamed.entry((*a, inside(cell, f))).or_insert(next);
+        }
+        self.count = renamed.len().max(1);
+    }
+
+    fn groups(&self) -> Blocks {
+        let mut out: Blocks = vec![Vec::new(); self.count];
+        for (i, a) in self.of.iter().enumerate() {
+            if *a != usize::MAX {
+                out[*a].push(i);
+            }
+        }
+        out.retain(|b| !b.is_empty());
+        out
+    }
+}
+
+/// Shows again the hidden cells whose publication keeps every atom of the published
+/// family at `min` respondents or more, the most valuable first (coarse cells, then
+/// cells of heavy attributes): the blocks are one way to guarantee that, but they hide
+/// more than it needs (a sector of 238 students, because a small cell of it was merged
+/// across sectors). Returns the final atoms and hidden cells.
+fn reshow(
+    fine: &[(Cell, u64)],
+    cells: &BTreeMap<Cell, u64>,
+    mut hidden: BTreeSet<Cell>,
+    max_level: usize,
+    min: u64,
+    weight: &[u64],
+) -> (Blocks, BTreeSet<Cell>) {
+    let mut atoms = Atoms::new(fine);
+    for cell in cells.keys().filter(|c| publishable(c) && !hidden.contains(*c)) {
+        atoms.split(fine, cell);
+    }
+    let mut candidates: Vec<Cell> = hidden
+        .iter()
+        .filter(|c| publishable(c) && cells.get(*c).copied().unwrap_or(0) >= min)
+        .cloned()
+        .collect();
+    let value = |c: &Cell| cost(&std::iter::once(c.clone()).collect(), max_level, weight);
+    candidates.sort_by(|a, b| value(b).cmp(&value(a)).then_with(|| a.cmp(b)));
+    for c in candidates {
+        let ok = atoms
+            .split_sizes(fine, &c)
+            .iter()
+            .all(|(i, o)| (*i == 0 || *i >= min) && (*o == 0 || *o >= min));
+        if ok {
+            atoms.split(fine, &c);
+            hidden.remove(&c);
+        }
+    }
+    (atoms.groups(), hidden)
 }
 
 /// Groups split by an answer rather than an attribute (the rows of a cross-tabulation

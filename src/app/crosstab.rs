@@ -560,3 +560,9 @@ pub async fn crosstab(
     crossed.filter_choices = filter_choices(&fieldwork, &crossed.filters, scope);
     Ok(Some(crossed))
 }
+
+/// A cross-tabulation's workbook: the `cover` lines (view, rows, target, test) on the
+/// first sheet, the table on the next.
+pub fn workbook(cover: &[String], table: &crate::report::document::Table) -> anyhow::Result<Vec<u8>> {
+    crate::report::xlsx::tables(cover, std::slice::from_ref(table))
+}

@@ -436,7 +436,7 @@ pub async fn download(
         format!("指标/题目 target：{}", c.target_label),
         test_text(&c),
     ];
-    let bytes = crate::report::xlsx::tables(&cover, &[table(&c, &row_label(&c))])
+    let bytes = crosstab::workbook(&cover, &table(&c, &row_label(&c)))
         .map_err(ApiError::unexpected)?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
