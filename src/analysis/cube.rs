@@ -332,7 +332,10 @@ fn reshow(
     weight: &[u64],
 ) -> (Blocks, BTreeSet<Cell>) {
     let mut atoms = Atoms::new(fine);
-    for cell in cells.keys().filter(|c| publishable(c) && !hidden.contains(*c)) {
+    for cell in cells
+        .keys()
+        .filter(|c| publishable(c) && !hidden.contains(*c))
+    {
         atoms.split(fine, cell);
     }
     let mut candidates: Vec<Cell> = hidden

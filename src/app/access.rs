@@ -86,6 +86,15 @@ pub async fn audit_trail(db: &DatabaseConnection, limit: u64) -> Result<Vec<Entr
     audit::latest(db, limit.min(MAX_AUDIT_ENTRIES)).await
 }
 
+/// The latest report downloads of campaign `key`, newest first.
+pub async fn report_downloads(
+    db: &DatabaseConnection,
+    key: &str,
+    limit: u64,
+) -> Result<Vec<Entry>, StoreError> {
+    audit::latest_of(db, "report.download", key, limit.min(MAX_AUDIT_ENTRIES)).await
+}
+
 /// Records who did what to which target (never a token or an answer).
 pub async fn record(
     db: &DatabaseConnection,

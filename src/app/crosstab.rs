@@ -563,6 +563,9 @@ pub async fn crosstab(
 
 /// A cross-tabulation's workbook: the `cover` lines (view, rows, target, test) on the
 /// first sheet, the table on the next.
-pub fn workbook(cover: &[String], table: &crate::report::document::Table) -> anyhow::Result<Vec<u8>> {
+pub fn workbook(
+    cover: &[String],
+    table: &crate::report::document::Table,
+) -> anyhow::Result<Vec<u8>> {
     crate::report::xlsx::tables(cover, std::slice::from_ref(table))
 }

@@ -1,7 +1,10 @@
 //! The audit log: who published, invited, imported, downloaded what, and when.
 
 use chrono::{SubsecRound, Utc};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::StoreError;
 use crate::entities::audit_log;
@@ -47,8 +50,29 @@ pub async fn latest(db: &DatabaseConnection, limit: u64) -> Result<Vec<Entry>, S
         .limit(limit)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
+    Ok(entries(rows))
+}
+
+/// The latest `limit` entries of `action` on `target` (a campaign's report downloads),
+/// newest first.
+pub async fn latest_of(
+    db: &DatabaseConnection,
+    action: &str,
+    target: &str,
+    limit: u64,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq(action))
+        .filter(audit_log::Column::Target.eq(target))
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(entries(rows))
+}
+
+fn entries(rows: Vec<audit_log::Model>) -> Vec<Entry> {
+    rows.into_iter()
         .map(|r| Entry {
             at: r.at,
             actor: r.actor,
@@ -57,5 +81,5 @@ pub async fn latest(db: &DatabaseConnection, limit: u64) -> Result<Vec<Entry>, S
             detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
             ip: r.ip,
         })
-        .collect())
+        .collect()
 }

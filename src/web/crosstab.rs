@@ -436,8 +436,8 @@ pub async fn download(
         format!("指标/题目 target：{}", c.target_label),
         test_text(&c),
     ];
-    let bytes = crosstab::workbook(&cover, &table(&c, &row_label(&c)))
-        .map_err(ApiError::unexpected)?;
+    let bytes =
+        crosstab::workbook(&cover, &table(&c, &row_label(&c))).map_err(ApiError::unexpected)?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header((header::CACHE_CONTROL, "no-store"))

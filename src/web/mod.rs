@@ -15,6 +15,7 @@ pub mod json_body;
 pub mod openapi;
 pub mod page_cache;
 pub mod report_cache;
+pub mod report_jobs;
 pub mod reports;
 pub mod respondent;
 pub mod responses;
@@ -45,6 +46,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
         .service(web::resource("/admin/campaigns/{campaign}/benchmark").get(benchmark::show))
         .service(web::resource("/admin/campaigns/{campaign}/crosstab").get(crosstab::show))
+        .service(
+            web::resource("/admin/campaigns/{campaign}/reports")
+                .get(report_jobs::show)
+                .post(report_jobs::start),
+        )
+        .service(web::resource("/admin/reports/{id}").get(report_jobs::status))
+        .service(web::resource("/admin/reports/{id}/download").get(report_jobs::download))
         .service(web::resource("/admin/campaigns/{campaign}/crosstab.xlsx").get(crosstab::download))
         .service(
             web::resource("/admin/tokens")

@@ -89,6 +89,42 @@ fn check_filter_count(filters: &[(String, String)]) -> Result<(), ApiError> {
     })
 }
 
+/// The laid-out report of `key` for `request`, from the cache while the campaign's data
+/// is unchanged (one computation however many ask at once).
+pub(crate) async fn built(
+    state: &AppState,
+    key: &str,
+    request: &ReportRequest,
+) -> Result<super::report_cache::Built, ApiError> {
+    let not_found = || ApiError::NotFound {
+        what: "campaign",
+        key: key.to_string(),
+    };
+    let version = crate::app::campaigns::data_version(&state.db, key)
+        .await?
+        .ok_or_else(not_found)?;
+    let db = state.db.clone();
+    let (k, r) = (key.to_string(), request.clone());
+    state
+        .reports
+        .get_or_build(
+            (key.to_string(), request.filters.clone(), request.lang),
+            version,
+            || async move {
+                match load_report(&db, &k, &r).await {
+                    Ok(Some(b)) => Ok(std::sync::Arc::new(b)),
+                    Ok(None) => Err(format!("campaign {k:?} not found")),
+                    Err(e) => {
+                        tracing::error!(error = ?e, "report failed");
+                        Err(format!("{e:#}"))
+                    }
+                }
+            },
+        )
+        .await
+        .map_err(|e| ApiError::unexpected(anyhow::anyhow!(e)))
+}
+
 /// The investigation report (调研报告) in one format.
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/report.{format}", tag = "evaluators", security(("bearer" = [])),
     params(
@@ -119,33 +155,7 @@ pub async fn download(
     let mut request = query.request()?;
     request.filters = ev.scope_filters(request.filters)?;
     check_filter_count(&request.filters)?;
-    let not_found = || ApiError::NotFound {
-        what: "campaign",
-        key: key.clone(),
-    };
-    let version = crate::app::campaigns::data_version(&state.db, &key)
-        .await?
-        .ok_or_else(not_found)?;
-    let db = state.db.clone();
-    let (k, r) = (key.clone(), request.clone());
-    let built = state
-        .reports
-        .get_or_build(
-            (key.clone(), request.filters.clone(), request.lang),
-            version,
-            || async move {
-                match load_report(&db, &k, &r).await {
-                    Ok(Some(b)) => Ok(std::sync::Arc::new(b)),
-                    Ok(None) => Err(format!("campaign {k:?} not found")),
-                    Err(e) => {
-                        tracing::error!(error = ?e, "report failed");
-                        Err(format!("{e:#}"))
-                    }
-                }
-            },
-        )
-        .await
-        .map_err(|e| ApiError::unexpected(anyhow::anyhow!(e)))?;
+    let built = built(&state, &key, &request).await?;
     ev.audit(
         &state,
         "report.download",
@@ -160,6 +170,11 @@ pub async fn download(
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;
+    Ok(report_response(&key, format, body))
+}
+
+/// A rendered report as the answer: its content type, and a file name for all but HTML.
+pub(crate) fn report_response(key: &str, format: Format, body: Vec<u8>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type(format.content_type());
     if format != Format::Html {
@@ -171,5 +186,5 @@ pub async fn download(
             ),
         ));
     }
-    Ok(res.body(body))
+    res.body(body)
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub pages: super::page_cache::PageCache,
     /// Computed reports, one computation per campaign data version.
     pub reports: super::report_cache::ReportCache,
+    /// Reports being made in the background for the workspace, and the finished ones.
+    pub report_jobs: super::report_jobs::ReportJobs,
     /// Current questionnaire versions, kept for a moment.
     pub surveys: super::survey_cache::SurveyCache,
     /// Wrong evaluator tokens per address.

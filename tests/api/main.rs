@@ -18,6 +18,7 @@ mod faults;
 mod publishing;
 mod question_types;
 mod report_formats;
+mod report_jobs;
 mod respondent_pages;
 mod responses_api;
 mod roles;

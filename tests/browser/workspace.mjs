@@ -1,7 +1,7 @@
 // Walks an evaluator through the workspace in headless Chromium at a laptop and a tablet
 // viewport: log in with the form, the campaigns page, the fieldwork monitor, the results
 // explorer (filters set with the form, keyboard only), the cross-tabulation from the
-// filtered view, a refused third filter, the
+// filtered view, a refused third filter, a report made as a job, the
 // benchmarking page with its funnel plot, the token page; axe-core
 // on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
 // Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT
@@ -83,6 +83,18 @@ try {
   await Promise.all([page.waitForURL(/group=teachers/), page.click('form.filters button[type="submit"]')]);
   result.steps.push(`funnel points ${await page.locator("svg circle").count()}`);
   await check("benchmark");
+  // A report as a job: the form with the keyboard, then the job page refreshes itself
+  // until the download is offered.
+  await page.goto(`${base}/admin`);
+  await Promise.all([page.waitForURL(/reports/), page.click(`a[href="/admin/campaigns/${campaign}/reports"]`)]);
+  await check("reports");
+  await page.focus('select[name="format"]');
+  await page.selectOption('select[name="format"]', "html");
+  await page.focus('form.filters button[type="submit"]');
+  await Promise.all([page.waitForURL(/\/admin\/reports\//), page.keyboard.press("Enter")]);
+  const ready = await page.locator("#download").waitFor({ timeout: 90000 }).then(() => true, () => false);
+  result.steps.push(ready ? "report ready" : `report not ready: ${await page.textContent("#status")}`);
+  await check("report-job");
   await page.goto(`${base}/admin`);
   await Promise.all([page.waitForURL(/tokens/), page.click('a[href="/admin/tokens"]')]);
   await check("tokens");
