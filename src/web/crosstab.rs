@@ -123,10 +123,12 @@ fn table(c: &Crossed, row_label: &str) -> Table {
         _ => header.extend(c.columns.iter().map(|(_, l)| format!("{l}（%）"))),
     }
     let line = |label: String, r: &Row| {
-        let n = r.n.map_or_else(
-            || hidden(r.state, c.min_cell),
-            |n| Cell::number(n as f64, 0),
-        );
+        // A withheld size: a dash, the reason follows in the next cell.
+        let withheld = Cell {
+            suppressed: true,
+            ..Cell::text("—")
+        };
+        let n = r.n.map_or(withheld, |n| Cell::number(n as f64, 0));
         let mut out = vec![Cell::text(label), n];
         out.extend(row_cells(r, &c.measure, c.min_cell));
         out
