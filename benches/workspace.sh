@@ -3,7 +3,9 @@
 # For each size: synthetic responses in a fresh database (`chorus demo`), the service
 # started on it, an evaluator logged in with the form (session cookie), then each page
 # fetched REPS times in a row with curl (one client, warm): the fieldwork monitor, the
-# results explorer for the whole campaign, for one school, and for school × sector.
+# results explorer for the whole campaign, for one school, and for school × sector,
+# the cross-tabulation (attribute rows × score, × a choice; answer rows in a school) and
+# the reports page.
 # Ceiling in the same run: `/healthz` (the bare server answering, same client).
 # Median and max wall time per page, in ms, and the server's peak RSS.
 # Usage: bash benches/workspace.sh [SIZES...]   (default: 10000 100000)
@@ -40,7 +42,11 @@ for n in "${sizes[@]}"; do
     "fieldwork|/admin/campaigns/$campaign/fieldwork" \
     "results (all)|/admin/campaigns/$campaign/results" \
     "results (school)|/admin/campaigns/$campaign/results?school=$school" \
-    "results (school × sector)|/admin/campaigns/$campaign/results?school=$school&sector=$sector"; do
+    "results (school × sector)|/admin/campaigns/$campaign/results?school=$school&sector=$sector" \
+    "crosstab (schools × composite)|/admin/campaigns/$campaign/crosstab?group=students&rows=attr:school&target=ind:TOTAL" \
+    "crosstab (schools × choice)|/admin/campaigns/$campaign/crosstab?group=students&rows=attr:school&target=q:bg_intern" \
+    "crosstab (answer × composite, school)|/admin/campaigns/$campaign/crosstab?group=students&rows=q:bg_intern&target=ind:TOTAL&school=$school" \
+    "reports page|/admin/campaigns/$campaign/reports"; do
     name=${page%%|*}
     path=${page#*|}
     times=$(for _ in $(seq 1 "$reps"); do
