@@ -117,6 +117,8 @@ impl Application {
             pages: crate::web::page_cache::PageCache::default(),
             reports: crate::web::report_cache::ReportCache::default(),
             report_jobs: crate::web::report_jobs::ReportJobs::default(),
+            views: Default::default(),
+            crosstabs: Default::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),
             auth_failures: crate::web::auth_limit::AuthLimiter::default(),
             submissions: crate::web::submit_limit::SubmitLimiter::new(settings.submit_rate),

@@ -6,7 +6,7 @@
 //! same gate as every other output (`Gate::across` for attributes,
 //! `Gate::across_answers` for answers).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -92,6 +92,7 @@ pub struct Choices {
 }
 
 /// A made cross-tabulation with everything the page and the workbook print.
+#[derive(Clone)]
 pub struct Crossed {
     pub spec: Spec,
     pub choices: Choices,
@@ -326,6 +327,43 @@ fn plan(meta: &CampaignMeta, spec: &Spec, attribute_values: Vec<(String, String)
     }
 }
 
+/// The answers to the two questions `wanted` ("" for none) from a stored answers
+/// object, skipping the others without building them.
+fn pick(answers: &str, wanted: [&str; 2]) -> anyhow::Result<[Option<Value>; 2]> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Pick<'w>([&'w str; 2]);
+    impl<'de> Visitor<'de> for Pick<'_> {
+        type Value = [Option<Value>; 2];
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of answers")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = [None, None];
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match self.0.iter().position(|w| !w.is_empty() && *w == key) {
+                    Some(i) => out[i] = Some(map.next_value::<Value>()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Pick<'_> {
+        type Value = [Option<Value>; 2];
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(answers);
+    let out = Pick(wanted)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| anyhow::anyhow!("stored answers are not valid JSON: {e}"))?;
+    Ok(out)
+}
+
 /// A respondent of the group as read: fine cell, whether in the view, row, answer.
 struct Read {
     fine: usize,
@@ -369,6 +407,13 @@ fn read_rows(
     pass: &mut Pass,
 ) -> anyhow::Result<()> {
     let row_index = |code: &str| plan.rows.iter().position(|(c, _)| c == code);
+    let wanted = [
+        match &spec.rows {
+            RowsBy::Question(id) => id.as_str(),
+            RowsBy::Attribute(_) => "",
+        },
+        target_id(&spec.target).unwrap_or(""),
+    ];
     for row in rows {
         let Some(v) = meta.versions.get(&row.survey_version_id) else {
             continue;
@@ -382,18 +427,22 @@ fn read_rows(
         let in_view = filters
             .iter()
             .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
-        let answers: HashMap<String, Value> = serde_json::from_str(&row.answers)
-            .map_err(|e| anyhow::anyhow!("stored answers are not valid JSON: {e}"))?;
+        let [row_answer, target_answer] = pick(&row.answers, wanted)?;
         let r = match &spec.rows {
             RowsBy::Attribute(a) => attrs.get(a.as_str()).and_then(row_index),
-            RowsBy::Question(id) => answers.get(id).and_then(Value::as_str).and_then(row_index),
+            RowsBy::Question(_) => row_answer
+                .as_ref()
+                .and_then(Value::as_str)
+                .and_then(row_index),
         };
         let answer = match (&spec.target, pass.frames.as_mut()) {
             (Target::Indicator(_), Some(b)) => {
                 b.push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
                 Answer::None
             }
-            (Target::Question(id), _) => answer_of(answers.get(id), &plan.columns, &plan.measure),
+            (Target::Question(_), _) => {
+                answer_of(target_answer.as_ref(), &plan.columns, &plan.measure)
+            }
             _ => Answer::None,
         };
         pass.reads.push(Read {

@@ -20,6 +20,24 @@ pub struct GroupedBars {
     pub categories: Vec<String>,
     pub series: Vec<Series>,
     pub size: (u32, u32),
+    pub axis: Axis,
+}
+
+/// The value axis: what it measures and where it ends (it starts at 0).
+#[derive(Debug, Clone)]
+pub struct Axis {
+    pub label: String,
+    pub max: f64,
+}
+
+impl Axis {
+    /// Scores on the 0–100 scale.
+    pub fn score() -> Self {
+        Axis {
+            label: "得分 (0–100)".into(),
+            max: 100.0,
+        }
+    }
 }
 
 impl Chart for GroupedBars {
@@ -38,7 +56,7 @@ impl Chart for GroupedBars {
             .margin(fs(12.0, s) as u32)
             .x_label_area_size(fs(48.0, s) as u32)
             .y_label_area_size(fs(44.0, s) as u32)
-            .build_cartesian_2d(0f64..n as f64, 0f64..100f64)
+            .build_cartesian_2d(0f64..n as f64, 0f64..self.axis.max)
             .map_err(draw_err)?;
         let labels = self.categories.clone();
         chart
@@ -53,8 +71,8 @@ impl Chart for GroupedBars {
                     String::new()
                 }
             })
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .y_desc("得分 (0–100)")
+            .y_label_formatter(&|y| format!("{y:.1}").trim_end_matches(".0").to_string())
+            .y_desc(self.axis.label.as_str())
             .label_style((FONT, fs(13.0, s)))
             .axis_desc_style((FONT, fs(13.0, s)))
             .draw()
@@ -67,7 +85,10 @@ impl Chart for GroupedBars {
             let bars = ser.values.iter().enumerate().filter_map(|(ci, v)| {
                 v.map(|(m, _, _)| {
                     Rectangle::new(
-                        [(x0(ci), 0.0), (x0(ci) + width * 0.92, m.clamp(0.0, 100.0))],
+                        [
+                            (x0(ci), 0.0),
+                            (x0(ci) + width * 0.92, m.clamp(0.0, self.axis.max)),
+                        ],
                         color.filled(),
                     )
                 })
@@ -90,7 +111,10 @@ impl Chart for GroupedBars {
                 };
                 let xm = x0(ci) + width * 0.46;
                 Some(PathElement::new(
-                    vec![(xm, lo.clamp(0.0, 100.0)), (xm, hi.clamp(0.0, 100.0))],
+                    vec![
+                        (xm, lo.clamp(0.0, self.axis.max)),
+                        (xm, hi.clamp(0.0, self.axis.max)),
+                    ],
                     BLACK.stroke_width(fs(1.0, s) as u32),
                 ))
             });
@@ -199,6 +223,7 @@ mod tests {
     #[test]
     fn grouped_bars_carry_chinese_labels_and_whiskers() {
         let chart = GroupedBars {
+            axis: Axis::score(),
             title: "一级指标得分".into(),
             categories: vec!["合作机制".into(), "资源投入".into()],
             series: vec![

@@ -10,13 +10,14 @@ use askama::Template;
 
 use super::results::{choice, query_of, view_words, ChoiceView};
 use super::workspace::{
-    attribute_zh, evaluator, html, refused, view_query, view_refused, ViewHead,
+    attribute_zh, cached, evaluator, html, refused, view_query, view_refused, ViewHead,
 };
 use super::AppState;
 use crate::analysis::crosstab::{Cell as CrossCell, Measure, Row, Test};
 use crate::analysis::suppression::Suppressed;
 use crate::app::crosstab::{self, Choice, CrossError, Crossed};
-use crate::charts::bars::{GroupedBars, Series};
+use crate::app::explore::ExploreError;
+use crate::charts::bars::{Axis, GroupedBars, Series};
 use crate::error::ApiError;
 use crate::report::document::{Cell, Table};
 
@@ -275,7 +276,27 @@ fn chart(c: &Crossed) -> Result<Option<String>, ApiError> {
             })
             .collect(),
     };
+    let axis = match (&c.measure, &c.spec.target) {
+        (Measure::Mean, crosstab::Target::Indicator(_)) => Axis::score(),
+        (Measure::Mean, crosstab::Target::Question(_)) => {
+            // A scale or number: up to the highest whisker, with a little room.
+            let top = series
+                .iter()
+                .flat_map(|s| s.values.iter().flatten())
+                .map(|(m, _, hi)| hi.unwrap_or(*m).max(*m))
+                .fold(0.0, f64::max);
+            Axis {
+                label: "均值 mean".into(),
+                max: if top > 0.0 { (top * 1.1).ceil() } else { 1.0 },
+            }
+        }
+        _ => Axis {
+            label: "占比 (%) share".into(),
+            max: 100.0,
+        },
+    };
     let bars = GroupedBars {
+        axis,
         title: format!("{} × {}", c.row_label, c.target_label),
         categories: shown.iter().map(|(l, _)| (*l).clone()).collect(),
         series,
@@ -361,25 +382,38 @@ async fn crossed(
         param("rows", "attr:school"),
         param("target", "ind:TOTAL"),
     );
-    let made = crosstab::crosstab(
-        &state.db,
-        key,
-        &scope,
-        &asked,
-        (&group, &rows, &target),
-        chrono::Utc::now(),
+    let view = cached(
+        state,
+        &state.crosstabs,
+        (
+            key.to_string(),
+            scope.clone(),
+            asked.clone(),
+            vec![group.clone(), rows.clone(), target.clone()],
+        ),
+        |e| matches!(e, CrossError::View(ExploreError::Store(_))),
+        || {
+            crosstab::crosstab(
+                &state.db,
+                key,
+                &scope,
+                &asked,
+                (&group, &rows, &target),
+                chrono::Utc::now(),
+            )
+        },
     )
-    .await;
-    let c = match made {
-        Ok(Some(c)) => c,
-        Ok(None) => {
+    .await?;
+    let c = match view.as_deref() {
+        Some(Ok(Some(c))) => c.clone(),
+        None | Some(Ok(None)) => {
             return Err(ApiError::NotFound {
                 what: "campaign",
                 key: key.to_string(),
             })
         }
-        Err(CrossError::View(e)) => return view_refused(e).map(Err),
-        Err(e) => {
+        Some(Err(CrossError::View(e))) => return view_refused(e).map(Err),
+        Some(Err(e)) => {
             let zh = format!("交叉表参数无效：{e}");
             return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &e.to_string()).map(Err);
         }

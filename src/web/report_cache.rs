@@ -1,6 +1,7 @@
-//! One computation per report: concurrent requests for the same campaign, filters and
-//! language wait for the first instead of computing it again, and the result is kept
-//! until the campaign's data changes (a new response, version or framework).
+//! One computation per report (and per workspace view): concurrent requests for the
+//! same campaign, filters and language wait for the first instead of computing it
+//! again, and the result is kept until the campaign's data changes (a new response,
+//! version, framework or invitation).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,29 +11,45 @@ use tokio::sync::OnceCell;
 use crate::report::{Document, Lang, RawData};
 
 pub type Built = Arc<(Document, RawData)>;
-type Slot = Arc<OnceCell<Result<Built, String>>>;
+type Slot<V> = Arc<OnceCell<Result<V, String>>>;
+/// Per key: the data version computed for and its slot.
+type Entries<K, V> = Arc<Mutex<HashMap<K, (String, Slot<V>)>>>;
 type Key = (String, Vec<(String, String)>, Lang);
 
-/// Reports kept at once (the rest are recomputed on demand).
+/// Results kept at once (the rest are recomputed on demand).
 const KEEP: usize = 32;
 
-#[derive(Clone, Default)]
-pub struct ReportCache {
-    entries: Arc<Mutex<HashMap<Key, (String, Slot)>>>,
+/// Reports by campaign, filters and language.
+pub type ReportCache = VersionCache<Key, Built>;
+
+/// Values computed from a campaign's data, one computation per key and data version.
+pub struct VersionCache<K, V> {
+    entries: Entries<K, V>,
 }
 
-impl ReportCache {
-    /// The report for `key` at data `version`, computed by `build` at most once per
+impl<K, V> Clone for VersionCache<K, V> {
+    fn clone(&self) -> Self {
+        VersionCache {
+            entries: self.entries.clone(),
+        }
+    }
+}
+
+impl<K, V> Default for VersionCache<K, V> {
+    fn default() -> Self {
+        VersionCache {
+            entries: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> VersionCache<K, V> {
+    /// The value for `key` at data `version`, computed by `build` at most once per
     /// version however many requests ask at the same time.
-    pub async fn get_or_build<F, Fut>(
-        &self,
-        key: Key,
-        version: String,
-        build: F,
-    ) -> Result<Built, String>
+    pub async fn get_or_build<F, Fut>(&self, key: K, version: String, build: F) -> Result<V, String>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<Built, String>>,
+        Fut: std::future::Future<Output = Result<V, String>>,
     {
         let cell = {
             let mut entries = self.entries.lock().map_err(|e| e.to_string())?;
@@ -42,7 +59,7 @@ impl ReportCache {
                     if entries.len() >= KEEP {
                         entries.clear();
                     }
-                    let cell: Slot = Arc::new(OnceCell::new());
+                    let cell: Slot<V> = Arc::new(OnceCell::new());
                     entries.insert(key.clone(), (version.clone(), cell.clone()));
                     cell
                 }

@@ -240,7 +240,7 @@ async fn page(
 ) -> Result<HttpResponse, ApiError> {
     let filters = match view_filters(&scope, asked) {
         Ok(f) => f,
-        Err(e) => return view_refused(e),
+        Err(e) => return view_refused(&e),
     };
     let Some(fieldwork) =
         crate::app::fieldwork::monitor(&state.db, key, &scope, Utc::now()).await?
@@ -408,7 +408,7 @@ pub async fn start(
     let filters = match view_filters(&scope, &asked) {
         Ok(f) => f,
         Err(ExploreError::Store(e)) => return Err(ApiError::unexpected(e)),
-        Err(e) => return view_refused(e),
+        Err(e) => return view_refused(&e),
     };
     if crate::app::campaigns::data_version(&state.db, &key)
         .await?

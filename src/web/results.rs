@@ -9,12 +9,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::workspace::{
-    attribute_zh, evaluator, html, refused, view_query, view_refused, ViewHead,
+    attribute_zh, cached, evaluator, html, refused, view_query, view_refused, ViewHead,
 };
 use super::AppState;
 use crate::analysis::evaluation::{Analysis, IndicatorRow, ScoreCell};
 use crate::analysis::Level;
-use crate::app::explore::{self, Explored, FilterChoice};
+use crate::app::explore::{self, ExploreError, Explored, FilterChoice};
 use crate::charts::bars::{GroupedBars, Series};
 use crate::domain::Audience;
 use crate::error::ApiError;
@@ -191,6 +191,7 @@ fn chart(a: &Analysis, groups: &[Audience]) -> Result<Option<String>, ApiError> 
         values: first.iter().map(|r| bar(Some(&r.combined))).collect(),
     });
     let bars = GroupedBars {
+        axis: crate::charts::bars::Axis::score(),
         title: "一级指标得分（含 95% 置信区间）".into(),
         categories: first.iter().map(|r| r.name.clone()).collect(),
         series,
@@ -259,16 +260,23 @@ pub async fn show(
         Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
     };
     let key = key.into_inner();
-    let explored = match explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now()).await
-    {
-        Ok(Some(e)) => e,
-        Ok(None) => {
+    let view = cached(
+        &state,
+        &state.views,
+        (key.clone(), scope.clone(), asked.clone(), Vec::new()),
+        |e| matches!(e, ExploreError::Store(_)),
+        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now()),
+    )
+    .await?;
+    let explored = match view.as_deref() {
+        Some(Ok(Some(e))) => e,
+        None | Some(Ok(None)) => {
             return Err(ApiError::NotFound {
                 what: "campaign",
                 key,
             })
         }
-        Err(e) => return view_refused(e),
+        Some(Err(e)) => return view_refused(e),
     };
     crate::app::access::record(
         &state.db,
@@ -280,7 +288,7 @@ pub async fn show(
     )
     .await?;
     let who = super::admin::who(&grant);
-    let page = view(&explored, who, grant.school)?;
+    let page = self::view(explored, who, grant.school)?;
     Ok(html(
         StatusCode::OK,
         page.render().map_err(ApiError::unexpected)?,

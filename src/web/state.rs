@@ -5,6 +5,19 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+/// A workspace view: campaign, the token's scope, the filters asked and the page's own
+/// parameters.
+pub type ViewKey = (
+    String,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+    Vec<String>,
+);
+pub type ExploredView =
+    Result<Option<crate::app::explore::Explored>, crate::app::explore::ExploreError>;
+pub type CrossedView =
+    Result<Option<crate::app::crosstab::Crossed>, crate::app::crosstab::CrossError>;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -22,6 +35,10 @@ pub struct AppState {
     pub pages: super::page_cache::PageCache,
     /// Computed reports, one computation per campaign data version.
     pub reports: super::report_cache::ReportCache,
+    /// Results-explorer views, one analysis per view and data version.
+    pub views: super::report_cache::VersionCache<ViewKey, Arc<ExploredView>>,
+    /// Cross-tabulations, likewise.
+    pub crosstabs: super::report_cache::VersionCache<ViewKey, Arc<CrossedView>>,
     /// Reports being made in the background for the workspace, and the finished ones.
     pub report_jobs: super::report_jobs::ReportJobs,
     /// Current questionnaire versions, kept for a moment.

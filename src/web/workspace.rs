@@ -356,7 +356,7 @@ pub(crate) fn view_query(
 
 /// The page for a view that cannot be shown: too many filters, another school's, or a
 /// store failure.
-pub(crate) fn view_refused(e: ExploreError) -> Result<HttpResponse, ApiError> {
+pub(crate) fn view_refused(e: &ExploreError) -> Result<HttpResponse, ApiError> {
     match e {
         ExploreError::Filter(f) => {
             let zh = "筛选条件过多或重复：最多可同时使用两个筛选条件（学校令牌本身算一个），其余维度请看页面中的分组结果。".to_string();
@@ -368,8 +368,40 @@ pub(crate) fn view_refused(e: ExploreError) -> Result<HttpResponse, ApiError> {
             let en = format!("This token sees school {s} only.");
             refused(StatusCode::FORBIDDEN, &zh, &en)
         }
-        ExploreError::Store(e) => Err(ApiError::unexpected(e)),
+        ExploreError::Store(e) => Err(ApiError::unexpected(anyhow::anyhow!("{e:#}"))),
     }
+}
+
+/// A workspace view from the cache while the campaign's data is unchanged, computed by
+/// `build` otherwise; a store failure is not kept. `None` for an unknown campaign.
+pub(crate) async fn cached<V, E, F, Fut>(
+    state: &AppState,
+    cache: &super::report_cache::VersionCache<
+        super::state::ViewKey,
+        std::sync::Arc<Result<Option<V>, E>>,
+    >,
+    key: super::state::ViewKey,
+    transient: impl Fn(&E) -> bool,
+    build: F,
+) -> Result<Option<std::sync::Arc<Result<Option<V>, E>>>, ApiError>
+where
+    E: std::fmt::Display,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<V>, E>>,
+{
+    let Some(version) = crate::app::campaigns::data_version(&state.db, &key.0).await? else {
+        return Ok(None);
+    };
+    cache
+        .get_or_build(key, version, || async move {
+            match build().await {
+                Err(e) if transient(&e) => Err(e.to_string()),
+                other => Ok(std::sync::Arc::new(other)),
+            }
+        })
+        .await
+        .map(Some)
+        .map_err(|e| ApiError::unexpected(anyhow::anyhow!(e)))
 }
 
 /// The evaluator of a workspace page and their scope (a school token's `school = X`),

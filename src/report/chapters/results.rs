@@ -177,6 +177,7 @@ fn indicator_chart<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
     let a = input.analysis;
     let lang = input.lang;
     let chart = GroupedBars {
+        axis: crate::charts::bars::Axis::score(),
         title: lang
             .pick(
                 "二级指标得分及 95% 置信区间",
