@@ -7,7 +7,8 @@
 # the cross-tabulation (attribute rows × score, × a choice; answer rows in a school) and
 # the reports page.
 # Ceiling in the same run: `/healthz` (the bare server answering, same client).
-# Median and max wall time per page, in ms, and the server's peak RSS.
+# Wall time of the first request per page (computes it) and median and max of the
+# rest (the per-data-version cache), in ms, and the server's peak RSS.
 # Usage: bash benches/workspace.sh [SIZES...]   (default: 10000 100000)
 # Appends the figures, with date, commit and machine, to benches/RESULTS.md.
 set -euo pipefail
@@ -54,10 +55,14 @@ for n in "${sizes[@]}"; do
     done)
     codes=$(echo "$times" | awk '{print $1}' | sort -u | tr '\n' ' ')
     ms=$(echo "$times" | awk '{print $2 * 1000}')
-    rows+=("| $n | $name | $(echo "$ms" | median) | $(echo "$ms" | maxof) | $codes|")
+    # The first request computes the view; the rest read it from the per-data-version
+    # cache (as an evaluator clicking back and forth after fieldwork).
+    cold=$(echo "$ms" | head -1 | awk '{printf "%.0f", $1}')
+    warm=$(echo "$ms" | tail -n +2)
+    rows+=("| $n | $name | $cold | $(echo "$warm" | median) | $(echo "$warm" | maxof) | $codes|")
   done
   rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
-  rows+=("| $n | server peak RSS (MB) | $rss | | |")
+  rows+=("| $n | server peak RSS (MB) | $rss | | | |")
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
@@ -66,10 +71,10 @@ done
   echo
   echo "## Workspace pages — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo
-  echo "Release build, SQLite, default campaign, demo data; one curl client on the same machine, $reps requests per page in a row after login; wall time per request. Ceiling: \`/healthz\` in the same run."
+  echo "Release build, SQLite, default campaign, demo data; one curl client on the same machine, $reps requests per page in a row after login; wall time per request. First: the request that computes the view (nothing cached for it); then the median and max of the other $((reps - 1)), served from the per-data-version cache. Ceiling: \`/healthz\` in the same run."
   echo
-  echo "| responses | page | median ms | max ms | HTTP status |"
-  echo "| ---: | --- | ---: | ---: | --- |"
+  echo "| responses | page | first ms | then median ms | then max ms | HTTP status |"
+  echo "| ---: | --- | ---: | ---: | ---: | --- |"
   printf '%s\n' "${rows[@]}"
 } >>"$out"
 tail -n $((${#rows[@]} + 6)) "$out"
