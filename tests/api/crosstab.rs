@@ -272,4 +272,30 @@ async fn cross_tabulation_publishes_through_the_gate_and_tests_published_rows(ap
 
     let audit = audit_trail(&app).await.to_string();
     assert!(audit.contains("crosstab.view") && audit.contains("crosstab.download"));
+
+    // Views are cached per data version: asked again, the same page; after one more
+    // response, the new count (and the old one no more).
+    let again = html_of(
+        &app,
+        &format!("{PAGE}?group=students&rows=q:place&target=q:q1&school=s1"),
+        &cookie,
+    )
+    .await;
+    assert_eq!(again, s1, "the cached view");
+    let total = |html: &str| row(html, "合计 · total").expect("total row");
+    assert!(shown(&total(&s1), "<strong>13</strong>"), "{}", total(&s1));
+    let extra =
+        json!({"school": "s1", "sector": "ec", "place": "self", "help": ["kit"], "q1": 3, "q2": 3});
+    app.submit("crosstab-students", extra).await;
+    let after = html_of(
+        &app,
+        &format!("{PAGE}?group=students&rows=q:place&target=q:q1&school=s1"),
+        &cookie,
+    )
+    .await;
+    assert!(
+        shown(&total(&after), "<strong>14</strong>"),
+        "{}",
+        total(&after)
+    );
 }
