@@ -49,26 +49,48 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
     Ok(Prepared { db, published })
 }
 
-/// The evaluator token hash to accept, and a freshly generated token to show once.
+/// The installation's evaluator token as the service holds it: the argon2 hash to check
+/// it against, the key its workspace sessions carry, and a freshly generated token to
+/// show once.
+pub struct InstallationToken {
+    pub hash: String,
+    /// The same on every instance and after a restart for the same token, another for
+    /// another token (see `web::auth::session_key`).
+    pub session_key: String,
+    pub new_token: Option<String>,
+}
+
+/// The evaluator token to accept: `CHORUS_ADMIN_TOKEN` if set, else the stored one, else
+/// a new one (stored as its hash).
 pub async fn token_hash(
     settings: &Settings,
     db: &DatabaseConnection,
-) -> anyhow::Result<(String, Option<String>)> {
+) -> anyhow::Result<InstallationToken> {
     if let Some(token) = &settings.admin_token {
         let t = token.expose().to_string();
-        return Ok((
-            tokio::task::spawn_blocking(move || auth::hash(&t)).await??,
-            None,
-        ));
+        let (hash, session_key) = tokio::task::spawn_blocking(move || {
+            Ok::<_, anyhow::Error>((auth::hash(&t)?, auth::session_key(&t)?))
+        })
+        .await??;
+        return Ok(InstallationToken {
+            hash,
+            session_key,
+            new_token: None,
+        });
     }
+    let stored = |hash: String, new_token| InstallationToken {
+        session_key: crate::app::access::installation_key(&hash),
+        hash,
+        new_token,
+    };
     if let Some(hash) = store::tokens::current_hash(db).await? {
-        return Ok((hash, None));
+        return Ok(stored(hash, None));
     }
     let token = auth::generate();
     let t = token.clone();
     let hash = tokio::task::spawn_blocking(move || auth::hash(&t)).await??;
     store::tokens::store_hash(db, hash.clone()).await?;
-    Ok((hash, Some(token)))
+    Ok(stored(hash, Some(token)))
 }
 
 pub struct Application {
@@ -102,7 +124,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let prepared = prepare(&settings).await?;
         let holds = hold_sqlite(&settings)?;
-        let (hash, new_token) = token_hash(&settings, &prepared.db).await?;
+        let installation = token_hash(&settings, &prepared.db).await?;
+        let new_token = installation.new_token.clone();
         let listener = TcpListener::bind(&settings.bind).map_err(|e| {
             anyhow::anyhow!(
                 "cannot listen on {}: {e}; set CHORUS_BIND to a free host:port",
@@ -124,7 +147,8 @@ impl Application {
             submissions: crate::web::submit_limit::SubmitLimiter::new(settings.submit_rate),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             db: prepared.db,
-            token_hash: Arc::new(hash),
+            token_hash: Arc::new(installation.hash),
+            session_key: Arc::new(installation.session_key),
             surveys_dir: Arc::new(settings.surveys_dir.clone()),
             import_lock: Arc::new(tokio::sync::Mutex::new(())),
             public_url: settings.public_url.clone().map(Arc::new),

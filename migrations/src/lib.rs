@@ -11,6 +11,8 @@ mod m20261129_000005_create_invitations;
 mod m20261130_000006_create_audit_log;
 mod m20261130_000007_create_access_tokens;
 mod m20261202_000008_create_anonymous_progress;
+mod m20261204_000009_create_evaluator_sessions;
+mod m20261204_000010_index_audit_log;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_create_audit_log::Migration),
             Box::new(m20261130_000007_create_access_tokens::Migration),
             Box::new(m20261202_000008_create_anonymous_progress::Migration),
+            Box::new(m20261204_000009_create_evaluator_sessions::Migration),
+            Box::new(m20261204_000010_index_audit_log::Migration),
         ]
     }
 }
@@ -61,6 +65,7 @@ mod tests {
             "audit_log",
             "access_tokens",
             "anonymous_progress",
+            "evaluator_sessions",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }
@@ -72,6 +77,7 @@ mod tests {
             "admin_tokens",
             "invitations",
             "anonymous_progress",
+            "evaluator_sessions",
         ] {
             assert!(!has_table(&db, table).await, "{table} dropped");
         }

@@ -1,11 +1,13 @@
-//! Evaluator access: issuing, listing and revoking scoped tokens, and reading the audit
-//! trail; a token request is checked here into a typed grant before anything is stored.
+//! Evaluator access: issuing, listing and revoking scoped tokens, workspace sessions,
+//! and reading the audit trail; a token request is checked here into a typed grant before anything is stored.
 
 use sea_orm::DatabaseConnection;
 
 use crate::domain::ErrorCode;
 use crate::store::access::{self, Access, Role};
 use crate::store::audit::{self, Entry};
+use crate::store::sessions;
+pub use crate::store::sessions::{Holder, Live};
 use crate::store::StoreError;
 
 /// The most audit entries one read returns.
@@ -71,9 +73,42 @@ pub async fn tokens(db: &DatabaseConnection) -> Result<Vec<Access>, StoreError> 
     access::list(db).await
 }
 
-/// Revokes token `id`; `false` when there is no such token.
+/// Revokes token `id` and ends its workspace sessions; `false` when there is no such
+/// token.
 pub async fn revoke(db: &DatabaseConnection, id: i64) -> Result<bool, StoreError> {
-    access::revoke(db, id).await
+    let revoked = access::revoke(db, id).await?;
+    // Lookups already refuse a revoked token's sessions; this clears them away.
+    sessions::close_all_of(db, id).await?;
+    Ok(revoked)
+}
+
+/// How long a workspace session lasts from login: a working day. Logging out, revoking
+/// the token or replacing the installation's token ends it sooner.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Opens a workspace session for `holder`; the id goes into the cookie only.
+pub async fn open_session(db: &DatabaseConnection, holder: &Holder) -> Result<String, StoreError> {
+    sessions::open(db, holder, chrono::Duration::hours(SESSION_HOURS)).await
+}
+
+/// What the session in a cookie stands for, unless unknown, expired or its token gone.
+pub async fn session(
+    db: &DatabaseConnection,
+    id: &str,
+    install_key: &str,
+) -> Result<Option<Live>, StoreError> {
+    sessions::find(db, id, install_key).await
+}
+
+/// Ends a workspace session (logging out).
+pub async fn close_session(db: &DatabaseConnection, id: &str) -> Result<(), StoreError> {
+    sessions::close(db, id).await
+}
+
+/// Names the installation's token in its sessions: a digest of its stored argon2 hash,
+/// so replacing the token (a new hash) ends the sessions of the old one.
+pub fn installation_key(phc: &str) -> String {
+    crate::store::invitations::token_hash(phc)
 }
 
 /// What a presented token grants, unless unknown or revoked.
@@ -105,6 +140,31 @@ pub async fn record(
     ip: Option<std::net::IpAddr>,
 ) -> Result<(), StoreError> {
     audit::record(db, actor, action, target, detail, ip).await
+}
+
+/// Records a page's own refresh, unless the same actor's visit to it is recorded within
+/// `quiet` already (a watched page would otherwise log one entry per refresh).
+pub async fn record_refresh(
+    db: &DatabaseConnection,
+    actor: &str,
+    action: &str,
+    target: &str,
+    ip: Option<std::net::IpAddr>,
+    quiet: chrono::Duration,
+) -> Result<(), StoreError> {
+    let since = chrono::Utc::now() - quiet;
+    if audit::recorded_since(db, actor, action, target, since).await? {
+        return Ok(());
+    }
+    audit::record(
+        db,
+        actor,
+        action,
+        target,
+        serde_json::json!({"refresh": true}),
+        ip,
+    )
+    .await
 }
 
 #[cfg(test)]

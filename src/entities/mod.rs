@@ -5,6 +5,7 @@ pub mod admin_tokens;
 pub mod anonymous_progress;
 pub mod audit_log;
 pub mod campaigns;
+pub mod evaluator_sessions;
 pub mod invitations;
 pub mod responses;
 pub mod survey_versions;

@@ -96,6 +96,14 @@ pub async fn find(db: &DatabaseConnection, token: &str) -> Result<Option<Access>
         .and_then(access))
 }
 
+/// Token `id`, revoked or not.
+pub async fn by_id(db: &DatabaseConnection, id: i64) -> Result<Option<Access>, StoreError> {
+    Ok(access_tokens::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(access))
+}
+
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<Access>, StoreError> {
     Ok(access_tokens::Entity::find()
         .order_by_asc(access_tokens::Column::Id)

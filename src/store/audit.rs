@@ -71,6 +71,24 @@ pub async fn latest_of(
     Ok(entries(rows))
 }
 
+/// Whether `actor` has an entry of `action` on `target` at or after `since`.
+pub async fn recorded_since(
+    db: &DatabaseConnection,
+    actor: &str,
+    action: &str,
+    target: &str,
+    since: chrono::DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::Actor.eq(actor))
+        .filter(audit_log::Column::Action.eq(action))
+        .filter(audit_log::Column::Target.eq(target))
+        .filter(audit_log::Column::At.gte(since))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 fn entries(rows: Vec<audit_log::Model>) -> Vec<Entry> {
     rows.into_iter()
         .map(|r| Entry {

@@ -9,6 +9,7 @@ pub mod fieldwork;
 pub mod ingest;
 pub mod invitations;
 pub mod responses;
+pub mod sessions;
 pub mod sqlite_lock;
 pub mod surveys;
 pub mod tokens;

@@ -1,7 +1,8 @@
 //! The evaluator page: log in with the installation token or an issued one, see each
 //! campaign's response progress and download the report in every format. The session
-//! is an HttpOnly, SameSite=Strict cookie holding the token (checked on every request,
-//! so a revoked token ends its sessions at once).
+//! is an HttpOnly, SameSite=Strict cookie holding a random session id (never the
+//! token); each request reads the rights from the token behind it, so a revoked token
+//! ends its sessions at once.
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -65,10 +66,7 @@ pub(crate) async fn session(
     req: &HttpRequest,
     state: &AppState,
 ) -> Result<Option<Grant>, ApiError> {
-    match req.cookie(COOKIE).map(|c| c.value().to_string()) {
-        Some(token) => auth::check_token_limited(state, state.client_ip(req), token, false).await,
-        None => Ok(None),
-    }
+    auth::session_grant(state, req).await
 }
 
 /// The login page saying how long a locked-out address waits, with `Retry-After`.
@@ -199,21 +197,20 @@ pub async fn login(
         return Err(ApiError::CrossSite);
     }
     let token = form.into_inner().token.trim().to_string();
-    let ok = match auth::check_token_limited(&state, state.client_ip(&req), token.clone(), false)
-        .await
-    {
-        Ok(grant) => grant.is_some(),
+    let grant = match auth::check_token_limited(&state, state.client_ip(&req), token, false).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => {
+            return page(
+                StatusCode::UNAUTHORIZED,
+                AdminPage::login(Some("令牌不正确或已被撤销，请检查后重试。".into())),
+            )
+        }
         Err(ApiError::TooManyAttempts(wait)) => return locked_out(wait),
         Err(e) => return Err(e),
     };
-    if !ok {
-        return page(
-            StatusCode::UNAUTHORIZED,
-            AdminPage::login(Some("令牌不正确或已被撤销，请检查后重试。".into())),
-        );
-    }
+    let session = auth::open_session(&state, &grant).await?;
     let secure = req.connection_info().scheme() == "https";
-    let cookie = Cookie::build(COOKIE, token)
+    let cookie = Cookie::build(COOKIE, session)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -225,9 +222,15 @@ pub async fn login(
         .finish())
 }
 
-pub async fn logout(req: HttpRequest) -> HttpResponse {
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     if !auth::same_origin(&req) {
-        return HttpResponse::Forbidden().finish();
+        return Ok(HttpResponse::Forbidden().finish());
+    }
+    if let Some(id) = req.cookie(COOKIE) {
+        app::access::close_session(&state.db, id.value()).await?;
     }
     let mut cookie = Cookie::build(COOKIE, "")
         .path("/")
@@ -235,8 +238,8 @@ pub async fn logout(req: HttpRequest) -> HttpResponse {
         .same_site(SameSite::Strict)
         .finish();
     cookie.make_removal();
-    HttpResponse::SeeOther()
+    Ok(HttpResponse::SeeOther()
         .cookie(cookie)
         .insert_header((header::LOCATION, "/admin"))
-        .finish()
+        .finish())
 }

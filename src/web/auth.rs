@@ -1,5 +1,6 @@
 //! Evaluator authentication: `Authorization: Bearer <token>` checked against the stored
-//! argon2 hash. Tokens are never stored or logged in clear.
+//! hashes, or the workspace's session cookie (a random session id opened by logging in
+//! with a token). Tokens are never stored, logged or put in a cookie in clear.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,14 +10,16 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use rand::RngCore;
 
 use super::AppState;
+use crate::app;
 use crate::error::ApiError;
 pub use crate::store::access::Role;
 
 /// The respondent attribute a school-scoped token is limited to.
 pub const SCHOOL: &str = "school";
 
-/// Name of the evaluator session cookie (set by the evaluator page's login form).
-pub const COOKIE: &str = "chorus_token";
+/// Name of the evaluator session cookie (set by the evaluator page's login form); it
+/// holds a session id, never the token.
+pub const COOKIE: &str = "chorus_session";
 
 /// Proof that the request carries a valid evaluator token (Bearer header, or the
 /// session cookie of the evaluator page), with what the audit log records about it.
@@ -82,10 +85,58 @@ pub struct Grant {
     pub actor: String,
     pub role: Role,
     pub school: Option<String>,
+    /// The issued token (`None`: the installation's token), for opening a session.
+    pub token_id: Option<i64>,
 }
 
-/// Checks a token presented from `ip` (a bearer header, the login form or the session
-/// cookie): refused with 429 while the address is locked out, and each wrong token
+impl Grant {
+    fn issued(a: crate::store::access::Access) -> Self {
+        Grant {
+            actor: format!("token:{}", a.label),
+            role: a.role,
+            school: a.school,
+            token_id: Some(a.id),
+        }
+    }
+
+    fn installation(actor: &str) -> Self {
+        Grant {
+            actor: actor.to_string(),
+            role: Role::Admin,
+            school: None,
+            token_id: None,
+        }
+    }
+}
+
+/// Opens a workspace session for a checked grant; the id is for the cookie only.
+pub async fn open_session(state: &AppState, grant: &Grant) -> Result<String, ApiError> {
+    let holder = match grant.token_id {
+        Some(id) => app::access::Holder::Issued(id),
+        None => app::access::Holder::Installation(state.session_key.to_string()),
+    };
+    Ok(app::access::open_session(&state.db, &holder).await?)
+}
+
+/// The grant of the session in the request's cookie: none without a cookie, or when the
+/// session is unknown, expired, logged out or its token revoked or replaced. A session
+/// id is 256 random bits, so a miss is not a guess at a token and does not count
+/// towards the lockout (logging in does).
+pub async fn session_grant(state: &AppState, req: &HttpRequest) -> Result<Option<Grant>, ApiError> {
+    let Some(id) = req.cookie(COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    Ok(
+        match app::access::session(&state.db, &id, &state.session_key).await? {
+            Some(app::access::Live::Issued(a)) => Some(Grant::issued(a)),
+            Some(app::access::Live::Installation) => Some(Grant::installation("evaluator:session")),
+            None => None,
+        },
+    )
+}
+
+/// Checks a token presented from `ip` (a bearer header or the login form):
+/// refused with 429 while the address is locked out, and each wrong token
 /// counts towards the lockout. The only way in: every door that accepts a token calls
 /// this, so none can be used to guess without limit.
 pub async fn check_token_limited(
@@ -120,11 +171,7 @@ async fn check_token(
         return Ok(None);
     }
     if let Some(a) = crate::app::access::grant_of(&state.db, &token).await? {
-        return Ok(Some(Grant {
-            actor: format!("token:{}", a.label),
-            role: a.role,
-            school: a.school,
-        }));
+        return Ok(Some(Grant::issued(a)));
     }
     let hash = state.token_hash.clone();
     let ok = web::block(move || verify(&token, &hash))
@@ -135,11 +182,7 @@ async fn check_token(
     } else {
         "evaluator:session"
     };
-    Ok(ok.then(|| Grant {
-        actor: actor.to_string(),
-        role: Role::Admin,
-        school: None,
-    }))
+    Ok(ok.then(|| Grant::installation(actor)))
 }
 
 impl FromRequest for Evaluator {
@@ -164,20 +207,25 @@ impl FromRequest for Evaluator {
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string())
-            .or_else(|| req.cookie(COOKIE).map(|c| c.value().to_string()));
+            .map(|t| t.trim().to_string());
+        let req = req.clone();
         Box::pin(async move {
             if forged {
                 return Err(ApiError::CrossSite);
             }
-            let (Some(state), Some(token)) = (state, token) else {
+            let Some(state) = state else {
                 return Err(ApiError::Unauthorized);
             };
-            let grant = check_token_limited(&state, ip, token, bearer).await?;
+            let grant = match token {
+                Some(token) => check_token_limited(&state, ip, token, true).await?,
+                None if bearer => None,
+                None => session_grant(&state, &req).await?,
+            };
             if let Some(Grant {
                 actor,
                 role,
                 school,
+                ..
             }) = grant
             {
                 Ok(Evaluator {
@@ -230,6 +278,19 @@ pub fn hash(token: &str) -> anyhow::Result<String> {
         .hash_password(token.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("hashing the evaluator token failed: {e}"))
+}
+
+/// The key an installation token set in the environment gives its sessions: argon2 of
+/// the token under a fixed salt, so every instance and every restart with the same token
+/// agree (their argon2 hashes, salted at random, do not) while the stored key is as slow
+/// to guess from as the hash. A token stored in the database uses a digest of its
+/// stored hash instead (`app::access::installation_key`), the same for every reader.
+pub fn session_key(token: &str) -> anyhow::Result<String> {
+    let mut key = [0u8; 32];
+    Argon2::default()
+        .hash_password_into(token.as_bytes(), b"chorus-workspace-sessions", &mut key)
+        .map_err(|e| anyhow::anyhow!("deriving the session key failed: {e}"))?;
+    Ok(hex::encode(key))
 }
 
 /// A fresh random token: 32 bytes, hex (64 characters).

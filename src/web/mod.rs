@@ -12,6 +12,7 @@ pub mod crosstab;
 pub mod health;
 pub mod invitations;
 pub mod json_body;
+pub mod live;
 pub mod openapi;
 pub mod page_cache;
 pub mod report_cache;

@@ -23,6 +23,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// argon2 PHC string of the evaluator token.
     pub token_hash: Arc<String>,
+    /// What the installation token's workspace sessions carry to name it.
+    pub session_key: Arc<String>,
     /// The definitions folder, where imported questionnaires are written.
     pub surveys_dir: Arc<PathBuf>,
     /// One definition import at a time (they write files, then publish).

@@ -100,6 +100,11 @@ struct FieldworkPage {
     /// An admin may issue a batch here: the questionnaires (slug, title) and the values
     /// each prefilled attribute can take (attribute, Chinese name, (code, label)).
     batch_form: Option<BatchForm>,
+    /// When the figures were read, Beijing time (`HH:MM:SS`).
+    as_of: String,
+    /// How often the page refreshes itself (ms), and the script that does it.
+    every_ms: u64,
+    script: &'static str,
 }
 
 struct BatchForm {
@@ -262,6 +267,12 @@ fn view(
         any_estimated: batches.iter().any(|b: &BatchRow| !b.exact),
         batches,
         batch_form: admin.then(|| batch_form(f)),
+        as_of: chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%H:%M:%S")
+            .to_string(),
+        every_ms: super::live::EVERY_MS,
+        script: super::live::SCRIPT.as_str(),
     })
 }
 
@@ -445,22 +456,37 @@ pub async fn show(
             key,
         });
     };
-    crate::app::access::record(
-        &state.db,
-        &grant.actor,
-        "fieldwork.view",
-        &key,
-        serde_json::json!({}),
-        state.client_ip(&req),
-    )
-    .await?;
+    let ip = state.client_ip(&req);
+    if super::live::is_refresh(&req) {
+        let quiet = chrono::Duration::minutes(super::live::AUDIT_MINUTES);
+        crate::app::access::record_refresh(
+            &state.db,
+            &grant.actor,
+            "fieldwork.view",
+            &key,
+            ip,
+            quiet,
+        )
+        .await?;
+    } else {
+        crate::app::access::record(
+            &state.db,
+            &grant.actor,
+            "fieldwork.view",
+            &key,
+            serde_json::json!({}),
+            ip,
+        )
+        .await?;
+    }
     let who = super::admin::who(&grant);
     let admin = grant.role == super::auth::Role::Admin;
     let page = view(&f, who, grant.school, admin)?;
-    Ok(html(
-        StatusCode::OK,
-        page.render().map_err(ApiError::unexpected)?,
-    ))
+    let mut res = html(StatusCode::OK, page.render().map_err(ApiError::unexpected)?);
+    let csp = header::HeaderValue::from_str(&super::live::CSP).map_err(ApiError::unexpected)?;
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, csp);
+    Ok(res)
 }
 
 #[derive(serde::Deserialize)]

@@ -250,7 +250,8 @@ async fn the_page_script_evaluates_the_shared_expression_cases_like_the_server()
 }
 
 /// Issue #16: an evaluator in Chromium at 1366×768 and 1024×768 logs in with the form
-/// (keyboard only), opens the campaigns page, the fieldwork monitor and the results
+/// (keyboard only), opens the campaigns page, watches the fieldwork monitor follow
+/// responses that arrive (and hold still when paused), opens the results
 /// explorer, sets two filters with the form and gets a third refused, and benchmarks
 /// the teachers' units with the funnel plot, and opens the token page; axe-core reports
 /// no violation on any of those pages, and every screenshot shows something.
@@ -264,12 +265,18 @@ async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
     chorus::app::demo::fill(&db, "pingshun-2025", 300, 5)
         .await
         .expect("demo");
+    let slug = "pingshun-2025-students";
+    let arrivals = Path::new(env!("CARGO_TARGET_TMPDIR")).join("workspace-arrivals.json");
+    let answers = app.valid_answers(slug, 4).await;
+    let body = serde_json::json!({"slug": slug, "answers": answers, "count": 3});
+    std::fs::write(&arrivals, body.to_string()).expect("arrivals");
     for size in ["1366x768", "1024x768"] {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("workspace")
             .join(size);
         let _ = std::fs::remove_dir_all(&out);
         let (address, o, s) = (app.address.clone(), out.clone(), size.to_string());
+        let arrivals = arrivals.clone();
         let output = tokio::task::spawn_blocking(move || {
             Command::new("node")
                 .current_dir(tools().expect("checked"))
@@ -279,6 +286,7 @@ async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
                 .arg("pingshun-2025")
                 .arg(&o)
                 .arg(&s)
+                .arg(&arrivals)
                 .output()
                 .expect("run node")
         })
@@ -293,6 +301,14 @@ async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
             .filter_map(|s| s.as_str())
             .collect();
         assert!(steps.contains(&"logged in"), "{size}: {steps:?}");
+        assert!(
+            steps.contains(&"live moved +3 news true reloaded false"),
+            "{size}: the monitor follows arriving responses: {steps:?}"
+        );
+        assert!(
+            steps.contains(&"paused true held true"),
+            "{size}: paused, it holds still: {steps:?}"
+        );
         assert!(steps.contains(&"two filters shown"), "{size}: {steps:?}");
         assert!(steps.contains(&"third filter 422"), "{size}: {steps:?}");
         assert_eq!(

@@ -18,7 +18,8 @@ both_backends!(
     the_results_explorer_shows_what_the_gate_publishes_for_combined_filters,
     benchmarking_compares_published_units_with_the_county,
     admins_issue_list_and_revoke_tokens_from_the_page,
-    an_admin_issues_a_batch_from_the_fieldwork_page_and_gets_its_qr_sheet
+    an_admin_issues_a_batch_from_the_fieldwork_page_and_gets_its_qr_sheet,
+    the_fieldwork_monitor_refreshes_itself_and_the_audit_records_the_watcher_once
 );
 
 pub(crate) async fn login(app: &TestApp, token: &str) -> String {
@@ -137,7 +138,9 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
         .expect("n");
     assert!(total > 0);
     assert!(
-        html.contains(&format!("累计 · total<strong>{total}</strong>")),
+        html.contains(&format!(
+            "累计 · total<strong data-total=\"{total}\">{total}</strong>"
+        )),
         "{html}"
     );
     // The campaigns page: each campaign's state and responses today / this week / total.
@@ -183,7 +186,7 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
         .expect("html");
     assert!(html.contains("仅显示学校 <strong>other-school</strong>"));
     assert!(
-        html.contains("累计 · total<strong>0</strong>"),
+        html.contains("累计 · total<strong data-total=\"0\">0</strong>"),
         "no response of another school is counted: {html}"
     );
     assert!(!html.contains("二班-第一批"), "no batch of another school");
@@ -590,5 +593,96 @@ async fn an_admin_issues_a_batch_from_the_fieldwork_page_and_gets_its_qr_sheet(a
             .await
             .status(),
         403
+    );
+}
+
+/// The monitor's live update: its one inline script is what the CSP allows (by hash,
+/// fetching only from this server; other workspace pages run no script), and the
+/// audit log records who watched without one entry per refresh: refreshes after a
+/// recorded visit add nothing, a refresh with no recent visit is recorded as one.
+async fn the_fieldwork_monitor_refreshes_itself_and_the_audit_records_the_watcher_once(
+    app: TestApp,
+) {
+    use base64::Engine;
+    use sha2::Digest;
+    let path = "/admin/campaigns/pingshun-2025/fieldwork";
+    let cookie = login(&app, TOKEN).await;
+    let res = page(&app, Some(&cookie)).await;
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    let html = res.text().await.expect("html");
+    let script = html
+        .split_once("<script>")
+        .and_then(|(_, rest)| rest.split_once("</script>"))
+        .expect("an inline script")
+        .0;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    assert!(csp.contains("connect-src 'self'") && csp.contains("default-src 'none'"));
+    assert_eq!(html.matches("<script").count(), 1, "one script");
+    assert!(html.contains("id=\"live\"") && html.contains("data-every=\"15000\""));
+    assert!(
+        html.contains("role=\"status\""),
+        "announces arrivals politely"
+    );
+    let results = app
+        .client
+        .get(app.url("/admin/campaigns/pingshun-2025/results"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("results");
+    let other = results.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(
+        !other.contains("script-src"),
+        "no script elsewhere: {other}"
+    );
+
+    let refresh = |cookie: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .get(app.url(path))
+                .header("Cookie", cookie)
+                .header("X-Chorus-Live", "1")
+                .send()
+                .await
+                .expect("refresh");
+            assert_eq!(res.status(), 200);
+        }
+    };
+    let views = |actor: &'static str| {
+        let app = &app;
+        async move {
+            audit_trail(app).await["entries"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .filter(|e| e["action"] == "fieldwork.view" && e["actor"] == actor)
+                .map(|e| e["detail"].clone())
+                .collect::<Vec<Value>>()
+        }
+    };
+    refresh(cookie.clone()).await;
+    refresh(cookie.clone()).await;
+    assert_eq!(views("evaluator:session").await.len(), 1, "the visit only");
+
+    let school = login(&app, &school_token(&app, "pszg").await).await;
+    refresh(school.clone()).await;
+    refresh(school).await;
+    let watched = views("token:学校质量办").await;
+    assert_eq!(
+        watched,
+        vec![json!({"refresh": true})],
+        "one refresh recorded"
     );
 }

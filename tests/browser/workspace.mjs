@@ -1,15 +1,20 @@
 // Walks an evaluator through the workspace in headless Chromium at a laptop and a tablet
-// viewport: log in with the form, the campaigns page, the fieldwork monitor, the results
+// viewport: log in with the form, the campaigns page, the fieldwork monitor watched
+// while responses arrive (its live update, then paused with the keyboard), the results
 // explorer (filters set with the form, keyboard only), the cross-tabulation from the
 // filtered view, a refused third filter, a report made as a job, the
 // benchmarking page with its funnel plot, the token page; axe-core
 // on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
-// Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT
+// Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT ARRIVALS_JSON
+// (ARRIVALS_JSON: {"slug", "answers", "count"}, the responses that arrive while the
+// fieldwork monitor is open).
 import { chromium } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 
-const [base, token, campaign, out, size] = process.argv.slice(2);
+const [base, token, campaign, out, size, arrivalsFile] = process.argv.slice(2);
+const arrivals = JSON.parse(readFileSync(arrivalsFile, "utf8"));
 const [width, height] = size.split("x").map(Number);
 mkdirSync(out, { recursive: true });
 const browser = await chromium.launch({
@@ -32,6 +37,44 @@ async function check(name) {
   result.pages.push({ name, url: page.url(), title: await page.title() });
 }
 
+/// The completed total the fieldwork monitor shows.
+async function shownTotal() {
+  return Number(await page.getAttribute("[data-total]", "data-total"));
+}
+
+/// Responses submitted through the respondent API, as phones would.
+async function arrive(count) {
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${base}/api/v1/surveys/${arrivals.slug}/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ response_id: randomUUID(), answers: arrivals.answers }),
+    });
+    if (res.status !== 201) throw new Error(`submit ${res.status}: ${await res.text()}`);
+  }
+}
+
+/// The monitor open while responses arrive: its total moves and the status announces
+/// them without a reload; paused with the keyboard, it holds still.
+async function watchFieldwork() {
+  const url = page.url();
+  const before = await shownTotal();
+  await page.evaluate(() => document.getElementById("live").setAttribute("data-every", "1000"));
+  await arrive(arrivals.count);
+  const moved = await page
+    .waitForFunction((n) => Number(document.querySelector("[data-total]").getAttribute("data-total")) >= n, before + arrivals.count, { timeout: 20000 })
+    .then(() => true, () => false);
+  const news = (await page.textContent("#live-news")) || "";
+  result.steps.push(`live ${moved ? "moved" : "stuck"} +${(await shownTotal()) - before} news ${news.includes("新增")} reloaded ${page.url() !== url}`);
+  await page.focus("#live-toggle");
+  await page.keyboard.press("Enter");
+  const paused = await shownTotal();
+  await arrive(1);
+  await page.waitForTimeout(2500);
+  const pressed = await page.getAttribute("#live-toggle", "aria-pressed");
+  result.steps.push(`paused ${pressed} held ${(await shownTotal()) === paused}`);
+}
+
 try {
   await page.goto(`${base}/admin`);
   await check("login");
@@ -45,6 +88,7 @@ try {
   result.steps.push(loggedIn ? "logged in" : `login failed: ${(await page.textContent("body")).slice(0, 300)}`);
   await check("campaigns");
   await Promise.all([page.waitForURL(/fieldwork/), page.click(`a[href="/admin/campaigns/${campaign}/fieldwork"]`)]);
+  await watchFieldwork();
   await check("fieldwork");
   await Promise.all([page.waitForURL(/results/), page.click(`a[href="/admin/campaigns/${campaign}/results"]`)]);
   await check("results");
