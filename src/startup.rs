@@ -139,7 +139,6 @@ impl Application {
             ingest,
             pages: crate::web::page_cache::PageCache::default(),
             reports: crate::web::report_cache::ReportCache::default(),
-            report_jobs: crate::web::report_jobs::ReportJobs::default(),
             views: Default::default(),
             crosstabs: Default::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),

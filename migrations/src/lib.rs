@@ -13,6 +13,7 @@ mod m20261130_000007_create_access_tokens;
 mod m20261202_000008_create_anonymous_progress;
 mod m20261204_000009_create_evaluator_sessions;
 mod m20261204_000010_index_audit_log;
+mod m20261204_000011_create_report_jobs;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_create_anonymous_progress::Migration),
             Box::new(m20261204_000009_create_evaluator_sessions::Migration),
             Box::new(m20261204_000010_index_audit_log::Migration),
+            Box::new(m20261204_000011_create_report_jobs::Migration),
         ]
     }
 }
@@ -66,6 +68,7 @@ mod tests {
             "access_tokens",
             "anonymous_progress",
             "evaluator_sessions",
+            "report_jobs",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }
@@ -78,6 +81,7 @@ mod tests {
             "invitations",
             "anonymous_progress",
             "evaluator_sessions",
+            "report_jobs",
         ] {
             assert!(!has_table(&db, table).await, "{table} dropped");
         }

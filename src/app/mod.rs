@@ -17,4 +17,5 @@ pub mod invite;
 pub mod publish;
 pub mod read;
 pub mod report;
+pub mod report_jobs;
 pub mod respond;

@@ -7,5 +7,6 @@ pub mod audit_log;
 pub mod campaigns;
 pub mod evaluator_sessions;
 pub mod invitations;
+pub mod report_jobs;
 pub mod responses;
 pub mod survey_versions;

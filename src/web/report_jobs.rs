@@ -1,19 +1,18 @@
 //! Reports as jobs in the evaluator workspace: `/admin/campaigns/{key}/reports` asks for
 //! a report of a view in one format and lists the evaluator's jobs and the campaign's
-//! report downloads (the audit trail); a job runs in the background and
+//! report downloads (the audit trail); a job runs in the background (its row in the
+//! database, so every instance shows it and a finished file outlives a restart) and
 //! `/admin/reports/{id}` shows its stage until the file is ready (the page refreshes
 //! itself, no script needed), then `/admin/reports/{id}/download` hands it over and
 //! records the download. A long report is a job with a status, never a request that
 //! hangs.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -23,141 +22,43 @@ use super::workspace::{evaluator, html, refused, view_query, view_refused, ViewH
 use super::AppState;
 use crate::app::explore::{filter_choices, view_filters, ExploreError, FILTERS};
 use crate::app::report::{self as app_report, ReportRequest};
+use crate::app::report_jobs::{self as jobs, Job, Stage, RUNNING_PER_OWNER};
 use crate::error::ApiError;
 use crate::report::{Format, Lang};
 
-/// Jobs kept (finished ones are dropped oldest first beyond this).
-const KEEP: usize = 64;
-/// Jobs one evaluator may have running at once.
-const RUNNING_PER_OWNER: usize = 3;
-/// How long a finished report stays downloadable.
-const KEEP_FOR: Duration = Duration::from_secs(3600);
-
-/// Where a job is.
-#[derive(Clone)]
-pub enum Stage {
-    Reading,
-    Rendering,
-    Done { bytes: Arc<Vec<u8>>, took: Duration },
-    Failed(String),
-}
-
-impl Stage {
-    fn finished(&self) -> bool {
-        matches!(self, Stage::Done { .. } | Stage::Failed(_))
-    }
-}
-
-#[derive(Clone)]
-pub struct Job {
-    pub id: Uuid,
-    /// Who asked (the audit actor and their school): only they see the job.
-    owner: String,
-    pub campaign: String,
-    pub format: Format,
-    pub lang: Lang,
-    pub filters: Vec<(String, String)>,
-    pub created: DateTime<Utc>,
-    started: Instant,
-    pub stage: Stage,
-}
-
-/// The jobs of this process.
-#[derive(Clone, Default)]
-pub struct ReportJobs {
-    jobs: Arc<Mutex<VecDeque<Job>>>,
-}
-
+/// Who a job belongs to: the audit actor and their school; only they see it.
 fn owner_of(grant: &Grant) -> String {
     format!("{}|{}", grant.actor, grant.school.as_deref().unwrap_or(""))
 }
 
-impl ReportJobs {
-    fn with<T>(&self, f: impl FnOnce(&mut VecDeque<Job>) -> T) -> Result<T, ApiError> {
-        let mut jobs = self
-            .jobs
-            .lock()
-            .map_err(|e| ApiError::unexpected(anyhow::anyhow!("report jobs: {e}")))?;
-        Ok(f(&mut jobs))
-    }
-
-    /// Registers a job, or `None` when the owner has too many running.
-    fn start(&self, job: Job) -> Result<Option<Uuid>, ApiError> {
-        self.with(|jobs| {
-            jobs.retain(|j| !(j.stage.finished() && j.started.elapsed() > KEEP_FOR));
-            let running = jobs
-                .iter()
-                .filter(|j| j.owner == job.owner && !j.stage.finished())
-                .count();
-            if running >= RUNNING_PER_OWNER {
-                return None;
-            }
-            while jobs.len() >= KEEP {
-                match jobs.iter().position(|j| j.stage.finished()) {
-                    Some(i) => {
-                        jobs.remove(i);
-                    }
-                    None => break,
-                }
-            }
-            let id = job.id;
-            jobs.push_back(job);
-            Some(id)
-        })
-    }
-
-    fn set(&self, id: Uuid, stage: Stage) {
-        let _ = self.with(|jobs| {
-            if let Some(j) = jobs.iter_mut().find(|j| j.id == id) {
-                j.stage = stage;
-            }
-        });
-    }
-
-    /// The job `id` if `grant` asked for it.
-    fn get(&self, id: Uuid, grant: &Grant) -> Result<Option<Job>, ApiError> {
-        let owner = owner_of(grant);
-        self.with(|jobs| {
-            jobs.iter()
-                .find(|j| j.id == id && j.owner == owner)
-                .cloned()
-        })
-    }
-
-    /// `grant`'s jobs for campaign `key`, newest first.
-    fn of(&self, key: &str, grant: &Grant) -> Result<Vec<Job>, ApiError> {
-        let owner = owner_of(grant);
-        self.with(|jobs| {
-            jobs.iter()
-                .rev()
-                .filter(|j| j.owner == owner && j.campaign == key)
-                .cloned()
-                .collect()
-        })
-    }
-}
-
-/// Runs job `id`: the laid-out report (shared with the API's cache), then the file.
+/// Runs job `id`: the laid-out report (shared with the API's cache), then the file;
+/// each stage is written to the job's row, where any instance reads it.
 async fn run(state: AppState, id: Uuid, key: String, request: ReportRequest, format: Format) {
     let started = Instant::now();
-    let stage = match super::reports::built(&state, &key, &request).await {
-        Err(e) => Stage::Failed(e.to_string()),
+    let outcome = match super::reports::built(&state, &key, &request).await {
+        Err(e) => Err(e.to_string()),
         Ok(built) => {
-            state.report_jobs.set(id, Stage::Rendering);
+            if let Err(e) = jobs::job_rendering(&state.db, id).await {
+                tracing::warn!(error = %e, "report job stage not stored");
+            }
             match web::block(move || app_report::render(&built.0, &built.1, format)).await {
-                Ok(Ok(bytes)) => Stage::Done {
-                    bytes: Arc::new(bytes),
-                    took: started.elapsed(),
-                },
+                Ok(Ok(bytes)) => Ok(bytes),
                 Ok(Err(e)) => {
                     tracing::error!(error = ?e, "report job failed");
-                    Stage::Failed(format!("{e:#}"))
+                    Err(format!("{e:#}"))
                 }
-                Err(e) => Stage::Failed(e.to_string()),
+                Err(e) => Err(e.to_string()),
             }
         }
     };
-    state.report_jobs.set(id, stage);
+    let stored = match outcome {
+        Ok(bytes) => jobs::job_done(&state.db, id, bytes, started.elapsed()).await,
+        Err(why) => jobs::job_failed(&state.db, id, &why).await,
+    };
+    if let Err(e) = stored {
+        // The row stays running and reads as interrupted once it is stale.
+        tracing::error!(error = %e, "report job outcome not stored");
+    }
 }
 
 fn format_zh(f: Format) -> &'static str {
@@ -182,9 +83,9 @@ fn stage_zh(stage: &Stage) -> String {
     match stage {
         Stage::Reading => "正在读取与分析答卷 · reading and analysing the responses".into(),
         Stage::Rendering => "正在排版 · laying out the file".into(),
-        Stage::Done { bytes, took } => format!(
+        Stage::Done { size, took } => format!(
             "已完成 · ready（{:.0} KB，用时 {:.1} 秒）",
-            bytes.len() as f64 / 1024.0,
+            *size as f64 / 1024.0,
             took.as_secs_f64()
         ),
         Stage::Failed(e) => format!("失败 · failed：{e}"),
@@ -280,9 +181,8 @@ async fn page(
             }
         })
         .collect();
-    let jobs = state
-        .report_jobs
-        .of(key, &grant)?
+    let jobs = jobs::jobs_of(&state.db, key, &owner_of(&grant))
+        .await?
         .iter()
         .map(|j| job_row(j, &choices))
         .collect();
@@ -419,18 +319,9 @@ pub async fn start(
             key,
         });
     }
-    let job = Job {
-        id: Uuid::new_v4(),
-        owner: owner_of(&grant),
-        campaign: key.clone(),
-        format,
-        lang,
-        filters: filters.clone(),
-        created: Utc::now(),
-        started: Instant::now(),
-        stage: Stage::Reading,
-    };
-    let Some(id) = state.report_jobs.start(job)? else {
+    let owner = owner_of(&grant);
+    let started = jobs::start_job(&state.db, &owner, &key, format, lang, &filters);
+    let Some(id) = started.await? else {
         let m = format!("您已有 {RUNNING_PER_OWNER} 份报告正在生成，请稍候再试。{RUNNING_PER_OWNER} reports of yours are being made; try again when one is ready.");
         return page(
             &state,
@@ -473,7 +364,7 @@ async fn own_job(
         Err(login) => return Ok(Err(login)),
     };
     let job = match Uuid::parse_str(id) {
-        Ok(id) => state.report_jobs.get(id, &grant)?,
+        Ok(id) => jobs::job(&state.db, id, &owner_of(&grant)).await?,
         Err(_) => None,
     };
     match job {
@@ -517,7 +408,11 @@ pub async fn download(
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let Stage::Done { bytes, .. } = &job.stage else {
+    let file = match &job.stage {
+        Stage::Done { .. } => jobs::job_file(&state.db, job.id, &owner_of(&grant)).await?,
+        _ => None,
+    };
+    let Some(bytes) = file else {
         return refused(
             StatusCode::CONFLICT,
             "这份报告尚未生成完毕，请返回任务页面等待。",
@@ -540,6 +435,6 @@ pub async fn download(
     Ok(super::reports::report_response(
         &job.campaign,
         job.format,
-        bytes.as_ref().clone(),
+        bytes,
     ))
 }

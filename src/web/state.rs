@@ -41,8 +41,6 @@ pub struct AppState {
     pub views: super::report_cache::VersionCache<ViewKey, Arc<ExploredView>>,
     /// Cross-tabulations, likewise.
     pub crosstabs: super::report_cache::VersionCache<ViewKey, Arc<CrossedView>>,
-    /// Reports being made in the background for the workspace, and the finished ones.
-    pub report_jobs: super::report_jobs::ReportJobs,
     /// Current questionnaire versions, kept for a moment.
     pub surveys: super::survey_cache::SurveyCache,
     /// Wrong evaluator tokens per address.
