@@ -1,5 +1,6 @@
-//! Word (DOCX) writer: real heading styles (navigation pane and TOC work), a TOC field
-//! Word fills on open, Word tables, charts as print-resolution PNGs, page numbers.
+//! Word (DOCX) writer: real heading styles (navigation pane and TOC work), a table of
+//! contents that reads right before any update (`docx_toc`), Word tables, charts as
+//! print-resolution PNGs, page numbers.
 //! Chinese text uses 宋体 / 黑体, which Word and WPS have on Chinese systems.
 
 use std::io::Cursor;
@@ -7,6 +8,7 @@ use std::io::Cursor;
 use docx_rs::*;
 
 use super::document::{Block, Document};
+use super::docx_toc;
 
 const BODY_FONT: &str = "宋体";
 const HEADING_FONT: &str = "黑体";
@@ -55,7 +57,17 @@ fn cell_paragraph(text: &str, bold: bool, small: Option<&str>) -> Paragraph {
     p
 }
 
+/// Figure `i`'s height as placed (15 cm wide), in EMU.
+fn figure_emu(doc: &Document, i: usize) -> u32 {
+    let Some(fig) = doc.figures.get(i) else {
+        return 0;
+    };
+    let (w, h) = fig.chart.size;
+    (f64::from(FIGURE_WIDTH_EMU) * f64::from(h) / f64::from(w.max(1))) as u32
+}
+
 pub fn render(doc: &Document) -> anyhow::Result<Vec<u8>> {
+    let toc = docx_toc::entries(doc, |i| f64::from(figure_emu(doc, i)) / 635.0);
     let mut d = Docx::new()
         .default_fonts(fonts(BODY_FONT))
         .default_size(21)
@@ -96,14 +108,15 @@ pub fn render(doc: &Document) -> anyhow::Result<Vec<u8>> {
                 .align(AlignmentType::Center)
                 .add_run(text_run(&doc.date)),
         )
-        .add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)))
-        .add_table_of_contents(
-            TableOfContents::new()
-                .heading_styles_range(1, 3)
-                .alias("目录")
-                .auto(),
-        )
         .add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
+    for style in docx_toc::styles() {
+        d = d.add_style(style);
+    }
+    for p in docx_toc::paragraphs(&toc, || fonts(BODY_FONT)) {
+        d = d.add_paragraph(p);
+    }
+    d = d.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)));
+    let mut headings = toc.iter().enumerate();
     for block in &doc.blocks {
         d = match block {
             Block::Heading { level, text, .. } => {
@@ -112,11 +125,17 @@ pub fn render(doc: &Document) -> anyhow::Result<Vec<u8>> {
                     2 => "Heading2",
                     _ => "Heading3",
                 };
-                d.add_paragraph(
-                    Paragraph::new()
-                        .style(style)
-                        .add_run(Run::new().add_text(text).fonts(fonts(HEADING_FONT))),
-                )
+                // Kept with what follows (the page estimate of `docx_toc` counts on it).
+                let mut p = Paragraph::new().style(style).keep_next(true);
+                let entry = if *level <= 3 { headings.next() } else { None };
+                if let Some((i, e)) = entry {
+                    p = p.add_bookmark_start(docx_toc::BOOKMARK_ID_BASE + i, &e.bookmark);
+                }
+                p = p.add_run(Run::new().add_text(text).fonts(fonts(HEADING_FONT)));
+                if let Some((i, _)) = entry {
+                    p = p.add_bookmark_end(docx_toc::BOOKMARK_ID_BASE + i);
+                }
+                d.add_paragraph(p)
             }
             Block::Paragraph(text) => d.add_paragraph(
                 Paragraph::new()
@@ -165,6 +184,7 @@ pub fn render(doc: &Document) -> anyhow::Result<Vec<u8>> {
                     .add_paragraph(
                         Paragraph::new()
                             .align(AlignmentType::Center)
+                            .keep_next(true)
                             .add_run(text_run(&t.caption).bold()),
                     )
                     .add_table(Table::new(rows).width(5000, WidthType::Pct));
@@ -180,13 +200,11 @@ pub fn render(doc: &Document) -> anyhow::Result<Vec<u8>> {
                 let Some(fig) = doc.figures.get(*i) else {
                     continue;
                 };
-                let (w, h) = fig.chart.size;
-                let height =
-                    (f64::from(FIGURE_WIDTH_EMU) * f64::from(h) / f64::from(w.max(1))) as u32;
-                let pic = Pic::new(&fig.chart.png).size(FIGURE_WIDTH_EMU, height);
+                let pic = Pic::new(&fig.chart.png).size(FIGURE_WIDTH_EMU, figure_emu(doc, *i));
                 d.add_paragraph(
                     Paragraph::new()
                         .align(AlignmentType::Center)
+                        .keep_next(true)
                         .add_run(Run::new().add_image(pic)),
                 )
                 .add_paragraph(

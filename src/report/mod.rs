@@ -5,6 +5,7 @@ mod chapters;
 pub mod columns;
 pub mod document;
 pub mod docx;
+pub mod docx_toc;
 pub mod html;
 pub mod narrative;
 pub mod pdf;

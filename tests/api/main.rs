@@ -15,6 +15,7 @@ mod disclosure;
 mod distribution;
 mod evaluator;
 mod faults;
+mod office;
 mod publishing;
 mod question_types;
 mod report_formats;

@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, Backend, TestApp, TOKEN};
 
-const HOSTILE: &str =
+pub(crate) const HOSTILE: &str =
     "=HYPERLINK(\"http://evil.example\",\"点我\") <script>alert(1)</script> +cmd @SUM(A1)";
 
 /// 240 demo responses plus one student whose open answer is hostile.
-async fn app_with_data() -> (TestApp, Value) {
+pub(crate) async fn app_with_data() -> (TestApp, Value) {
     let app = spawn_app(Backend::Sqlite, None).await.expect("app");
     let db = chorus::store::connect(&app.settings).await.expect("db");
     chorus::app::demo::fill(&db, "pingshun-2025", 240, 5)
@@ -36,7 +36,7 @@ async fn app_with_data() -> (TestApp, Value) {
     (app, analysis)
 }
 
-async fn download(app: &TestApp, ext: &str) -> Vec<u8> {
+pub(crate) async fn download(app: &TestApp, ext: &str) -> Vec<u8> {
     let res = app
         .get_auth(&format!("/api/v1/campaigns/pingshun-2025/report.{ext}"))
         .await;
