@@ -282,9 +282,10 @@ mod png_tests {
         let (w, h, a) = decode(&png(&chart("校企合作")).expect("png"));
         let (_, _, b) = decode(&png(&chart("育人成效")).expect("png"));
         let (_, _, blank) = decode(&png(&chart("")).expect("png"));
-        assert_eq!((w, h), (800, 192), "2x the SVG size");
-        // The caption occupies the top ~40 px (at 2x).
-        let strip = |px: &[u8]| px[..(w * 40 * 3) as usize].to_vec();
+        // 400 × 96 units drawn at print width: 1772 px (15 cm at 300 dpi), same shape.
+        assert_eq!((w, h), (1772, 426), "print width, the SVG's proportions");
+        // The caption occupies the top ~20 units (~88 px at this scale).
+        let strip = |px: &[u8]| px[..(w * 88 * 3) as usize].to_vec();
         let ink = |px: &[u8]| px.iter().filter(|v| **v < 128).count();
         assert!(ink(&strip(&a)) > 200, "title pixels drawn");
         assert_ne!(

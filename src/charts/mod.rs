@@ -25,8 +25,13 @@ pub const FONT: &str =
 /// Bundled CJK font (Apache-2.0, see reports/assets/fonts/LICENSE-wqy-microhei.txt).
 pub static FONT_BYTES: &[u8] = include_bytes!("../../reports/assets/fonts/wqy-microhei.ttc");
 
-/// PNG pixels per SVG unit: 2× gives ~190 dpi at Word's usual 16 cm figure width.
-pub const PNG_SCALE: f64 = 2.0;
+/// PNG pixels per SVG unit, at least: charts narrower than `PRINT_WIDTH_PX / 3` are
+/// drawn larger still.
+pub const PNG_SCALE: f64 = 3.0;
+
+/// A PNG chart is at least this wide: 15 cm (the Word report's figure width) at
+/// 300 dpi, print resolution (checked through LibreOffice by `office` in the tests).
+pub const PRINT_WIDTH_PX: f64 = 1772.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
@@ -96,15 +101,16 @@ pub fn svg(chart: &impl Chart) -> Result<String, ChartError> {
 pub fn png(chart: &impl Chart) -> Result<Vec<u8>, ChartError> {
     ensure_font()?;
     let (w, h) = chart.size();
+    let scale = PNG_SCALE.max(PRINT_WIDTH_PX / f64::from(w.max(1)));
     let (w, h) = (
-        (f64::from(w) * PNG_SCALE) as u32,
-        (f64::from(h) * PNG_SCALE) as u32,
+        (f64::from(w) * scale).ceil() as u32,
+        (f64::from(h) * scale).ceil() as u32,
     );
     let mut buf = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        chart.draw(&root, PNG_SCALE)?;
+        chart.draw(&root, scale)?;
         root.present().map_err(draw_err)?;
     }
     let mut out = Vec::new();

@@ -170,6 +170,25 @@ async fn the_word_report_reads_right_in_libreoffice() {
         all.contains("调研报告") && all.contains("综合"),
         "Chinese text"
     );
+    // Charts at print resolution: every image placed at 300 dpi or more (pdfimages
+    // rounds: 299 is a 300 dpi image a pixel short).
+    let images = Command::new("pdfimages")
+        .arg("-list")
+        .arg(dir.path().join("report.pdf"))
+        .output()
+        .expect("pdfimages (poppler-utils)");
+    let listing = String::from_utf8_lossy(&images.stdout);
+    let ppi: Vec<u32> = listing
+        .lines()
+        .skip(2)
+        .flat_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            [12, 13].map(|i| fields.get(i).and_then(|v| v.parse::<u32>().ok()))
+        })
+        .flatten()
+        .collect();
+    assert!(ppi.len() >= 5, "the charts are there: {listing}");
+    assert!(ppi.iter().all(|&p| p >= 299), "print resolution: {listing}");
     // The footer's page number: the last line of a body page is its number.
     let numbered = pages
         .iter()
