@@ -92,22 +92,38 @@ async fn load_analysis(
         })
 }
 
-/// Indicator scores (0–100) per stakeholder group, with n, SD and 95% CI.
+/// The campaign and the view's filters (within the token's scope, publishable), with the
+/// read recorded as `action`.
+async fn audited_view(
+    ev: &Evaluator,
+    state: &AppState,
+    key: web::Path<String>,
+    query: &crate::web::reports::FilterQuery,
+    action: &str,
+) -> Result<(String, Vec<(String, String)>), ApiError> {
+    let key = key.into_inner();
+    let filters = query.scoped(ev)?;
+    let listed: Vec<String> = filters.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    ev.audit(state, action, &key, serde_json::json!({"filters": listed}))
+        .await?;
+    Ok((key, filters))
+}
+
+/// Indicator scores (0–100) per stakeholder group, with n, SD and 95% CI, of the whole
+/// campaign or of the view the filters give (`?sector=herbs`, at most two filters).
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/scores", tag = "evaluators", security(("bearer" = [])),
-    params(("campaign" = String, Path, description = "Campaign key, e.g. pingshun-2025", example = "pingshun-2025")),
+    params(("campaign" = String, Path, description = "Campaign key, e.g. pingshun-2025", example = "pingshun-2025"), crate::web::reports::FilterQuery),
     responses(
         (status = 200, description = "Scores", body = Object),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A filter is invalid or the view cannot be published (`invalid_filter`, `too_many_filters`); `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn scores(
     ev: Evaluator,
     state: web::Data<AppState>,
     key: web::Path<String>,
+    query: web::Query<crate::web::reports::FilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = key.into_inner();
-    let filters = ev.scope_filters(Vec::new())?;
-    ev.audit(&state, "scores.view", &key, serde_json::json!({}))
-        .await?;
+    let (key, filters) = audited_view(&ev, &state, key, &query, "scores.view").await?;
     let a = load_analysis(&state, key, &filters).await?;
     Ok(HttpResponse::Ok().json(PublishedScores {
         campaign: a.campaign,
@@ -119,22 +135,22 @@ pub async fn scores(
 }
 
 /// The full analysis: scores, breakdowns, reliability, gaps, item statistics, IPA, and
-/// the results of the questions not scored into an indicator (`questions`).
+/// the results of the questions not scored into an indicator (`questions`), of the
+/// whole campaign or of the view the filters give; every number passes the same
+/// disclosure gate as the report of that view.
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/analysis", tag = "evaluators", security(("bearer" = [])),
-    params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025")),
+    params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025"), crate::web::reports::FilterQuery),
     responses(
         (status = 200, description = "Analysis", body = Object),
-        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
+        (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A filter is invalid or the view cannot be published (`invalid_filter`, `too_many_filters`); `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn analysis(
     ev: Evaluator,
     state: web::Data<AppState>,
     key: web::Path<String>,
+    query: web::Query<crate::web::reports::FilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = key.into_inner();
-    let filters = ev.scope_filters(Vec::new())?;
-    ev.audit(&state, "analysis.view", &key, serde_json::json!({}))
-        .await?;
+    let (key, filters) = audited_view(&ev, &state, key, &query, "analysis.view").await?;
     let analysis = load_analysis(&state, key, &filters).await?;
     Ok(HttpResponse::Ok().json(analysis))
 }

@@ -57,7 +57,8 @@ fn options(list: &[Choice], selected: &str) -> Vec<Option_> {
         .collect()
 }
 
-fn spec_values(c: &Crossed) -> (String, String, String) {
+/// The spec as its parameters: (`group`, `rows`, `target`).
+pub(crate) fn spec_values(c: &Crossed) -> (String, String, String) {
     let rows = match &c.spec.rows {
         crosstab::RowsBy::Attribute(a) => format!("attr:{a}"),
         crosstab::RowsBy::Question(q) => format!("q:{q}"),
@@ -382,28 +383,7 @@ async fn crossed(
         param("rows", "attr:school"),
         param("target", "ind:TOTAL"),
     );
-    let view = cached(
-        state,
-        &state.crosstabs,
-        (
-            key.to_string(),
-            scope.clone(),
-            asked.clone(),
-            vec![group.clone(), rows.clone(), target.clone()],
-        ),
-        |e| matches!(e, CrossError::View(ExploreError::Store(_))),
-        || {
-            crosstab::crosstab(
-                &state.db,
-                key,
-                &scope,
-                &asked,
-                (&group, &rows, &target),
-                chrono::Utc::now(),
-            )
-        },
-    )
-    .await?;
+    let view = computed(state, key, &scope, &asked, (&group, &rows, &target)).await?;
     let c = match view.as_deref() {
         Some(Ok(Some(c))) => c.clone(),
         None | Some(Ok(None)) => {
@@ -418,20 +398,58 @@ async fn crossed(
             return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &e.to_string()).map(Err);
         }
     };
-    let (g, r, t) = spec_values(&c);
     crate::app::access::record(
         &state.db,
         &grant.actor,
         action,
         key,
-        serde_json::json!({
-            "group": g, "rows": r, "target": t,
-            "filters": c.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
-        }),
+        audit_detail(&c),
         state.client_ip(req),
     )
     .await?;
     Ok(Ok((c, grant)))
+}
+
+/// What the audit log records of a cross-tabulation: its parameters and filters.
+pub(crate) fn audit_detail(c: &Crossed) -> serde_json::Value {
+    let (g, r, t) = spec_values(c);
+    serde_json::json!({
+        "group": g, "rows": r, "target": t,
+        "filters": c.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+    })
+}
+
+/// The cross-tabulation `(group, rows, target)` of the view `asked` within `scope`,
+/// from the per-data-version cache shared by the page, the workbook and the API.
+pub(crate) async fn computed(
+    state: &AppState,
+    key: &str,
+    scope: &[(String, String)],
+    asked: &[(String, String)],
+    (group, rows, target): (&str, &str, &str),
+) -> Result<Option<std::sync::Arc<crate::web::state::CrossedView>>, ApiError> {
+    cached(
+        state,
+        &state.crosstabs,
+        (
+            key.to_string(),
+            scope.to_vec(),
+            asked.to_vec(),
+            vec![group.to_string(), rows.to_string(), target.to_string()],
+        ),
+        |e| matches!(e, CrossError::View(ExploreError::Store(_))),
+        || {
+            crosstab::crosstab(
+                &state.db,
+                key,
+                scope,
+                asked,
+                (group, rows, target),
+                chrono::Utc::now(),
+            )
+        },
+    )
+    .await
 }
 
 /// The cross-tabulation page; without a session, back to the login on `/admin`.

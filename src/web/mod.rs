@@ -9,6 +9,7 @@ pub mod benchmark;
 pub mod campaigns;
 pub mod client;
 pub mod crosstab;
+pub mod crosstab_api;
 pub mod health;
 pub mod invitations;
 pub mod json_body;
@@ -87,6 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/tokens/{id}").delete(campaigns::revoke_token))
         .service(web::resource("/api/v1/campaigns/{campaign}/scores").get(campaigns::scores))
         .service(web::resource("/api/v1/campaigns/{campaign}/analysis").get(campaigns::analysis))
+        .service(web::resource("/api/v1/campaigns/{campaign}/crosstab").get(crosstab_api::crosstab))
         .service(
             web::resource("/api/v1/campaigns/{campaign}/responses.csv")
                 .get(campaigns::responses_csv),

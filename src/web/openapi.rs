@@ -134,6 +134,7 @@ impl Modify for BearerAuth {
         super::campaigns::list,
         super::campaigns::scores,
         super::campaigns::analysis,
+        super::crosstab_api::crosstab,
         super::campaigns::responses_csv,
         super::campaigns::audit_log,
         super::campaigns::list_tokens,

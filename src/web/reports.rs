@@ -11,10 +11,11 @@ use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::report::{Format, Lang};
 
-/// Query string: `?sector=herbs&school=pszg&lang=en`.
+/// The view's filters in a query string: `?sector=herbs&school=pszg` (at most two; a
+/// school-scoped token already counts as one).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ReportQuery {
+pub struct FilterQuery {
     /// Only respondents of this sector (`ecommerce`, `herbs`, `tourism` ...).
     #[param(min_length = 1, max_length = 200)]
     sector: Option<String>,
@@ -27,21 +28,11 @@ pub struct ReportQuery {
     role: Option<String>,
     #[param(min_length = 1, max_length = 200)]
     size: Option<String>,
-    /// `zh` (default) or `en`.
-    #[param(pattern = "^(zh|en)$")]
-    lang: Option<String>,
 }
 
-impl ReportQuery {
-    pub fn request(&self) -> Result<ReportRequest, ApiError> {
-        let lang = match self.lang.as_deref() {
-            None => Lang::Zh,
-            Some(l) => Lang::parse(l).ok_or_else(|| ApiError::Invalid {
-                code: ErrorCode::InvalidLang,
-                field: Some("lang".into()),
-                message: format!("lang {l:?} is not supported; use zh or en"),
-            })?,
-        };
+impl FilterQuery {
+    /// The filters as (attribute, value), each value checked (1–200 characters).
+    pub fn filters(&self) -> Result<Vec<(String, String)>, ApiError> {
         let mut filters = Vec::new();
         for (k, v) in [
             ("sector", &self.sector),
@@ -61,7 +52,37 @@ impl ReportQuery {
                 filters.push((k.to_string(), v.clone()));
             }
         }
-        Ok(ReportRequest { filters, lang })
+        Ok(filters)
+    }
+
+    /// The filters within the token's scope, refused when the gate cannot publish the
+    /// view (see `check_filter_count`).
+    pub fn scoped(&self, ev: &Evaluator) -> Result<Vec<(String, String)>, ApiError> {
+        let filters = ev.scope_filters(self.filters()?)?;
+        check_filter_count(&filters)?;
+        Ok(filters)
+    }
+}
+
+/// The report's language: `?lang=en`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// `zh` (default) or `en`.
+    #[param(pattern = "^(zh|en)$")]
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    pub fn lang(&self) -> Result<Lang, ApiError> {
+        match self.lang.as_deref() {
+            None => Ok(Lang::Zh),
+            Some(l) => Lang::parse(l).ok_or_else(|| ApiError::Invalid {
+                code: ErrorCode::InvalidLang,
+                field: Some("lang".into()),
+                message: format!("lang {l:?} is not supported; use zh or en"),
+            }),
+        }
     }
 }
 
@@ -69,24 +90,25 @@ impl ReportQuery {
 /// `analysis::disclosure::MAX_FILTERS`, or one attribute twice (a school's token counts
 /// as its school filter).
 fn check_filter_count(filters: &[(String, String)]) -> Result<(), ApiError> {
+    crate::app::analyse::check_filters(filters).map_err(|e| filter_refused(&e))
+}
+
+/// A view's filters refused, as the API says it: the code, the filter at fault, a hint.
+pub(crate) fn filter_refused(e: &crate::analysis::disclosure::FilterError) -> ApiError {
     use crate::analysis::disclosure::FilterError;
-    crate::app::analyse::check_filters(filters).map_err(|e| {
-        let (code, field) = match &e {
-            FilterError::TooMany(k) => (ErrorCode::TooManyFilters, k.clone()),
-            FilterError::Unknown(k) | FilterError::Repeated(k) => {
-                (ErrorCode::InvalidFilter, k.clone())
-            }
-        };
-        let hint = match e {
-            FilterError::TooMany(_) => "; drop one and read the breakdown by it inside the report",
-            _ => "",
-        };
-        ApiError::Invalid {
-            code,
-            field: Some(field),
-            message: format!("{e}{hint}"),
-        }
-    })
+    let (code, field) = match e {
+        FilterError::TooMany(k) => (ErrorCode::TooManyFilters, k.clone()),
+        FilterError::Unknown(k) | FilterError::Repeated(k) => (ErrorCode::InvalidFilter, k.clone()),
+    };
+    let hint = match e {
+        FilterError::TooMany(_) => "; drop one and read the breakdown by it inside the report",
+        _ => "",
+    };
+    ApiError::Invalid {
+        code,
+        field: Some(field),
+        message: format!("{e}{hint}"),
+    }
 }
 
 /// The laid-out report of `key` for `request`, from the cache while the campaign's data
@@ -130,7 +152,8 @@ pub(crate) async fn built(
     params(
         ("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025"),
         ("format" = String, Path, description = "`html`, `docx`, `xlsx` or `pdf`", pattern = "^(html|docx|xlsx|pdf)$", example = "html"),
-        ReportQuery,
+        FilterQuery,
+        LangQuery,
     ),
     responses(
         (status = 200, description = "The report", content(
@@ -145,16 +168,18 @@ pub async fn download(
     ev: Evaluator,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    query: web::Query<ReportQuery>,
+    query: web::Query<FilterQuery>,
+    lang: web::Query<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (key, ext) = path.into_inner();
     let format: Format = ext.parse().map_err(|message| ApiError::NotFound {
         what: "report format",
         key: format!("{ext} ({message})"),
     })?;
-    let mut request = query.request()?;
-    request.filters = ev.scope_filters(request.filters)?;
-    check_filter_count(&request.filters)?;
+    let request = ReportRequest {
+        filters: query.scoped(&ev)?,
+        lang: lang.lang()?,
+    };
     let built = built(&state, &key, &request).await?;
     ev.audit(
         &state,

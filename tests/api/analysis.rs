@@ -14,7 +14,10 @@ both_backends!(
     ahp_weights_come_from_the_matrix,
     entropy_weights_come_from_the_data,
 );
-both_backends!(demo_analysis_is_complete_and_consistent);
+both_backends!(
+    demo_analysis_is_complete_and_consistent,
+    the_analysis_of_a_view_takes_the_report_filters_through_the_gate
+);
 
 async fn post(app: &TestApp, slug: &str, answers: Value) {
     let body = json!({"response_id": uuid::Uuid::new_v4(), "answers": answers});
@@ -407,5 +410,103 @@ async fn entropy_weights_come_from_the_data(app: TestApp) {
     assert!(
         close(&scores["composite"]["combined"]["mean"], 44.134016, 1e-6),
         "/scores uses the same weights"
+    );
+}
+
+/// `/analysis` and `/scores` take the report's filters: the view's respondents are the
+/// breakdown's for that value, its composite is the report's for the same view, the
+/// gate's limits hold (a third filter 422 naming it, a school token cannot leave its
+/// school), and the audit log records the filters.
+async fn the_analysis_of_a_view_takes_the_report_filters_through_the_gate(app: TestApp) {
+    let db = chorus::store::connect(&app.settings).await.expect("db");
+    chorus::app::demo::fill(&db, "pingshun-2025", 300, 13)
+        .await
+        .expect("demo");
+    let whole = analysis(&app, "pingshun-2025").await;
+    let ecommerce = whole["breakdowns"]
+        .as_array()
+        .expect("breakdowns")
+        .iter()
+        .find(|b| b["attribute"] == "sector")
+        .expect("sector")["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .find(|v| v["value"] == "ecommerce")
+        .expect("ecommerce")
+        .clone();
+    let res = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/analysis?sector=ecommerce")
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.expect("json");
+    assert_eq!(
+        view["responses"], ecommerce["respondents"],
+        "the view's respondents are the breakdown's"
+    );
+    assert!(
+        view["breakdowns"]
+            .as_array()
+            .expect("breakdowns")
+            .iter()
+            .all(|b| b["attribute"] != "sector"),
+        "no breakdown by the attribute filtered on"
+    );
+    let scores: Value = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/scores?sector=ecommerce")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(view["composite"], scores["composite"]);
+    let mean = view["composite"]["combined"]["mean"]
+        .as_f64()
+        .expect("published");
+    let report = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/report.html?sector=ecommerce")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        report.contains(&format!("{mean:.1}")),
+        "the report's composite"
+    );
+    assert_ne!(
+        view["composite"], whole["composite"],
+        "a view, not the whole"
+    );
+
+    let three = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/analysis?sector=ecommerce&school=pszg&grade=g1")
+        .await;
+    assert_eq!(three.status(), 422);
+    let body: Value = three.json().await.expect("json");
+    assert_eq!(body["error"], "too_many_filters");
+    assert!(body["field"].is_string(), "{body}");
+    let empty = app
+        .get_auth("/api/v1/campaigns/pingshun-2025/scores?sector=")
+        .await;
+    assert_eq!(empty.status(), 422);
+
+    let school = crate::workspace::school_token(&app, "pszg").await;
+    let other = app
+        .client
+        .get(app.url("/api/v1/campaigns/pingshun-2025/analysis?school=other"))
+        .bearer_auth(&school)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(other.status(), 403);
+
+    let audit = crate::workspace::audit_trail(&app).await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["action"] == "analysis.view"
+                && e["detail"]["filters"] == json!(["sector=ecommerce"])),
+        "the view is audited with its filters"
     );
 }

@@ -12,7 +12,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::{TestApp, TOKEN};
@@ -20,7 +20,8 @@ use crate::workspace::{audit_trail, html_of, login, school_token};
 
 both_backends!(
     "tests/fixtures/surveys" =>
-    cross_tabulation_publishes_through_the_gate_and_tests_published_rows
+    cross_tabulation_publishes_through_the_gate_and_tests_published_rows,
+    the_crosstab_api_gives_the_table_as_json
 );
 
 /// (school, sector, placement, how many): q1 = base + (j mod 2) for the j-th of them
@@ -298,4 +299,88 @@ async fn cross_tabulation_publishes_through_the_gate_and_tests_published_rows(ap
         "{}",
         total(&after)
     );
+}
+
+/// The API door gives the page's table as JSON: the same gate (a hidden row has its
+/// state and no numbers), the same tests against the same scipy references, parameters
+/// at fault named, the token's school kept.
+async fn the_crosstab_api_gives_the_table_as_json(app: TestApp) {
+    fill(&app).await;
+    let api = "/api/v1/campaigns/crosstab/crosstab";
+    let get = |query: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get_auth(&format!("{api}?{query}")).await;
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("json"))
+        }
+    };
+    let row = |body: &Value, label: &str| {
+        body["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["label"] == label)
+            .cloned()
+            .unwrap_or_else(|| panic!("row {label}: {body}"))
+    };
+    // School s2 × placement, q1's mean: Kruskal–Wallis H = 21.3709677 (scipy 1.11,
+    // as in the page test above).
+    let (status, s2) = get("group=students&rows=q:place&target=q:q1&school=s2").await;
+    assert_eq!(status, 200, "{s2}");
+    assert_eq!(s2["measure"], "mean");
+    assert_eq!(s2["filters"], json!(["school=s2"]));
+    assert_eq!(s2["test"]["test"], "kruskal_wallis");
+    let h = s2["test"]["result"]["h"].as_f64().expect("H");
+    assert!((h - 21.3709677).abs() < 1e-6, "H = {h}");
+    let firm = row(&s2, "合作企业");
+    assert_eq!(firm["n"], 11);
+    let mean = firm["cells"][0]["mean"].as_f64().expect("mean");
+    assert!((mean - 4.4545454).abs() < 1e-6, "{firm}");
+
+    // The whole campaign: the firm row is hidden (3 + 6 + 5 across schools, s1's 3
+    // below the minimum give it away), with no numbers.
+    let (_, whole) = get("group=students&rows=q:place&target=q:q1").await;
+    let firm = row(&whole, "合作企业");
+    assert_ne!(firm["state"], "no", "{firm}");
+    assert_eq!(firm["cells"], json!([]), "no cells for a hidden row");
+
+    // Sector × placement: χ² = 22.1416256, V = 0.7534812 (scipy 1.11).
+    let (_, by_sector) = get("group=students&rows=attr:sector&target=q:place").await;
+    assert_eq!(by_sector["measure"], "shares");
+    assert_eq!(by_sector["test"]["test"], "chi_square");
+    let chi = &by_sector["test"]["result"];
+    assert!((chi["chi2"].as_f64().expect("chi2") - 22.1416256).abs() < 1e-6);
+    assert!((chi["cramers_v"].as_f64().expect("V") - 0.7534812).abs() < 1e-6);
+    let ec = row(&by_sector, "电子商务");
+    assert_eq!(ec["cells"][0]["n"], 9);
+    // A multiple-choice target: one test per option.
+    let (status, help) = get("group=students&rows=attr:sector&target=q:help").await;
+    assert_eq!(status, 200, "{help}");
+    assert_eq!(help["test"]["test"], "chi_square_per_option");
+
+    for (query, field) in [
+        ("group=nobody", "group"),
+        ("group=students&rows=attr:nothing", "rows"),
+        ("group=students&target=q:nothing", "target"),
+        ("group=students&school=", "school"),
+    ] {
+        let res = app.get_auth(&format!("{api}?{query}")).await;
+        assert_eq!(res.status(), 422, "{query}");
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["field"], field, "{query}: {body}");
+    }
+    let none = app.client.get(app.url(api)).send().await.expect("get");
+    assert_eq!(none.status(), 401);
+    let school = school_token(&app, "s1").await;
+    let other = app
+        .client
+        .get(app.url(&format!("{api}?group=students&school=s2")))
+        .bearer_auth(&school)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(other.status(), 403, "a school token stays in its school");
+    let audit = audit_trail(&app).await.to_string();
+    assert!(audit.contains("crosstab.view") && audit.contains("q:place"));
 }
