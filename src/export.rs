@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::domain::quality::FlagSet;
 use crate::domain::{AnswerValue, QuestionKind, OTHER_CODE, OTHER_SUFFIX};
 use crate::store::campaigns::StoredCampaign;
 use crate::store::responses::ResponseRecord;
@@ -129,8 +130,13 @@ impl Layout {
         &self.header
     }
 
-    /// The cells of one response.
-    pub fn row(&self, r: &ResponseRecord, versions: &HashMap<i64, StoredSurvey>) -> Vec<Value> {
+    /// The cells of one response, with the data quality flags it raised.
+    pub fn row(
+        &self,
+        r: &ResponseRecord,
+        versions: &HashMap<i64, StoredSurvey>,
+        flags: FlagSet,
+    ) -> Vec<Value> {
         let version = versions.get(&r.survey_version_id);
         let mut row = vec![
             Value::Text(r.id.to_string()),
@@ -143,6 +149,9 @@ impl Layout {
                 r.submitted_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             ),
+            r.duration_s
+                .map_or(Value::Text(String::new()), |d| Value::Number(i64::from(d))),
+            Value::Text(flags.joined()),
         ];
         row.extend(
             self.attributes
@@ -154,16 +163,22 @@ impl Layout {
     }
 }
 
-const FIXED: [&str; 5] = [
+const FIXED: [&str; 7] = [
     "response_id",
     "survey",
     "version",
     "audience",
     "submitted_at",
+    "duration_s",
+    "quality_flags",
 ];
 
-/// Header and rows of the raw responses.
-pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
+/// Header and rows of the raw responses; `flags` gives each response's data quality
+/// flags.
+pub fn responses_table(
+    data: &CampaignData,
+    mut flags: impl FnMut(&ResponseRecord) -> FlagSet,
+) -> (Vec<String>, Vec<Vec<Value>>) {
     let attr_names: BTreeSet<String> = data
         .records
         .iter()
@@ -173,7 +188,7 @@ pub fn responses_table(data: &CampaignData) -> (Vec<String>, Vec<Vec<Value>>) {
     let rows = data
         .records
         .iter()
-        .map(|r| layout.row(r, &data.versions))
+        .map(|r| layout.row(r, &data.versions, flags(r)))
         .collect();
     (layout.header, rows)
 }

@@ -14,6 +14,7 @@ mod m20261202_000008_create_anonymous_progress;
 mod m20261204_000009_create_evaluator_sessions;
 mod m20261204_000010_index_audit_log;
 mod m20261204_000011_create_report_jobs;
+mod m20261205_000012_add_response_paradata;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_create_evaluator_sessions::Migration),
             Box::new(m20261204_000010_index_audit_log::Migration),
             Box::new(m20261204_000011_create_report_jobs::Migration),
+            Box::new(m20261205_000012_add_response_paradata::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ use super::fuzzy::{evaluate, evaluate_membership, FuzzyResult};
 use super::grading::grade;
 use super::inference::{holm, kruskal_wallis, welch, KruskalWallis, Welch};
 use super::ipa::{ipa, Ipa};
+use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
 use super::scores::{
     cell_stats, indicator_table, respondent_scores, score_column, IndicatorScores, Level,
@@ -244,6 +245,8 @@ pub struct Analysis {
     pub wave: Option<WaveComparison>,
     /// Descriptive results of the questions not scored into an indicator.
     pub questions: Vec<super::tallies::QuestionSummary>,
+    /// What the data quality rules flagged, and what leaving it out changes.
+    pub quality: QualityReport,
 }
 
 /// The respondents of one view (the whole campaign, or those matching its filters)
@@ -252,6 +255,8 @@ pub struct Analysis {
 pub struct View {
     pub frames: Frames,
     pub lattice: Option<Lattice<Frames>>,
+    /// Respondents left out by `[quality] exclude`, and the questionnaires' median times.
+    pub quality: QualityInput,
 }
 
 impl View {
@@ -260,6 +265,7 @@ impl View {
         View {
             frames,
             lattice: None,
+            quality: QualityInput::default(),
         }
     }
 
@@ -762,6 +768,24 @@ pub fn analyse(
             q.hide();
         }
     }
+    let published: Vec<Audience> = composite
+        .by_group
+        .iter()
+        .filter(|(_, c)| c.n > 0 && !c.suppressed.is_hidden())
+        .map(|(g, _)| *g)
+        .collect();
+    let quality = quality::report(
+        &QualityContext {
+            settings: &info.quality,
+            framework: &t.framework,
+            group_weights: &info.group_weights,
+            min_item_share: settings.min_item_share,
+            min_cell: settings.min_cell_size,
+            published: &published,
+        },
+        frames,
+        &view.quality,
+    )?;
     let gaps = gaps(&composite, &indicators, &t.vectors);
     let fuzzy = fuzzy(&t.framework, &items, settings);
     let wave = match previous {
@@ -799,6 +823,7 @@ pub fn analyse(
         ipa,
         wave,
         questions,
+        quality,
     })
 }
 

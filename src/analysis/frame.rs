@@ -21,6 +21,7 @@ use polars::prelude::*;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::tallies::{Tally, TallySeed};
+use crate::domain::quality::FlagSet;
 use crate::domain::{AnswerValue, Audience, QuestionKind, Survey};
 
 /// One response as the analysis needs it.
@@ -37,6 +38,10 @@ pub struct ItemColumn {
     /// Second-level indicator code.
     pub sub: String,
     pub reverse: bool,
+    /// The Likert matrix the statement is a row of, if any.
+    pub matrix: Option<String>,
+    /// Asked only under display logic (its blank may be legitimate).
+    pub conditional: bool,
     /// The answer as given on the 1..=points scale; 0 = not answered.
     pub values: Vec<u8>,
 }
@@ -92,6 +97,8 @@ pub struct Frames {
     pub versions: Vec<VersionFrame>,
     /// Respondents per group.
     pub counts: BTreeMap<Audience, u64>,
+    /// The data quality flags of each respondent (empty when not judged).
+    pub flags: Vec<FlagSet>,
 }
 
 impl Frames {
@@ -159,6 +166,13 @@ impl VersionBuilder {
         let mut importance = Vec::new();
         let mut tallies = Vec::new();
         let mut slots = HashMap::default();
+        // Questions of sections shown only under display logic.
+        let conditional_sections: std::collections::HashSet<String> = survey
+            .sections
+            .iter()
+            .filter(|s| s.relevant.is_some())
+            .flat_map(|s| s.questions.iter().map(|q| q.id.clone()))
+            .collect();
         for q in survey.questions() {
             match &q.kind {
                 QuestionKind::Likert {
@@ -170,6 +184,8 @@ impl VersionBuilder {
                         id: q.id.clone(),
                         sub: indicator.clone(),
                         reverse: *reverse,
+                        matrix: q.matrix.as_ref().map(|m| m.id.clone()),
+                        conditional: q.relevant.is_some() || conditional_sections.contains(&q.id),
                         values: Vec::new(),
                     });
                 }
@@ -249,6 +265,9 @@ pub struct FrameBuilder {
     attr_values: Vec<(HashMap<String, u32>, Vec<String>)>,
     attr_codes: Vec<Vec<Option<u32>>>,
     counts: BTreeMap<Audience, u64>,
+    flags: Vec<FlagSet>,
+    /// Version index of the last respondent added.
+    last: Option<usize>,
 }
 
 /// A stored response whose JSON could not be read.
@@ -266,6 +285,8 @@ impl FrameBuilder {
             attr_values: vec![(HashMap::new(), Vec::new()); breakdowns.len()],
             attr_codes: vec![Vec::new(); breakdowns.len()],
             counts: BTreeMap::new(),
+            flags: Vec::new(),
+            last: None,
         }
     }
 
@@ -317,7 +338,22 @@ impl FrameBuilder {
             self.attr_codes[i].push(code);
         }
         self.versions[v].open_row(r);
+        self.flags.push(FlagSet::EMPTY);
+        self.last = Some(v);
         v
+    }
+
+    /// The last respondent's version frame and row in it.
+    pub fn last_row(&self) -> Option<(&VersionFrame, usize)> {
+        let v = &self.versions.get(self.last?)?.frame;
+        Some((v, v.rows.len().checked_sub(1)?))
+    }
+
+    /// Records the last respondent's data quality flags.
+    pub fn flag_last(&mut self, flags: FlagSet) {
+        if let Some(f) = self.flags.last_mut() {
+            *f = flags;
+        }
     }
 
     /// Adds a decoded response. `key` identifies the questionnaire version.
@@ -398,6 +434,7 @@ impl FrameBuilder {
             respondents: DataFrame::new(n, cols)?,
             versions: self.versions.into_iter().map(|v| v.frame).collect(),
             counts: self.counts,
+            flags: self.flags,
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod inference;
 pub mod ipa;
 #[cfg(test)]
 mod properties;
+pub mod quality;
 pub mod reliability;
 pub mod scores;
 pub mod stats;

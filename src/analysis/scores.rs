@@ -349,6 +349,7 @@ pub(crate) mod tests {
                 ],
             },
             analysis: Default::default(),
+            quality: Default::default(),
             ahp: Vec::new(),
             recommendations: BTreeMap::new(),
         }

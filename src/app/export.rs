@@ -3,6 +3,7 @@
 
 use sea_orm::DatabaseConnection;
 
+use super::quality::RecordJudge;
 use super::read::CampaignMeta;
 use crate::store::responses::{self, RawRow, ResponseRecord};
 
@@ -19,6 +20,8 @@ pub async fn write_csv(
     let filters = filters.to_vec();
     let names = responses::attribute_names(db, meta.campaign.id).await?;
     let versions = meta.versions.clone();
+    let mut judge =
+        RecordJudge::load(db, meta.campaign.id, &meta.campaign.info.quality, &versions).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
     let sink = out.clone();
     let encoder = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
@@ -41,6 +44,7 @@ pub async fn write_csv(
                         submitted_at: row.submitted_at,
                         attributes: serde_json::from_str(&row.attributes)?,
                         answers: serde_json::from_str(&row.answers)?,
+                        duration_s: row.duration_s,
                     };
                     if !filters
                         .iter()
@@ -48,7 +52,7 @@ pub async fn write_csv(
                     {
                         continue;
                     }
-                    let cells = layout.row(&record, &versions);
+                    let cells = layout.row(&record, &versions, judge.flags(&record));
                     w.write_record(cells.iter().map(crate::export::Value::csv))?;
                     n += 1;
                 }

@@ -15,6 +15,7 @@ pub mod fieldwork;
 pub mod import;
 pub mod invite;
 pub mod publish;
+pub mod quality;
 pub mod read;
 pub mod report;
 pub mod report_jobs;

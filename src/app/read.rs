@@ -8,10 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use super::quality::{flag_speeders, Judge, Timed, Timings};
 use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::View;
 use crate::analysis::frame::{Attributes, FrameBuilder};
+use crate::analysis::quality::QualityInput;
+use crate::domain::quality::{Flag, FlagSet, QualitySettings};
 use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow};
@@ -120,7 +123,10 @@ pub(crate) fn lattice<T, U>(
 /// Streams the campaign's responses that match every `(attribute, value)` filter into
 /// analysis frames, collecting quotes for the report when `quotes` is set. Every
 /// response also goes into its fine cell of the campaign's lattice (its values of the
-/// disclosure attributes), which the disclosure gate decides with.
+/// disclosure attributes), which the disclosure gate decides with. Each response is
+/// judged by the campaign's data quality rules on the way; those `[quality] exclude`
+/// names are left out of the frames and the lattice alike (kept apart for the
+/// sensitivity table).
 pub async fn collect(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
@@ -130,28 +136,78 @@ pub async fn collect(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
         meta.versions.iter().map(|(k, v)| (*k, v.clone())).collect();
-    let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
-    let attributes = lattice_attributes(&breakdowns);
-    let filters = filters.to_vec();
-    let current_quoted: Vec<(Audience, String, String)> = meta
-        .campaign
-        .surveys
-        .iter()
-        .flat_map(|s| {
-            s.survey
-                .questions()
-                .filter(|q| is_quoted(&q.kind))
-                .map(|q| (s.survey.audience, q.id.clone(), q.text.clone()))
-        })
-        .collect();
+    let quality = meta.campaign.info.quality.clone();
+    // Excluding speeders decides on the median before the pass; otherwise speeders
+    // are flagged after it, from the times the pass collects.
+    let known_medians = if quality.exclude.contains(&Flag::Speeder) {
+        let rows = responses::durations(db, meta.campaign.id).await?;
+        Some(Timings::from_rows(&versions, rows).medians(&quality))
+    } else {
+        None
+    };
+    let mut pass = Pass::new(meta, filters, quotes, versions, quality, known_medians);
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Collected> {
-        let mut builder = FrameBuilder::new(&breakdowns);
-        let mut fine: BTreeMap<Vec<Option<String>>, FrameBuilder> = BTreeMap::new();
-        let mut first: Option<DateTime<Utc>> = None;
-        let mut last: Option<DateTime<Utc>> = None;
+        while let Some(chunk) = rx.blocking_recv() {
+            for row in chunk {
+                pass.add(row)?;
+            }
+        }
+        pass.finish()
+    });
+    let read = responses::stream_for_analysis(db, meta.campaign.id, CHUNK, tx).await;
+    let collected = decoder.await??;
+    read?;
+    Ok(collected)
+}
+
+/// The state of one pass over a campaign's responses.
+struct Pass {
+    versions: HashMap<i64, StoredSurvey>,
+    judge: Judge,
+    attributes: Vec<String>,
+    breakdowns: Vec<String>,
+    filters: Vec<(String, String)>,
+    builder: FrameBuilder,
+    fine: BTreeMap<Vec<Option<String>>, FrameBuilder>,
+    /// The view's respondents left out by `[quality] exclude`.
+    dropped: FrameBuilder,
+    /// Judges rows before they are kept when some flag excludes (reset now and then).
+    probe: FrameBuilder,
+    timings: Timings,
+    timed: Vec<Timed>,
+    timed_dropped: Vec<Timed>,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+    quoted: HashMap<i64, Vec<String>>,
+    current_quoted: Vec<(Audience, String, String)>,
+    texts: HashMap<(Audience, String), Vec<Quote>>,
+    found: Vec<(String, String)>,
+    seq: u64,
+}
+
+impl Pass {
+    fn new(
+        meta: &CampaignMeta,
+        filters: &[(String, String)],
+        quotes: bool,
+        versions: HashMap<i64, StoredSurvey>,
+        quality: QualitySettings,
+        known_medians: Option<BTreeMap<String, f64>>,
+    ) -> Self {
+        let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
+        let current_quoted = meta
+            .campaign
+            .surveys
+            .iter()
+            .flat_map(|s| {
+                s.survey
+                    .questions()
+                    .filter(|q| is_quoted(&q.kind))
+                    .map(|q| (s.survey.audience, q.id.clone(), q.text.clone()))
+            })
+            .collect();
         // Quoted questions per version.
-        let mut found: Vec<(String, String)> = Vec::new();
-        let quoted: HashMap<i64, Vec<String>> = if quotes {
+        let quoted = if quotes {
             versions
                 .iter()
                 .map(|(id, v)| {
@@ -167,74 +223,164 @@ pub async fn collect(
         } else {
             HashMap::new()
         };
-        let mut texts: HashMap<(Audience, String), Vec<Quote>> = HashMap::new();
-        let mut seq = 0u64;
-        while let Some(chunk) = rx.blocking_recv() {
-            for row in chunk {
-                seq += 1;
-                let Some(v) = versions.get(&row.survey_version_id) else {
-                    continue;
-                };
-                let (attrs, key) = fine_key(&row.attributes, &attributes)?;
-                fine.entry(key)
-                    .or_insert_with(|| FrameBuilder::new(&breakdowns))
-                    .push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
-                if !filters
-                    .iter()
-                    .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()))
-                {
-                    continue;
-                }
-                let qs = quoted
-                    .get(&row.survey_version_id)
-                    .map_or(&[][..], |q| q.as_slice());
-                found.clear();
-                builder.push_json_quoting(
-                    row.survey_version_id,
-                    &v.survey,
-                    &attrs,
-                    &row.answers,
-                    qs,
-                    &mut found,
-                )?;
-                first = Some(first.map_or(row.submitted_at, |f| f.min(row.submitted_at)));
-                last = Some(last.map_or(row.submitted_at, |l| l.max(row.submitted_at)));
-                for (id, t) in found.drain(..) {
-                    if t.trim().is_empty() {
-                        continue;
-                    }
-                    let list = texts.entry((v.survey.audience, id)).or_default();
-                    list.push((row.submitted_at, seq, t));
-                    if list.len() >= 2 * QUOTES {
-                        list.sort();
-                        list.truncate(QUOTES);
-                    }
-                }
+        let judge = Judge::new(quality, known_medians, &versions);
+        Pass {
+            attributes: lattice_attributes(&breakdowns),
+            builder: FrameBuilder::new(&breakdowns),
+            dropped: FrameBuilder::new(&breakdowns),
+            probe: FrameBuilder::new(&[]),
+            breakdowns,
+            versions,
+            judge,
+            filters: filters.to_vec(),
+            fine: BTreeMap::new(),
+            timings: Timings::default(),
+            timed: Vec::new(),
+            timed_dropped: Vec::new(),
+            first: None,
+            last: None,
+            quoted,
+            current_quoted,
+            texts: HashMap::new(),
+            found: Vec::new(),
+            seq: 0,
+        }
+    }
+
+    fn add(&mut self, row: AnalysisRow) -> anyhow::Result<()> {
+        self.seq += 1;
+        let Some(v) = self.versions.get(&row.survey_version_id) else {
+            return Ok(());
+        };
+        let survey = &v.survey;
+        let (attrs, key) = fine_key(&row.attributes, &self.attributes)?;
+        let matches = self
+            .filters
+            .iter()
+            .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
+        if let (Some(d), Some(slug)) =
+            (row.duration_s, self.judge.slugs.get(&row.survey_version_id))
+        {
+            if let Ok(d) = u32::try_from(d) {
+                self.timings.add(slug, d);
             }
         }
+        let excluded = self.judge.quality.excluded();
+        let excluding = !excluded.is_empty();
+        let (flags, timed) = if excluding {
+            if self.probe.len() >= CHUNK {
+                self.probe = FrameBuilder::new(&[]);
+            }
+            self.probe
+                .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+            self.judge
+                .judge(&self.probe, row.survey_version_id, row.duration_s)
+        } else {
+            (FlagSet::EMPTY, None)
+        };
+        if flags.intersects(excluded) {
+            if matches {
+                self.dropped
+                    .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+                self.dropped.flag_last(flags);
+                self.timed_dropped.push(timed);
+            }
+            return Ok(());
+        }
+        let cell = self
+            .fine
+            .entry(key)
+            .or_insert_with(|| FrameBuilder::new(&self.breakdowns));
+        cell.push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+        let (flags, timed) = if excluding {
+            (flags, timed)
+        } else {
+            self.judge
+                .judge(cell, row.survey_version_id, row.duration_s)
+        };
+        if !matches {
+            return Ok(());
+        }
+        let qs = self
+            .quoted
+            .get(&row.survey_version_id)
+            .map_or(&[][..], |q| q.as_slice());
+        self.found.clear();
+        self.builder.push_json_quoting(
+            row.survey_version_id,
+            survey,
+            &attrs,
+            &row.answers,
+            qs,
+            &mut self.found,
+        )?;
+        self.builder.flag_last(flags);
+        self.timed.push(timed);
+        self.first = Some(
+            self.first
+                .map_or(row.submitted_at, |f| f.min(row.submitted_at)),
+        );
+        self.last = Some(
+            self.last
+                .map_or(row.submitted_at, |l| l.max(row.submitted_at)),
+        );
+        for (id, t) in self.found.drain(..) {
+            if t.trim().is_empty() {
+                continue;
+            }
+            let list = self.texts.entry((survey.audience, id)).or_default();
+            list.push((row.submitted_at, self.seq, t));
+            if list.len() >= 2 * QUOTES {
+                list.sort();
+                list.truncate(QUOTES);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<Collected> {
         // In the order of the current questionnaires, with their wording.
         let mut free_text = Vec::new();
-        for (group, id, text) in current_quoted {
-            if let Some(mut list) = texts.remove(&(group, id)) {
+        for (group, id, text) in std::mem::take(&mut self.current_quoted) {
+            if let Some(mut list) = self.texts.remove(&(group, id)) {
                 list.sort();
                 list.truncate(QUOTES);
                 free_text.push((group, text, list.into_iter().map(|(_, _, t)| t).collect()));
             }
         }
-        let lattice = lattice(attributes, fine, &filters, |b| Ok(b.finish()?))?;
+        let q = &self.judge.quality;
+        let medians = self
+            .judge
+            .known_medians
+            .clone()
+            .unwrap_or_else(|| self.timings.medians(q));
+        let mut frames = self.builder.finish()?;
+        flag_speeders(q, &medians, &mut frames, &self.timed);
+        let excluded = if q.exclude.is_empty() {
+            None
+        } else {
+            let mut d = self.dropped.finish()?;
+            flag_speeders(q, &medians, &mut d, &self.timed_dropped);
+            Some(d)
+        };
+        let lattice = lattice(self.attributes, self.fine, &self.filters, |b| {
+            Ok(b.finish()?)
+        })?;
         Ok(Collected {
             view: View {
-                frames: builder.finish()?,
+                frames,
                 lattice: Some(lattice),
+                quality: QualityInput {
+                    excluded,
+                    medians,
+                    timed: self.timings.counts(),
+                    filtered: !self.filters.is_empty(),
+                },
             },
-            fieldwork: first.zip(last),
+            fieldwork: self.first.zip(self.last),
             free_text,
         })
-    });
-    let read = responses::stream_for_analysis(db, meta.campaign.id, CHUNK, tx).await;
-    let collected = decoder.await??;
-    read?;
-    Ok(collected)
+    }
 }
 
 fn is_quoted(kind: &QuestionKind) -> bool {

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use sea_orm::DatabaseConnection;
 
+use super::quality::RecordJudge;
 use super::read::{collect, load_meta, previous_wave, Collected};
 use crate::analysis::evaluation::{analyse, PreviousWave};
+use crate::domain::quality::FlagSet;
 use crate::domain::Audience;
 use crate::export::CampaignData;
 use crate::report::RAW_SHEET_LIMIT;
@@ -65,6 +67,19 @@ pub async fn load_report(
         e.0 += 1;
         e.1 += u64::from(*completed);
     }
+    // Flags for the raw-data sheet's quality column.
+    let mut judge = match &raw_records {
+        Some(_) => Some(
+            RecordJudge::load(
+                db,
+                meta.campaign.id,
+                &meta.campaign.info.quality,
+                &meta.versions,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let Collected {
             view,
@@ -105,7 +120,9 @@ pub async fn load_report(
             records: raw_records.unwrap_or_default(),
         };
         let raw = if n <= RAW_SHEET_LIMIT {
-            let (header, rows) = crate::export::responses_table(&data);
+            let (header, rows) = crate::export::responses_table(&data, |r| {
+                judge.as_mut().map_or(FlagSet::EMPTY, |j| j.flags(r))
+            });
             crate::report::RawData {
                 responses_header: header,
                 responses: rows,

@@ -10,6 +10,7 @@ use super::{Problem, Sink, WEIGHT_TOLERANCE};
 use crate::domain::ahp::{ahp, MAX_CR};
 use crate::domain::analysis_settings::{Band, Deletion, Operator};
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
+use crate::domain::quality::{Flag, QualitySettings};
 use crate::domain::{Audience, Framework, Indicator, SubIndicator};
 
 #[derive(Deserialize)]
@@ -24,7 +25,20 @@ struct RawCampaign {
     #[serde(default)]
     indicator: Vec<RawIndicator>,
     analysis: Option<RawAnalysis>,
+    quality: Option<RawQuality>,
     ahp: Option<AhpTable>,
+}
+
+/// `[quality]`: the data quality rules' parameters (defaults in `QualitySettings`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuality {
+    speeder_fraction: Option<Spanned<f64>>,
+    speeder_min_responses: Option<Spanned<i64>>,
+    min_seconds_per_item: Option<Spanned<f64>>,
+    straightline_min_items: Option<Spanned<i64>>,
+    max_missing_share: Option<Spanned<f64>>,
+    exclude: Option<Vec<Spanned<String>>>,
 }
 
 /// `[ahp]`: scope ("top" or a first-level code) -> pairwise comparison matrix.
@@ -96,6 +110,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
     let group_weights = group_weights(&mut sink, &raw.group_weights);
 
     let analysis = analysis_settings(&mut sink, raw.analysis);
+    let quality = quality_settings(&mut sink, raw.quality);
     let method = analysis.weights;
 
     // No [[indicator]] at all is a descriptive campaign (e.g. an imported XLSForm without
@@ -132,6 +147,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
             group_weights,
             framework,
             analysis,
+            quality,
             ahp: ahp_records,
             recommendations: BTreeMap::new(),
         })
@@ -301,6 +317,89 @@ fn check_sum<'a>(
             format!("{what} sum to {sum:.4}, not 1; adjust them so they add up to 1"),
         );
     }
+}
+
+/// `[quality]`, each value checked against its range with the default named.
+fn quality_settings(sink: &mut Sink<'_>, raw: Option<RawQuality>) -> QualitySettings {
+    let mut q = QualitySettings::default();
+    let Some(raw) = raw else { return q };
+    let share = |sink: &mut Sink<'_>, v: Spanned<f64>, name: &str, default: f64| {
+        let x = *v.get_ref();
+        if (0.0..=1.0).contains(&x) {
+            Some(x)
+        } else {
+            sink.at(
+                v.span(),
+                format!("{name} {x} must be within 0..1; the default is {default}"),
+            );
+            None
+        }
+    };
+    let count = |sink: &mut Sink<'_>, v: Spanned<i64>, name: &str, least: i64, default: u64| {
+        let x = *v.get_ref();
+        if x >= least {
+            u64::try_from(x).ok()
+        } else {
+            sink.at(
+                v.span(),
+                format!("{name} {x} must be at least {least}; the default is {default}"),
+            );
+            None
+        }
+    };
+    let d = QualitySettings::default();
+    if let Some(v) = raw.speeder_fraction {
+        q.speeder_fraction =
+            share(sink, v, "speeder_fraction", d.speeder_fraction).unwrap_or(d.speeder_fraction);
+    }
+    if let Some(v) = raw.max_missing_share {
+        q.max_missing_share =
+            share(sink, v, "max_missing_share", d.max_missing_share).unwrap_or(d.max_missing_share);
+    }
+    if let Some(v) = raw.speeder_min_responses {
+        q.speeder_min_responses =
+            count(sink, v, "speeder_min_responses", 1, d.speeder_min_responses)
+                .unwrap_or(d.speeder_min_responses);
+    }
+    if let Some(v) = raw.straightline_min_items {
+        q.straightline_min_items = count(
+            sink,
+            v,
+            "straightline_min_items",
+            2,
+            d.straightline_min_items as u64,
+        )
+        .map_or(d.straightline_min_items, |n| n as usize);
+    }
+    if let Some(v) = raw.min_seconds_per_item {
+        let x = *v.get_ref();
+        if (0.0..=60.0).contains(&x) {
+            q.min_seconds_per_item = x;
+        } else {
+            sink.at(
+                v.span(),
+                format!("min_seconds_per_item {x} must be within 0..60 (0 turns the floor off); the default is {}", d.min_seconds_per_item),
+            );
+        }
+    }
+    for f in raw.exclude.unwrap_or_default() {
+        match Flag::parse(f.get_ref()) {
+            Some(flag) if !q.exclude.contains(&flag) => q.exclude.push(flag),
+            Some(_) => sink.at(
+                f.span(),
+                format!("{:?} is listed twice in exclude", f.get_ref()),
+            ),
+            None => sink.at(
+                f.span(),
+                format!(
+                    "unknown flag {:?} in exclude; use {}",
+                    f.get_ref(),
+                    Flag::ALL.map(|f| format!("{:?}", f.as_str())).join(", ")
+                ),
+            ),
+        }
+    }
+    q
 }
 
 fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisSettings {

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::expr::{Context, V};
+use super::quality::Paradata;
 use super::{Choice, Question, QuestionKind, Survey, OTHER_CODE, OTHER_MAX_LENGTH, OTHER_SUFFIX};
 
 /// One stored answer, serialised untagged: whole numbers (Likert, rating, integer),
@@ -61,6 +62,8 @@ pub struct NewResponse {
     pub id: Uuid,
     pub answers: BTreeMap<String, AnswerValue>,
     pub attributes: BTreeMap<String, String>,
+    /// How long answering took; not part of the content (a retry measures anew).
+    pub paradata: Paradata,
 }
 
 /// Answers accepted so far, as an expression context; `.` is `current`.
@@ -114,6 +117,7 @@ impl NewResponse {
                 id,
                 answers,
                 attributes,
+                paradata: Paradata::default(),
             })
         } else {
             Err(errors)
@@ -155,6 +159,11 @@ impl NewResponse {
         } else {
             Err(errors)
         }
+    }
+
+    /// The same response with the time its respondent took.
+    pub fn with_paradata(self, paradata: Paradata) -> Self {
+        Self { paradata, ..self }
     }
 
     /// sha256 over the canonical JSON of answers and attributes: equal iff same content.

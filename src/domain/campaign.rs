@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::analysis_settings::{default_bands, Band, Deletion, Operator};
+use super::quality::QualitySettings;
 use super::{Audience, Framework, Survey};
 
 /// How the framework's weights were set.
@@ -83,6 +84,9 @@ pub struct CampaignInfo {
     pub framework: Framework,
     #[serde(default)]
     pub analysis: AnalysisSettings,
+    /// `[quality]`: data quality rules and what the analysis leaves out.
+    #[serde(default)]
+    pub quality: QualitySettings,
     #[serde(default)]
     pub ahp: Vec<AhpRecord>,
     /// Recommendation rules from `recommendations.toml`: indicator code -> advice text.

@@ -16,6 +16,11 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub answers: String,
     pub fingerprint: String,
+    /// Seconds spent answering, when measured.
+    pub duration_s: Option<i32>,
+    /// Seconds per page as a JSON array, when the page script measured them.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub page_seconds: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -100,6 +100,20 @@ pub enum Column {
     Max,
     /// 结果 / Result
     Result,
+    /// 任一标记 / Any flag
+    AnyFlag,
+    /// 已剔除 / Excluded
+    Excluded,
+    /// 计时答卷 / Timed
+    Timed,
+    /// 中位用时（秒） / Median time (s)
+    MedianSeconds,
+    /// 含标记答卷 / With flagged
+    WithFlagged,
+    /// 不含标记答卷 / Without flagged
+    WithoutFlagged,
+    /// 差值 / Difference
+    Difference,
     /// A technical heading that reads the same in both languages (α, CI, Welch t, …).
     Same(&'static str),
 }
@@ -154,6 +168,13 @@ impl Column {
             Column::Median => "中位数",
             Column::Max => "最大值",
             Column::Result => "结果",
+            Column::AnyFlag => "任一标记",
+            Column::Excluded => "已剔除",
+            Column::Timed => "计时答卷",
+            Column::MedianSeconds => "中位用时（秒）",
+            Column::WithFlagged => "含标记答卷",
+            Column::WithoutFlagged => "不含标记答卷",
+            Column::Difference => "差值",
             Column::Same(s) => s,
         }
     }
@@ -207,6 +228,13 @@ impl Column {
             Column::Median => "Median",
             Column::Max => "Max",
             Column::Result => "Result",
+            Column::AnyFlag => "Any flag",
+            Column::Excluded => "Excluded",
+            Column::Timed => "Timed",
+            Column::MedianSeconds => "Median time (s)",
+            Column::WithFlagged => "With flagged",
+            Column::WithoutFlagged => "Without flagged",
+            Column::Difference => "Difference",
             Column::Same(s) => s,
         }
     }

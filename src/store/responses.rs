@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::surveys::StoredSurvey;
 use super::StoreError;
+use crate::domain::quality::Paradata;
 use crate::domain::{AnswerValue, NewResponse};
 use crate::entities::{responses, survey_versions};
 
@@ -53,6 +54,8 @@ pub struct ResponseRecord {
     pub submitted_at: DateTime<Utc>,
     pub attributes: BTreeMap<String, String>,
     pub answers: BTreeMap<String, AnswerValue>,
+    /// Seconds spent answering, when measured.
+    pub duration_s: Option<i32>,
 }
 
 pub fn fingerprint(slug: &str, response: &NewResponse) -> String {
@@ -75,7 +78,18 @@ pub fn row(
         attributes: Set(json(&response.attributes)),
         answers: Set(json(&response.answers)),
         fingerprint: Set(fp),
+        duration_s: Set(duration(&response.paradata)),
+        page_seconds: Set(page_seconds(&response.paradata)),
     }
+}
+
+/// The stored duration: whole seconds, at most a week, so it fits.
+fn duration(p: &Paradata) -> Option<i32> {
+    p.duration_s.and_then(|d| i32::try_from(d).ok())
+}
+
+fn page_seconds(p: &Paradata) -> Option<String> {
+    (!p.page_seconds.is_empty()).then(|| json(&p.page_seconds))
 }
 
 /// Stores the response in one statement, or recognises a replay of it.
@@ -268,6 +282,7 @@ pub async fn for_campaign(
                 submitted_at: r.submitted_at,
                 attributes: serde_json::from_str(&r.attributes).map_err(corrupt)?,
                 answers: serde_json::from_str(&r.answers).map_err(corrupt)?,
+                duration_s: r.duration_s,
             })
         })
         .collect()
@@ -380,6 +395,8 @@ pub async fn insert_many(
             attributes: Set(json(&response.attributes)),
             answers: Set(json(&response.answers)),
             fingerprint: Set(fingerprint(&survey.survey.slug, response)),
+            duration_s: Set(duration(&response.paradata)),
+            page_seconds: Set(page_seconds(&response.paradata)),
         }
         .insert(&txn)
         .await?;
@@ -402,6 +419,7 @@ pub struct RawRow {
     pub submitted_at: DateTime<Utc>,
     pub attributes: String,
     pub answers: String,
+    pub duration_s: Option<i32>,
 }
 
 /// Streams every response of a campaign in storage order, in chunks of `chunk` rows,
@@ -422,21 +440,31 @@ pub async fn stream_raw(
         .column(responses::Column::SubmittedAt)
         .column(responses::Column::Attributes)
         .column(responses::Column::Answers)
+        .column(responses::Column::DurationS)
         .filter(responses::Column::CampaignId.eq(campaign_id))
-        .into_tuple::<(Uuid, String, i64, DateTime<Utc>, String, String)>()
+        .into_tuple::<(
+            Uuid,
+            String,
+            i64,
+            DateTime<Utc>,
+            String,
+            String,
+            Option<i32>,
+        )>()
         .stream(db)
         .await?;
     send_in_chunks(
         stream,
         chunk,
         tx,
-        |(id, audience, survey_version_id, submitted_at, attributes, answers)| RawRow {
+        |(id, audience, survey_version_id, submitted_at, attributes, answers, duration_s)| RawRow {
             id,
             audience,
             survey_version_id,
             submitted_at,
             attributes,
             answers,
+            duration_s,
         },
     )
     .await
@@ -448,6 +476,8 @@ pub struct AnalysisRow {
     pub submitted_at: DateTime<Utc>,
     pub attributes: String,
     pub answers: String,
+    /// Seconds spent answering, when measured.
+    pub duration_s: Option<i32>,
 }
 
 /// [`stream_raw`] without the columns the analysis does not use (id, audience): two
@@ -464,22 +494,40 @@ pub async fn stream_for_analysis(
         .column(responses::Column::SubmittedAt)
         .column(responses::Column::Attributes)
         .column(responses::Column::Answers)
+        .column(responses::Column::DurationS)
         .filter(responses::Column::CampaignId.eq(campaign_id))
-        .into_tuple::<(i64, DateTime<Utc>, String, String)>()
+        .into_tuple::<(i64, DateTime<Utc>, String, String, Option<i32>)>()
         .stream(db)
         .await?;
     send_in_chunks(
         stream,
         chunk,
         tx,
-        |(survey_version_id, submitted_at, attributes, answers)| AnalysisRow {
+        |(survey_version_id, submitted_at, attributes, answers, duration_s)| AnalysisRow {
             survey_version_id,
             submitted_at,
             attributes,
             answers,
+            duration_s,
         },
     )
     .await
+}
+
+/// The answering times of a campaign's timed responses: (survey version, seconds).
+pub async fn durations(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+) -> Result<Vec<(i64, i32)>, StoreError> {
+    Ok(responses::Entity::find()
+        .select_only()
+        .column(responses::Column::SurveyVersionId)
+        .column(responses::Column::DurationS)
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .filter(responses::Column::DurationS.is_not_null())
+        .into_tuple::<(i64, i32)>()
+        .all(db)
+        .await?)
 }
 
 /// Sends the rows of `stream`, mapped by `row`, to `tx` in chunks of `chunk`.

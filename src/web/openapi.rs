@@ -69,6 +69,19 @@ pub struct Submission {
     /// The invitation code of a personal link (`?t=`).
     #[schema(nullable = false, min_length = 1, max_length = 64, pattern = "\\S")]
     pub token: Option<String>,
+    /// How long answering took, as the page measured it (no clock time).
+    #[schema(nullable = false)]
+    pub paradata: Option<ParadataDoc>,
+}
+
+/// Seconds spent answering: the whole response and each page, each at most a week.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParadataDoc {
+    #[schema(nullable = false, minimum = 0, maximum = 604800)]
+    pub duration_s: Option<u32>,
+    #[schema(nullable = false, max_items = 100, value_type = Option<Vec<u32>>)]
+    pub page_seconds: Option<Vec<u32>>,
 }
 
 /// Answers saved so far by an invited respondent.

@@ -1,8 +1,8 @@
 //! The open-link survey page, rendered and compressed once per questionnaire version and
-//! language. The only per-request part is the hidden `response_id`: it is spliced into
-//! the gzip stream as a stored (uncompressed) deflate block between the two
-//! precompressed halves, and the CRC is combined, so every request still gets its own
-//! id without recompressing 36 KB.
+//! language. The only per-request part is the stamp (the hidden `response_id` and the
+//! time the page was served): it is spliced into the gzip stream as a stored
+//! (uncompressed) deflate block between the two precompressed halves, and the CRC is
+//! combined, so every request still gets its own id without recompressing 36 KB.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -11,14 +11,13 @@ use std::sync::{Arc, Mutex};
 use crc32fast::Hasher as Crc;
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use uuid::Uuid;
 
 use crate::domain::Lang;
 
-/// Marks where the id goes while rendering.
-pub const SENTINEL: Uuid = Uuid::from_u128(0x5e47_1e1e_5e47_1e1e_5e47_1e1e_5e47_1e1e);
+/// Marks where the stamp goes while rendering.
+pub const MARKER: &str = "<!--chorus:stamp-->";
 
-/// One rendered page split around the id, plain and compressed.
+/// One rendered page split around the stamp, plain and compressed.
 pub struct CachedPage {
     prefix: String,
     suffix: String,
@@ -47,14 +46,13 @@ fn deflate(text: &[u8], finish: bool) -> Vec<u8> {
 }
 
 impl CachedPage {
-    /// Splits `html` (rendered with [`SENTINEL`] as the id); `None` if the sentinel is
+    /// Splits `html` (rendered with [`MARKER`] as the stamp); `None` if the marker is
     /// not there exactly once.
     pub fn new(html: &str) -> Option<Self> {
-        let marker = SENTINEL.to_string();
-        if html.matches(&marker).count() != 1 {
+        if html.matches(MARKER).count() != 1 {
             return None;
         }
-        let (prefix, suffix) = html.split_once(&marker)?;
+        let (prefix, suffix) = html.split_once(MARKER)?;
         let mut prefix_crc = Crc::new();
         prefix_crc.update(prefix.as_bytes());
         let mut suffix_crc = Crc::new();
@@ -69,14 +67,13 @@ impl CachedPage {
         })
     }
 
-    pub fn plain(&self, id: Uuid) -> String {
-        format!("{}{id}{}", self.prefix, self.suffix)
+    pub fn plain(&self, stamp: &str) -> String {
+        format!("{}{stamp}{}", self.prefix, self.suffix)
     }
 
-    /// A complete gzip member with `id` in place.
-    pub fn gzip(&self, id: Uuid) -> Vec<u8> {
-        let id = id.to_string();
-        let id = id.as_bytes();
+    /// A complete gzip member with `stamp` in place (at most 64 KiB: one stored block).
+    pub fn gzip(&self, stamp: &str) -> Vec<u8> {
+        let id = stamp.as_bytes();
         let mut crc = self.prefix_crc.clone();
         let mut id_crc = Crc::new();
         id_crc.update(id);
@@ -138,20 +135,17 @@ mod tests {
         let body: String = (0..3000)
             .map(|i| format!("<p>第 {i} 题：校企合作</p>"))
             .collect();
-        let html = format!(
-            "<html>{body}<input value=\"{SENTINEL}\">{}</html>",
-            body.to_uppercase()
-        );
-        let page = CachedPage::new(&html).expect("sentinel once");
+        let html = format!("<html>{body}{MARKER}{}</html>", body.to_uppercase());
+        let page = CachedPage::new(&html).expect("marker once");
         for _ in 0..3 {
-            let id = Uuid::new_v4();
-            let gz = page.gzip(id);
+            let id = format!("<input value=\"{}\">", uuid::Uuid::new_v4());
+            let gz = page.gzip(&id);
             let mut out = String::new();
             flate2::read::GzDecoder::new(&gz[..])
                 .read_to_string(&mut out)
                 .expect("valid gzip, CRC and length checked by the decoder");
-            assert_eq!(out, html.replace(&SENTINEL.to_string(), &id.to_string()));
-            assert_eq!(out, page.plain(id));
+            assert_eq!(out, html.replace(MARKER, &id));
+            assert_eq!(out, page.plain(&id));
             assert!(
                 gz.len() < html.len() / 5,
                 "compressed: {} of {}",

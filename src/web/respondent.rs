@@ -13,9 +13,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::admission::Refusal;
-use super::survey_page::{self, FormValues, PageContext};
+use super::survey_page::{self, FormValues, PageContext, Stamp};
 use super::AppState;
 use crate::app::respond;
+use crate::domain::quality::Paradata;
 use crate::domain::Lang;
 use crate::domain::{NewResponse, QuestionKind, Survey};
 use crate::error::ApiError;
@@ -228,7 +229,7 @@ pub async fn show(
         let cached = state.pages.get_or_insert((stored.version_id, lang), || {
             let html = survey_page::render(
                 &stored.survey,
-                super::page_cache::SENTINEL,
+                Stamp::Marker,
                 &FormValues::new(),
                 &[],
                 &PageContext {
@@ -241,7 +242,7 @@ pub async fn show(
             super::page_cache::CachedPage::new(&html)
         });
         if let Some(p) = cached {
-            let id = Uuid::new_v4();
+            let stamp = Stamp::fresh().html();
             let response = HttpResponse::build(StatusCode::OK)
                 .content_type("text/html; charset=utf-8")
                 .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -255,9 +256,9 @@ pub async fn show(
             return Ok(if accepts_gzip(&req) {
                 response
                     .insert_header((header::CONTENT_ENCODING, "gzip"))
-                    .body(p.gzip(id))
+                    .body(p.gzip(&stamp))
             } else {
-                response.body(p.plain(id))
+                response.body(p.plain(&stamp))
             });
         }
     }
@@ -276,7 +277,7 @@ pub async fn show(
     }
     let body = survey_page::render(
         &stored.survey,
-        Uuid::new_v4(),
+        Stamp::fresh(),
         &values,
         &[],
         &PageContext { lang, token, fresh },
@@ -295,10 +296,11 @@ pub async fn submit(
         return not_found();
     };
     let mut values = FormValues::new();
-    let (mut raw_id, mut token, mut lang) = (None, None, None);
+    let (mut raw_id, mut token, mut lang, mut served) = (None, None, None, None);
     for (k, v) in form.into_inner() {
         match k.as_str() {
             "response_id" => raw_id = Some(v),
+            "served" => served = Some(v),
             "t" => token = Some(v.trim().to_string()).filter(|t| !t.is_empty()),
             "lang" => lang = Some(v),
             _ => values.entry(k).or_default().push(v),
@@ -337,16 +339,23 @@ pub async fn submit(
         .and_then(|s| Uuid::parse_str(s.trim()).ok())
         .unwrap_or_else(Uuid::new_v4);
     let raw = survey_page::form_answers(&stored.survey, &values);
+    let now = chrono::Utc::now().timestamp();
+    let served = served.and_then(|s| s.trim().parse::<i64>().ok());
+    let paradata = served.map_or_else(Paradata::default, |s| Paradata::from_served(s, now));
     let parsed = NewResponse::parse(&stored.survey, response_id, &raw, &prefilled).and_then(|r| {
         r.agrees_with_invitation(&stored.survey, &issued)
-            .map(|()| r)
+            .map(|()| r.with_paradata(paradata))
     });
     let response = match parsed {
         Ok(r) => r,
         Err(errors) => {
             let body = survey_page::render(
                 &stored.survey,
-                response_id,
+                Stamp::Request {
+                    id: response_id,
+                    // The first serving counts: the time spent correcting is answering.
+                    served: served.unwrap_or(now),
+                },
                 &values,
                 &errors,
                 &PageContext {

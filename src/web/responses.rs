@@ -9,6 +9,7 @@ use validator::{Validate, ValidationError};
 use super::admission::Refusal;
 use super::AppState;
 use crate::app::respond;
+use crate::domain::quality::{Paradata, ParadataError};
 use crate::domain::ErrorCode;
 use crate::error::ApiError;
 use crate::store::responses::InsertOutcome;
@@ -25,6 +26,8 @@ pub struct ResponsePayload {
     pub attributes: Map<String, Value>,
     /// An invitation token (`?t=` of the invitation link); answers once.
     pub token: Option<String>,
+    /// How long answering took, as the page script measured it.
+    pub paradata: Paradata,
 }
 
 impl ResponsePayload {
@@ -41,13 +44,10 @@ impl ResponsePayload {
                 "the body must be a JSON object with response_id and answers".into(),
             ));
         };
-        if let Some(k) = obj
-            .keys()
-            .find(|k| !["response_id", "answers", "attributes", "token"].contains(&k.as_str()))
-        {
+        if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(invalid(
                 k,
-                format!("unknown field {k:?}; expected response_id, answers, attributes, token"),
+                format!("unknown field {k:?}; expected {}", FIELDS.join(", ")),
             ));
         }
         let token = match obj.remove("token") {
@@ -113,13 +113,71 @@ impl ResponsePayload {
                 ))
             }
         };
+        let paradata =
+            paradata(obj.remove("paradata")).map_err(|e| invalid(&e.field, e.message))?;
         Ok(Self {
             response_id,
             answers,
             attributes,
             token,
+            paradata,
         })
     }
+}
+
+/// The fields a submission may have.
+const FIELDS: [&str; 5] = ["response_id", "answers", "attributes", "token", "paradata"];
+
+/// `{"duration_s": 312, "page_seconds": [40, 272]}`, both optional.
+fn paradata(v: Option<Value>) -> Result<Paradata, ParadataError> {
+    let shape = |field: &str, message: &str| ParadataError {
+        field: field.to_string(),
+        message: message.to_string(),
+    };
+    let mut obj = match v {
+        None | Some(Value::Null) => return Ok(Paradata::default()),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err(shape(
+            "paradata",
+            "paradata must be an object like {\"duration_s\": 312, \"page_seconds\": [40, 272]}",
+        )),
+    };
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !["duration_s", "page_seconds"].contains(&k.as_str()))
+    {
+        return Err(shape(
+            &format!("paradata.{k}"),
+            "unknown field; expected duration_s and page_seconds",
+        ));
+    }
+    let seconds = "a whole number of seconds";
+    let duration = match obj.remove("duration_s") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.as_u64()
+                .ok_or_else(|| shape("paradata.duration_s", seconds))?,
+        ),
+        Some(_) => return Err(shape("paradata.duration_s", seconds)),
+    };
+    let pages = match obj.remove("page_seconds") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_u64()
+                    .ok_or_else(|| shape(&format!("paradata.page_seconds[{i}]"), seconds))
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(shape(
+                "paradata.page_seconds",
+                "page_seconds must be a list of whole numbers of seconds, one per page",
+            ))
+        }
+    };
+    Paradata::parse(duration, &pages)
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -301,7 +359,8 @@ pub async fn create(
         &payload.answers,
         &attributes,
     )
-    .map_err(first_error)?;
+    .map_err(first_error)?
+    .with_paradata(payload.paradata.clone());
     // ... and over the answers too (docs/security.md, "Invitations").
     response
         .agrees_with_invitation(&stored.survey, &issued)

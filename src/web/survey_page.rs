@@ -143,6 +143,35 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: Option<&'a str>) -> &'a str {
 }
 
 /// Where the page posts and what it carries besides the questions.
+/// The per-request part of a survey page: the hidden response id and the time the page
+/// was first served (Unix seconds), from which the answering time of a respondent
+/// without script is measured. [`Stamp::Marker`] renders the cache's splice point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    Marker,
+    Request { id: Uuid, served: i64 },
+}
+
+impl Stamp {
+    /// A new page's stamp: a fresh id, served now.
+    pub fn fresh() -> Self {
+        Stamp::Request {
+            id: Uuid::new_v4(),
+            served: chrono::Utc::now().timestamp(),
+        }
+    }
+
+    /// The hidden inputs (only a UUID and digits: nothing to escape).
+    pub fn html(&self) -> String {
+        match self {
+            Stamp::Marker => super::page_cache::MARKER.to_string(),
+            Stamp::Request { id, served } => format!(
+                "<input type=\"hidden\" name=\"response_id\" value=\"{id}\"><input type=\"hidden\" name=\"served\" value=\"{served}\">"
+            ),
+        }
+    }
+}
+
 pub struct PageContext<'a> {
     pub lang: Lang,
     pub token: Option<&'a str>,
@@ -160,7 +189,8 @@ struct SurveyPage<'a> {
     lang: &'static str,
     token: &'a str,
     fresh: bool,
-    response_id: String,
+    /// The hidden id and served time ([`Stamp::html`]), inserted unescaped.
+    stamp: String,
     error_count: usize,
     sections: Vec<SectionView<'a>>,
     /// The questionnaire has English texts: offer the language switch.
@@ -403,7 +433,7 @@ fn question_view<'a>(
 /// The whole page for `survey` with `values` filled in and `errors` beside their questions.
 pub fn render(
     survey: &Survey,
-    response_id: Uuid,
+    stamp: Stamp,
     values: &FormValues,
     errors: &[AnswerError],
     ctx: &PageContext<'_>,
@@ -467,7 +497,7 @@ pub fn render(
         lang: ui.html_lang,
         token: ctx.token.unwrap_or(""),
         fresh: ctx.fresh,
-        response_id: response_id.to_string(),
+        stamp: stamp.html(),
         error_count: errors.len(),
         sections,
         translated: survey.title_en.is_some(),

@@ -57,6 +57,9 @@ fn broken_copies_report_file_line_and_column() {
         Case { what: "first-level weights off", file: "campaign.toml", from: "weight = 0.15\n\n[[indicator.sub]]\ncode = \"A1\"", to: "weight = 0.25\n\n[[indicator.sub]]\ncode = \"A1\"", nth: 0, offset: 9, message: "first-level indicator weights sum to 1.1000" },
         Case { what: "second-level weights off", file: "campaign.toml", from: "weight = 0.40\n\n[[indicator.sub]]\ncode = \"B2\"", to: "weight = 0.45\n\n[[indicator.sub]]\ncode = \"B2\"", nth: 0, offset: 9, message: "under \"B\" sum to 1.0500" },
         Case { what: "duplicate indicator code", file: "campaign.toml", from: "code = \"E5\"", to: "code = \"E4\"", nth: 1, offset: 7, message: "indicator code \"E4\" is defined twice" },
+        Case { what: "unknown quality flag", file: "campaign.toml", from: "exclude = []", to: "exclude = [\"speeding\"]", nth: 0, offset: 11, message: "unknown flag \"speeding\" in exclude; use \"speeder\"" },
+        Case { what: "speeder fraction out of range", file: "campaign.toml", from: "speeder_fraction = 0.3", to: "speeder_fraction = 3", nth: 0, offset: 19, message: "speeder_fraction 3 must be within 0..1" },
+        Case { what: "unknown quality key", file: "campaign.toml", from: "max_missing_share = 0.5", to: "max_missing = 0.5", nth: 0, offset: 0, message: "unknown field `max_missing`" },
         Case { what: "unknown group", file: "campaign.toml", from: "teachers = 0.3", to: "mentors = 0.3", nth: 0, offset: 0, message: "unknown group \"mentors\"" },
         Case { what: "unterminated string", file: "enterprises.toml", from: "title = \"二、合作机制与投入\"", to: "title = \"二、合作机制与投入", nth: 0, offset: 0, message: "" },
     ];

@@ -7,6 +7,7 @@ pub(crate) mod comparison;
 pub(crate) mod design;
 pub(crate) mod other_questions;
 pub(crate) mod problems;
+pub(crate) mod quality;
 pub(crate) mod reliability;
 pub(crate) mod results;
 pub(crate) mod sample;
@@ -114,7 +115,7 @@ mod tests {
                 super::design::write,
                 &["design", "framework", "questionnaires", "fieldwork"],
             ),
-            (super::sample::write, &["sample"]),
+            (super::sample::write, &["sample", "quality"]),
             (super::reliability::write, &["reliability"]),
             (
                 super::results::write,

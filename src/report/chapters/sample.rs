@@ -1,4 +1,5 @@
-//! 三、样本概况: who answered, per group and background attribute.
+//! 三、样本概况: who answered, per group and background attribute, and the data quality
+//! of the answers (`quality`).
 
 use crate::charts::ChartError;
 use crate::report::document::{Cell, Table};
@@ -41,5 +42,6 @@ pub(crate) fn write<'a>(
             note: None,
         });
     }
+    super::quality::write(b);
     Ok(())
 }

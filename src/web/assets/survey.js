@@ -1,7 +1,8 @@
 // Chorus survey page enhancement (inlined; the form works without it). Pages with a
 // progress bar, display logic and checks with the server's semantics (the server stays
 // authoritative), answers kept in the browser (and on the server for invitations),
-// submission with the same response_id retried until it is acknowledged.
+// submission with the same response_id retried until it is acknowledged, with the
+// seconds spent on each page (paradata: durations only, never clock times).
 (function () {
   "use strict";
   var f = document.getElementById("survey");
@@ -15,6 +16,15 @@
   var pages = $("section[data-page]");
   var on = pages.map(function () { return true; });
   var shown = {}, cur = 0, sending = false, retry = null, saveT = null, partT = null;
+  // Milliseconds on each page while the tab is visible.
+  var pt = pages.map(function () { return 0; }), mark = Date.now();
+  function tick() { var n = Date.now(); pt[cur] += Math.max(0, n - mark); mark = n; }
+  document.addEventListener("visibilitychange", function () { if (document.hidden) tick(); else mark = Date.now(); });
+  function paradata() {
+    tick();
+    var s = pt.map(function (ms) { return Math.min(604800, Math.round(ms / 1000)); });
+    return { duration_s: Math.min(604800, s.reduce(function (a, b) { return a + b; }, 0)), page_seconds: s.slice(0, 100) };
+  }
   var NUM = { integer: 1, decimal: 1, likert: 1, rating: 1 };
   var NRE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -167,7 +177,7 @@
     back.hidden = k <= 1; fwd.hidden = last; submitBtn.hidden = !last;
     fwd.textContent = T.next;
   }
-  function show(i) { cur = i; pages.forEach(function (p, k) { p.hidden = k !== i; }); logic(); window.scrollTo(0, 0); store(); }
+  function show(i) { tick(); cur = i; pages.forEach(function (p, k) { p.hidden = k !== i; }); logic(); window.scrollTo(0, 0); store(); }
   function step(d) {
     if (d > 0 && !check(cur)) return;
     for (var k = cur + d; k >= 0 && k < pages.length; k += d) if (on[k]) return show(k);
@@ -177,7 +187,7 @@
 
   // ---- keeping answers
   function store() {
-    try { localStorage.setItem(KEY, JSON.stringify({ rid: rid.value, page: cur, v: fields() })); } catch (e) { /* private mode */ }
+    try { localStorage.setItem(KEY, JSON.stringify({ rid: rid.value, page: cur, v: fields(), t: pt })); } catch (e) { /* private mode */ }
   }
   function answers() {
     var v = fields(), a = {};
@@ -215,7 +225,7 @@
   function say(m) { status.textContent = m; status.hidden = !m; }
   function send(attempt) {
     sending = true; submitBtn.disabled = true; say(attempt ? T.retrying : T.sending);
-    var body = { response_id: rid.value, answers: answers() };
+    var body = { response_id: rid.value, answers: answers(), paradata: paradata() };
     if (token) body.token = token;
     var ctl = window.AbortController ? new AbortController() : null;
     var to = setTimeout(function () { if (ctl) ctl.abort(); }, 20000);
@@ -257,6 +267,7 @@
       else el.value = vs ? vs[0] : "";
     });
     cur = Math.min(saved.page || 0, pages.length - 1);
+    if (saved.t && saved.t.length === pt.length) pt = saved.t.map(function (x) { return +x || 0; });
     if (Object.keys(saved.v).length) say(T.restored);
   }
   var bad = f.querySelector(".bad");

@@ -1,0 +1,53 @@
+//! Paradata on responses: how long answering took (whole seconds) and, when the page
+//! script measured them, the seconds per page as a JSON array. Both nullable: older
+//! responses and API clients that send none have none. No clock time is added, so an
+//! anonymous response stays unlinkable.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum Responses {
+    Table,
+    DurationS,
+    PageSeconds,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one thing at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Responses::Table)
+                    .add_column(ColumnDef::new(Responses::DurationS).integer().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Responses::Table)
+                    .add_column(ColumnDef::new(Responses::PageSeconds).text().null())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [Responses::PageSeconds, Responses::DurationS] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Responses::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
