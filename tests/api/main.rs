@@ -17,6 +17,7 @@ mod evaluator;
 mod faults;
 mod office;
 mod publishing;
+mod quality;
 mod question_types;
 mod report_formats;
 mod report_jobs;
