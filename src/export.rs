@@ -278,6 +278,11 @@ pub fn codebook(data: &CampaignData) -> Vec<Vec<String>> {
                     if *reverse { "yes".into() } else { "no".into() },
                 ),
                 QuestionKind::Importance { of } => (none(), format!("importance of {of}"), none()),
+                QuestionKind::Attention { expect } => (
+                    format!("attention check: {expect} is the instructed answer"),
+                    none(),
+                    none(),
+                ),
                 QuestionKind::Rating { min, max, .. } | QuestionKind::Integer { min, max } => {
                     (format!("{min}..{max}"), none(), none())
                 }

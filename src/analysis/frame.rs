@@ -65,6 +65,16 @@ pub struct ImportanceColumn {
     pub values: Vec<u8>,
 }
 
+/// An attention check (instructed response) of one version.
+#[derive(Debug, Clone)]
+pub struct AttentionColumn {
+    pub id: String,
+    /// The scale point the respondent was told to choose.
+    pub expect: u8,
+    /// The answer as given; 0 = not answered.
+    pub values: Vec<u8>,
+}
+
 /// The answers to one questionnaire version, one row per response.
 #[derive(Debug, Clone)]
 pub struct VersionFrame {
@@ -77,6 +87,7 @@ pub struct VersionFrame {
     pub rows: Vec<u32>,
     pub items: Vec<ItemColumn>,
     pub importance: Vec<ImportanceColumn>,
+    pub attention: Vec<AttentionColumn>,
     /// Counters of the questions described rather than scored (choices, ratings ...).
     pub tallies: Vec<Tally>,
 }
@@ -152,6 +163,7 @@ impl Hasher for Fnv1a {
 enum Slot {
     Item(usize),
     Importance(usize),
+    Attention(usize),
     Tally(usize),
 }
 
@@ -164,6 +176,7 @@ impl VersionBuilder {
     fn new(survey: &Survey, idx: usize) -> Self {
         let mut items = Vec::new();
         let mut importance = Vec::new();
+        let mut attention = Vec::new();
         let mut tallies = Vec::new();
         let mut slots = HashMap::default();
         // Questions of sections shown only under display logic.
@@ -186,6 +199,14 @@ impl VersionBuilder {
                         reverse: *reverse,
                         matrix: q.matrix.as_ref().map(|m| m.id.clone()),
                         conditional: q.relevant.is_some() || conditional_sections.contains(&q.id),
+                        values: Vec::new(),
+                    });
+                }
+                QuestionKind::Attention { expect } => {
+                    slots.insert(q.id.clone(), Slot::Attention(attention.len()));
+                    attention.push(AttentionColumn {
+                        id: q.id.clone(),
+                        expect: *expect,
                         values: Vec::new(),
                     });
                 }
@@ -213,6 +234,7 @@ impl VersionBuilder {
                 rows: Vec::new(),
                 items,
                 importance,
+                attention,
                 tallies,
             },
             slots,
@@ -226,6 +248,9 @@ impl VersionBuilder {
             c.values.push(0);
         }
         for c in &mut self.frame.importance {
+            c.values.push(0);
+        }
+        for c in &mut self.frame.attention {
             c.values.push(0);
         }
     }
@@ -246,6 +271,7 @@ impl VersionBuilder {
         let column = match slot {
             Slot::Item(i) => &mut self.frame.items[i].values,
             Slot::Importance(i) => &mut self.frame.importance[i].values,
+            Slot::Attention(i) => &mut self.frame.attention[i].values,
             Slot::Tally(_) => return,
         };
         if let Some(last) = column.last_mut() {

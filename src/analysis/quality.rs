@@ -9,7 +9,7 @@
 //! flagged sets) and, per group, only when both the flagged and the remaining
 //! respondents reach the minimum cell.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -92,6 +92,12 @@ pub fn flags(
     if contradicts(version, row) {
         out.insert(Flag::Contradiction);
     }
+    let failed = |c: &super::frame::AttentionColumn| {
+        c.values.get(row).is_some_and(|v| *v > 0 && *v != c.expect)
+    };
+    if version.attention.iter().any(failed) {
+        out.insert(Flag::Attention);
+    }
     let asked: Vec<u8> = version
         .items
         .iter()
@@ -106,37 +112,49 @@ pub fn flags(
 }
 
 /// A matrix with at least `straightline_min_items` answered statements, all the same.
+/// A matrix's statements are consecutive questions, so its items are a run of
+/// columns: one scan, no allocation (this runs for every stored row).
 fn straight_lined(settings: &QualitySettings, version: &VersionFrame, row: usize) -> bool {
-    let mut by: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
-    for c in &version.items {
-        if let (Some(m), Some(&v)) = (&c.matrix, c.values.get(row)) {
+    let need = settings.straightline_min_items.max(2);
+    let mut items = version.items.iter().peekable();
+    while let Some(first) = items.next() {
+        let Some(m) = &first.matrix else { continue };
+        let (mut answered, mut value, mut same) = (0usize, 0u8, true);
+        let mut judge = |v: u8| {
             if v > 0 {
-                by.entry(m.as_str()).or_default().push(v);
+                answered += 1;
+                same &= value == 0 || value == v;
+                value = v;
             }
+        };
+        judge(first.values.get(row).copied().unwrap_or(0));
+        while let Some(next) = items.next_if(|c| c.matrix.as_ref() == Some(m)) {
+            judge(next.values.get(row).copied().unwrap_or(0));
+        }
+        if answered >= need && same {
+            return true;
         }
     }
-    by.values().any(|vs| {
-        vs.len() >= settings.straightline_min_items.max(2) && vs.iter().all(|v| *v == vs[0])
-    })
+    false
 }
 
 /// Agreement (above the scale's midpoint, as answered) with a statement and with a
 /// reverse-worded statement of the same second-level indicator.
 fn contradicts(version: &VersionFrame, row: usize) -> bool {
     let mid = f64::from(version.points + 1) / 2.0;
-    let mut agreed: HashMap<&str, (bool, bool)> = HashMap::new();
-    for c in &version.items {
-        let v = c.values.get(row).copied().unwrap_or(0);
-        if v > 0 && f64::from(v) > mid {
-            let e = agreed.entry(c.sub.as_str()).or_default();
-            if c.reverse {
-                e.1 = true;
-            } else {
-                e.0 = true;
-            }
-        }
-    }
-    agreed.values().any(|(plain, reverse)| *plain && *reverse)
+    let agrees = |c: &super::frame::ItemColumn| {
+        c.values
+            .get(row)
+            .is_some_and(|v| *v > 0 && f64::from(*v) > mid)
+    };
+    version.items.iter().any(|r| {
+        r.reverse
+            && agrees(r)
+            && version
+                .items
+                .iter()
+                .any(|p| !p.reverse && p.sub == r.sub && agrees(p))
+    })
 }
 
 /// What the read step hands the analysis besides the view's frames (whose `flags`
@@ -474,6 +492,7 @@ mod tests {
                 })
                 .collect(),
             importance: Vec::new(),
+            attention: Vec::new(),
             tallies: Vec::new(),
         }
     }
@@ -504,6 +523,22 @@ mod tests {
         );
         let short = frame(&matrix_of(5), &[&[3, 3, 3, 3, 3]]);
         assert!(!flags(&s, &short, 0, None, None).contains(Flag::Straightlining));
+        // Two matrices side by side are judged apart: 3 + 3 alike is not 6.
+        let mut two: Vec<_> = (0..3).map(|_| ("A1", false, Some("m"), false)).collect();
+        two.extend((0..3).map(|_| ("A1", false, Some("n"), false)));
+        let two = frame(&two, &[&[2; 6]]);
+        assert!(!flags(&s, &two, 0, None, None).contains(Flag::Straightlining));
+        let mut later: Vec<_> = (0..2).map(|_| ("A1", false, Some("m"), false)).collect();
+        later.extend(
+            matrix_of(6)
+                .into_iter()
+                .map(|(a, b, _, d)| (a, b, Some("n"), d)),
+        );
+        let later = frame(&later, &[&[1, 5, 2, 2, 2, 2, 2, 2]]);
+        assert!(
+            flags(&s, &later, 0, None, None).contains(Flag::Straightlining),
+            "the second matrix is straight-lined"
+        );
         let loose: Vec<_> = (0..6).map(|_| ("A1", false, None, false)).collect();
         let loose = frame(&loose, &[&[3; 6]]);
         assert!(
@@ -562,6 +597,20 @@ mod tests {
             !flags(&s, &v, 0, None, Some(300.0)).contains(Flag::Speeder),
             "untimed responses are never speeders"
         );
+    }
+
+    #[test]
+    fn an_attention_check_fails_on_any_other_answer_but_not_when_blank() {
+        let s = QualitySettings::default();
+        let mut v = frame(&matrix_of(2), &[&[4, 5], &[4, 5], &[4, 5]]);
+        v.attention.push(crate::analysis::frame::AttentionColumn {
+            id: "check".into(),
+            expect: 4,
+            values: vec![4, 2, 0],
+        });
+        assert!(!flags(&s, &v, 0, None, None).contains(Flag::Attention));
+        assert!(flags(&s, &v, 1, None, None).contains(Flag::Attention));
+        assert!(!flags(&s, &v, 2, None, None).contains(Flag::Attention));
     }
 
     #[test]

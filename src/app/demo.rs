@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use serde_json::{json, Value};
 
+use crate::domain::quality::Paradata;
 use crate::domain::{Audience, NewResponse, QuestionKind, Survey, OTHER_CODE, OTHER_SUFFIX};
 use crate::store::{self, campaigns::StoredCampaign};
 
@@ -77,6 +78,9 @@ pub fn generate(
         .with_ymd_and_hms(2025, 11, 3, 8, 0, 0)
         .single()
         .unwrap_or_else(Utc::now);
+    // Answering times from their own stream, so adding them left the answers as they
+    // were for a given seed.
+    let mut clock = ChaCha8Rng::seed_from_u64(seed.rotate_left(17) ^ 0x7469_6d65);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let r: f64 = rng.random();
@@ -102,10 +106,27 @@ pub fn generate(
         let Some(response) = validated(survey, id, raw) else {
             continue;
         };
+        let response = response.with_paradata(answering_time(&mut clock));
         let at = start + Duration::seconds(i as i64 * 97);
         out.push((idx, response, at));
     }
     out
+}
+
+/// A plausible answering time: about six minutes, spread log-normally, and one response
+/// in fifty clicked through in under a minute.
+fn answering_time(rng: &mut ChaCha8Rng) -> Paradata {
+    let seconds = if rng.random_range(0..50) == 0 {
+        rng.random_range(20..60)
+    } else {
+        (360.0 * (normal(rng) * 0.45).exp())
+            .round()
+            .clamp(60.0, 3600.0) as u32
+    };
+    Paradata {
+        duration_s: Some(seconds),
+        page_seconds: Vec::new(),
+    }
 }
 
 /// Runs generated answers through the same checks as a real submission, so display

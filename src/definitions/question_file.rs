@@ -16,12 +16,13 @@ use crate::domain::{
     Choice, Expression, Framework, MatrixHeader, Question, QuestionKind, OTHER_CODE, OTHER_SUFFIX,
 };
 
-pub const TYPES: [&str; 12] = [
+pub const TYPES: [&str; 13] = [
     "single",
     "multiple",
     "likert",
     "likert_matrix",
     "importance",
+    "attention",
     "rating",
     "integer",
     "decimal",
@@ -74,6 +75,9 @@ pub(super) struct QuestionTable {
     /// For `importance`: the id of the Likert item whose importance is rated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) of: Option<Spanned<String>>,
+    /// For `attention`: the scale point the respondent is told to choose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) expect: Option<Spanned<i64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) other: Option<Spanned<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -150,6 +154,7 @@ impl QuestionTable {
             scored: None,
             reverse: None,
             of: None,
+            expect: None,
             other: None,
             min: None,
             max: None,
@@ -442,6 +447,7 @@ fn check_header(sink: &mut Sink<'_>, ids: &mut HashSet<String>, q: &QuestionTabl
 fn applies(field: &str, t: &str) -> bool {
     match field {
         "of" => t == "importance",
+        "expect" => t == "attention",
         "indicator" | "scored" => t == "likert",
         "reverse" => t == "likert",
         "choices" => matches!(t, "single" | "multiple" | "ranking"),
@@ -459,8 +465,9 @@ fn applies(field: &str, t: &str) -> bool {
 
 /// Every field given that does not apply to the type is named at its position.
 fn check_fields_apply(sink: &mut Sink<'_>, q: &QuestionTable, t: &str) {
-    let present: [(&str, Option<Range<usize>>); 19] = [
+    let present: [(&str, Option<Range<usize>>); 20] = [
         ("of", q.of.as_ref().map(Spanned::span)),
+        ("expect", q.expect.as_ref().map(Spanned::span)),
         ("indicator", q.indicator.as_ref().map(Spanned::span)),
         ("scored", q.scored.as_ref().map(Spanned::span)),
         ("choices", q.choices.as_ref().map(Spanned::span)),
@@ -526,6 +533,22 @@ fn kind_of(
                         format!("importance item {id:?} needs of = \"<likert item id>\""),
                     );
                     String::new()
+                }
+            },
+        },
+        "attention" => QuestionKind::Attention {
+            expect: match &q.expect {
+                Some(e) if (1..=11).contains(e.get_ref()) => *e.get_ref() as u8,
+                Some(e) => {
+                    sink.at(e.span(), format!("expect = {} is not a point of the scale; give the point the respondent is told to choose, e.g. expect = 4", e.get_ref()));
+                    1
+                }
+                None => {
+                    sink.at(
+                        q.kind.span(),
+                        format!("attention check {id:?} needs expect = <the scale point to choose>, e.g. expect = 4 for “同意”"),
+                    );
+                    1
                 }
             },
         },

@@ -115,6 +115,15 @@ pub fn parse(
     }
     let read = read_sections(&mut sink, raw.section, framework);
     check_importance(&mut sink, &read.sections, read.importance_refs);
+    let points = *raw.scale.get_ref().points.get_ref();
+    for (span, e) in &read.expected {
+        if (1..=11).contains(e) && *e > points {
+            sink.at(
+                span.clone(),
+                format!("expect = {e} is beyond the scale's {points} points; give a point from 1 to {points}"),
+            );
+        }
+    }
     let access = access(
         &mut sink,
         &raw.opens,
@@ -226,6 +235,8 @@ struct SectionsRead {
     logic: Vec<LogicRef>,
     defaults: Vec<(std::ops::Range<usize>, String)>,
     importance_refs: Vec<(std::ops::Range<usize>, String)>,
+    /// `expect = n` of attention checks, to check against the scale.
+    expected: Vec<(std::ops::Range<usize>, i64)>,
     order: Vec<String>,
 }
 
@@ -239,6 +250,7 @@ fn read_sections(
     let mut logic: Vec<LogicRef> = Vec::new();
     let mut defaults = Vec::new();
     let mut importance_refs: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut expected = Vec::new();
     let mut order: Vec<String> = Vec::new();
     for sec in raw {
         if sec.question.is_empty() {
@@ -262,6 +274,9 @@ fn read_sections(
         for q in sec.question {
             if let Some(of) = &q.of {
                 importance_refs.push((of.span(), of.get_ref().clone()));
+            }
+            if let Some(e) = &q.expect {
+                expected.push((e.span(), *e.get_ref()));
             }
             for parsed in question_file::question(sink, &mut ids, q, framework) {
                 for (role, span, expr) in parsed.logic {
@@ -292,6 +307,7 @@ fn read_sections(
         logic,
         defaults,
         importance_refs,
+        expected,
         order,
     }
 }

@@ -121,6 +121,7 @@ fn question(q: &Question) -> QuestionTable {
             out.reverse = flag(*reverse);
         }
         QuestionKind::Importance { of } => out.of = Some(unplaced(of.clone())),
+        QuestionKind::Attention { expect } => out.expect = Some(unplaced(i64::from(*expect))),
         QuestionKind::Rating {
             min,
             max,

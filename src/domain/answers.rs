@@ -478,9 +478,9 @@ fn parse_one(
     v: &Value,
 ) -> Result<AnswerValue, AnswerError> {
     match kind {
-        QuestionKind::Likert { .. } | QuestionKind::Importance { .. } => {
-            scale_point(id, v, i64::from(survey.scale.points))
-        }
+        QuestionKind::Likert { .. }
+        | QuestionKind::Importance { .. }
+        | QuestionKind::Attention { .. } => scale_point(id, v, i64::from(survey.scale.points)),
         QuestionKind::Integer { min, max } | QuestionKind::Rating { min, max, .. } => {
             whole_number(id, v, *min, *max)
         }

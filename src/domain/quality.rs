@@ -28,14 +28,17 @@ pub enum Flag {
     Contradiction,
     /// More than `max_missing_share` of the unconditional scored items left blank.
     Nonresponse,
+    /// An attention check (instructed response) answered otherwise than instructed.
+    Attention,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 4] = [
+    pub const ALL: [Flag; 5] = [
         Flag::Speeder,
         Flag::Straightlining,
         Flag::Contradiction,
         Flag::Nonresponse,
+        Flag::Attention,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Flag {
             Flag::Straightlining => "straightlining",
             Flag::Contradiction => "contradiction",
             Flag::Nonresponse => "nonresponse",
+            Flag::Attention => "attention",
         }
     }
 
@@ -58,6 +62,7 @@ impl Flag {
             Flag::Straightlining => ("矩阵题同一答案", "Straight-lining"),
             Flag::Contradiction => ("正反向题矛盾", "Contradicting reverse items"),
             Flag::Nonresponse => ("漏答过多", "Item non-response"),
+            Flag::Attention => ("注意力检测未通过", "Failed attention check"),
         }
     }
 

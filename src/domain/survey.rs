@@ -213,6 +213,12 @@ pub enum QuestionKind {
     Importance {
         of: String,
     },
+    /// An instructed-response item on the questionnaire's Likert scale (e.g. "本题请选择
+    /// ‘同意’"): an answer other than point `expect` flags the response `attention`.
+    /// Scored into nothing.
+    Attention {
+        expect: u8,
+    },
     /// A 0–10 (NPS-style) or other whole-number rating scale with end labels.
     Rating {
         min: i64,
@@ -360,6 +366,7 @@ impl QuestionKind {
             QuestionKind::Multiple { .. } => "multiple",
             QuestionKind::Likert { .. } => "likert",
             QuestionKind::Importance { .. } => "importance",
+            QuestionKind::Attention { .. } => "attention",
             QuestionKind::Rating { .. } => "rating",
             QuestionKind::Integer { .. } => "integer",
             QuestionKind::Decimal { .. } => "decimal",

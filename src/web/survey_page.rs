@@ -363,7 +363,9 @@ fn question_view<'a>(
             };
             view.options = choice_options(lang, choices, *other, &sel);
         }
-        QuestionKind::Likert { .. } | QuestionKind::Importance { .. } => {
+        QuestionKind::Likert { .. }
+        | QuestionKind::Importance { .. }
+        | QuestionKind::Attention { .. } => {
             view.kind = "likert";
             view.options = scale_options(scale_labels(survey, lang), &view.value);
         }

@@ -11,7 +11,7 @@ use crate::domain::{Choice, Question, QuestionKind, Survey};
 const ZH: &str = "中文 (zh)";
 const EN: &str = "English (en)";
 
-const SURVEY_COLS: [&str; 26] = [
+const SURVEY_COLS: [&str; 27] = [
     "type",
     "name",
     "label",
@@ -29,6 +29,7 @@ const SURVEY_COLS: [&str; 26] = [
     "indicator",
     "reverse",
     "of",
+    "expect",
     "min",
     "max",
     "min_selected",
@@ -128,6 +129,11 @@ fn kind_columns(
         }
         QuestionKind::Importance { of } => {
             set(r, "of", of.clone());
+            set(r, "appearance", "likert");
+            "select_one likert".to_string()
+        }
+        QuestionKind::Attention { expect } => {
+            set(r, "expect", expect.to_string());
             set(r, "appearance", "likert");
             "select_one likert".to_string()
         }

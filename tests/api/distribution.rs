@@ -627,7 +627,8 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
         let res = app
             .post_json(
                 &format!("/api/v1/surveys/{slug}/responses"),
-                &json!({"response_id": id, "answers": {"sector": "herbs", "Q1": 4}, "token": t}),
+                // With paradata (#17): durations only, never a clock time.
+                &json!({"response_id": id, "answers": {"sector": "herbs", "Q1": 4}, "token": t, "paradata": {"duration_s": 95, "page_seconds": [95]}}),
             )
             .await;
         assert_eq!(res.status(), 201);
@@ -715,12 +716,16 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
     let resp = db
         .query_all_raw(Statement::from_string(
             backend,
-            "SELECT id, submitted_at, attributes, answers, fingerprint FROM responses".to_string(),
+            "SELECT id, submitted_at, attributes, answers, fingerprint, duration_s, page_seconds FROM responses".to_string(),
         ))
         .await
         .expect("responses");
     assert_eq!(resp.len(), 2);
     for row in &resp {
+        // Paradata: seconds spent, stored as sent; nothing that dates the answering.
+        let duration: Option<i32> = row.try_get("", "duration_s").expect("duration");
+        let pages: Option<String> = row.try_get("", "page_seconds").expect("pages");
+        assert_eq!((duration, pages.as_deref()), (Some(95), Some("[95]")));
         let at: chrono::DateTime<chrono::Utc> = row.try_get("", "submitted_at").expect("at");
         assert_eq!(
             at,

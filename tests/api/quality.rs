@@ -24,10 +24,24 @@ fn close(v: &Value, expected: f64) -> bool {
 }
 
 /// Stores one respondent of the fixture: `school`, the six matrix answers (0 = blank),
-/// answered in `seconds`; returns its response id.
+/// answered in `seconds`, the attention check answered as told; returns its id.
 async fn respond(app: &TestApp, school: &str, answers: [i64; 6], seconds: u64) -> Uuid {
+    respond_checked(app, school, answers, seconds, 4).await
+}
+
+/// [`respond`] with the attention check answered `check` (4 as told; 0 blank).
+async fn respond_checked(
+    app: &TestApp,
+    school: &str,
+    answers: [i64; 6],
+    seconds: u64,
+    check: i64,
+) -> Uuid {
     let mut a = serde_json::Map::new();
     a.insert("school".into(), json!(school));
+    if check > 0 {
+        a.insert("check".into(), json!(check));
+    }
     for (i, x) in answers.iter().enumerate() {
         if *x > 0 {
             a.insert(format!("q{}", i + 1), json!(x));
@@ -72,7 +86,8 @@ async fn exported(app: &TestApp, campaign: &str) -> BTreeMap<String, (String, St
         .collect()
 }
 
-/// Ten careful respondents (one too fast, one agreeing with an item and its reverse),
+/// Ten careful respondents (one too fast, one agreeing with an item and its reverse,
+/// one choosing 2 on the attention check that says choose 4),
 /// five straight-liners and one who left five of six statements blank. The fixture
 /// excludes straight-lining only.
 ///
@@ -84,10 +99,11 @@ async fn exported(app: &TestApp, campaign: &str) -> BTreeMap<String, (String, St
 async fn flags_exclusion_and_sensitivity_follow_the_rules(app: TestApp) {
     // Arrange
     let mut ids = BTreeMap::new();
-    for i in 0..4 {
+    // careful0 fails the attention check (chose 2 where told 4); careful1 skips it.
+    for (i, check) in [2, 0, 4, 4].into_iter().enumerate() {
         ids.insert(
             format!("careful{i}"),
-            respond(&app, "s1", [4, 4, 4, 4, 4, 2], 300).await,
+            respond_checked(&app, "s1", [4, 4, 4, 4, 4, 2], 300, check).await,
         );
     }
     ids.insert(
@@ -140,17 +156,19 @@ async fn flags_exclusion_and_sensitivity_follow_the_rules(app: TestApp) {
             ["speeder", 1],
             ["straightlining", 5],
             ["contradiction", 1],
-            ["nonresponse", 1]
+            ["nonresponse", 1],
+            ["attention", 1]
         ]),
         "{group}"
     );
-    assert_eq!(group["any"], 8);
+    assert_eq!(group["any"], 9);
     assert_eq!(group["excluded"], 5);
     assert_eq!(q["compared"], json!(["straightlining"]));
     assert_eq!(q["medians"][0]["timed"], 16);
     assert!(close(&q["medians"][0]["median_s"], 300.0), "{q}");
     let flags_of = |who: &str| csv[&ids[who].to_string()].1.clone();
-    assert_eq!(flags_of("careful0"), "");
+    assert_eq!(flags_of("careful0"), "attention");
+    assert_eq!(flags_of("careful1"), "", "a skipped check fails nothing");
     assert_eq!(flags_of("top0"), "");
     assert_eq!(flags_of("contradiction"), "contradiction");
     assert_eq!(flags_of("speeder"), "speeder");

@@ -16,7 +16,7 @@ fn answers() -> serde_json::Value {
         "sector": "herbs",
         "langs": ["zh", "other"], "langs_other": "苗语",
         "age": 16, "hours": 12.5, "started": "2024-09-01",
-        "R1": 6, "R2": 2, "R3": 4, "R1_importance": 7,
+        "R1": 6, "R2": 2, "R3": 4, "R1_importance": 7, "R_check": 6,
         "nps": 5, "why": "设备旧",
         "rank": ["pay", "skill", "near"]
     })
@@ -70,6 +70,8 @@ async fn every_type_from_toml_and_from_xlsform_reaches_the_csv(app: TestApp) {
         (json!({"started": "2014-06-01"}), "out_of_range", "started"),
         (json!({"hours": 61}), "out_of_range", "hours"),
         (json!({"R1": 8}), "out_of_scale", "R1"),
+        (json!({"R_check": 8}), "out_of_scale", "R_check"),
+        (json!({"R_check": null}), "missing_answer", "R_check"),
         (json!({"nps": 11}), "out_of_range", "nps"),
         (json!({"why": "旧"}), "constraint", "why"),
         (json!({"intro_note": "x"}), "unknown_question", "intro_note"),
@@ -158,6 +160,27 @@ async fn every_type_from_toml_and_from_xlsform_reaches_the_csv(app: TestApp) {
         ("1", "2", "3")
     );
     assert_eq!(from_xlsform["R2"], "2");
+    // The attention check survives the XLSForm round trip (its `expect` column) and,
+    // answered as told, flags nothing.
+    assert_eq!(from_xlsform["R_check"], "6");
+    assert_eq!(from_xlsform["quality_flags"], "");
+    let def: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/surveys/alltypes-x-students"))
+        .send()
+        .await
+        .expect("definition")
+        .json()
+        .await
+        .expect("json");
+    let check = def["definition"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["questions"].as_array().expect("questions"))
+        .find(|q| q["id"] == "R_check")
+        .expect("R_check");
+    assert_eq!(check["kind"], json!({"type": "attention", "expect": 6}));
     assert_eq!(from_xlsform["nps"], "5");
     assert_eq!(from_xlsform["why"], "设备旧");
     assert!(

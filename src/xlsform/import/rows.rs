@@ -507,6 +507,7 @@ impl Build {
         ) && (indicator.is_some()
             || appearance.contains("likert")
             || r.opt("of").is_some()
+            || r.opt("expect").is_some()
             || s.scale_list == Some(list))
             && !matches!(rt, RowType::Select { other: true, .. });
         if likert {
@@ -544,6 +545,7 @@ impl Build {
         choices: Vec<Choice>,
     ) -> Option<QuestionKind> {
         let s = r.s;
+        let points = choices.len();
         if !likert_codes(&choices) {
             self.problems.push(r.problem(s.col("indicator").or(s.type_col), format!("Likert item {name:?} needs a choice list coded 1, 2, 3, … (list {list:?} is not)")));
             return None;
@@ -557,6 +559,20 @@ impl Build {
         }
         if let Some(of) = r.opt("of") {
             return Some(QuestionKind::Importance { of });
+        }
+        if let Some(expect) = r.opt("expect") {
+            return match expect.trim().parse::<u8>() {
+                Ok(e) if e >= 1 && usize::from(e) <= points => {
+                    Some(QuestionKind::Attention { expect: e })
+                }
+                _ => {
+                    self.problems.push(r.at(
+                        "expect",
+                        format!("expect {expect:?} is not a code of list {list:?}; give the code the respondent is told to choose (1..{points})"),
+                    ));
+                    None
+                }
+            };
         }
         if let (Some(code), Some(fw)) = (&indicator, s.framework) {
             if fw.sub(code).is_none() {
