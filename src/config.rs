@@ -53,6 +53,9 @@ pub struct Settings {
     pub submit_rate: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Key of the client hash that recognises duplicate submissions (data quality);
+    /// none = a random key per process, so several instances should share one.
+    pub client_salt: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             public_url: None,
             submit_rate: DEFAULT_SUBMIT_RATE,
             trusted_proxies: Vec::new(),
+            client_salt: None,
         }
     }
 }
@@ -84,6 +88,7 @@ struct FileSettings {
     public_url: Option<String>,
     submit_rate: Option<u32>,
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    client_salt: Option<Secret>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +160,9 @@ impl Settings {
         }
         if let Some(v) = file.trusted_proxies {
             self.trusted_proxies = v;
+        }
+        if let Some(v) = file.client_salt {
+            self.client_salt = Some(v);
         }
         Ok(())
     }
@@ -228,6 +236,15 @@ impl Settings {
                 });
             }
             self.admin_token = Some(Secret::new(v));
+        }
+        if let Some(v) = get("CHORUS_CLIENT_SALT") {
+            if v.len() < 16 {
+                return Err(ConfigError::Env {
+                    name: "CHORUS_CLIENT_SALT",
+                    message: "must be at least 16 characters".into(),
+                });
+            }
+            self.client_salt = Some(Secret::new(v));
         }
         Ok(())
     }

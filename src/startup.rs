@@ -120,6 +120,28 @@ fn hold_sqlite(settings: &Settings) -> anyhow::Result<Option<std::fs::File>> {
         })
 }
 
+/// Client hashes go when their campaign closes: checked at start, then every hour.
+async fn forget_clients_hourly(db: DatabaseConnection) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match crate::app::quality::forget_closed_clients(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(responses = n, "client hashes of closed campaigns cleared"),
+            Err(e) => tracing::warn!(error = %e, "clearing the client hashes of closed campaigns"),
+        }
+    }
+}
+
+/// The client hash's key: from `CHORUS_CLIENT_SALT`, or random for this process.
+fn client_key(settings: &Settings) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    match &settings.client_salt {
+        Some(s) => Sha256::digest(s.expose().as_bytes()).into(),
+        None => rand::random(),
+    }
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let prepared = prepare(&settings).await?;
@@ -134,6 +156,7 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let ingest = crate::store::ingest::Ingest::start(prepared.db.clone());
+        tokio::spawn(forget_clients_hourly(prepared.db.clone()));
         let db = prepared.db.clone();
         let state = web::Data::new(AppState {
             ingest,
@@ -145,6 +168,7 @@ impl Application {
             auth_failures: crate::web::auth_limit::AuthLimiter::default(),
             submissions: crate::web::submit_limit::SubmitLimiter::new(settings.submit_rate),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+            client_key: Arc::new(client_key(&settings)),
             db: prepared.db,
             token_hash: Arc::new(installation.hash),
             session_key: Arc::new(installation.session_key),

@@ -1,7 +1,10 @@
 //! Paradata on responses: how long answering took (whole seconds) and, when the page
-//! script measured them, the seconds per page as a JSON array. Both nullable: older
-//! responses and API clients that send none have none. No clock time is added, so an
-//! anonymous response stays unlinkable.
+//! script measured them, the seconds per page as a JSON array; and, for named
+//! questionnaires only, a keyed hash of the client's address and browser that
+//! recognises duplicate submissions, cleared when the campaign closes, when the
+//! verdict it gave is kept in `duplicate` instead. All nullable:
+//! older responses and API clients that send none have none. No clock time is added,
+//! so an anonymous response stays unlinkable.
 
 use sea_orm_migration::prelude::*;
 
@@ -13,6 +16,8 @@ enum Responses {
     Table,
     DurationS,
     PageSeconds,
+    ClientHash,
+    Duplicate,
 }
 
 #[async_trait::async_trait]
@@ -34,11 +39,32 @@ impl MigrationTrait for Migration {
                     .add_column(ColumnDef::new(Responses::PageSeconds).text().null())
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Responses::Table)
+                    .add_column(ColumnDef::new(Responses::ClientHash).string().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Responses::Table)
+                    .add_column(ColumnDef::new(Responses::Duplicate).boolean().null())
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Responses::PageSeconds, Responses::DurationS] {
+        for column in [
+            Responses::Duplicate,
+            Responses::ClientHash,
+            Responses::PageSeconds,
+            Responses::DurationS,
+        ] {
             manager
                 .alter_table(
                     Table::alter()

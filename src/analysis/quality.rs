@@ -157,6 +157,19 @@ fn contradicts(version: &VersionFrame, row: usize) -> bool {
     })
 }
 
+/// Near-identical answer vectors: of the scored items both answered (at least three),
+/// at least `threshold` given the same answer.
+pub fn similar(a: &[u8], b: &[u8], threshold: f64) -> bool {
+    let (mut both, mut same) = (0usize, 0usize);
+    for (x, y) in a.iter().zip(b) {
+        if *x > 0 && *y > 0 {
+            both += 1;
+            same += usize::from(x == y);
+        }
+    }
+    both >= 3 && same as f64 >= threshold * both as f64
+}
+
 /// What the read step hands the analysis besides the view's frames (whose `flags`
 /// hold each respondent's flags).
 #[derive(Default)]
@@ -611,6 +624,18 @@ mod tests {
         assert!(!flags(&s, &v, 0, None, None).contains(Flag::Attention));
         assert!(flags(&s, &v, 1, None, None).contains(Flag::Attention));
         assert!(!flags(&s, &v, 2, None, None).contains(Flag::Attention));
+    }
+
+    #[test]
+    fn similar_answers_share_the_threshold_of_items_both_answered() {
+        // 9 of 10 equal: 0.9 → similar at 0.9, not at 0.95.
+        let a = [1, 2, 3, 4, 5, 1, 2, 3, 4, 5];
+        let b = [1, 2, 3, 4, 5, 1, 2, 3, 4, 1];
+        assert!(similar(&a, &b, 0.9));
+        assert!(!similar(&a, &b, 0.95));
+        // Blanks on either side do not count; fewer than three in common never match.
+        assert!(similar(&[4, 4, 4, 0, 2], &[4, 4, 4, 5, 0], 1.0));
+        assert!(!similar(&[4, 4, 0, 0], &[4, 4, 5, 5], 0.5));
     }
 
     #[test]

@@ -126,6 +126,7 @@ fn answering_time(rng: &mut ChaCha8Rng) -> Paradata {
     Paradata {
         duration_s: Some(seconds),
         page_seconds: Vec::new(),
+        client: None,
     }
 }
 

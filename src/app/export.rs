@@ -45,6 +45,8 @@ pub async fn write_csv(
                         attributes: serde_json::from_str(&row.attributes)?,
                         answers: serde_json::from_str(&row.answers)?,
                         duration_s: row.duration_s,
+                        client_hash: row.client_hash,
+                        duplicate: row.duplicate,
                     };
                     if !filters
                         .iter()

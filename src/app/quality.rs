@@ -3,14 +3,16 @@
 //! pure functions in `analysis::quality`; this holds the medians and answering times
 //! they need and the frame row a response is judged from.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::analysis::frame::{FrameBuilder, Frames};
 use crate::analysis::quality;
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
+use crate::domain::SurveyState;
 use crate::store::responses::{self, ResponseRecord};
 use crate::store::surveys::StoredSurvey;
 
@@ -59,6 +61,70 @@ impl Timings {
 /// (questionnaire slug, seconds, scored items answered).
 pub(crate) type Timed = Option<(Arc<str>, u32, usize)>;
 
+/// Recognises a response with nearly the same scored answers as the previous one
+/// from the same client to the same questionnaire within the window. Rows come in
+/// storage order, which is submission order, so only the latest response of each
+/// client is kept, and clients silent for longer than the window are forgotten: the
+/// memory is that of the responses of one window, not of the campaign.
+pub(crate) struct Duplicates {
+    window: chrono::Duration,
+    similarity: f64,
+    latest: HashMap<String, (DateTime<Utc>, Vec<u8>)>,
+    order: VecDeque<(DateTime<Utc>, String)>,
+}
+
+impl Duplicates {
+    pub(crate) fn new(q: &QualitySettings) -> Self {
+        Duplicates {
+            // At most a week (campaign.toml is checked for it).
+            window: chrono::Duration::minutes(
+                i64::try_from(q.duplicate_window_minutes.min(7 * 24 * 60)).unwrap_or(0),
+            ),
+            similarity: q.duplicate_similarity,
+            latest: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// Whether `answers` (the scored items, 0 = blank), submitted `at` by `client` to
+    /// questionnaire `slug`, nearly repeat that client's previous response.
+    pub(crate) fn check(
+        &mut self,
+        slug: &str,
+        client: &str,
+        at: DateTime<Utc>,
+        answers: Vec<u8>,
+    ) -> bool {
+        if self.window <= chrono::Duration::zero() {
+            return false;
+        }
+        while let Some((t, key)) = self.order.front() {
+            if at - *t <= self.window {
+                break;
+            }
+            if self.latest.get(key).is_some_and(|(last, _)| last == t) {
+                self.latest.remove(key);
+            }
+            self.order.pop_front();
+        }
+        let key = format!("{slug}\u{0}{client}");
+        let repeat = self.latest.get(&key).is_some_and(|(t, prev)| {
+            (at - *t).abs() <= self.window && quality::similar(prev, &answers, self.similarity)
+        });
+        self.order.push_back((at, key.clone()));
+        self.latest.insert(key, (at, answers));
+        repeat
+    }
+}
+
+/// Who sent a row and when, for the duplicate rule.
+pub(crate) struct Sender<'a> {
+    pub(crate) client: Option<&'a str>,
+    pub(crate) at: DateTime<Utc>,
+    /// Judged a duplicate before its client hash was cleared.
+    pub(crate) judged: bool,
+}
+
 /// The data quality rules as one pass applies them.
 pub(crate) struct Judge {
     pub(crate) quality: QualitySettings,
@@ -86,12 +152,14 @@ impl Judge {
     }
 
     /// The flags of the response just added to `b` (version `version`, answered in
-    /// `duration` seconds), and its time for the speeder rule.
+    /// `duration` seconds, sent by `sender`), and its time for the speeder rule.
     pub(crate) fn judge(
         &self,
+        duplicates: &mut Duplicates,
         b: &FrameBuilder,
         version: i64,
         duration: Option<i32>,
+        sender: Sender<'_>,
     ) -> (FlagSet, Timed) {
         let duration = duration.and_then(|d| u32::try_from(d).ok());
         let Some((v, r)) = b.last_row() else {
@@ -104,7 +172,20 @@ impl Judge {
             .zip(slug.as_deref())
             .and_then(|(m, s)| m.get(s).copied());
         let timing = duration.filter(|_| self.known_medians.is_some());
-        let flags = quality::flags(&self.quality, v, r, timing, median);
+        let mut flags = quality::flags(&self.quality, v, r, timing, median);
+        if sender.judged {
+            flags.insert(Flag::Duplicate);
+        }
+        if let (Some(client), Some(slug)) = (sender.client, slug.as_deref()) {
+            let answers = v
+                .items
+                .iter()
+                .map(|c| c.values.get(r).copied().unwrap_or(0))
+                .collect();
+            if duplicates.check(slug, client, sender.at, answers) {
+                flags.insert(Flag::Duplicate);
+            }
+        }
         let timed = slug
             .zip(duration)
             .map(|(s, d)| (s, d, quality::answered(v, r)));
@@ -132,6 +213,7 @@ pub(crate) fn flag_speeders(
 /// the whole campaign read first.
 pub struct RecordJudge {
     judge: Judge,
+    duplicates: Duplicates,
     versions: HashMap<i64, StoredSurvey>,
     probe: FrameBuilder,
 }
@@ -149,6 +231,7 @@ impl RecordJudge {
         let rows = responses::durations(db, campaign_id).await?;
         let medians = Timings::from_rows(versions, rows).medians(quality);
         Ok(RecordJudge {
+            duplicates: Duplicates::new(quality),
             judge: Judge::new(quality.clone(), Some(medians), versions),
             versions: versions.clone(),
             probe: FrameBuilder::new(&[]),
@@ -164,8 +247,80 @@ impl RecordJudge {
         }
         self.probe
             .push(r.survey_version_id, &v.survey, &r.attributes, &r.answers);
+        let sender = Sender {
+            client: r.client_hash.as_deref(),
+            at: r.submitted_at,
+            judged: r.duplicate,
+        };
         self.judge
-            .judge(&self.probe, r.survey_version_id, r.duration_s)
+            .judge(
+                &mut self.duplicates,
+                &self.probe,
+                r.survey_version_id,
+                r.duration_s,
+                sender,
+            )
             .0
     }
+}
+
+/// Clears the client hashes of every campaign whose questionnaires have all closed:
+/// they exist to recognise duplicates while responses arrive, and go with the
+/// fieldwork; the verdicts they gave are kept. Returns how many hashes were cleared.
+pub async fn forget_closed_clients(db: &DatabaseConnection) -> anyhow::Result<u64> {
+    let now = Utc::now();
+    let mut cleared = 0;
+    for c in crate::store::campaigns::list(db).await? {
+        let closed = !c.surveys.is_empty()
+            && c.surveys
+                .iter()
+                .all(|s| s.survey.access.state(now, 0) == SurveyState::Closed);
+        if closed {
+            let duplicates = duplicates_of(db, &c.info.key).await?;
+            cleared += responses::forget_clients(db, c.id, &duplicates).await?;
+        }
+    }
+    Ok(cleared)
+}
+
+/// The responses of a campaign the duplicate rule flags now, in storage order (the
+/// order the analysis judges them in).
+async fn duplicates_of(db: &DatabaseConnection, key: &str) -> anyhow::Result<Vec<uuid::Uuid>> {
+    let Some(meta) = super::read::load_meta(db, key).await? else {
+        return Ok(Vec::new());
+    };
+    let mut judge = RecordJudge::load(
+        db,
+        meta.campaign.id,
+        &meta.campaign.info.quality,
+        &meta.versions,
+    )
+    .await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<responses::RawRow>>(4);
+    let read = responses::stream_raw(db, meta.campaign.id, 1024, tx);
+    let judged = async move {
+        let mut out = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            for row in chunk {
+                let record = ResponseRecord {
+                    id: row.id,
+                    survey_version_id: row.survey_version_id,
+                    audience: row.audience,
+                    submitted_at: row.submitted_at,
+                    attributes: serde_json::from_str(&row.attributes)?,
+                    answers: serde_json::from_str(&row.answers)?,
+                    duration_s: row.duration_s,
+                    client_hash: row.client_hash,
+                    duplicate: row.duplicate,
+                };
+                if judge.flags(&record).contains(Flag::Duplicate) {
+                    out.push(record.id);
+                }
+            }
+        }
+        Ok::<_, anyhow::Error>(out)
+    };
+    let (read, judged) = tokio::join!(read, judged);
+    read?;
+    judged
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use super::quality::{flag_speeders, Judge, Timed, Timings};
+use super::quality::{flag_speeders, Duplicates, Judge, Sender, Timed, Timings};
 use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::View;
@@ -164,6 +164,7 @@ pub async fn collect(
 struct Pass {
     versions: HashMap<i64, StoredSurvey>,
     judge: Judge,
+    duplicates: Duplicates,
     attributes: Vec<String>,
     breakdowns: Vec<String>,
     filters: Vec<(String, String)>,
@@ -223,6 +224,7 @@ impl Pass {
         } else {
             HashMap::new()
         };
+        let duplicates = Duplicates::new(&quality);
         let judge = Judge::new(quality, known_medians, &versions);
         Pass {
             attributes: lattice_attributes(&breakdowns),
@@ -232,6 +234,7 @@ impl Pass {
             breakdowns,
             versions,
             judge,
+            duplicates,
             filters: filters.to_vec(),
             fine: BTreeMap::new(),
             timings: Timings::default(),
@@ -273,8 +276,18 @@ impl Pass {
             }
             self.probe
                 .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
-            self.judge
-                .judge(&self.probe, row.survey_version_id, row.duration_s)
+            let sender = Sender {
+                client: row.client_hash.as_deref(),
+                at: row.submitted_at,
+                judged: row.duplicate,
+            };
+            self.judge.judge(
+                &mut self.duplicates,
+                &self.probe,
+                row.survey_version_id,
+                row.duration_s,
+                sender,
+            )
         } else {
             (FlagSet::EMPTY, None)
         };
@@ -295,8 +308,18 @@ impl Pass {
         let (flags, timed) = if excluding {
             (flags, timed)
         } else {
-            self.judge
-                .judge(cell, row.survey_version_id, row.duration_s)
+            let sender = Sender {
+                client: row.client_hash.as_deref(),
+                at: row.submitted_at,
+                judged: row.duplicate,
+            };
+            self.judge.judge(
+                &mut self.duplicates,
+                cell,
+                row.survey_version_id,
+                row.duration_s,
+                sender,
+            )
         };
         if !matches {
             return Ok(());

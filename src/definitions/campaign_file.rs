@@ -38,6 +38,8 @@ struct RawQuality {
     min_seconds_per_item: Option<Spanned<f64>>,
     straightline_min_items: Option<Spanned<i64>>,
     max_missing_share: Option<Spanned<f64>>,
+    duplicate_window_minutes: Option<Spanned<i64>>,
+    duplicate_similarity: Option<Spanned<f64>>,
     exclude: Option<Vec<Spanned<String>>>,
 }
 
@@ -319,6 +321,9 @@ fn check_sum<'a>(
     }
 }
 
+/// The longest duplicate window: a week.
+const MAX_WINDOW_MINUTES: i64 = 7 * 24 * 60;
+
 /// `[quality]`, each value checked against its range with the default named.
 fn quality_settings(sink: &mut Sink<'_>, raw: Option<RawQuality>) -> QualitySettings {
     let mut q = QualitySettings::default();
@@ -355,6 +360,27 @@ fn quality_settings(sink: &mut Sink<'_>, raw: Option<RawQuality>) -> QualitySett
     if let Some(v) = raw.max_missing_share {
         q.max_missing_share =
             share(sink, v, "max_missing_share", d.max_missing_share).unwrap_or(d.max_missing_share);
+    }
+    if let Some(v) = raw.duplicate_similarity {
+        q.duplicate_similarity = share(sink, v, "duplicate_similarity", d.duplicate_similarity)
+            .unwrap_or(d.duplicate_similarity);
+    }
+    if let Some(v) = raw.duplicate_window_minutes {
+        if *v.get_ref() > MAX_WINDOW_MINUTES {
+            sink.at(
+                v.span(),
+                format!("duplicate_window_minutes {} is more than a week ({MAX_WINDOW_MINUTES}); the default is {}", v.get_ref(), d.duplicate_window_minutes),
+            );
+        } else {
+            q.duplicate_window_minutes = count(
+                sink,
+                v,
+                "duplicate_window_minutes",
+                0,
+                d.duplicate_window_minutes,
+            )
+            .unwrap_or(d.duplicate_window_minutes);
+        }
     }
     if let Some(v) = raw.speeder_min_responses {
         q.speeder_min_responses =

@@ -30,15 +30,19 @@ pub enum Flag {
     Nonresponse,
     /// An attention check (instructed response) answered otherwise than instructed.
     Attention,
+    /// Nearly the same answers as an earlier response to the same questionnaire from
+    /// the same client (address and browser) shortly before.
+    Duplicate,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [
+    pub const ALL: [Flag; 6] = [
         Flag::Speeder,
         Flag::Straightlining,
         Flag::Contradiction,
         Flag::Nonresponse,
         Flag::Attention,
+        Flag::Duplicate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Flag {
             Flag::Contradiction => "contradiction",
             Flag::Nonresponse => "nonresponse",
             Flag::Attention => "attention",
+            Flag::Duplicate => "duplicate",
         }
     }
 
@@ -63,6 +68,7 @@ impl Flag {
             Flag::Contradiction => ("正反向题矛盾", "Contradicting reverse items"),
             Flag::Nonresponse => ("漏答过多", "Item non-response"),
             Flag::Attention => ("注意力检测未通过", "Failed attention check"),
+            Flag::Duplicate => ("疑似重复提交", "Likely duplicate"),
         }
     }
 
@@ -129,6 +135,11 @@ pub struct QualitySettings {
     pub straightline_min_items: usize,
     /// Non-response: flagged above this share of unconditional scored items blank.
     pub max_missing_share: f64,
+    /// Duplicate: within this many minutes of an earlier response from the same client …
+    pub duplicate_window_minutes: u64,
+    /// … with at least this share of the scored items both answered given the same
+    /// answer (over at least three such items).
+    pub duplicate_similarity: f64,
     /// Flags whose responses the analysis leaves out.
     pub exclude: Vec<Flag>,
 }
@@ -141,6 +152,8 @@ impl Default for QualitySettings {
             min_seconds_per_item: 1.0,
             straightline_min_items: 6,
             max_missing_share: 0.5,
+            duplicate_window_minutes: 60,
+            duplicate_similarity: 0.9,
             exclude: Vec::new(),
         }
     }
@@ -161,6 +174,10 @@ pub struct Paradata {
     pub duration_s: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub page_seconds: Vec<u32>,
+    /// Keyed hash of the submitting client (address and browser), set by the server
+    /// for named questionnaires to recognise duplicates; never sent by a client.
+    #[serde(skip)]
+    pub client: Option<String>,
 }
 
 /// Paradata the server could not accept, naming the field.
@@ -202,6 +219,7 @@ impl Paradata {
                 .enumerate()
                 .map(|(i, s)| within(format!("paradata.page_seconds[{i}]"), *s))
                 .collect::<Result<_, _>>()?,
+            client: None,
         })
     }
 
@@ -216,7 +234,13 @@ impl Paradata {
         Paradata {
             duration_s,
             page_seconds: Vec::new(),
+            client: None,
         }
+    }
+
+    /// The same paradata with the submitting client's hash.
+    pub fn from_client(self, client: Option<String>) -> Self {
+        Paradata { client, ..self }
     }
 
     pub fn is_empty(&self) -> bool {

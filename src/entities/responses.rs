@@ -21,6 +21,10 @@ pub struct Model {
     /// Seconds per page as a JSON array, when the page script measured them.
     #[sea_orm(column_type = "Text", nullable)]
     pub page_seconds: Option<String>,
+    /// Keyed hash of the client (named questionnaires, while the campaign is open).
+    pub client_hash: Option<String>,
+    /// The duplicate rule's verdict, kept when the client hash is cleared.
+    pub duplicate: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

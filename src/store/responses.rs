@@ -56,6 +56,10 @@ pub struct ResponseRecord {
     pub answers: BTreeMap<String, AnswerValue>,
     /// Seconds spent answering, when measured.
     pub duration_s: Option<i32>,
+    /// Keyed hash of the submitting client, while the campaign is open.
+    pub client_hash: Option<String>,
+    /// Judged a duplicate when the client hashes were cleared.
+    pub duplicate: bool,
 }
 
 pub fn fingerprint(slug: &str, response: &NewResponse) -> String {
@@ -80,6 +84,13 @@ pub fn row(
         fingerprint: Set(fp),
         duration_s: Set(duration(&response.paradata)),
         page_seconds: Set(page_seconds(&response.paradata)),
+        // Never for an anonymous questionnaire: it could join the access log.
+        client_hash: Set(response
+            .paradata
+            .client
+            .clone()
+            .filter(|_| !survey.survey.access.anonymous)),
+        duplicate: Set(None),
     }
 }
 
@@ -283,6 +294,8 @@ pub async fn for_campaign(
                 attributes: serde_json::from_str(&r.attributes).map_err(corrupt)?,
                 answers: serde_json::from_str(&r.answers).map_err(corrupt)?,
                 duration_s: r.duration_s,
+                client_hash: r.client_hash.clone(),
+                duplicate: r.duplicate == Some(true),
             })
         })
         .collect()
@@ -397,6 +410,8 @@ pub async fn insert_many(
             fingerprint: Set(fingerprint(&survey.survey.slug, response)),
             duration_s: Set(duration(&response.paradata)),
             page_seconds: Set(page_seconds(&response.paradata)),
+            client_hash: Set(None),
+            duplicate: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -420,6 +435,9 @@ pub struct RawRow {
     pub attributes: String,
     pub answers: String,
     pub duration_s: Option<i32>,
+    pub client_hash: Option<String>,
+    /// Judged a duplicate when the client hashes were cleared.
+    pub duplicate: bool,
 }
 
 /// Streams every response of a campaign in storage order, in chunks of `chunk` rows,
@@ -441,34 +459,38 @@ pub async fn stream_raw(
         .column(responses::Column::Attributes)
         .column(responses::Column::Answers)
         .column(responses::Column::DurationS)
+        .column(responses::Column::ClientHash)
+        .column(responses::Column::Duplicate)
         .filter(responses::Column::CampaignId.eq(campaign_id))
-        .into_tuple::<(
-            Uuid,
-            String,
-            i64,
-            DateTime<Utc>,
-            String,
-            String,
-            Option<i32>,
-        )>()
+        .into_tuple::<RawTuple>()
         .stream(db)
         .await?;
-    send_in_chunks(
-        stream,
-        chunk,
-        tx,
-        |(id, audience, survey_version_id, submitted_at, attributes, answers, duration_s)| RawRow {
-            id,
-            audience,
-            survey_version_id,
-            submitted_at,
-            attributes,
-            answers,
-            duration_s,
-        },
-    )
+    send_in_chunks(stream, chunk, tx, |t: RawTuple| RawRow {
+        id: t.0,
+        audience: t.1,
+        survey_version_id: t.2,
+        submitted_at: t.3,
+        attributes: t.4,
+        answers: t.5,
+        duration_s: t.6,
+        client_hash: t.7,
+        duplicate: t.8 == Some(true),
+    })
     .await
 }
+
+/// The columns of a [`RawRow`], as read.
+type RawTuple = (
+    Uuid,
+    String,
+    i64,
+    DateTime<Utc>,
+    String,
+    String,
+    Option<i32>,
+    Option<String>,
+    Option<bool>,
+);
 
 /// A stored response as the analysis reads it: only the columns it uses.
 pub struct AnalysisRow {
@@ -478,7 +500,22 @@ pub struct AnalysisRow {
     pub answers: String,
     /// Seconds spent answering, when measured.
     pub duration_s: Option<i32>,
+    /// Keyed hash of the submitting client, while the campaign is open.
+    pub client_hash: Option<String>,
+    /// Judged a duplicate when the client hashes were cleared.
+    pub duplicate: bool,
 }
+
+/// The columns of an [`AnalysisRow`], as read.
+type AnalysisTuple = (
+    i64,
+    DateTime<Utc>,
+    String,
+    String,
+    Option<i32>,
+    Option<String>,
+    Option<bool>,
+);
 
 /// [`stream_raw`] without the columns the analysis does not use (id, audience): two
 /// fewer values to decode and allocate per row of a million.
@@ -495,23 +532,59 @@ pub async fn stream_for_analysis(
         .column(responses::Column::Attributes)
         .column(responses::Column::Answers)
         .column(responses::Column::DurationS)
+        .column(responses::Column::ClientHash)
+        .column(responses::Column::Duplicate)
         .filter(responses::Column::CampaignId.eq(campaign_id))
-        .into_tuple::<(i64, DateTime<Utc>, String, String, Option<i32>)>()
+        .into_tuple::<AnalysisTuple>()
         .stream(db)
         .await?;
     send_in_chunks(
         stream,
         chunk,
         tx,
-        |(survey_version_id, submitted_at, attributes, answers, duration_s)| AnalysisRow {
-            survey_version_id,
-            submitted_at,
-            attributes,
-            answers,
-            duration_s,
+        |(survey_version_id, submitted_at, attributes, answers, duration_s, client_hash, dup)| {
+            AnalysisRow {
+                survey_version_id,
+                submitted_at,
+                attributes,
+                answers,
+                duration_s,
+                client_hash,
+                duplicate: dup == Some(true),
+            }
         },
     )
     .await
+}
+
+/// Forgets the client hashes of a campaign's responses (when it has closed), keeping
+/// the duplicate rule's verdict on `duplicates` in the same transaction; returns how
+/// many hashes were cleared.
+pub async fn forget_clients(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    duplicates: &[Uuid],
+) -> Result<u64, StoreError> {
+    use sea_orm::sea_query::Expr;
+    let txn = db.begin().await?;
+    for ids in duplicates.chunks(500) {
+        responses::Entity::update_many()
+            .col_expr(responses::Column::Duplicate, Expr::value(Some(true)))
+            .filter(responses::Column::Id.is_in(ids.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
+    let done = responses::Entity::update_many()
+        .col_expr(
+            responses::Column::ClientHash,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(responses::Column::CampaignId.eq(campaign_id))
+        .filter(responses::Column::ClientHash.is_not_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(done.rows_affected)
 }
 
 /// The answering times of a campaign's timed responses: (survey version, seconds).

@@ -341,7 +341,9 @@ pub async fn submit(
     let raw = survey_page::form_answers(&stored.survey, &values);
     let now = chrono::Utc::now().timestamp();
     let served = served.and_then(|s| s.trim().parse::<i64>().ok());
-    let paradata = served.map_or_else(Paradata::default, |s| Paradata::from_served(s, now));
+    let paradata = served
+        .map_or_else(Paradata::default, |s| Paradata::from_served(s, now))
+        .from_client(state.client_hash(&req));
     let parsed = NewResponse::parse(&stored.survey, response_id, &raw, &prefilled).and_then(|r| {
         r.agrees_with_invitation(&stored.survey, &issued)
             .map(|()| r.with_paradata(paradata))

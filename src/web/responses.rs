@@ -360,7 +360,12 @@ pub async fn create(
         &attributes,
     )
     .map_err(first_error)?
-    .with_paradata(payload.paradata.clone());
+    .with_paradata(
+        payload
+            .paradata
+            .clone()
+            .from_client(state.client_hash(&req)),
+    );
     // ... and over the answers too (docs/security.md, "Invitations").
     response
         .agrees_with_invitation(&stored.survey, &issued)

@@ -49,9 +49,30 @@ pub struct AppState {
     pub submissions: super::submit_limit::SubmitLimiter,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// Key of the client hash (`CHORUS_CLIENT_SALT`, else random per process).
+    pub client_key: Arc<[u8; 32]>,
 }
 
 impl AppState {
+    /// A keyed hash of the request's client address and browser (64 bits as hex), by
+    /// which the data quality rules recognise a duplicate submission. Without the key,
+    /// which never reaches the database, the address cannot be recovered from it.
+    pub fn client_hash(&self, req: &actix_web::HttpRequest) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let ip = self.client_ip(req)?;
+        let agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        let mut h = Sha256::new();
+        h.update(self.client_key.as_slice());
+        h.update(ip.to_string().as_bytes());
+        h.update([0]);
+        h.update(agent);
+        Some(hex::encode(&h.finalize()[..8]))
+    }
+
     /// The client address of a request (see `client::client_ip`).
     pub fn client_ip(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
         super::client::client_ip(req, &self.trusted_proxies)

@@ -716,7 +716,7 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
     let resp = db
         .query_all_raw(Statement::from_string(
             backend,
-            "SELECT id, submitted_at, attributes, answers, fingerprint, duration_s, page_seconds FROM responses".to_string(),
+            "SELECT id, submitted_at, attributes, answers, fingerprint, duration_s, page_seconds, client_hash FROM responses".to_string(),
         ))
         .await
         .expect("responses");
@@ -726,6 +726,9 @@ async fn anonymous_invitations_leave_no_link_to_the_answers(app: TestApp) {
         let duration: Option<i32> = row.try_get("", "duration_s").expect("duration");
         let pages: Option<String> = row.try_get("", "page_seconds").expect("pages");
         assert_eq!((duration, pages.as_deref()), (Some(95), Some("[95]")));
+        // No client hash for an anonymous questionnaire: it could join the access log.
+        let client: Option<String> = row.try_get("", "client_hash").expect("client");
+        assert_eq!(client, None);
         let at: chrono::DateTime<chrono::Utc> = row.try_get("", "submitted_at").expect("at");
         assert_eq!(
             at,

@@ -17,6 +17,20 @@ both_backends!(
     the_plain_form_measures_from_the_served_time
 );
 
+#[tokio::test]
+async fn duplicates_are_flagged_per_client_and_outlive_the_client_hash_sqlite() {
+    duplicates_are_flagged_per_client_and_outlive_the_client_hash(crate::helpers::Backend::Sqlite)
+        .await;
+}
+
+#[tokio::test]
+async fn duplicates_are_flagged_per_client_and_outlive_the_client_hash_postgres() {
+    duplicates_are_flagged_per_client_and_outlive_the_client_hash(
+        crate::helpers::Backend::Postgres,
+    )
+    .await;
+}
+
 const SLUG: &str = "quality-students";
 
 fn close(v: &Value, expected: f64) -> bool {
@@ -363,4 +377,112 @@ async fn the_plain_form_measures_from_the_served_time(app: TestApp) {
     let csv = exported(&app, "pingshun-2025").await;
     let seconds: i64 = csv[&id].0.parse().expect("a duration");
     assert!((120..=130).contains(&seconds), "{seconds} s");
+}
+
+/// Stores answers to the fixture from a browser named `agent`.
+async fn respond_from(app: &TestApp, agent: &str, answers: [i64; 6]) -> Uuid {
+    let mut a = serde_json::Map::new();
+    a.insert("school".into(), json!("s1"));
+    for (i, x) in answers.iter().enumerate() {
+        a.insert(format!("q{}", i + 1), json!(x));
+    }
+    let id = Uuid::new_v4();
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/surveys/{SLUG}/responses")))
+        .header("User-Agent", agent)
+        .json(&json!({"response_id": id, "answers": a}))
+        .send()
+        .await
+        .expect("post");
+    let status = res.status();
+    assert_eq!(status, 201, "{}", res.text().await.unwrap_or_default());
+    id
+}
+
+/// The same answers twice from one browser within the hour: the second is a likely
+/// duplicate; from another browser, or with other answers, nothing is. The keyed
+/// client hashes are cleared when the campaign closes; the verdicts stay.
+async fn duplicates_are_flagged_per_client_and_outlive_the_client_hash(
+    backend: crate::helpers::Backend,
+) {
+    // Arrange: the fixture, closing a few seconds from now.
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::helpers::copy_dir(
+        &crate::helpers::repo_path("tests/fixtures/quality"),
+        dir.path(),
+    );
+    let file = dir.path().join("quality/students.toml");
+    let closes = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let text = std::fs::read_to_string(&file).expect("read");
+    let text = text.replacen(
+        "[scale]",
+        &format!("closes = \"{}\"\n\n[scale]", closes.to_rfc3339()),
+        1,
+    );
+    std::fs::write(&file, text).expect("write");
+    let surveys = dir.path().to_str().expect("utf-8 path");
+    let Some(app) = crate::helpers::spawn_app(backend, Some(surveys)).await else {
+        eprintln!("skipped: CHORUS_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let same = [4, 4, 4, 4, 5, 2];
+    let first = respond_from(&app, "phone-a", same).await;
+    let again = respond_from(&app, "phone-a", same).await;
+    let other_phone = respond_from(&app, "phone-b", same).await;
+    let other_answers = respond_from(&app, "phone-a", [1, 2, 5, 1, 3, 5]).await;
+
+    // Act / Assert: flagged while the hashes are there ...
+    let flags = |csv: &BTreeMap<String, (String, String)>, id: Uuid| csv[&id.to_string()].1.clone();
+    let csv = exported(&app, "quality").await;
+    assert_eq!(flags(&csv, first), "");
+    assert_eq!(flags(&csv, again), "duplicate");
+    assert_eq!(flags(&csv, other_phone), "", "another browser");
+    assert_eq!(flags(&csv, other_answers), "", "other answers");
+    let db = sea_orm::Database::connect(&app.settings.database_url)
+        .await
+        .expect("db");
+    let hashes = client_hashes(&db).await;
+    assert_eq!(hashes.len(), 4);
+    for h in hashes.iter().flatten() {
+        assert_eq!(h.len(), 16, "64 bits as hex: {h}");
+        assert!(h.chars().all(|c| c.is_ascii_hexdigit()) && !h.contains("127"));
+    }
+    assert!(hashes.iter().all(Option::is_some));
+    // ... nothing cleared while the questionnaire is open ...
+    assert_eq!(
+        chorus::app::quality::forget_closed_clients(&db)
+            .await
+            .expect("forget"),
+        0
+    );
+    // ... and after it closes, the hashes are gone and the verdict stays.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(
+        chorus::app::quality::forget_closed_clients(&db)
+            .await
+            .expect("forget"),
+        4
+    );
+    assert!(client_hashes(&db).await.iter().all(Option::is_none));
+    let csv = exported(&app, "quality").await;
+    assert_eq!(flags(&csv, again), "duplicate");
+    assert_eq!(flags(&csv, first), "");
+    assert_eq!(flags(&csv, other_phone), "");
+}
+
+async fn client_hashes(db: &sea_orm::DatabaseConnection) -> Vec<Option<String>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT client_hash FROM responses".to_string(),
+    ))
+    .await
+    .expect("query")
+    .iter()
+    .map(|r| {
+        r.try_get::<Option<String>>("", "client_hash")
+            .expect("column")
+    })
+    .collect()
 }

@@ -25,8 +25,8 @@ pub(crate) fn write(b: &mut Builder<'_>) {
         Some(rows) if !rows.is_empty() => {
             b.p(lang
                 .pick(
-                    "敏感性分析比较包含与不包含标记答卷时的得分；差值 = 不含 − 含。标记答卷或其余答卷少于最小公布人数的评价主体不予列示，以免由差值反推少数答卷。",
-                    "The sensitivity table compares scores with and without the flagged responses (difference = without − with). A group is not shown when its flagged or remaining responses are fewer than the minimum cell, so the difference cannot reveal a few responses.",
+                    "敏感性分析比较包含与不包含标记答卷时的得分；差值 = 不含 − 含。标记答卷或其余答卷少于最小公布人数的评价主体不予列示，以免由差值反推少数答卷；“合成”只合成列示的评价主体，可能与正文的合成得分不同。",
+                    "The sensitivity table compares scores with and without the flagged responses (difference = without − with). A group is not shown when its flagged or remaining responses are fewer than the minimum cell, so the difference cannot reveal a few responses; \"Combined\" combines the groups shown only, so it may differ from the combined scores elsewhere.",
                 )
                 .into());
             b.table(sensitivity_table(b, rows, lang));
