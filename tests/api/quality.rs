@@ -63,9 +63,16 @@ async fn respond_checked(
     }
     let id = Uuid::new_v4();
     let body = json!({"response_id": id, "answers": a, "paradata": {"duration_s": seconds, "page_seconds": [seconds]}});
+    // Each respondent on a phone of their own (else identical answers from one
+    // browser are likely duplicates).
     let res = app
-        .post_json(&format!("/api/v1/surveys/{SLUG}/responses"), &body)
-        .await;
+        .client
+        .post(app.url(&format!("/api/v1/surveys/{SLUG}/responses")))
+        .header("User-Agent", format!("phone-{id}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
     let status = res.status();
     assert_eq!(status, 201, "{}", res.text().await.unwrap_or_default());
     id
@@ -171,7 +178,8 @@ async fn flags_exclusion_and_sensitivity_follow_the_rules(app: TestApp) {
             ["straightlining", 5],
             ["contradiction", 1],
             ["nonresponse", 1],
-            ["attention", 1]
+            ["attention", 1],
+            ["duplicate", 0]
         ]),
         "{group}"
     );
