@@ -20,42 +20,43 @@ enum Responses {
     Duplicate,
 }
 
+/// One new nullable column each; one statement per column, as SQLite alters one thing
+/// at a time.
+fn columns() -> [ColumnDef; 4] {
+    [
+        ColumnDef::new(Responses::DurationS)
+            .integer()
+            .null()
+            .to_owned(),
+        ColumnDef::new(Responses::PageSeconds)
+            .text()
+            .null()
+            .to_owned(),
+        ColumnDef::new(Responses::ClientHash)
+            .string()
+            .null()
+            .to_owned(),
+        ColumnDef::new(Responses::Duplicate)
+            .boolean()
+            .null()
+            .to_owned(),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one thing at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Responses::Table)
-                    .add_column(ColumnDef::new(Responses::DurationS).integer().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Responses::Table)
-                    .add_column(ColumnDef::new(Responses::PageSeconds).text().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Responses::Table)
-                    .add_column(ColumnDef::new(Responses::ClientHash).string().null())
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Responses::Table)
-                    .add_column(ColumnDef::new(Responses::Duplicate).boolean().null())
-                    .to_owned(),
-            )
-            .await
+        for mut column in columns() {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Responses::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -5,7 +5,7 @@ use sea_orm::DatabaseConnection;
 
 use super::quality::RecordJudge;
 use super::read::CampaignMeta;
-use crate::store::responses::{self, RawRow, ResponseRecord};
+use crate::store::responses::{self, RawRow};
 
 /// Streams a campaign's raw-data CSV (only responses matching every filter) (UTF-8 with BOM, text neutralised against
 /// formula injection) to `out` in chunks, without holding the responses in memory.
@@ -37,24 +37,17 @@ pub async fn write_csv(
             {
                 let mut w = csv::Writer::from_writer(&mut buf);
                 for row in chunk {
-                    let record = ResponseRecord {
-                        id: row.id,
-                        survey_version_id: row.survey_version_id,
-                        audience: row.audience,
-                        submitted_at: row.submitted_at,
-                        attributes: serde_json::from_str(&row.attributes)?,
-                        answers: serde_json::from_str(&row.answers)?,
-                        duration_s: row.duration_s,
-                        client_hash: row.client_hash,
-                        duplicate: row.duplicate,
-                    };
+                    let record = row.decode()?;
+                    // Every row is judged, in order, so a duplicate's earlier response
+                    // counts whatever the filters.
+                    let flags = judge.flags(&record);
                     if !filters
                         .iter()
                         .all(|(k, v)| record.attributes.get(k) == Some(v))
                     {
                         continue;
                     }
-                    let cells = layout.row(&record, &versions, judge.flags(&record));
+                    let cells = layout.row(&record, &versions, flags);
                     w.write_record(cells.iter().map(crate::export::Value::csv))?;
                     n += 1;
                 }

@@ -302,17 +302,7 @@ async fn duplicates_of(db: &DatabaseConnection, key: &str) -> anyhow::Result<Vec
         let mut out = Vec::new();
         while let Some(chunk) = rx.recv().await {
             for row in chunk {
-                let record = ResponseRecord {
-                    id: row.id,
-                    survey_version_id: row.survey_version_id,
-                    audience: row.audience,
-                    submitted_at: row.submitted_at,
-                    attributes: serde_json::from_str(&row.attributes)?,
-                    answers: serde_json::from_str(&row.answers)?,
-                    duration_s: row.duration_s,
-                    client_hash: row.client_hash,
-                    duplicate: row.duplicate,
-                };
+                let record = row.decode()?;
                 if judge.flags(&record).contains(Flag::Duplicate) {
                     out.push(record.id);
                 }

@@ -276,18 +276,7 @@ impl Pass {
             }
             self.probe
                 .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
-            let sender = Sender {
-                client: row.client_hash.as_deref(),
-                at: row.submitted_at,
-                judged: row.duplicate,
-            };
-            self.judge.judge(
-                &mut self.duplicates,
-                &self.probe,
-                row.survey_version_id,
-                row.duration_s,
-                sender,
-            )
+            judge_row(&self.judge, &mut self.duplicates, &self.probe, &row)
         } else {
             (FlagSet::EMPTY, None)
         };
@@ -308,18 +297,7 @@ impl Pass {
         let (flags, timed) = if excluding {
             (flags, timed)
         } else {
-            let sender = Sender {
-                client: row.client_hash.as_deref(),
-                at: row.submitted_at,
-                judged: row.duplicate,
-            };
-            self.judge.judge(
-                &mut self.duplicates,
-                cell,
-                row.survey_version_id,
-                row.duration_s,
-                sender,
-            )
+            judge_row(&self.judge, &mut self.duplicates, cell, &row)
         };
         if !matches {
             return Ok(());
@@ -404,6 +382,21 @@ impl Pass {
             free_text,
         })
     }
+}
+
+/// The flags of `row`, just added to `b`.
+fn judge_row(
+    judge: &Judge,
+    duplicates: &mut Duplicates,
+    b: &FrameBuilder,
+    row: &AnalysisRow,
+) -> (FlagSet, Timed) {
+    let sender = Sender {
+        client: row.client_hash.as_deref(),
+        at: row.submitted_at,
+        judged: row.duplicate,
+    };
+    judge.judge(duplicates, b, row.survey_version_id, row.duration_s, sender)
 }
 
 fn is_quoted(kind: &QuestionKind) -> bool {

@@ -440,6 +440,23 @@ pub struct RawRow {
     pub duplicate: bool,
 }
 
+impl RawRow {
+    /// The row with its JSON decoded.
+    pub fn decode(self) -> Result<ResponseRecord, serde_json::Error> {
+        Ok(ResponseRecord {
+            id: self.id,
+            survey_version_id: self.survey_version_id,
+            audience: self.audience,
+            submitted_at: self.submitted_at,
+            attributes: serde_json::from_str(&self.attributes)?,
+            answers: serde_json::from_str(&self.answers)?,
+            duration_s: self.duration_s,
+            client_hash: self.client_hash,
+            duplicate: self.duplicate,
+        })
+    }
+}
+
 /// Streams every response of a campaign in storage order, in chunks of `chunk` rows,
 /// without building models or decoding JSON (the receiver does that off the async
 /// threads). Stops early, without error, when the receiver is dropped. Returns the

@@ -154,6 +154,20 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A campaign's raw-data CSV export, read back: header and rows.
+    pub async fn export_csv(&self, campaign: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+        let csv = self
+            .get_auth(&format!("/api/v1/campaigns/{campaign}/responses.csv"))
+            .await
+            .text()
+            .await
+            .expect("csv");
+        let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+        let header = reader.headers().expect("header").clone();
+        let rows = reader.records().map(|r| r.expect("row")).collect();
+        (header, rows)
+    }
+
     /// Responses stored for the default campaign, counted from its CSV export.
     pub async fn stored_count(&self) -> usize {
         let csv = self

@@ -80,14 +80,7 @@ async fn respond_checked(
 
 /// The raw export as (response id -> (duration_s, quality_flags)).
 async fn exported(app: &TestApp, campaign: &str) -> BTreeMap<String, (String, String)> {
-    let csv = app
-        .get_auth(&format!("/api/v1/campaigns/{campaign}/responses.csv"))
-        .await
-        .text()
-        .await
-        .expect("csv");
-    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
-    let header = reader.headers().expect("header").clone();
+    let (header, rows) = app.export_csv(campaign).await;
     let col = |name: &str| {
         header
             .iter()
@@ -95,10 +88,8 @@ async fn exported(app: &TestApp, campaign: &str) -> BTreeMap<String, (String, St
             .unwrap_or_else(|| panic!("column {name} in {header:?}"))
     };
     let (id, duration, flags) = (col("response_id"), col("duration_s"), col("quality_flags"));
-    reader
-        .records()
+    rows.iter()
         .map(|r| {
-            let r = r.expect("record");
             (
                 r[id].to_string(),
                 (r[duration].to_string(), r[flags].to_string()),

@@ -45,26 +45,19 @@ pub(crate) fn write(b: &mut Builder<'_>) {
 fn rules(q: &QualityReport, lang: Lang) -> String {
     let s = &q.settings;
     let pct = |x: f64| format!("{:.0}%", 100.0 * x);
+    let (fraction, least, per_item) = (
+        pct(s.speeder_fraction),
+        s.speeder_min_responses,
+        s.min_seconds_per_item,
+    );
+    let (matrix, missing) = (s.straightline_min_items, pct(s.max_missing_share));
+    let (window, alike) = (s.duplicate_window_minutes, pct(s.duplicate_similarity));
     match lang {
         Lang::Zh => format!(
-            "每份答卷按以下规则标记，标记本身不删除任何答卷：作答过快（用时少于该问卷中位用时的 {}，中位用时在计时答卷达到 {} 份后计算；或平均每道计分题少于 {} 秒）；矩阵题同一答案（{} 题及以上的矩阵全部选同一选项）；正反向题矛盾（同一二级指标下同时同意正向题和反向题）；漏答过多（无条件显示的计分题空答超过 {}）；注意力检测未通过（指令题未按要求作答）；疑似重复提交（同一设备 {} 分钟内再次提交，且 {} 以上的计分题答案相同）。",
-            pct(s.speeder_fraction),
-            s.speeder_min_responses,
-            s.min_seconds_per_item,
-            s.straightline_min_items,
-            pct(s.max_missing_share),
-            s.duplicate_window_minutes,
-            pct(s.duplicate_similarity),
+            "每份答卷按以下规则标记，标记本身不删除任何答卷：作答过快（用时少于该问卷中位用时的 {fraction}，中位用时在计时答卷达到 {least} 份后计算；或平均每道计分题少于 {per_item} 秒）；矩阵题同一答案（{matrix} 题及以上的矩阵全部选同一选项）；正反向题矛盾（同一二级指标下同时同意正向题和反向题）；漏答过多（无条件显示的计分题空答超过 {missing}）；注意力检测未通过（指令题未按要求作答）；疑似重复提交（同一设备 {window} 分钟内再次提交，且 {alike} 以上的计分题答案相同）。"
         ),
         Lang::En => format!(
-            "Each response is flagged by these rules; a flag deletes nothing. Speeding: less than {} of the questionnaire's median time (computed once {} responses are timed), or under {} s per answered scored item. Straight-lining: a matrix of {} or more statements all answered alike. Contradiction: agreeing with a statement and a reverse-worded one of the same second-level indicator. Item non-response: more than {} of the unconditional scored items blank. Attention: an instructed-response item answered otherwise than instructed. Likely duplicate: the same device submitting again within {} minutes with {} or more of the scored answers the same.",
-            pct(s.speeder_fraction),
-            s.speeder_min_responses,
-            s.min_seconds_per_item,
-            s.straightline_min_items,
-            pct(s.max_missing_share),
-            s.duplicate_window_minutes,
-            pct(s.duplicate_similarity),
+            "Each response is flagged by these rules; a flag deletes nothing. Speeding: less than {fraction} of the questionnaire's median time (computed once {least} responses are timed), or under {per_item} s per answered scored item. Straight-lining: a matrix of {matrix} or more statements all answered alike. Contradiction: agreeing with a statement and a reverse-worded one of the same second-level indicator. Item non-response: more than {missing} of the unconditional scored items blank. Attention: an instructed-response item answered otherwise than instructed. Likely duplicate: the same device submitting again within {window} minutes with {alike} or more of the scored answers the same."
         ),
     }
 }
