@@ -16,6 +16,7 @@ use crate::analysis::evaluation::{Analysis, IndicatorRow, ScoreCell};
 use crate::analysis::Level;
 use crate::app::explore::{self, ExploreError, Explored, FilterChoice};
 use crate::charts::bars::{GroupedBars, Series};
+use crate::domain::quality::Flag;
 use crate::domain::Audience;
 use crate::error::ApiError;
 
@@ -119,7 +120,61 @@ struct ResultsPage {
     rows: Vec<RowView>,
     chart: Option<String>,
     breakdowns: Vec<BreakdownView>,
+    quality: QualityView,
     min: u64,
+}
+
+/// The data quality flags of the view: one row per flag, a column per group.
+struct QualityView {
+    /// What the scores leave out.
+    note: String,
+    groups: Vec<&'static str>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+fn quality(a: &Analysis) -> QualityView {
+    let q = &a.quality;
+    let count = |n: Option<u64>| n.map_or_else(|| "样本不足".to_string(), |n| n.to_string());
+    let mut rows: Vec<(String, Vec<String>)> = Flag::ALL
+        .iter()
+        .map(|f| {
+            let (zh, en) = f.label();
+            let cells = q
+                .groups
+                .iter()
+                .map(|g| count(g.flagged.iter().find(|(x, _)| x == f).map(|(_, n)| *n)))
+                .collect();
+            (format!("{zh} · {en}"), cells)
+        })
+        .collect();
+    rows.push((
+        "任一标记 · any flag".into(),
+        q.groups.iter().map(|g| count(g.any)).collect(),
+    ));
+    rows.push((
+        "已剔除 · excluded".into(),
+        q.groups.iter().map(|g| count(g.excluded)).collect(),
+    ));
+    let note = if q.settings.exclude.is_empty() {
+        "得分包含全部答卷（只标记、不剔除） · scores include every response".to_string()
+    } else {
+        let names: Vec<&str> = q.settings.exclude.iter().map(|f| f.label().0).collect();
+        format!(
+            "得分不含被标记为“{}”的答卷 · scores leave out: {}",
+            names.join("、"),
+            q.settings
+                .exclude
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    QualityView {
+        note,
+        groups: q.groups.iter().map(|g| g.group.label_zh()).collect(),
+        rows,
+    }
 }
 
 pub(super) fn choice(c: &FilterChoice) -> ChoiceView {
@@ -241,6 +296,7 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
         chart: chart(a, &groups)?,
         rows,
         breakdowns,
+        quality: quality(a),
         min: a.method.min_cell_size,
     })
 }

@@ -237,6 +237,20 @@ async fn flags_exclusion_and_sensitivity_follow_the_rules(app: TestApp) {
         .await
         .expect("html");
     assert!(en.contains("Data quality") && en.contains("Straight-lining"));
+
+    // The workspace's results explorer shows the same counts.
+    let cookie = crate::workspace::login(&app, crate::helpers::TOKEN).await;
+    let page = crate::workspace::html_of(&app, "/admin/campaigns/quality/results", &cookie).await;
+    let table = &page[page.find("id=\"quality\"").expect("quality table")..];
+    let row = |label: &str| {
+        let start = table.find(label).unwrap_or_else(|| panic!("{label} row"));
+        let end = table[start..].find("</tr>").expect("row end") + start;
+        table[start..end].to_string()
+    };
+    assert!(row("矩阵题同一答案").contains("<td>5</td>"));
+    assert!(row("任一标记").contains("<td>9</td>"));
+    assert!(row("已剔除").contains("<td>5</td>"));
+    assert!(page.contains("得分不含被标记为“矩阵题同一答案”的答卷"));
 }
 
 /// Fewer flagged respondents than the minimum cell: the sensitivity cell is withheld
