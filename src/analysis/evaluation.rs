@@ -500,6 +500,8 @@ struct Tables {
     ipa: Vec<IpaGroup>,
     questions: Vec<QuestionSummary>,
     vectors: ScoreVectors,
+    /// The respondent scores, kept for the view itself (not for the census's cells).
+    scores: Option<RespondentScores>,
 }
 
 impl Tables {
@@ -592,6 +594,7 @@ fn tables_with(
         ipa: importance_performance(frames)?,
         questions: super::tallies::summarise(frames, 0),
         vectors: score_vectors(&scores)?,
+        scores: with_breakdowns.then_some(scores),
         framework,
         entropy_units,
         composite,
@@ -782,6 +785,7 @@ pub fn analyse(
             min_item_share: settings.min_item_share,
             min_cell: settings.min_cell_size,
             published: &published,
+            scores: t.scores.as_ref(),
         },
         frames,
         &view.quality,

@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::frame::{Frames, VersionFrame};
-use super::scores::{respondent_scores, score_column, COMPOSITE};
+use super::scores::{respondent_scores, score_column, RespondentScores, COMPOSITE};
 use super::stats::{combine_groups, ScoreStat};
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
 use crate::domain::{Audience, Framework};
@@ -248,6 +248,8 @@ pub struct QualityContext<'a> {
     pub min_cell: u64,
     /// Groups whose composite the view publishes.
     pub published: &'a [Audience],
+    /// The view's respondent scores, when the evaluation has them at hand.
+    pub scores: Option<&'a RespondentScores>,
 }
 
 /// Counts per flag and group, medians, and the sensitivity table.
@@ -354,40 +356,94 @@ fn group_counts(
         .collect()
 }
 
-/// Per respondent: group, flags, and the score of each indicator in `codes`.
-struct Scored {
-    rows: Vec<(Audience, FlagSet, Vec<Option<f64>>)>,
+/// Running n, sum and sum of squares of one indicator's scores.
+#[derive(Default, Clone, Copy)]
+struct Moments {
+    n: u64,
+    sum: f64,
+    squares: f64,
 }
 
-fn scored(ctx: &QualityContext<'_>, frames: &Frames, codes: &[String]) -> PolarsResult<Scored> {
-    let scores = respondent_scores(ctx.framework, frames, ctx.min_item_share)?;
-    let groups = group_of_rows(frames);
-    let columns: Vec<Vec<Option<f64>>> = codes
-        .iter()
-        .map(|c| Ok(scores.df.column(&score_column(c))?.f64()?.iter().collect()))
-        .collect::<PolarsResult<_>>()?;
-    let rows = groups
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, g)| {
-            let flags = frames.flags.get(i).copied().unwrap_or_default();
-            Some((g?, flags, columns.iter().map(|c| c[i]).collect()))
-        })
-        .collect();
-    Ok(Scored { rows })
-}
-
-/// n, mean and sample SD of the present values.
-fn stat(values: impl Iterator<Item = f64>) -> ScoreStat {
-    let v: Vec<f64> = values.collect();
-    if v.is_empty() {
-        return ScoreStat::EMPTY;
+impl Moments {
+    fn add(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += x;
+        self.squares += x * x;
     }
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let sd = (v.len() >= 2)
-        .then(|| (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-    ScoreStat::from_moments(v.len() as u64, mean, sd)
+
+    /// n, mean and sample SD (ddof = 1).
+    fn stat(&self) -> ScoreStat {
+        if self.n == 0 {
+            return ScoreStat::EMPTY;
+        }
+        let n = self.n as f64;
+        let mean = self.sum / n;
+        let sd =
+            (self.n >= 2).then(|| ((self.squares - n * mean * mean).max(0.0) / (n - 1.0)).sqrt());
+        ScoreStat::from_moments(self.n, mean, sd)
+    }
+}
+
+/// Per group: flagged and other respondents, and per indicator the moments of all of
+/// them and of the others only. Accumulated column by column, never a row per
+/// respondent (a million respondents cost a few counters).
+#[derive(Default)]
+struct GroupMoments {
+    flagged: u64,
+    rest: u64,
+    all: Vec<Moments>,
+    kept: Vec<Moments>,
+}
+
+/// Adds the respondents of `frames` (whose respondent scores are `scores`, when at
+/// hand) to `acc`.
+fn accumulate(
+    ctx: &QualityContext<'_>,
+    frames: &Frames,
+    scores: Option<&RespondentScores>,
+    codes: &[String],
+    compared: FlagSet,
+    acc: &mut BTreeMap<Audience, GroupMoments>,
+) -> PolarsResult<()> {
+    let computed;
+    let scores = match scores {
+        Some(s) => s,
+        None => {
+            computed = respondent_scores(ctx.framework, frames, ctx.min_item_share)?;
+            &computed
+        }
+    };
+    let groups = group_of_rows(frames);
+    let flagged = |i: usize| frames.flags.get(i).is_some_and(|f| f.intersects(compared));
+    for (i, g) in groups.iter().enumerate() {
+        if let Some(g) = g {
+            let m = acc.entry(*g).or_insert_with(|| GroupMoments {
+                all: vec![Moments::default(); codes.len()],
+                kept: vec![Moments::default(); codes.len()],
+                ..GroupMoments::default()
+            });
+            if flagged(i) {
+                m.flagged += 1;
+            } else {
+                m.rest += 1;
+            }
+        }
+    }
+    for (k, code) in codes.iter().enumerate() {
+        let column = scores.df.column(&score_column(code))?.f64()?;
+        for (i, x) in column.iter().enumerate() {
+            let (Some(x), Some(Some(g))) = (x, groups.get(i)) else {
+                continue;
+            };
+            if let Some(m) = acc.get_mut(g) {
+                m.all[k].add(x);
+                if !flagged(i) {
+                    m.kept[k].add(x);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn sensitivity(
@@ -401,46 +457,20 @@ fn sensitivity(
     let mut names = vec![("综合指数".to_string())];
     names.extend(ctx.framework.indicators.iter().map(|i| i.name.clone()));
     // Everyone the view has, analysed or left out; "flagged" = raised a compared flag.
-    let mut rows = scored(ctx, frames, &codes)?.rows;
+    let mut acc = BTreeMap::new();
+    accumulate(ctx, frames, ctx.scores, &codes, compared, &mut acc)?;
     if let Some(ex) = &input.excluded {
-        rows.extend(scored(ctx, ex, &codes)?.rows);
+        accumulate(ctx, ex, None, &codes, compared, &mut acc)?;
     }
-    let mut groups: Vec<Audience> = rows.iter().map(|(g, _, _)| *g).collect();
-    groups.sort();
-    groups.dedup();
-    // A group's cells are shown when both parts reach the minimum.
-    let shown: BTreeMap<Audience, bool> = groups
-        .iter()
-        .map(|g| {
-            let (flagged, rest) =
-                rows.iter()
-                    .filter(|(h, _, _)| h == g)
-                    .fold((0u64, 0u64), |(f, r), (_, s, _)| {
-                        if s.intersects(compared) {
-                            (f + 1, r)
-                        } else {
-                            (f, r + 1)
-                        }
-                    });
-            (*g, flagged >= ctx.min_cell && rest >= ctx.min_cell)
-        })
-        .collect();
     let mut out = Vec::new();
     for (k, (code, name)) in codes.iter().zip(names).enumerate() {
         let mut with = Vec::new();
         let mut without = Vec::new();
         let mut by_group = BTreeMap::new();
-        for g in &groups {
-            let of = |keep: &dyn Fn(FlagSet) -> bool| {
-                stat(
-                    rows.iter()
-                        .filter(|(h, f, _)| h == g && keep(*f))
-                        .filter_map(|(_, _, s)| s[k]),
-                )
-            };
-            let a = of(&|_| true);
-            let b = of(&|f| !f.intersects(compared));
-            let visible = shown.get(g).copied().unwrap_or(false);
+        for (g, m) in &acc {
+            let (a, b) = (m.all[k].stat(), m.kept[k].stat());
+            // Shown when both parts reach the minimum.
+            let visible = m.flagged >= ctx.min_cell && m.rest >= ctx.min_cell;
             let w = ctx.group_weights.get(g).copied().unwrap_or(0.0);
             if visible {
                 with.push((a, w));
@@ -636,6 +666,21 @@ mod tests {
         // Blanks on either side do not count; fewer than three in common never match.
         assert!(similar(&[4, 4, 4, 0, 2], &[4, 4, 4, 5, 0], 1.0));
         assert!(!similar(&[4, 4, 0, 0], &[4, 4, 5, 5], 0.5));
+    }
+
+    #[test]
+    fn running_moments_give_the_sample_mean_and_sd() {
+        // The score worked example of docs/methods.md: mean 3.7, SD 0.948683 (numpy
+        // .std(ddof=1)).
+        let mut m = Moments::default();
+        for x in [4.0, 5.0, 3.0, 4.0, 2.0, 5.0, 3.0, 4.0, 4.0, 3.0] {
+            m.add(x);
+        }
+        let s = m.stat();
+        assert_eq!(s.n, 10);
+        assert!((s.mean.expect("mean") - 3.7).abs() < 1e-12);
+        assert!((s.sd.expect("sd") - 0.948_683).abs() < 1e-6);
+        assert_eq!(Moments::default().stat().n, 0);
     }
 
     #[test]
