@@ -13,7 +13,7 @@ use super::disclosure::{Census, Gate, Lattice};
 use super::frame::{Frames, VersionFrame};
 use super::fuzzy::{evaluate, evaluate_membership, FuzzyResult};
 use super::grading::grade;
-use super::inference::{holm, kruskal_wallis, welch, KruskalWallis, Welch};
+use super::inference::{holm, kruskal_wallis, welch, welch_moments, KruskalWallis, Welch};
 use super::ipa::{ipa, Ipa};
 use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
@@ -24,6 +24,7 @@ use super::scores::{
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
 use super::tallies::QuestionSummary;
+use super::weighting::{weigh, WeightingReport};
 use super::weights::entropy;
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::{Audience, Framework};
@@ -39,6 +40,9 @@ pub struct ScoreCell {
     pub grade: Option<String>,
     pub suppressed: Suppressed,
     pub note: Option<String>,
+    /// Kish's effective sample size, when respondents are weighted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_eff: Option<f64>,
 }
 
 impl ScoreCell {
@@ -53,6 +57,7 @@ impl ScoreCell {
                 grade: None,
                 suppressed: state,
                 note: state.reason_zh(settings.min_cell_size),
+                n_eff: None,
             };
         }
         ScoreCell {
@@ -67,7 +72,14 @@ impl ScoreCell {
                 .map(str::to_string),
             suppressed: Suppressed::No,
             note: None,
+            n_eff: s.n_eff,
         }
+    }
+
+    /// (effective n, mean, variance) for Welch's test, when weighted and shown.
+    fn weighted_moments(&self) -> Option<(f64, f64, f64)> {
+        let sd = self.sd?;
+        Some((self.n_eff?, self.mean?, sd * sd))
     }
 }
 
@@ -247,6 +259,8 @@ pub struct Analysis {
     pub questions: Vec<super::tallies::QuestionSummary>,
     /// What the data quality rules flagged, and what leaving it out changes.
     pub quality: QualityReport,
+    /// How respondents were weighted to the population, when they were.
+    pub weighting: Option<WeightingReport>,
 }
 
 /// The respondents of one view (the whole campaign, or those matching its filters)
@@ -548,21 +562,26 @@ fn respondents_by_value(
 }
 
 /// Computes every statistic of one view, nothing hidden yet.
-fn tables(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Tables> {
-    tables_with(info, frames, true)
+fn tables(info: &CampaignInfo, frames: &Frames, weights: Option<&[f64]>) -> PolarsResult<Tables> {
+    tables_with(info, frames, true, weights)
 }
 
 /// [`tables`], without the breakdowns unless `with_breakdowns` (a fine cell's census
-/// needs none: its breakdown cells are other cells of the lattice).
+/// needs none: its breakdown cells are other cells of the lattice). Scores, item
+/// statistics and their tests are weighted when `weights` are given.
 fn tables_with(
     info: &CampaignInfo,
     frames: &Frames,
     with_breakdowns: bool,
+    weights: Option<&[f64]>,
 ) -> PolarsResult<Tables> {
     let settings = &info.analysis;
     let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
-    let scores = respondent_scores(&framework, frames, settings.min_item_share)?;
+    let mut scores = respondent_scores(&framework, frames, settings.min_item_share)?;
+    if let Some(w) = weights {
+        scores = scores.with_weights(w)?;
+    }
     let stats = cell_stats(&scores, None)?;
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     let mut breakdowns = Vec::new();
@@ -589,7 +608,7 @@ fn tables_with(
         });
     }
     Ok(Tables {
-        items: item_statistics(frames)?,
+        items: item_statistics(frames, weights)?,
         reliability: reliability(info, frames)?,
         ipa: importance_performance(frames)?,
         questions: super::tallies::summarise(frames, 0),
@@ -721,9 +740,14 @@ pub fn analyse(
 ) -> PolarsResult<Analysis> {
     let settings = &info.analysis;
     let frames = &view.frames;
-    let t = tables(info, frames)?;
+    let weights = weigh(info, frames, view.lattice.as_ref())?;
+    let t = tables(
+        info,
+        frames,
+        weights.as_ref().map(|w| w.per_respondent.as_slice()),
+    )?;
     let gate = gate_for(settings.min_cell_size, view.lattice.as_ref(), |f| {
-        Ok(census(&tables_with(info, f, false)?))
+        Ok(census(&tables_with(info, f, false, None)?))
     })?;
     let composite = publish_view_row(&t.composite, &gate, info);
     let indicators: Vec<IndicatorRow> = t
@@ -828,6 +852,7 @@ pub fn analyse(
         wave,
         questions,
         quality,
+        weighting: weights.map(|w| w.report),
     })
 }
 
@@ -872,8 +897,9 @@ fn answered_rows(v: &VersionFrame) -> Vec<bool> {
     any
 }
 
-/// Item statistics of every version, nothing hidden (the gate decides later).
-fn item_statistics(frames: &Frames) -> PolarsResult<Vec<ItemStats>> {
+/// Item statistics of every version, nothing hidden (the gate decides later). With
+/// `weights`, means, SDs and shares are weighted; counts stay respondents.
+fn item_statistics(frames: &Frames, weights: Option<&[f64]>) -> PolarsResult<Vec<ItemStats>> {
     let mut out = Vec::new();
     for v in frames.versions_by_group() {
         let survey = &v.survey;
@@ -883,39 +909,22 @@ fn item_statistics(frames: &Frames) -> PolarsResult<Vec<ItemStats>> {
         if total == 0 {
             continue;
         }
+        let row_weight = |r: usize| weights.map_or(1.0, |w| w[v.rows[r] as usize]);
         for c in &v.items {
             let Some(q) = survey.question(&c.id) else {
                 continue;
             };
-            // On the scale as answered.
+            // On the scale as answered: respondents and their weight per point.
             let mut counts = vec![0u64; p];
-            for &a in &c.values {
-                if let Some(slot) = usize::from(a)
-                    .checked_sub(1)
-                    .and_then(|i| counts.get_mut(i))
-                {
-                    *slot += 1;
+            let mut weighted = vec![0.0f64; p];
+            for (r, &a) in c.values.iter().enumerate() {
+                if let Some(i) = usize::from(a).checked_sub(1).filter(|i| *i < p) {
+                    counts[i] += 1;
+                    weighted[i] += row_weight(r);
                 }
             }
             let n: u64 = counts.iter().sum();
-            let (mean, sd) = if n > 0 {
-                let nf = n as f64;
-                let m = counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (i + 1) as f64 * *c as f64)
-                    .sum::<f64>()
-                    / nf;
-                let var = counts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| ((i + 1) as f64 - m).powi(2) * *c as f64)
-                    .sum::<f64>();
-                (Some(m), (n > 1).then(|| (var / (nf - 1.0)).sqrt()))
-            } else {
-                (None, None)
-            };
-            let shown = n > 0;
+            let (mean, sd, shares) = point_moments(&weighted, n);
             out.push(ItemStats {
                 group: survey.audience,
                 survey: survey.slug.clone(),
@@ -928,20 +937,38 @@ fn item_statistics(frames: &Frames) -> PolarsResult<Vec<ItemStats>> {
                 missing: total.saturating_sub(n),
                 mean,
                 sd,
-                percentages: shown.then(|| {
-                    counts
-                        .iter()
-                        .map(|c| 100.0 * *c as f64 / n as f64)
-                        .collect()
-                }),
-                top2_share: (shown && p >= 2)
-                    .then(|| 100.0 * (counts[p - 1] + counts[p - 2]) as f64 / n as f64),
-                counts: shown.then_some(counts),
+                top2_share: shares
+                    .as_ref()
+                    .filter(|_| p >= 2)
+                    .map(|s| s[p - 1] + s[p - 2]),
+                percentages: shares,
+                counts: (n > 0).then_some(counts),
                 suppressed: Suppressed::No,
             });
         }
     }
     Ok(out)
+}
+
+/// Mean, SD (n/(n − 1) corrected) and percentage per point of answers 1..=p with
+/// (weighted) frequencies `f` from `n` respondents.
+fn point_moments(f: &[f64], n: u64) -> (Option<f64>, Option<f64>, Option<Vec<f64>>) {
+    let total: f64 = f.iter().sum();
+    if n == 0 || total <= 0.0 {
+        return (None, None, None);
+    }
+    let point = |i: usize| (i + 1) as f64;
+    let m = f.iter().enumerate().map(|(i, c)| point(i) * c).sum::<f64>() / total;
+    let var = f
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (point(i) - m).powi(2) * c)
+        .sum::<f64>()
+        / total;
+    let nf = n as f64;
+    let sd = (n > 1).then(|| (var * nf / (nf - 1.0)).sqrt());
+    let shares = f.iter().map(|c| 100.0 * c / total).collect();
+    (Some(m), sd, Some(shares))
 }
 
 fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleReliability>> {
@@ -1040,11 +1067,17 @@ fn gaps(
                 .get(&(g.as_str().to_string(), ind.code.clone()))
                 .map_or(&[][..], |v| v.as_slice())
         };
+        let moments = |g: Audience| ind.by_group.get(&g).and_then(ScoreCell::weighted_moments);
+        let weighted = groups.iter().any(|(g, _)| moments(*g).is_some());
+        let test = |a: Audience, b: Audience| match (moments(a), moments(b)) {
+            (Some(x), Some(y)) => welch_moments(x, y),
+            _ => welch(data(a), data(b)),
+        };
         let mut pairs = Vec::new();
         for i in 0..groups.len() {
             for j in i + 1..groups.len() {
                 let (a, b) = (groups[i], groups[j]);
-                if let Some(w) = welch(data(a.0), data(b.0)) {
+                if let Some(w) = test(a.0, b.0) {
                     pairs.push(PairTest {
                         a: a.0,
                         b: b.0,
@@ -1074,7 +1107,12 @@ fn gaps(
             highest: hi.0,
             lowest: lo.0,
             pairs,
-            kruskal_wallis: kruskal_wallis(&samples),
+            // A rank test of the unweighted answers would not describe the population.
+            kruskal_wallis: if weighted {
+                None
+            } else {
+                kruskal_wallis(&samples)
+            },
             rank: 0,
         });
     }
@@ -1242,17 +1280,38 @@ fn wave_rows(
     framework: &Framework,
     previous: &CampaignInfo,
     frames: &Frames,
+    weights: Option<&[f64]>,
 ) -> PolarsResult<(Vec<IndicatorScores>, ScoreVectors)> {
-    let scores = respondent_scores(
+    let mut scores = respondent_scores(
         &previous.framework,
         frames,
         previous.analysis.min_item_share,
     )?;
+    if let Some(w) = weights {
+        scores = scores.with_weights(w)?;
+    }
     let stats = cell_stats(&scores, None)?;
     let groups = present_groups(frames);
     let (composite, rows) = indicator_table(info, framework, &stats, "", &groups);
     let rows = std::iter::once(composite).chain(rows).collect();
     Ok((rows, score_vectors(&scores)?))
+}
+
+/// Welch's test of a group between waves: from the weighted cells when both waves
+/// are weighted, else from the respondents' scores.
+fn wave_test(
+    now: &ScoreCell,
+    before: Option<&ScoreCell>,
+    a: Option<&Vec<f64>>,
+    b: Option<&Vec<f64>>,
+) -> Option<Welch> {
+    match (
+        now.weighted_moments(),
+        before.and_then(ScoreCell::weighted_moments),
+    ) {
+        (Some(x), Some(y)) => welch_moments(x, y),
+        _ => welch(a?, b?),
+    }
 }
 
 /// Changes since the previous wave, between cells published in both waves (rule 5);
@@ -1264,13 +1323,23 @@ fn compare_waves(
     indicators: &[IndicatorRow],
     previous: &PreviousWave<'_>,
 ) -> PolarsResult<WaveComparison> {
-    let (prev_rows, prev_vectors) =
-        wave_rows(info, &t.framework, previous.info, &previous.view.frames)?;
+    let prev_weights = weigh(
+        previous.info,
+        &previous.view.frames,
+        previous.view.lattice.as_ref(),
+    )?;
+    let (prev_rows, prev_vectors) = wave_rows(
+        info,
+        &t.framework,
+        previous.info,
+        &previous.view.frames,
+        prev_weights.as_ref().map(|w| w.per_respondent.as_slice()),
+    )?;
     let gate = gate_for(
         info.analysis.min_cell_size,
         previous.view.lattice.as_ref(),
         |f| {
-            let (rows, _) = wave_rows(info, &t.framework, previous.info, f)?;
+            let (rows, _) = wave_rows(info, &t.framework, previous.info, f, None)?;
             let mut c = Census::default();
             for ind in &rows {
                 for (g, s) in &ind.by_group {
@@ -1323,8 +1392,13 @@ fn compare_waves(
                 previous: before,
                 current: now,
                 change: change(now, before),
-                welch: match (now, before, t.vectors.get(&key), prev_vectors.get(&key)) {
-                    (Some(_), Some(_), Some(a), Some(b)) => welch(a, b),
+                welch: match (now, before) {
+                    (Some(_), Some(_)) => wave_test(
+                        c,
+                        prev.by_group.get(g),
+                        t.vectors.get(&key),
+                        prev_vectors.get(&key),
+                    ),
                     _ => None,
                 },
             });

@@ -27,8 +27,18 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     if a.len() < 2 || b.len() < 2 {
         return None;
     }
-    let (n1, m1, v1) = moments(a);
-    let (n2, m2, v2) = moments(b);
+    welch_moments(moments(a), moments(b))
+}
+
+/// Welch's test from each group's (n, mean, variance); weighted groups enter with
+/// Kish's effective n. `None` when a group has n ≤ 1 or both have no variance.
+pub fn welch_moments(
+    (n1, m1, v1): (f64, f64, f64),
+    (n2, m2, v2): (f64, f64, f64),
+) -> Option<Welch> {
+    if n1 <= 1.0 || n2 <= 1.0 {
+        return None;
+    }
     let se2 = v1 / n1 + v2 / n2;
     if se2 <= 0.0 {
         return None;

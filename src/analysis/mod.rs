@@ -19,6 +19,7 @@ pub mod scores;
 pub mod stats;
 pub mod suppression;
 pub mod tallies;
+pub mod weighting;
 pub mod weights;
 
 pub use scores::{IndicatorScores, Level};

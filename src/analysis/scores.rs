@@ -17,7 +17,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::frame::Frames;
-use super::stats::{combine_groups, ScoreStat};
+use super::stats::{combine_groups, ScoreStat, WeightedSums};
 use crate::domain::campaign::CampaignInfo;
 use crate::domain::{Audience, Framework};
 
@@ -63,6 +63,26 @@ pub struct RespondentScores {
     pub df: DataFrame,
     /// Indicator codes with a column, in column order.
     pub codes: Vec<String>,
+}
+
+/// The column of respondent weights in [`RespondentScores::df`], when weighted.
+pub const WEIGHT: &str = "weight";
+
+impl RespondentScores {
+    /// The same scores with respondent `i` weighing `weights[i]`: every cell statistic
+    /// is then weighted (see `stats::WeightedSums`).
+    pub fn with_weights(mut self, weights: &[f64]) -> PolarsResult<Self> {
+        self.df
+            .with_column(Column::new(WEIGHT.into(), weights.to_vec()))?;
+        Ok(self)
+    }
+
+    pub fn is_weighted(&self) -> bool {
+        self.df
+            .get_column_names()
+            .iter()
+            .any(|c| c.as_str() == WEIGHT)
+    }
 }
 
 /// The column of `code` in [`RespondentScores::df`].
@@ -189,19 +209,25 @@ pub fn cell_stats(
         }
         None => scores.df.clone().lazy(),
     };
+    let weighted = scores.is_weighted();
     let aggs: Vec<Expr> = scores
         .codes
         .iter()
         .flat_map(|code| {
             let c = score_column(code);
-            [
-                col(c.as_str())
-                    .count()
-                    .cast(DataType::UInt64)
-                    .alias(format!("n:{code}")),
-                col(c.as_str()).mean().alias(format!("m:{code}")),
-                col(c.as_str()).std(1).alias(format!("s:{code}")),
-            ]
+            let n = col(c.as_str())
+                .count()
+                .cast(DataType::UInt64)
+                .alias(format!("n:{code}"));
+            if weighted {
+                weighted_aggs(code, &c, n)
+            } else {
+                vec![
+                    n,
+                    col(c.as_str()).mean().alias(format!("m:{code}")),
+                    col(c.as_str()).std(1).alias(format!("s:{code}")),
+                ]
+            }
         })
         .collect();
     let out = lf.group_by(keys).agg(aggs).collect()?;
@@ -213,15 +239,17 @@ pub fn cell_stats(
     let mut map = BTreeMap::new();
     for code in &scores.codes {
         let ns = out.column(&format!("n:{code}"))?.u64()?;
-        let means = out.column(&format!("m:{code}"))?.f64()?;
-        let sds = out.column(&format!("s:{code}"))?.f64()?;
+        let stat_of = cell_reader(&out, code, weighted)?;
         for i in 0..out.height() {
-            let (Some(g), Some(n), Some(mean)) = (groups.get(i), ns.get(i), means.get(i)) else {
+            let (Some(g), Some(n)) = (groups.get(i), ns.get(i)) else {
                 continue;
             };
             if n == 0 {
                 continue;
             }
+            let Some(stat) = stat_of(i, n) else {
+                continue;
+            };
             let v = match values {
                 Some(v) => match v.get(i) {
                     Some(v) => v.to_string(),
@@ -229,13 +257,53 @@ pub fn cell_stats(
                 },
                 None => String::new(),
             };
-            map.insert(
-                (g.to_string(), v, code.clone()),
-                ScoreStat::from_moments(n, mean, sds.get(i)),
-            );
+            map.insert((g.to_string(), v, code.clone()), stat);
         }
     }
     Ok(map)
+}
+
+/// Σw, Σw², Σwx and Σwx² of score column `c` over the respondents who have a score.
+fn weighted_aggs(code: &str, c: &str, n: Expr) -> Vec<Expr> {
+    let has = col(c).is_not_null();
+    let w = || col(WEIGHT).filter(has.clone());
+    vec![
+        n,
+        w().sum().alias(format!("sw:{code}")),
+        (w() * w()).sum().alias(format!("sw2:{code}")),
+        (col(WEIGHT) * col(c)).sum().alias(format!("swx:{code}")),
+        (col(WEIGHT) * col(c) * col(c))
+            .sum()
+            .alias(format!("swxx:{code}")),
+    ]
+}
+
+/// Row `i` of an aggregated frame with `n` respondents -> its cell statistic.
+type CellReader<'a> = Box<dyn Fn(usize, u64) -> Option<ScoreStat> + 'a>;
+
+/// Reads row `i` of the aggregated frame as the cell statistic of `code`.
+fn cell_reader<'a>(out: &'a DataFrame, code: &str, weighted: bool) -> PolarsResult<CellReader<'a>> {
+    let f = |name: &str| -> PolarsResult<&'a Float64Chunked> {
+        out.column(&format!("{name}:{code}"))?.f64()
+    };
+    if weighted {
+        let (sw, sw2, swx, swxx) = (f("sw")?, f("sw2")?, f("swx")?, f("swxx")?);
+        Ok(Box::new(move |i, n| {
+            let sums = WeightedSums {
+                n,
+                sw: sw.get(i)?,
+                sw2: sw2.get(i)?,
+                swx: swx.get(i)?,
+                swxx: swxx.get(i)?,
+            };
+            Some(sums.stat())
+        }))
+    } else {
+        let (means, sds) = (f("m")?, f("s")?);
+        Ok(Box::new(move |i, n| {
+            Some(ScoreStat::from_moments(n, means.get(i)?, sds.get(i)))
+        }))
+    }
 }
 
 /// Builds per-indicator results from cell statistics of one breakdown value.
@@ -352,6 +420,7 @@ pub(crate) mod tests {
             quality: Default::default(),
             ahp: Vec::new(),
             recommendations: BTreeMap::new(),
+            population: None,
         }
     }
 

@@ -12,6 +12,9 @@ pub struct ScoreStat {
     pub sd: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// Kish's effective sample size when respondents are weighted (the CI uses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_eff: Option<f64>,
 }
 
 impl ScoreStat {
@@ -21,7 +24,34 @@ impl ScoreStat {
         sd: None,
         ci_low: None,
         ci_high: None,
+        n_eff: None,
     };
+
+    /// The sample size the spread of the mean is judged on: Kish's effective n when
+    /// weighted, else n.
+    pub fn effective_n(&self) -> f64 {
+        self.n_eff.unwrap_or(self.n as f64)
+    }
+
+    /// From weighted moments: `n` respondents, the weighted mean and SD, and Kish's
+    /// effective n; the 95% CI is mean ± t(n_eff − 1) · sd / √n_eff.
+    pub fn from_weighted(n: u64, mean: f64, sd: Option<f64>, n_eff: f64) -> Self {
+        let (ci_low, ci_high) = match sd {
+            Some(sd) if n >= 2 && n_eff > 1.0 => {
+                let half = t_quantile_975(n_eff - 1.0) * sd / n_eff.sqrt();
+                (Some(mean - half), Some(mean + half))
+            }
+            _ => (None, None),
+        };
+        ScoreStat {
+            n,
+            mean: Some(mean),
+            sd,
+            ci_low,
+            ci_high,
+            n_eff: Some(n_eff),
+        }
+    }
 
     /// From a sample's size, mean and sample SD (ddof = 1): t-based 95% CI.
     pub fn from_moments(n: u64, mean: f64, sd: Option<f64>) -> Self {
@@ -38,7 +68,46 @@ impl ScoreStat {
             sd,
             ci_low,
             ci_high,
+            n_eff: None,
         }
+    }
+}
+
+/// Running sums of one weighted cell: respondents, Σw, Σw², Σwx and Σwx².
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WeightedSums {
+    pub n: u64,
+    pub sw: f64,
+    pub sw2: f64,
+    pub swx: f64,
+    pub swxx: f64,
+}
+
+impl WeightedSums {
+    pub fn add(&mut self, x: f64, w: f64) {
+        self.n += 1;
+        self.sw += w;
+        self.sw2 += w * w;
+        self.swx += w * x;
+        self.swxx += w * x * x;
+    }
+
+    /// Weighted mean Σwx/Σw; SD² = Σw(x − mean)²/Σw · n/(n − 1) (equal weights give
+    /// the sample SD); Kish's n_eff = (Σw)²/Σw²; see [`ScoreStat::from_weighted`].
+    pub fn stat(&self) -> ScoreStat {
+        if self.n == 0 || self.sw <= 0.0 {
+            return ScoreStat {
+                n: self.n,
+                ..ScoreStat::EMPTY
+            };
+        }
+        let mean = self.swx / self.sw;
+        let sd = (self.n >= 2).then(|| {
+            let n = self.n as f64;
+            let var = (self.swxx / self.sw - mean * mean).max(0.0) * n / (n - 1.0);
+            var.sqrt()
+        });
+        ScoreStat::from_weighted(self.n, mean, sd, self.sw * self.sw / self.sw2)
     }
 }
 
@@ -66,7 +135,7 @@ pub fn weighted_mean(pairs: impl IntoIterator<Item = (Option<f64>, f64)>) -> Opt
 /// Combines per-group results with fixed group weights (re-normalised over groups with
 /// data). The mean is the weighted mean of group means; the SD is that of the
 /// group-weighted mixture; the CI is the stratified one: SE² = Σ w² s²/n, with
-/// Welch–Satterthwaite degrees of freedom.
+/// Welch–Satterthwaite degrees of freedom; weighted groups enter with their effective n.
 pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
     let present: Vec<(&ScoreStat, f64, f64)> = groups
         .iter()
@@ -82,14 +151,14 @@ pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
     }
     let n: u64 = present.iter().map(|(s, _, _)| s.n).sum();
     let mean: f64 = present.iter().map(|(_, w, m)| w / wsum * m).sum();
-    let all_sd = present.iter().all(|(s, _, _)| s.sd.is_some() && s.n >= 2);
+    let all_sd = present
+        .iter()
+        .all(|(s, _, _)| s.sd.is_some() && s.n >= 2 && s.effective_n() > 1.0);
     if !all_sd {
         return ScoreStat {
             n,
             mean: Some(mean),
-            sd: None,
-            ci_low: None,
-            ci_high: None,
+            ..ScoreStat::EMPTY
         };
     }
     let mut var_mix = 0.0;
@@ -98,9 +167,9 @@ pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
         let p = w / wsum;
         let sd = s.sd.unwrap_or(0.0);
         var_mix += p * (sd * sd + (m - mean) * (m - mean));
-        let a = p * p * sd * sd / s.n as f64;
+        let a = p * p * sd * sd / s.effective_n();
         se2 += a;
-        dfd += a * a / (s.n as f64 - 1.0);
+        dfd += a * a / (s.effective_n() - 1.0);
     }
     let (lo, hi) = if se2 == 0.0 {
         (mean, mean)
@@ -115,6 +184,7 @@ pub fn combine_groups(groups: &[(ScoreStat, f64)]) -> ScoreStat {
         sd: Some(var_mix.sqrt()),
         ci_low: Some(lo),
         ci_high: Some(hi),
+        n_eff: None,
     }
 }
 
@@ -154,6 +224,32 @@ mod tests {
         assert!(close(sd / 25.0, 0.948683, 1e-6));
         assert!(close(s.ci_low.expect("ci"), 50.53, 0.005), "{s:?}");
         assert!(close(s.ci_high.expect("ci"), 84.47, 0.005), "{s:?}");
+    }
+
+    /// Weighted cell, by hand: x = 50, 75, 100, 25 with w = 0.5, 0.5, 1.5, 1.5.
+    /// Σw = 4, mean = 250/4 = 62.5; Σw(x − m)² = 4375, /Σw = 1093.75, × 4/3 →
+    /// SD = √1458.333 = 38.188131; n_eff = 16 / 5 = 3.2; half-width
+    /// t(0.975, 2.2) · 38.188131/√3.2 with scipy.stats.t.ppf(0.975, 2.2) = 3.948721
+    /// (scipy 1.17.1) → 84.296557. Equal weights reduce to the unweighted example above.
+    #[test]
+    fn weighted_cell_worked_example() {
+        let mut s = WeightedSums::default();
+        for (x, w) in [(50.0, 0.5), (75.0, 0.5), (100.0, 1.5), (25.0, 1.5)] {
+            s.add(x, w);
+        }
+        let st = s.stat();
+        assert!(close(st.mean.expect("mean"), 62.5, 1e-12));
+        assert!(close(st.sd.expect("sd"), 38.188131, 1e-6), "{st:?}");
+        assert!(close(st.n_eff.expect("n_eff"), 3.2, 1e-12));
+        let half = st.ci_high.expect("ci") - 62.5;
+        assert!(close(half, 84.296557, 1e-4), "{half}");
+        let mut equal = WeightedSums::default();
+        for x in [4, 5, 3, 4, 2, 5, 3, 4, 4, 3] {
+            equal.add(scale_to_100(x, 5, false).expect("on scale"), 2.0);
+        }
+        let e = equal.stat();
+        assert!(close(e.ci_low.expect("ci"), 50.53, 0.005), "{e:?}");
+        assert!(close(e.n_eff.expect("n_eff"), 10.0, 1e-12));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::domain::ahp::{ahp, MAX_CR};
 use crate::domain::analysis_settings::{Band, Deletion, Operator};
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::quality::{Flag, QualitySettings};
+use crate::domain::weighting::{WeightingMethod, WeightingSettings};
 use crate::domain::{Audience, Framework, Indicator, SubIndicator};
 
 #[derive(Deserialize)]
@@ -58,6 +59,10 @@ struct RawAnalysis {
     breakdowns: Option<Vec<String>>,
     grade: Option<Vec<RawBand>>,
     previous_wave: Option<String>,
+    weighting: Option<Spanned<String>>,
+    weight_tolerance: Option<Spanned<f64>>,
+    weight_max_iterations: Option<Spanned<i64>>,
+    weight_trim: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +157,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
             quality,
             ahp: ahp_records,
             recommendations: BTreeMap::new(),
+            population: None,
         })
     } else {
         Err(sink.problems)
@@ -431,6 +437,7 @@ fn quality_settings(sink: &mut Sink<'_>, raw: Option<RawQuality>) -> QualitySett
 fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisSettings {
     let mut a = AnalysisSettings::default();
     let Some(raw) = raw else { return a };
+    weighting_settings(sink, &mut a.weighting, &raw);
     if let Some(v) = raw.min_item_share {
         if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 {
             a.min_item_share = *v.get_ref();
@@ -524,6 +531,62 @@ fn analysis_settings(sink: &mut Sink<'_>, raw: Option<RawAnalysis>) -> AnalysisS
     }
     a.previous_wave = raw.previous_wave;
     a
+}
+
+/// `weighting`, `weight_tolerance`, `weight_max_iterations` and `weight_trim` of
+/// `[analysis]`, each checked against its range with the default named.
+fn weighting_settings(sink: &mut Sink<'_>, w: &mut WeightingSettings, raw: &RawAnalysis) {
+    let d = WeightingSettings::default();
+    if let Some(v) = &raw.weighting {
+        match WeightingMethod::parse(v.get_ref()) {
+            Some(m) => w.method = m,
+            None => sink.at(
+                v.span(),
+                format!(
+                    "weighting {:?} is not known; use \"none\", \"cell\" or \"raking\"",
+                    v.get_ref()
+                ),
+            ),
+        }
+    }
+    if let Some(v) = &raw.weight_tolerance {
+        let x = *v.get_ref();
+        if x > 0.0 && x <= 0.01 {
+            w.tolerance = x;
+        } else {
+            sink.at(
+                v.span(),
+                format!(
+                    "weight_tolerance {x} must be in (0, 0.01]; the default is {}",
+                    d.tolerance
+                ),
+            );
+        }
+    }
+    if let Some(v) = &raw.weight_max_iterations {
+        match u32::try_from(*v.get_ref()) {
+            Ok(n) if (1..=10_000).contains(&n) => w.max_iterations = n,
+            _ => sink.at(
+                v.span(),
+                format!(
+                    "weight_max_iterations {} must be within 1..10000; the default is {}",
+                    v.get_ref(),
+                    d.max_iterations
+                ),
+            ),
+        }
+    }
+    if let Some(v) = &raw.weight_trim {
+        let x = *v.get_ref();
+        if (1.5..=100.0).contains(&x) {
+            w.trim = Some(x);
+        } else {
+            sink.at(
+                v.span(),
+                format!("weight_trim {x} must be within 1.5..100 (a cap on weight / mean weight, e.g. 5); leave it out to keep the raked weights"),
+            );
+        }
+    }
 }
 
 fn apply_ahp(sink: &mut Sink<'_>, framework: &mut Framework, matrices: AhpTable) -> Vec<AhpRecord> {

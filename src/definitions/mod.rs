@@ -3,6 +3,7 @@
 
 mod campaign_file;
 mod logic_check;
+mod population;
 mod position;
 mod question_file;
 mod recommendations;
@@ -86,6 +87,9 @@ impl<'a> Sink<'a> {
 pub const CAMPAIGN_FILE: &str = "campaign.toml";
 /// Optional rule table for the report's recommendations (对策建议).
 pub const RECOMMENDATIONS_FILE: &str = "recommendations.toml";
+/// Optional population counts for weighting, as TOML or as CSV.
+pub const POPULATION_FILE: &str = "population.toml";
+pub const POPULATION_CSV: &str = "population.csv";
 
 /// Loads every campaign folder under `dir` (a folder holding `campaign.toml`).
 pub fn load_dir(dir: &Path) -> Result<Vec<Campaign>, Vec<Problem>> {
@@ -167,14 +171,22 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
             Err(p) => problems.extend(p),
         }
     }
+    if let Some(i) = info.as_mut() {
+        match load_population(folder, i) {
+            Ok(p) => i.population = p,
+            Err(p) => problems.extend(p),
+        }
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| vec![io_problem(folder, &e)])?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
             p.extension().is_some_and(|e| e == "toml")
-                && p.file_name()
-                    .is_some_and(|n| n != CAMPAIGN_FILE && n != RECOMMENDATIONS_FILE)
+                && p.file_name().is_some_and(|n| {
+                    ![CAMPAIGN_FILE, RECOMMENDATIONS_FILE, POPULATION_FILE]
+                        .contains(&n.to_str().unwrap_or_default())
+                })
         })
         .collect();
     files.sort();
@@ -213,6 +225,83 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
     }
 }
 
+/// The folder's population file, if any, checked against the campaign's weighting:
+/// a weighting method needs one; its attributes must be breakdowns; cell weighting
+/// takes one attribute per group.
+fn load_population(
+    folder: &Path,
+    info: &crate::domain::campaign::CampaignInfo,
+) -> Result<Option<crate::domain::weighting::Population>, Vec<Problem>> {
+    use crate::domain::weighting::WeightingMethod;
+    let (toml_path, csv_path) = (folder.join(POPULATION_FILE), folder.join(POPULATION_CSV));
+    let problem = |path: &Path, message: String| Problem {
+        file: path.display().to_string(),
+        line: 1,
+        col: 1,
+        message,
+    };
+    let (path, population) = match (toml_path.is_file(), csv_path.is_file()) {
+        (true, true) => {
+            return Err(vec![problem(
+                &csv_path,
+                format!("{POPULATION_FILE} and {POPULATION_CSV} are both here; keep one"),
+            )])
+        }
+        (true, false) => (
+            toml_path.clone(),
+            read(&toml_path).and_then(|t| population::parse_toml(&toml_path, &t))?,
+        ),
+        (false, true) => (
+            csv_path.clone(),
+            read(&csv_path).and_then(|t| population::parse_csv(&csv_path, &t))?,
+        ),
+        (false, false) => {
+            if info.analysis.weighting.is_on() {
+                return Err(vec![problem(
+                    &folder.join(CAMPAIGN_FILE),
+                    format!(
+                        "weighting = {:?} needs the population counts in {POPULATION_FILE} (or {POPULATION_CSV}) next to {CAMPAIGN_FILE}; add one or set weighting = \"none\"",
+                        info.analysis.weighting.method.as_str()
+                    ),
+                )]);
+            }
+            return Ok(None);
+        }
+    };
+    let mut problems = Vec::new();
+    for attr in population.attributes() {
+        if !info.analysis.breakdowns.contains(&attr) {
+            problems.push(problem(
+                &path,
+                format!(
+                    "attribute {attr:?} is not one of the campaign's breakdowns ({}); weight by a breakdown attribute or add it to [analysis] breakdowns",
+                    info.analysis.breakdowns.join(", ")
+                ),
+            ));
+        }
+    }
+    if info.analysis.weighting.method == WeightingMethod::Cell {
+        for (group, margins) in &population.groups {
+            if margins.len() > 1 {
+                problems.push(problem(
+                    &path,
+                    format!(
+                        "weighting = \"cell\" takes one attribute per group, but {} has {} ({}); use weighting = \"raking\" for several",
+                        group.as_str(),
+                        margins.len(),
+                        margins.iter().map(|m| m.attribute.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Some(population))
+    } else {
+        Err(problems)
+    }
+}
+
 /// `chorus check [PATH...]`: every problem in the given files or folders.
 pub fn check_paths(paths: &[PathBuf]) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -228,6 +317,14 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<Problem> {
             }
         } else if path.file_name().is_some_and(|n| n == RECOMMENDATIONS_FILE) {
             if let Err(p) = read(path).and_then(|t| recommendations::parse(path, &t, None)) {
+                problems.extend(p);
+            }
+        } else if path.file_name().is_some_and(|n| n == POPULATION_FILE) {
+            if let Err(p) = read(path).and_then(|t| population::parse_toml(path, &t)) {
+                problems.extend(p);
+            }
+        } else if path.file_name().is_some_and(|n| n == POPULATION_CSV) {
+            if let Err(p) = read(path).and_then(|t| population::parse_csv(path, &t)) {
                 problems.extend(p);
             }
         } else if path.file_name().is_some_and(|n| n == CAMPAIGN_FILE) {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis_settings::{default_bands, Band, Deletion, Operator};
 use super::quality::QualitySettings;
+use super::weighting::{Population, WeightingSettings};
 use super::{Audience, Framework, Survey};
 
 /// How the framework's weights were set.
@@ -40,6 +41,9 @@ pub struct AnalysisSettings {
     pub grades: Vec<Band>,
     /// Key of an earlier campaign with the same framework, to compare with.
     pub previous_wave: Option<String>,
+    /// `weighting` and its parameters: whether and how respondents are weighted to the
+    /// population.
+    pub weighting: WeightingSettings,
 }
 
 impl Default for AnalysisSettings {
@@ -56,6 +60,7 @@ impl Default for AnalysisSettings {
                 .to_vec(),
             grades: default_bands(),
             previous_wave: None,
+            weighting: WeightingSettings::default(),
         }
     }
 }
@@ -92,6 +97,9 @@ pub struct CampaignInfo {
     /// Recommendation rules from `recommendations.toml`: indicator code -> advice text.
     #[serde(default)]
     pub recommendations: BTreeMap<String, String>,
+    /// Population counts from `population.toml` / `population.csv`, for weighting.
+    #[serde(default)]
+    pub population: Option<Population>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

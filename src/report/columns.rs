@@ -112,6 +112,14 @@ pub enum Column {
     WithFlagged,
     /// 不含标记答卷 / Without flagged
     WithoutFlagged,
+    /// 加权变量 / Weighted by
+    WeightedBy,
+    /// 有效样本量 / Effective n
+    EffectiveN,
+    /// 设计效应 / Design effect
+    DesignEffect,
+    /// 迭代次数 / Iterations
+    Iterations,
     /// 差值 / Difference
     Difference,
     /// A technical heading that reads the same in both languages (α, CI, Welch t, …).
@@ -175,6 +183,10 @@ impl Column {
             Column::WithFlagged => "含标记答卷",
             Column::WithoutFlagged => "不含标记答卷",
             Column::Difference => "差值",
+            Column::WeightedBy => "加权变量",
+            Column::EffectiveN => "有效样本量",
+            Column::DesignEffect => "设计效应",
+            Column::Iterations => "迭代次数",
             Column::Same(s) => s,
         }
     }
@@ -235,6 +247,10 @@ impl Column {
             Column::WithFlagged => "With flagged",
             Column::WithoutFlagged => "Without flagged",
             Column::Difference => "Difference",
+            Column::WeightedBy => "Weighted by",
+            Column::EffectiveN => "Effective n",
+            Column::DesignEffect => "Design effect",
+            Column::Iterations => "Iterations",
             Column::Same(s) => s,
         }
     }

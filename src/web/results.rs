@@ -73,6 +73,7 @@ fn row(r: &IndicatorRow, groups: &[Audience]) -> RowView {
         grade: None,
         suppressed: crate::analysis::suppression::Suppressed::No,
         note: None,
+        n_eff: None,
     };
     RowView {
         code: r.code.clone(),

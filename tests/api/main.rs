@@ -26,5 +26,6 @@ mod responses_api;
 mod roles;
 mod scale_out;
 mod scores_and_report;
+mod weighting;
 mod workspace;
 mod xlsform;

@@ -12,6 +12,7 @@ pub(crate) mod reliability;
 pub(crate) mod results;
 pub(crate) mod sample;
 pub(crate) mod summary;
+pub(crate) mod weighting;
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,5 @@
 //! 三、样本概况: who answered, per group and background attribute, and the data quality
-//! of the answers (`quality`).
+//! of the answers (`quality`) and their weighting to the population (`weighting`).
 
 use crate::charts::ChartError;
 use crate::report::document::{Cell, Table};
@@ -42,6 +42,7 @@ pub(crate) fn write<'a>(
             note: None,
         });
     }
+    super::weighting::write(b);
     super::quality::write(b);
     Ok(())
 }
