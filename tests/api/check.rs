@@ -292,3 +292,90 @@ fn broken_logic_and_types_report_file_line_and_column() {
     }
     assert!(cases.len() >= 20);
 }
+
+/// Issue #17: the population file is checked against the campaign's weighting, each
+/// problem naming the file and the fix; the CSV form loads like the TOML.
+#[test]
+fn population_problems_name_the_file_and_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let campaign = dir.path().join("weighting");
+    copy_dir(&repo_path("tests/fixtures/weighting/weighting"), &campaign);
+    assert!(check_paths(std::slice::from_ref(&campaign)).is_empty());
+    let problems = |edit: &dyn Fn(&Path)| -> Vec<String> {
+        let copy = dir.path().join("copy").join("weighting");
+        let _ = std::fs::remove_dir_all(&copy);
+        copy_dir(&campaign, &copy);
+        edit(&copy);
+        check_paths(&[copy]).iter().map(|p| p.to_string()).collect()
+    };
+    let set = |file: &'static str, from: &'static str, to: &'static str| {
+        move |c: &Path| {
+            let path = c.join(file);
+            let text = std::fs::read_to_string(&path).expect("read");
+            std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+        }
+    };
+
+    let missing =
+        problems(&|c: &Path| std::fs::remove_file(c.join("population.toml")).expect("rm"));
+    assert!(
+        missing.iter().any(|p| p.contains("campaign.toml:1:1:")
+            && p.contains("needs the population counts in population.toml")),
+        "{missing:?}"
+    );
+    let cell = problems(&set(
+        "campaign.toml",
+        "weighting = \"raking\"",
+        "weighting = \"cell\"",
+    ));
+    assert!(
+        cell.iter()
+            .any(|p| p.contains("takes one attribute per group")
+                && p.contains("use weighting = \"raking\"")),
+        "{cell:?}"
+    );
+    let not_breakdown = problems(&set(
+        "campaign.toml",
+        "breakdowns = [\"school\", \"grade\"]",
+        "breakdowns = [\"school\"]",
+    ));
+    assert!(
+        not_breakdown.iter().any(|p| p.contains("population.toml")
+            && p.contains("attribute \"grade\" is not one of the campaign's breakdowns")),
+        "{not_breakdown:?}"
+    );
+    let bad_count = problems(&set("population.toml", "s2 = 100", "s2 = -1"));
+    assert!(
+        bad_count
+            .iter()
+            .any(|p| p.contains("population.toml:4:") && p.contains("at least 1")),
+        "{bad_count:?}"
+    );
+    let bad_method = problems(&set(
+        "campaign.toml",
+        "weighting = \"raking\"",
+        "weighting = \"rake\"",
+    ));
+    assert!(
+        bad_method
+            .iter()
+            .any(|p| p.contains("weighting \"rake\" is not known")),
+        "{bad_method:?}"
+    );
+    let as_csv = problems(&|c: &Path| {
+        std::fs::remove_file(c.join("population.toml")).expect("rm");
+        std::fs::write(
+            c.join("population.csv"),
+            "group,attribute,value,count\nstudents,school,s1,300\nstudents,school,s2,100\nstudents,grade,g1,200\nstudents,grade,g2,200\n",
+        )
+        .expect("write");
+    });
+    assert!(as_csv.is_empty(), "{as_csv:?}");
+    let both = problems(&|c: &Path| {
+        std::fs::write(c.join("population.csv"), "group,attribute,value,count\n").expect("write");
+    });
+    assert!(
+        both.iter().any(|p| p.contains("are both here; keep one")),
+        "{both:?}"
+    );
+}
