@@ -52,6 +52,8 @@ pub struct Layout {
     attributes: Vec<String>,
     columns: Vec<(String, Column)>,
     header: Vec<String>,
+    /// Whether rows carry the respondent's weight after the quality flags.
+    weighted: bool,
 }
 
 impl Layout {
@@ -123,19 +125,37 @@ impl Layout {
             attributes,
             columns,
             header,
+            weighted: false,
         }
+    }
+
+    /// The same layout with a `weight` column (the respondent's weight to the
+    /// population; blank for a response the analysis leaves out).
+    pub fn with_weight(mut self) -> Self {
+        if !self.weighted {
+            self.weighted = true;
+            self.header.insert(FIXED.len(), WEIGHT_COLUMN.to_string());
+            for h in self.header.iter_mut().skip(FIXED.len() + 1) {
+                if h == WEIGHT_COLUMN {
+                    *h = format!("q_{WEIGHT_COLUMN}");
+                }
+            }
+        }
+        self
     }
 
     pub fn header(&self) -> &[String] {
         &self.header
     }
 
-    /// The cells of one response, with the data quality flags it raised.
+    /// The cells of one response, with the data quality flags it raised and its
+    /// weight (written when the layout has a weight column).
     pub fn row(
         &self,
         r: &ResponseRecord,
         versions: &HashMap<i64, StoredSurvey>,
         flags: FlagSet,
+        weight: Option<f64>,
     ) -> Vec<Value> {
         let version = versions.get(&r.survey_version_id);
         let mut row = vec![
@@ -153,6 +173,11 @@ impl Layout {
                 .map_or(Value::Text(String::new()), |d| Value::Number(i64::from(d))),
             Value::Text(flags.joined()),
         ];
+        if self.weighted {
+            row.push(weight.map_or(Value::Text(String::new()), |w| {
+                Value::Decimal((w * 1e6).round() / 1e6)
+            }));
+        }
         row.extend(
             self.attributes
                 .iter()
@@ -162,6 +187,9 @@ impl Layout {
         row
     }
 }
+
+/// The weight column of a weighted campaign's export, after [`FIXED`].
+const WEIGHT_COLUMN: &str = "weight";
 
 const FIXED: [&str; 7] = [
     "response_id",
@@ -173,22 +201,29 @@ const FIXED: [&str; 7] = [
     "quality_flags",
 ];
 
-/// Header and rows of the raw responses; `flags` gives each response's data quality
-/// flags.
+/// Header and rows of the raw responses; `judge` gives each response's data quality
+/// flags and, when `weighted`, its weight.
 pub fn responses_table(
     data: &CampaignData,
-    mut flags: impl FnMut(&ResponseRecord) -> FlagSet,
+    weighted: bool,
+    mut judge: impl FnMut(&ResponseRecord) -> (FlagSet, Option<f64>),
 ) -> (Vec<String>, Vec<Vec<Value>>) {
     let attr_names: BTreeSet<String> = data
         .records
         .iter()
         .flat_map(|r| r.attributes.keys().cloned())
         .collect();
-    let layout = Layout::new(&data.versions, &attr_names);
+    let mut layout = Layout::new(&data.versions, &attr_names);
+    if weighted {
+        layout = layout.with_weight();
+    }
     let rows = data
         .records
         .iter()
-        .map(|r| layout.row(r, &data.versions, flags(r)))
+        .map(|r| {
+            let (flags, weight) = judge(r);
+            layout.row(r, &data.versions, flags, weight)
+        })
         .collect();
     (layout.header, rows)
 }

@@ -24,7 +24,7 @@ use super::scores::{
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
 use super::tallies::QuestionSummary;
-use super::weighting::{weigh, WeightingReport};
+use super::weighting::{weigh, CellWeights, WeightingReport};
 use super::weights::entropy;
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::{Audience, Framework};
@@ -261,6 +261,9 @@ pub struct Analysis {
     pub quality: QualityReport,
     /// How respondents were weighted to the population, when they were.
     pub weighting: Option<WeightingReport>,
+    /// The weight of each cell of the campaign, for the raw-data sheet.
+    #[serde(skip)]
+    pub respondent_weights: Option<CellWeights>,
 }
 
 /// The respondents of one view (the whole campaign, or those matching its filters)
@@ -852,6 +855,7 @@ pub fn analyse(
         wave,
         questions,
         quality,
+        respondent_weights: weights.as_ref().map(|w| w.cells.clone()),
         weighting: weights.map(|w| w.report),
     })
 }

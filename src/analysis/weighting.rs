@@ -201,11 +201,34 @@ pub struct WeightingReport {
     pub groups: Vec<GroupWeighting>,
 }
 
-/// Per-respondent weights of a view (row `i` = respondent `i`) and how they came about.
+/// Per-respondent weights of a view (row `i` = respondent `i`), the weight of every
+/// cell of the campaign, and how they came about.
 #[derive(Debug, Clone)]
 pub struct Weights {
     pub per_respondent: Vec<f64>,
+    pub cells: CellWeights,
     pub report: WeightingReport,
+}
+
+/// The weight of each (group, values of the weighting attributes) of the campaign:
+/// what a response's weight is looked up in outside the analysis (the raw export).
+#[derive(Debug, Clone, Default)]
+pub struct CellWeights {
+    attributes: Vec<String>,
+    cells: HashMap<(Audience, Key), f64>,
+}
+
+impl CellWeights {
+    /// The weight of a respondent of `group` with these attributes (1 when the group
+    /// is not weighted).
+    pub fn of(&self, group: Audience, attributes: &BTreeMap<String, String>) -> f64 {
+        let key: Key = self
+            .attributes
+            .iter()
+            .map(|a| attributes.get(a).cloned())
+            .collect();
+        self.cells.get(&(group, key)).copied().unwrap_or(1.0)
+    }
 }
 
 /// A respondent's values of the weighting attributes (`None` = no value).
@@ -251,6 +274,10 @@ pub fn weigh(
     Ok(Some(Weights {
         per_respondent,
         report,
+        cells: CellWeights {
+            attributes,
+            cells: cell_weights,
+        },
     }))
 }
 

@@ -4,8 +4,44 @@
 use sea_orm::DatabaseConnection;
 
 use super::quality::RecordJudge;
-use super::read::CampaignMeta;
-use crate::store::responses::{self, RawRow};
+use super::read::{collect, CampaignMeta};
+use crate::analysis::weighting::{weigh, CellWeights};
+use crate::domain::quality::{FlagSet, QualitySettings};
+use crate::domain::Audience;
+use crate::store::responses::{self, RawRow, ResponseRecord};
+
+/// A response's weight in the raw data: its cell's weight, or none when the analysis
+/// leaves it out (`[quality] exclude`).
+pub(crate) fn export_weight(
+    weights: &CellWeights,
+    quality: &QualitySettings,
+    r: &ResponseRecord,
+    flags: FlagSet,
+) -> Option<f64> {
+    if flags.intersects(quality.excluded()) {
+        return None;
+    }
+    Some(weights.of(Audience::parse(&r.audience)?, &r.attributes))
+}
+
+/// The campaign's cell weights when it weights to a population (one analysis read of
+/// the whole campaign, as the analysis computes them).
+pub(crate) async fn campaign_weights(
+    db: &DatabaseConnection,
+    meta: &CampaignMeta,
+) -> anyhow::Result<Option<CellWeights>> {
+    let info = &meta.campaign.info;
+    if !info.analysis.weighting.is_on() || info.population.is_none() {
+        return Ok(None);
+    }
+    let view = collect(db, meta, &[], false).await?.view;
+    let info = info.clone();
+    let weights = tokio::task::spawn_blocking(move || {
+        weigh(&info, &view.frames, view.lattice.as_ref()).map(|w| w.map(|w| w.cells))
+    })
+    .await??;
+    Ok(weights)
+}
 
 /// Streams a campaign's raw-data CSV (only responses matching every filter) (UTF-8 with BOM, text neutralised against
 /// formula injection) to `out` in chunks, without holding the responses in memory.
@@ -22,10 +58,15 @@ pub async fn write_csv(
     let versions = meta.versions.clone();
     let mut judge =
         RecordJudge::load(db, meta.campaign.id, &meta.campaign.info.quality, &versions).await?;
+    let weights = campaign_weights(db, meta).await?;
+    let quality = meta.campaign.info.quality.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
     let sink = out.clone();
     let encoder = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-        let layout = crate::export::Layout::new(&versions, &names);
+        let mut layout = crate::export::Layout::new(&versions, &names);
+        if weights.is_some() {
+            layout = layout.with_weight();
+        }
         let mut buf = Vec::from(*b"\xEF\xBB\xBF");
         {
             let mut w = csv::Writer::from_writer(&mut buf);
@@ -47,7 +88,10 @@ pub async fn write_csv(
                     {
                         continue;
                     }
-                    let cells = layout.row(&record, &versions, flags);
+                    let weight = weights
+                        .as_ref()
+                        .and_then(|w| export_weight(w, &quality, &record, flags));
+                    let cells = layout.row(&record, &versions, flags, weight);
                     w.write_record(cells.iter().map(crate::export::Value::csv))?;
                     n += 1;
                 }

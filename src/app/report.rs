@@ -120,8 +120,13 @@ pub async fn load_report(
             records: raw_records.unwrap_or_default(),
         };
         let raw = if n <= RAW_SHEET_LIMIT {
-            let (header, rows) = crate::export::responses_table(&data, |r| {
-                judge.as_mut().map_or(FlagSet::EMPTY, |j| j.flags(r))
+            let weights = analysis.respondent_weights.as_ref();
+            let quality = &data.campaign.info.quality;
+            let (header, rows) = crate::export::responses_table(&data, weights.is_some(), |r| {
+                let flags = judge.as_mut().map_or(FlagSet::EMPTY, |j| j.flags(r));
+                let weight =
+                    weights.and_then(|w| super::export::export_weight(w, quality, r, flags));
+                (flags, weight)
             });
             crate::report::RawData {
                 responses_header: header,

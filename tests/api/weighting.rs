@@ -114,6 +114,23 @@ async fn raking_weights_scores_to_the_population(app: TestApp) {
     assert!(close(&c1["mean"], 88.980_209_653), "{c1}");
     assert!(close(&c1["n_eff"], 6.995_734_168), "{c1}");
 
+    // The raw export carries each response's weight, after the quality flags.
+    let (header, rows) = app.export_csv("weighting").await;
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    assert_eq!(col("weight"), col("quality_flags") + 1, "{header:?}");
+    let (school, grade, weight) = (col("school"), col("grade"), col("weight"));
+    assert_eq!(rows.len(), 13);
+    for r in &rows {
+        let expected = match (&r[school], &r[grade]) {
+            ("s1", "g1") => 1.363_070,
+            ("s1", "g2") => 1.432_573,
+            ("s2", "g1") => 0.523_859,
+            _ => 0.550_570,
+        };
+        let got: f64 = r[weight].parse().expect("a weight");
+        assert!((got - expected).abs() < 1e-6, "{r:?}");
+    }
+
     // The report states the weighting, per group the effective n and design effect.
     for (lang, needles) in [
         (
