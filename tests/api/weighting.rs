@@ -3,6 +3,9 @@
 //! shares, Kish's effective n and the CI in `/analysis`, the campaign's weights kept
 //! under a filter, and the report's statement of the weighting.
 
+use std::io::Cursor;
+
+use calamine::{DataType, Reader, Xlsx};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -130,6 +133,45 @@ async fn raking_weights_scores_to_the_population(app: TestApp) {
         let got: f64 = r[weight].parse().expect("a weight");
         assert!((got - expected).abs() < 1e-6, "{r:?}");
     }
+
+    // ... and so does the XLSX report's raw sheet; its weighting table has a sheet.
+    let bytes = app
+        .get_auth("/api/v1/campaigns/weighting/report.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx")
+        .to_vec();
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("xlsx");
+    let raw = wb.worksheet_range("responses").expect("raw sheet");
+    let head: Vec<String> = raw
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let wcol = head
+        .iter()
+        .position(|h| h == "weight")
+        .expect("weight column");
+    let weights: Vec<f64> = raw
+        .rows()
+        .skip(1)
+        .filter_map(|r| r[wcol].get_float())
+        .collect();
+    assert_eq!(weights.len(), 13, "{head:?}");
+    assert!(
+        (weights.iter().sum::<f64>() - 13.0).abs() < 1e-4,
+        "mean weight 1: {weights:?}"
+    );
+    let table = wb.worksheet_range("weighting").expect("weighting sheet");
+    assert!(
+        table
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string() == "学生")),
+        "one row per group"
+    );
 
     // The report states the weighting, per group the effective n and design effect.
     for (lang, needles) in [
