@@ -122,7 +122,53 @@ struct ResultsPage {
     chart: Option<String>,
     breakdowns: Vec<BreakdownView>,
     quality: QualityView,
+    weighting: Option<WeightingView>,
     min: u64,
+}
+
+/// How the view's respondents are weighted: per group the attributes, respondents,
+/// effective n and design effect.
+struct WeightingView {
+    method: &'static str,
+    rows: Vec<[String; 5]>,
+}
+
+fn weighting(a: &Analysis) -> Option<WeightingView> {
+    use crate::domain::weighting::WeightingMethod;
+    let w = a.weighting.as_ref()?;
+    let method = match w.method {
+        WeightingMethod::Cell => "单元加权（事后分层） · cell weighting",
+        WeightingMethod::Raking => "迭代比例拟合 · raking",
+        WeightingMethod::None => "不加权 · none",
+    };
+    let rows = w
+        .groups
+        .iter()
+        .map(|g| {
+            let by = if g.weighted {
+                g.attributes
+                    .iter()
+                    .map(|a| crate::report::narrative::attribute_label(a, crate::domain::Lang::Zh))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            } else {
+                "未加权 · unweighted".to_string()
+            };
+            let converged = if !g.weighted || g.converged {
+                String::new()
+            } else {
+                "（未收敛 · not converged）".to_string()
+            };
+            [
+                g.group.label_zh().to_string(),
+                by + &converged,
+                g.respondents.to_string(),
+                format!("{:.1}", g.effective_n),
+                format!("{:.2}", g.design_effect),
+            ]
+        })
+        .collect();
+    Some(WeightingView { method, rows })
 }
 
 /// The data quality flags of the view: one row per flag, a column per group.
@@ -298,6 +344,7 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
         rows,
         breakdowns,
         quality: quality(a),
+        weighting: weighting(a),
         min: a.method.min_cell_size,
     })
 }

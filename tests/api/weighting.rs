@@ -209,4 +209,20 @@ async fn raking_weights_scores_to_the_population(app: TestApp) {
         }
         assert!(html.contains("77.2"), "{lang}: the weighted composite");
     }
+
+    // The workspace's results explorer shows the weighting and the weighted score.
+    let cookie = crate::workspace::login(&app, crate::helpers::TOKEN).await;
+    let page = crate::workspace::html_of(&app, "/admin/campaigns/weighting/results", &cookie).await;
+    let table = &page[page.find("id=\"weighting\"").expect("weighting table")..];
+    let row = &table[table.find("学生").expect("students row")..];
+    let row = &row[..row.find("</tr>").expect("row end")];
+    for cell in [
+        "<td>年级、学校</td>",
+        "<td>13</td>",
+        "<td>11.0</td>",
+        "<td>1.18</td>",
+    ] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+    assert!(page.contains("77.2"), "the weighted composite");
 }
