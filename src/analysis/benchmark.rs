@@ -9,6 +9,8 @@
 //! rest r = county − unit, d = (n_r / N)(x̄_unit − x̄_r), so its CI is the Welch interval
 //! of unit against rest scaled by n_r / N. The rest's mean and SD follow from the two
 //! published cells (N x̄_c = n_u x̄_u + n_r x̄_r, and the sums of squares add up).
+//! With weighting, every n here is the cell's effective n (an approximation: the
+//! unit's share of the county's weight is taken as its share of the effective n).
 
 use serde::Serialize;
 
@@ -18,12 +20,14 @@ use super::stats::t_quantile_975;
 pub const Z95: f64 = 1.959_963_984_540_054;
 pub const Z998: f64 = 3.090_232_306_167_813;
 
-/// A published cell: respondents, mean and sample SD (0–100 scores).
+/// A published cell: respondents, mean and sample SD (0–100 scores), and the sample
+/// size its precision rests on (Kish's effective n when weighted, else n).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Moments {
     pub n: u64,
     pub mean: f64,
     pub sd: f64,
+    pub n_eff: f64,
 }
 
 /// Where a unit falls in the funnel plot.
@@ -57,6 +61,8 @@ impl Funnel {
 pub struct Benchmark {
     pub value: String,
     pub n: u64,
+    /// The n the funnel plots and tests with (Kish's effective n when weighted).
+    pub effective_n: f64,
     pub mean: f64,
     pub difference: f64,
     pub ci_low: Option<f64>,
@@ -70,15 +76,15 @@ pub struct Benchmark {
 
 /// The county mean ± z·SD/√n: the range a unit of `n` respondents drawn from the county
 /// would fall in.
-pub fn control_limits(county: Moments, n: u64, z: f64) -> (f64, f64) {
-    let half = z * county.sd / (n.max(1) as f64).sqrt();
+pub fn control_limits(county: Moments, n: f64, z: f64) -> (f64, f64) {
+    let half = z * county.sd / n.max(1.0).sqrt();
     (county.mean - half, county.mean + half)
 }
 
 /// The 95 % CI of the unit's difference from the county (see the module doc); `None`
 /// when the rest has fewer than two respondents or no spread can be derived.
 pub fn difference_ci(county: Moments, unit: Moments) -> Option<(f64, f64)> {
-    let (big_n, n_u) = (county.n as f64, unit.n as f64);
+    let (big_n, n_u) = (county.n_eff, unit.n_eff);
     let n_r = big_n - n_u;
     if n_r < 2.0 || n_u < 2.0 {
         return None;
@@ -101,8 +107,8 @@ pub fn difference_ci(county: Moments, unit: Moments) -> Option<(f64, f64)> {
 }
 
 fn funnel(county: Moments, unit: Moments) -> Funnel {
-    let (lo95, hi95) = control_limits(county, unit.n, Z95);
-    let (lo998, hi998) = control_limits(county, unit.n, Z998);
+    let (lo95, hi95) = control_limits(county, unit.n_eff, Z95);
+    let (lo998, hi998) = control_limits(county, unit.n_eff, Z998);
     match unit.mean {
         m if m > hi998 => Funnel::Above,
         m if m < lo998 => Funnel::Below,
@@ -124,6 +130,7 @@ pub fn benchmark(county: Moments, units: &[(String, Moments)]) -> Vec<Benchmark>
             Benchmark {
                 value: value.clone(),
                 n: u.n,
+                effective_n: u.n_eff,
                 mean: u.mean,
                 difference: u.mean - county.mean,
                 ci_low: ci.map(|c| c.0),
@@ -138,8 +145,9 @@ pub fn benchmark(county: Moments, units: &[(String, Moments)]) -> Vec<Benchmark>
 
 /// The funnel's control limits from n = `from` to `to` (for the chart): (n, 95 % low,
 /// 95 % high, 99.8 % low, 99.8 % high), on a grid of `points` sizes.
-pub fn funnel_limits(county: Moments, from: u64, to: u64, points: usize) -> Vec<[f64; 5]> {
-    let (from, to) = (from.max(2) as f64, to.max(from.max(2) + 1) as f64);
+pub fn funnel_limits(county: Moments, from: f64, to: f64, points: usize) -> Vec<[f64; 5]> {
+    let from = from.max(2.0);
+    let to = to.max(from + 1.0);
     (0..points.max(2))
         .map(|i| {
             // Denser where the limits bend: a geometric grid.
@@ -168,6 +176,7 @@ mod tests {
             n: x.len() as u64,
             mean,
             sd,
+            n_eff: n,
         }
     }
 
@@ -213,12 +222,18 @@ mod tests {
             n: 400,
             mean: 70.0,
             sd: 10.0,
+            n_eff: 400.0,
         };
-        let (lo, hi) = control_limits(county, 25, Z95);
+        let (lo, hi) = control_limits(county, 25.0, Z95);
         assert!((hi - 73.919_928).abs() < 1e-6 && (lo - 66.080_072).abs() < 1e-6);
-        let (lo, hi) = control_limits(county, 25, Z998);
+        let (lo, hi) = control_limits(county, 25.0, Z998);
         assert!((hi - 76.180_465).abs() < 1e-6 && (lo - 63.819_535).abs() < 1e-6);
-        let unit = |n, mean| Moments { n, mean, sd: 10.0 };
+        let unit = |n: u64, mean| Moments {
+            n,
+            mean,
+            sd: 10.0,
+            n_eff: n as f64,
+        };
         let units = vec![
             ("a".to_string(), unit(25, 75.0)),
             ("b".to_string(), unit(25, 77.0)),
@@ -235,7 +250,7 @@ mod tests {
         assert_eq!((b[0].rank, b[1].rank, b[3].rank), (2, 1, 4));
         assert_eq!(b[1].percentile, Some(100.0));
         assert_eq!(b[3].percentile, Some(0.0));
-        let limits = funnel_limits(county, 4, 400, 5);
+        let limits = funnel_limits(county, 4.0, 400.0, 5);
         assert_eq!(limits.len(), 5);
         assert!((limits[0][0] - 4.0).abs() < 1e-9 && (limits[4][0] - 400.0).abs() < 1e-9);
         assert!((limits[0][2] - (70.0 + Z95 * 5.0)).abs() < 1e-9);

@@ -48,6 +48,7 @@ fn moments(c: &ScoreCell) -> Option<Moments> {
         n: c.n,
         mean: c.mean?,
         sd: c.sd?,
+        n_eff: c.n_eff.unwrap_or(c.n as f64),
     })
 }
 
@@ -94,8 +95,10 @@ fn table(
             None => {}
         }
     }
-    let ns = units.iter().map(|(_, m)| m.n);
-    let (from, to) = (ns.clone().min().unwrap_or(2), ns.max().unwrap_or(2));
+    let ns = units.iter().map(|(_, m)| m.n_eff);
+    let from = ns.clone().fold(f64::INFINITY, f64::min);
+    let to = ns.fold(2.0, f64::max);
+    let from = if from.is_finite() { from } else { 2.0 };
     Some(UnitTable {
         attribute,
         rows: units
@@ -104,7 +107,7 @@ fn table(
             .zip(benchmark(county, &units))
             .collect(),
         hidden,
-        limits: funnel_limits(county, (from / 2).max(2), to + to / 10 + 1, LIMIT_POINTS),
+        limits: funnel_limits(county, (from / 2.0).max(2.0), to * 1.1 + 1.0, LIMIT_POINTS),
     })
 }
 

@@ -15,6 +15,8 @@ pub struct FunnelPlot {
     /// (n, 95 % low, 95 % high, 99.8 % low, 99.8 % high), increasing n.
     pub limits: Vec<[f64; 5]>,
     pub size: (u32, u32),
+    /// Whether n is Kish's effective n (weighted cells), which the axis then says.
+    pub effective_n: bool,
 }
 
 impl FunnelPlot {
@@ -59,7 +61,11 @@ impl Chart for FunnelPlot {
             .map_err(draw_err)?;
         chart
             .configure_mesh()
-            .x_desc("答卷数 n")
+            .x_desc(if self.effective_n {
+                "有效样本量 n_eff"
+            } else {
+                "答卷数 n"
+            })
             .y_desc("得分 (0–100)")
             .label_style((FONT, fs(12.0, s)))
             .axis_desc_style((FONT, fs(13.0, s)))
@@ -119,6 +125,7 @@ mod tests {
     #[test]
     fn the_funnel_draws_units_limits_and_the_county_line() {
         let chart = FunnelPlot {
+            effective_n: false,
             title: "综合指数漏斗图".into(),
             units: vec![("一中".into(), 40.0, 75.0), ("二中".into(), 8.0, 58.0)],
             county_mean: 70.0,

@@ -58,7 +58,12 @@ fn signed(x: f64) -> String {
     format!("{x:+.1}")
 }
 
-fn funnel_chart(t: &UnitTable, county: Moments, title: &str) -> Result<Option<String>, ApiError> {
+fn funnel_chart(
+    t: &UnitTable,
+    county: Moments,
+    title: &str,
+    weighted: bool,
+) -> Result<Option<String>, ApiError> {
     if t.rows.is_empty() {
         return Ok(None);
     }
@@ -67,11 +72,12 @@ fn funnel_chart(t: &UnitTable, county: Moments, title: &str) -> Result<Option<St
         units: t
             .rows
             .iter()
-            .map(|(l, b)| (l.clone(), b.n as f64, b.mean))
+            .map(|(l, b)| (l.clone(), b.effective_n, b.mean))
             .collect(),
         county_mean: county.mean,
         limits: t.limits.clone(),
         size: (720, 380),
+        effective_n: weighted,
     };
     crate::charts::svg(&plot)
         .map(Some)
@@ -107,7 +113,7 @@ fn table_view(t: &UnitTable, b: &Benchmarked) -> Result<TableView, ApiError> {
             })
             .collect(),
         hidden: t.hidden.clone(),
-        chart: funnel_chart(t, county, &title)?,
+        chart: funnel_chart(t, county, &title, b.analysed.analysis.weighting.is_some())?,
     })
 }
 

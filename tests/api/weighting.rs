@@ -225,4 +225,27 @@ async fn raking_weights_scores_to_the_population(app: TestApp) {
         assert!(row.contains(cell), "{cell} in {row}");
     }
     assert!(page.contains("77.2"), "the weighted composite");
+
+    // Benchmarking uses the weighted cells: 一校 (7 students) at 88.98 against the
+    // county's 77.22, the funnel on the effective n.
+    let html = crate::workspace::html_of(
+        &app,
+        "/admin/campaigns/weighting/benchmark?group=students",
+        &cookie,
+    )
+    .await;
+    assert!(
+        html.contains("全县 · county<strong>77.2</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<td class=\"num\">7</td><td class=\"num\">89.0</td><td class=\"num\">+11.8</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("有效样本量 n_eff"),
+        "the funnel's axis says so"
+    );
 }
