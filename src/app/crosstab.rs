@@ -109,6 +109,8 @@ pub struct Crossed {
     pub table: CrossTab,
     pub min_cell: u64,
     pub campaign_title: String,
+    /// The campaign weights its scores to the population; cross-tabulations do not.
+    pub campaign_weighted: bool,
 }
 
 /// The group's current questionnaire.
@@ -600,6 +602,7 @@ pub async fn crosstab(
             table,
             min_cell: meta.campaign.info.analysis.min_cell_size,
             campaign_title: meta.campaign.info.title.clone(),
+            campaign_weighted: meta.campaign.info.analysis.weighting.is_on(),
             spec,
         })
     });

@@ -42,6 +42,8 @@ struct CrosstabPage {
     test: String,
     chart: Option<String>,
     min: u64,
+    /// The campaign's scores are weighted, this table's counts and means are not.
+    unweighted_note: bool,
 }
 
 fn options(list: &[Choice], selected: &str) -> Vec<Option_> {
@@ -354,6 +356,7 @@ fn page(
         test: test_text(c),
         chart: chart(c)?,
         min: c.min_cell,
+        unweighted_note: c.campaign_weighted,
     })
 }
 

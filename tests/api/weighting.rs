@@ -248,4 +248,9 @@ async fn raking_weights_scores_to_the_population(app: TestApp) {
         html.contains("有效样本量 n_eff"),
         "the funnel's axis says so"
     );
+
+    // Cross-tabulations are of the actual responses, and say so.
+    let html =
+        crate::workspace::html_of(&app, "/admin/campaigns/weighting/crosstab", &cookie).await;
+    assert!(html.contains("<strong>未加权：</strong>"), "{html}");
 }
