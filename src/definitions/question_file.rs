@@ -130,6 +130,9 @@ pub(super) struct StatementTable {
     pub(super) scored: Option<Spanned<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) reverse: Option<Spanned<bool>>,
+    /// An attention check among the statements: the point the row tells to choose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) expect: Option<Spanned<i64>>,
 }
 
 impl QuestionTable {
@@ -733,16 +736,19 @@ fn matrix(
                 ),
             );
         }
-        let kind = QuestionKind::Likert {
-            indicator: indicator(
-                sink,
-                row.id.get_ref(),
-                row.id.span(),
-                row.indicator.as_ref(),
-                row.scored.as_ref(),
-                framework,
-            ),
-            reverse: row.reverse.as_ref().is_some_and(|r| *r.get_ref()),
+        let kind = match &row.expect {
+            Some(e) => attention_row(sink, row, e),
+            None => QuestionKind::Likert {
+                indicator: indicator(
+                    sink,
+                    row.id.get_ref(),
+                    row.id.span(),
+                    row.indicator.as_ref(),
+                    row.scored.as_ref(),
+                    framework,
+                ),
+                reverse: row.reverse.as_ref().is_some_and(|r| *r.get_ref()),
+            },
         };
         let mut question = Question::new(row.id.get_ref(), row.text.get_ref(), kind);
         question.text_en = row.text_en.clone();
@@ -760,6 +766,32 @@ fn matrix(
         });
     }
     out
+}
+
+/// A matrix statement with `expect`: an attention check (instructed response) shown
+/// among the statements, never scored.
+fn attention_row(sink: &mut Sink<'_>, row: &StatementTable, e: &Spanned<i64>) -> QuestionKind {
+    let id = row.id.get_ref();
+    for (field, span) in [
+        ("indicator", row.indicator.as_ref().map(Spanned::span)),
+        ("scored", row.scored.as_ref().map(Spanned::span)),
+        ("reverse", row.reverse.as_ref().map(Spanned::span)),
+    ] {
+        if let Some(span) = span {
+            sink.at(
+                span,
+                format!("statement {id:?} is an attention check (expect = …), which is never scored; remove {field}"),
+            );
+        }
+    }
+    let expect = match u8::try_from(*e.get_ref()) {
+        Ok(x) if (1..=11).contains(&x) => x,
+        _ => {
+            sink.at(e.span(), format!("expect = {} is not a point of the scale; give the point the respondent is told to choose, e.g. expect = 4", e.get_ref()));
+            1
+        }
+    };
+    QuestionKind::Attention { expect }
 }
 
 /// `attribute`: a short snake_case name, on a single-choice question only.

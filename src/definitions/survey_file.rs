@@ -278,6 +278,11 @@ fn read_sections(
             if let Some(e) = &q.expect {
                 expected.push((e.span(), *e.get_ref()));
             }
+            for row in q.rows.iter().flat_map(|r| r.get_ref()) {
+                if let Some(e) = &row.expect {
+                    expected.push((e.span(), *e.get_ref()));
+                }
+            }
             for parsed in question_file::question(sink, &mut ids, q, framework) {
                 for (role, span, expr) in parsed.logic {
                     logic.push(LogicRef {

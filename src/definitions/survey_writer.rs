@@ -167,17 +167,19 @@ fn matrix(m: &MatrixHeader, rows: &[&Question]) -> QuestionTable {
     let statements = rows
         .iter()
         .map(|r| {
-            let (indicator, reverse) = match &r.kind {
-                QuestionKind::Likert { indicator, reverse } => (indicator.clone(), *reverse),
-                _ => (None, false),
+            let (indicator, reverse, expect) = match &r.kind {
+                QuestionKind::Likert { indicator, reverse } => (indicator.clone(), *reverse, None),
+                QuestionKind::Attention { expect } => (None, false, Some(i64::from(*expect))),
+                _ => (None, false, None),
             };
             StatementTable {
                 id: unplaced(r.id.clone()),
                 text: unplaced(r.text.clone()),
                 text_en: r.text_en.clone(),
-                scored: indicator.is_none().then(|| unplaced(false)),
+                scored: (indicator.is_none() && expect.is_none()).then(|| unplaced(false)),
                 indicator: indicator.map(unplaced),
                 reverse: flag(reverse),
+                expect: expect.map(unplaced),
             }
         })
         .collect();

@@ -134,7 +134,9 @@ fn kind_columns(
         }
         QuestionKind::Attention { expect } => {
             set(r, "expect", expect.to_string());
-            set(r, "appearance", "likert");
+            if !in_matrix {
+                set(r, "appearance", "likert");
+            }
             "select_one likert".to_string()
         }
         QuestionKind::Rating {

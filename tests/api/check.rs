@@ -61,6 +61,8 @@ fn broken_copies_report_file_line_and_column() {
         Case { what: "speeder fraction out of range", file: "campaign.toml", from: "speeder_fraction = 0.3", to: "speeder_fraction = 3", nth: 0, offset: 19, message: "speeder_fraction 3 must be within 0..1" },
         Case { what: "unknown quality key", file: "campaign.toml", from: "max_missing_share = 0.5", to: "max_missing = 0.5", nth: 0, offset: 0, message: "unknown field `max_missing`" },
         Case { what: "unknown group", file: "campaign.toml", from: "teachers = 0.3", to: "mentors = 0.3", nth: 0, offset: 0, message: "unknown group \"mentors\"" },
+        Case { what: "attention row beyond the scale", file: "students.toml", from: "{ id = \"S02\", indicator = \"B1\", text", to: "{ id = \"S02\", expect = 9, text", nth: 0, offset: 23, message: "expect = 9 is beyond the scale's 5 points" },
+        Case { what: "scored attention row", file: "students.toml", from: "{ id = \"S03\", indicator = \"B1\",", to: "{ id = \"S03\", indicator = \"B1\", expect = 4,", nth: 0, offset: 26, message: "is an attention check (expect = …), which is never scored; remove indicator" },
         Case { what: "unterminated string", file: "enterprises.toml", from: "title = \"二、合作机制与投入\"", to: "title = \"二、合作机制与投入", nth: 0, offset: 0, message: "" },
     ];
     for case in cases {

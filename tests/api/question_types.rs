@@ -16,7 +16,7 @@ fn answers() -> serde_json::Value {
         "sector": "herbs",
         "langs": ["zh", "other"], "langs_other": "苗语",
         "age": 16, "hours": 12.5, "started": "2024-09-01",
-        "R1": 6, "R2": 2, "R3": 4, "R1_importance": 7, "R_check": 6,
+        "R1": 6, "R2": 2, "R3": 4, "R4": 6, "R1_importance": 7, "R_check": 6,
         "nps": 5, "why": "设备旧",
         "rank": ["pay", "skill", "near"]
     })
@@ -181,6 +181,17 @@ async fn every_type_from_toml_and_from_xlsform_reaches_the_csv(app: TestApp) {
         .find(|q| q["id"] == "R_check")
         .expect("R_check");
     assert_eq!(check["kind"], json!({"type": "attention", "expect": 6}));
+    // So does an attention check among a matrix's statements (a row with `expect`).
+    let row = def["definition"]["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["questions"].as_array().expect("questions"))
+        .find(|q| q["id"] == "R4")
+        .expect("R4");
+    assert_eq!(row["kind"], json!({"type": "attention", "expect": 6}));
+    assert_eq!(row["matrix"]["id"], "M1", "{row}");
+    assert_eq!(from_xlsform["R4"], "6");
     assert_eq!(from_xlsform["nps"], "5");
     assert_eq!(from_xlsform["why"], "设备旧");
     assert!(

@@ -184,13 +184,18 @@ fn likert_codes(choices: &[Choice]) -> bool {
             .all(|(i, c)| c.code == (i + 1).to_string())
 }
 
-/// A `table-list` group of plain Likert items is one matrix, headed by the group.
+/// A `table-list` group of plain Likert items (attention checks among them) is one
+/// matrix, headed by the group.
 fn mark_matrix(frame: &Frame, qs: &mut [Question]) {
     let matrix = frame.table_list
-        && !qs.is_empty()
+        && qs
+            .iter()
+            .any(|q| matches!(q.kind, QuestionKind::Likert { .. }))
         && qs.iter().all(|q| {
-            matches!(q.kind, QuestionKind::Likert { .. })
-                && q.relevant.is_none()
+            matches!(
+                q.kind,
+                QuestionKind::Likert { .. } | QuestionKind::Attention { .. }
+            ) && q.relevant.is_none()
                 && q.constraint.is_none()
         });
     if matrix && valid_name(&frame.name) {
