@@ -148,7 +148,7 @@ fn weighting(a: &Analysis) -> Option<WeightingView> {
             let by = if g.weighted {
                 g.attributes
                     .iter()
-                    .map(|a| crate::report::narrative::attribute_label(a, crate::domain::Lang::Zh))
+                    .map(|a| attribute_zh(a))
                     .collect::<Vec<_>>()
                     .join("、")
             } else {

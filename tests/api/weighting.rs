@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use calamine::{DataType, Reader, Xlsx};
+use calamine::{Data, DataType, Reader, Xlsx};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -167,9 +167,9 @@ async fn raking_weights_scores_to_the_population(app: TestApp) {
     );
     let table = wb.worksheet_range("weighting").expect("weighting sheet");
     assert!(
-        table
-            .rows()
-            .any(|r| r.iter().any(|c| c.to_string() == "学生")),
+        table.rows().any(|r| r
+            .iter()
+            .any(|c| matches!(c, Data::String(s) if s == "学生"))),
         "one row per group"
     );
 
