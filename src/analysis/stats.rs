@@ -36,38 +36,28 @@ impl ScoreStat {
     /// From weighted moments: `n` respondents, the weighted mean and SD, and Kish's
     /// effective n; the 95% CI is mean ± t(n_eff − 1) · sd / √n_eff.
     pub fn from_weighted(n: u64, mean: f64, sd: Option<f64>, n_eff: f64) -> Self {
-        let (ci_low, ci_high) = match sd {
-            Some(sd) if n >= 2 && n_eff > 1.0 => {
-                let half = t_quantile_975(n_eff - 1.0) * sd / n_eff.sqrt();
-                (Some(mean - half), Some(mean + half))
-            }
-            _ => (None, None),
-        };
+        let sd_usable = sd.filter(|_| n >= 2 && n_eff > 1.0);
         ScoreStat {
-            n,
-            mean: Some(mean),
-            sd,
-            ci_low,
-            ci_high,
             n_eff: Some(n_eff),
+            ..Self::with_ci(n, mean, sd, sd_usable.map(|sd| (sd, n_eff)))
         }
     }
 
     /// From a sample's size, mean and sample SD (ddof = 1): t-based 95% CI.
     pub fn from_moments(n: u64, mean: f64, sd: Option<f64>) -> Self {
-        let (ci_low, ci_high) = match sd {
-            Some(sd) if n >= 2 => {
-                let half = t_quantile_975((n - 1) as f64) * sd / (n as f64).sqrt();
-                (Some(mean - half), Some(mean + half))
-            }
-            _ => (None, None),
-        };
+        let basis = sd.filter(|_| n >= 2).map(|sd| (sd, n as f64));
+        Self::with_ci(n, mean, sd, basis)
+    }
+
+    /// The cell with mean ± t(m − 1) · sd / √m for `basis` = (sd, m), else no CI.
+    fn with_ci(n: u64, mean: f64, sd: Option<f64>, basis: Option<(f64, f64)>) -> Self {
+        let half = basis.map(|(sd, m)| t_quantile_975(m - 1.0) * sd / m.sqrt());
         ScoreStat {
             n,
             mean: Some(mean),
             sd,
-            ci_low,
-            ci_high,
+            ci_low: half.map(|h| mean - h),
+            ci_high: half.map(|h| mean + h),
             n_eff: None,
         }
     }

@@ -237,35 +237,29 @@ mod tests {
         );
     }
 
+    /// Whether some problem starts with `at` and mentions `what`.
+    fn reported(p: &[Problem], at: &str, what: &str) -> bool {
+        p.iter()
+            .map(|p| p.to_string())
+            .any(|t| t.starts_with(at) && t.contains(what))
+    }
+
     #[test]
     fn problems_name_the_line_and_the_fix() {
         let toml = "[students.sector]\n\"电子商务\" = 0\n[pupils.sector]\n\"文旅\" = 3\n";
         let p = parse_toml(Path::new("population.toml"), toml).expect_err("bad");
-        let text: Vec<String> = p.iter().map(|p| p.to_string()).collect();
+        assert!(reported(&p, "population.toml:2:", "at least 1"), "{p:?}");
         assert!(
-            text.iter()
-                .any(|t| t.starts_with("population.toml:2:") && t.contains("at least 1")),
-            "{text:?}"
-        );
-        assert!(
-            text.iter()
-                .any(|t| t.starts_with("population.toml:3:")
-                    && t.contains("unknown group \"pupils\"")),
-            "{text:?}"
+            reported(&p, "population.toml:3:", "unknown group \"pupils\""),
+            "{p:?}"
         );
         let csv = "group,attribute,value,count\nstudents,sector,文旅,many\nstudents,sector,文旅,3\nstudents,sector,文旅,4\n";
         let p = parse_csv(Path::new("population.csv"), csv).expect_err("bad");
-        let text: Vec<String> = p.iter().map(|p| p.to_string()).collect();
         assert!(
-            text.iter()
-                .any(|t| t.starts_with("population.csv:2:") && t.contains("not a whole number")),
-            "{text:?}"
+            reported(&p, "population.csv:2:", "not a whole number"),
+            "{p:?}"
         );
-        assert!(
-            text.iter()
-                .any(|t| t.starts_with("population.csv:4:") && t.contains("counted twice")),
-            "{text:?}"
-        );
+        assert!(reported(&p, "population.csv:4:", "counted twice"), "{p:?}");
         let unequal = "[students.sector]\n\"文旅\" = 10\n[students.grade]\n\"一年级\" = 12\n";
         let p = parse_toml(Path::new("population.toml"), unequal).expect_err("unequal");
         assert!(

@@ -173,22 +173,20 @@ async fn every_type_from_toml_and_from_xlsform_reaches_the_csv(app: TestApp) {
         .json()
         .await
         .expect("json");
-    let check = def["definition"]["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .flat_map(|s| s["questions"].as_array().expect("questions"))
-        .find(|q| q["id"] == "R_check")
-        .expect("R_check");
+    let question = |id: &str| {
+        def["definition"]["sections"]
+            .as_array()
+            .expect("sections")
+            .iter()
+            .flat_map(|s| s["questions"].as_array().expect("questions"))
+            .find(|q| q["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let check = question("R_check");
     assert_eq!(check["kind"], json!({"type": "attention", "expect": 6}));
     // So does an attention check among a matrix's statements (a row with `expect`).
-    let row = def["definition"]["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .flat_map(|s| s["questions"].as_array().expect("questions"))
-        .find(|q| q["id"] == "R4")
-        .expect("R4");
+    let row = question("R4");
     assert_eq!(row["kind"], json!({"type": "attention", "expect": 6}));
     assert_eq!(row["matrix"]["id"], "M1", "{row}");
     assert_eq!(from_xlsform["R4"], "6");
