@@ -429,15 +429,71 @@ fn table_from_frames(frames: &Frames, attributes: &[String]) -> PolarsResult<Sam
     Ok(out)
 }
 
+/// Each respondent's weight, looked up by value codes (no string is built per row:
+/// this runs over every respondent of the view).
 fn respondent_weights(
     frames: &Frames,
     attributes: &[String],
-    cells: &HashMap<(Audience, Vec<Option<String>>), f64>,
+    cells: &HashMap<(Audience, Key), f64>,
 ) -> PolarsResult<Vec<f64>> {
-    Ok(respondent_keys(frames, attributes)?
-        .into_iter()
-        .map(|(g, key)| g.and_then(|g| cells.get(&(g, key)).copied()).unwrap_or(1.0))
-        .collect())
+    let r = &frames.respondents;
+    let groups = r.column("group")?.str()?;
+    let names: Vec<String> = r.get_column_names().iter().map(|c| c.to_string()).collect();
+    let mut columns = Vec::with_capacity(attributes.len());
+    for a in attributes {
+        columns.push(if names.contains(a) {
+            Some(r.column(a)?.str()?)
+        } else {
+            None
+        });
+    }
+    // Per attribute, a code for each value a cell names.
+    let mut codes: Vec<HashMap<&str, u32>> = vec![HashMap::new(); attributes.len()];
+    let mut by_group: HashMap<Audience, HashMap<Vec<Option<u32>>, f64>> = HashMap::new();
+    for ((g, key), w) in cells {
+        let coded = key
+            .iter()
+            .zip(codes.iter_mut())
+            .map(|(v, dict)| {
+                v.as_deref().map(|v| {
+                    let next = dict.len() as u32;
+                    *dict.entry(v).or_insert(next)
+                })
+            })
+            .collect();
+        by_group.entry(*g).or_default().insert(coded, *w);
+    }
+    let mut key: Vec<Option<u32>> = vec![None; attributes.len()];
+    let mut out = Vec::with_capacity(r.height());
+    for i in 0..r.height() {
+        let Some(cells) = groups
+            .get(i)
+            .and_then(Audience::parse)
+            .and_then(|g| by_group.get(&g))
+        else {
+            out.push(1.0);
+            continue;
+        };
+        let mut known = true;
+        for ((slot, column), dict) in key.iter_mut().zip(&columns).zip(&codes) {
+            *slot = match column.and_then(|c| c.get(i)) {
+                Some(v) => match dict.get(v) {
+                    Some(c) => Some(*c),
+                    None => {
+                        known = false;
+                        None
+                    }
+                },
+                None => None,
+            };
+        }
+        out.push(if known {
+            cells.get(key.as_slice()).copied().unwrap_or(1.0)
+        } else {
+            1.0
+        });
+    }
+    Ok(out)
 }
 
 fn report(
