@@ -5,6 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::quality::FlagSet;
+use crate::analysis::text::redact::Redactor;
+use crate::domain::text::RedactList;
 use crate::domain::{AnswerValue, QuestionKind, OTHER_CODE, OTHER_SUFFIX};
 use crate::store::campaigns::StoredCampaign;
 use crate::store::responses::ResponseRecord;
@@ -54,6 +56,8 @@ pub struct Layout {
     header: Vec<String>,
     /// Whether rows carry the respondent's weight after the quality flags.
     weighted: bool,
+    /// Removes personal information from free text (exports for anyone but an admin).
+    redactor: Option<Redactor>,
 }
 
 impl Layout {
@@ -87,7 +91,15 @@ impl Layout {
                 if matches!(q.kind, QuestionKind::Note) {
                     continue;
                 }
-                push(q.id.clone(), Column::Answer(q.id.clone()));
+                let free = matches!(q.kind, QuestionKind::Text { .. });
+                push(
+                    q.id.clone(),
+                    if free {
+                        Column::Text(q.id.clone())
+                    } else {
+                        Column::Answer(q.id.clone())
+                    },
+                );
                 let other = q.kind.has_other().then(|| OTHER_CODE.to_string());
                 let codes = q.kind.choices().iter().map(|c| c.code.clone()).chain(other);
                 match &q.kind {
@@ -105,7 +117,7 @@ impl Layout {
                 }
                 if q.kind.has_other() {
                     let key = format!("{}{OTHER_SUFFIX}", q.id);
-                    push(key.clone(), Column::Answer(key));
+                    push(key.clone(), Column::Text(key));
                 }
             }
         }
@@ -126,7 +138,26 @@ impl Layout {
             columns,
             header,
             weighted: false,
+            redactor: None,
         }
+    }
+
+    /// The same layout with personal information removed from free-text answers
+    /// (`analysis::text::redact`, with the campaign's list of names).
+    pub fn with_redaction(mut self, names: &RedactList) -> Self {
+        self.redactor = Some(Redactor::new(names));
+        self
+    }
+
+    /// The header positions of the free-text answers (open questions and "other").
+    pub fn text_columns(&self) -> Vec<usize> {
+        let skip = self.header.len() - self.columns.len();
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, c))| matches!(c, Column::Text(_)))
+            .map(|(i, _)| skip + i)
+            .collect()
     }
 
     /// The same layout with a `weight` column (the respondent's weight to the
@@ -183,7 +214,11 @@ impl Layout {
                 .iter()
                 .map(|a| Value::Text(r.attributes.get(a).cloned().unwrap_or_default())),
         );
-        row.extend(self.columns.iter().map(|(_, col)| col.value(&r.answers)));
+        row.extend(
+            self.columns
+                .iter()
+                .map(|(_, col)| col.value(&r.answers, self.redactor.as_ref())),
+        );
         row
     }
 }
@@ -201,13 +236,21 @@ const FIXED: [&str; 7] = [
     "quality_flags",
 ];
 
+/// The raw responses as a table.
+pub struct RawTable {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// Positions of the free-text answers (see [`Layout::text_columns`]).
+    pub text_columns: Vec<usize>,
+}
+
 /// Header and rows of the raw responses; `judge` gives each response's data quality
 /// flags and, when `weighted`, its weight.
 pub fn responses_table(
     data: &CampaignData,
     weighted: bool,
     mut judge: impl FnMut(&ResponseRecord) -> (FlagSet, Option<f64>),
-) -> (Vec<String>, Vec<Vec<Value>>) {
+) -> RawTable {
     let attr_names: BTreeSet<String> = data
         .records
         .iter()
@@ -225,12 +268,18 @@ pub fn responses_table(
             layout.row(r, &data.versions, flags, weight)
         })
         .collect();
-    (layout.header, rows)
+    RawTable {
+        text_columns: layout.text_columns(),
+        header: layout.header,
+        rows,
+    }
 }
 
 /// Where a raw-data column takes its value from.
 enum Column {
     Answer(String),
+    /// A free-text answer (redacted in exports for anyone but an admin).
+    Text(String),
     /// 1 when the multiple-choice answer includes the code, 0 when answered without it.
     Flag(String, String),
     /// The code's position (1 = first) in a ranking answer.
@@ -238,9 +287,18 @@ enum Column {
 }
 
 impl Column {
-    fn value(&self, answers: &std::collections::BTreeMap<String, AnswerValue>) -> Value {
+    fn value(
+        &self,
+        answers: &std::collections::BTreeMap<String, AnswerValue>,
+        redactor: Option<&Redactor>,
+    ) -> Value {
         let empty = Value::Text(String::new());
         match self {
+            Column::Text(key) => match (answers.get(key), redactor) {
+                (Some(AnswerValue::Text(t)), Some(r)) => Value::Text(r.redact(t)),
+                (Some(v), _) => Value::Text(v.to_text()),
+                (None, _) => empty,
+            },
             Column::Answer(key) => match answers.get(key) {
                 Some(AnswerValue::Number(n)) => Value::Number(*n),
                 Some(AnswerValue::Decimal(x)) => Value::Decimal(*x),

@@ -261,6 +261,8 @@ pub struct Analysis {
     pub quality: QualityReport,
     /// How respondents were weighted to the population, when they were.
     pub weighting: Option<WeightingReport>,
+    /// The open answers read per group (when the view kept them).
+    pub text: Option<super::text::TextReport>,
     /// The weight of each cell of the campaign, for the raw-data sheet.
     #[serde(skip)]
     pub respondent_weights: Option<CellWeights>,
@@ -750,7 +752,11 @@ pub fn analyse(
         weights.as_ref().map(|w| w.per_respondent.as_slice()),
     )?;
     let gate = gate_for(settings.min_cell_size, view.lattice.as_ref(), |f| {
-        Ok(census(&tables_with(info, f, false, None)?))
+        let mut c = census(&tables_with(info, f, false, None)?);
+        for (g, n) in super::text::respondents(f) {
+            c.insert(super::text::text_key(g), n);
+        }
+        Ok(c)
     })?;
     let composite = publish_view_row(&t.composite, &gate, info);
     let indicators: Vec<IndicatorRow> = t
@@ -766,6 +772,17 @@ pub fn analyse(
         .filter(|b| !view.filtered_by(&b.attribute))
         .map(|b| publish_breakdown(b, &t, &gate, info))
         .collect();
+    let text = if frames.texts_kept {
+        let by: Vec<String> = settings
+            .breakdowns
+            .iter()
+            .filter(|a| !view.filtered_by(a))
+            .cloned()
+            .collect();
+        Some(super::text::analyse(&info.text, frames, &gate, &by)?)
+    } else {
+        None
+    };
     let mut items = t.items.clone();
     for i in &mut items {
         i.publish(gate.state(&item_key(i), i.n));
@@ -855,6 +872,7 @@ pub fn analyse(
         wave,
         questions,
         quality,
+        text,
         respondent_weights: weights.as_ref().map(|w| w.cells.clone()),
         weighting: weights.map(|w| w.report),
     })

@@ -75,6 +75,19 @@ pub struct AttentionColumn {
     pub values: Vec<u8>,
 }
 
+/// The answers of one version to an open question the report may quote
+/// (`in_report = true`).
+#[derive(Debug, Clone)]
+pub struct TextColumn {
+    pub id: String,
+    /// The question as worded in this version.
+    pub question: String,
+    /// Non-blank answers (counted whether or not they are kept).
+    pub answered: u64,
+    /// (respondent, answer) of each non-blank answer, when the builder keeps texts.
+    pub values: Vec<(u32, String)>,
+}
+
 /// The answers to one questionnaire version, one row per response.
 #[derive(Debug, Clone)]
 pub struct VersionFrame {
@@ -90,6 +103,10 @@ pub struct VersionFrame {
     pub attention: Vec<AttentionColumn>,
     /// Counters of the questions described rather than scored (choices, ratings ...).
     pub tallies: Vec<Tally>,
+    /// Open questions analysed as text.
+    pub texts: Vec<TextColumn>,
+    /// Respondents with at least one non-blank answer in `texts`.
+    pub text_respondents: u64,
 }
 
 impl VersionFrame {
@@ -110,6 +127,8 @@ pub struct Frames {
     pub counts: BTreeMap<Audience, u64>,
     /// The data quality flags of each respondent (empty when not judged).
     pub flags: Vec<FlagSet>,
+    /// Whether the open answers themselves were kept (see [`FrameBuilder::keeping_texts`]).
+    pub texts_kept: bool,
 }
 
 impl Frames {
@@ -165,16 +184,22 @@ enum Slot {
     Importance(usize),
     Attention(usize),
     Tally(usize),
+    Text(usize),
 }
 
 struct VersionBuilder {
     frame: VersionFrame,
     slots: HashMap<String, Slot, BuildHasherDefault<Fnv1a>>,
+    /// Whether the open answers themselves are kept (else only counted).
+    keep_texts: bool,
+    /// Whether the last row has a non-blank open answer yet.
+    row_has_text: bool,
 }
 
 impl VersionBuilder {
-    fn new(survey: &Survey, idx: usize) -> Self {
+    fn new(survey: &Survey, idx: usize, keep_texts: bool) -> Self {
         let mut items = Vec::new();
+        let mut texts = Vec::new();
         let mut importance = Vec::new();
         let mut attention = Vec::new();
         let mut tallies = Vec::new();
@@ -217,6 +242,17 @@ impl VersionBuilder {
                         values: Vec::new(),
                     });
                 }
+                QuestionKind::Text {
+                    in_report: true, ..
+                } => {
+                    slots.insert(q.id.clone(), Slot::Text(texts.len()));
+                    texts.push(TextColumn {
+                        id: q.id.clone(),
+                        question: q.text.clone(),
+                        answered: 0,
+                        values: Vec::new(),
+                    });
+                }
                 _ => {
                     if let Some(t) = Tally::for_question(q, survey.scale.points) {
                         slots.insert(q.id.clone(), Slot::Tally(tallies.len()));
@@ -236,14 +272,38 @@ impl VersionBuilder {
                 importance,
                 attention,
                 tallies,
+                texts,
+                text_respondents: 0,
             },
             slots,
+            keep_texts,
+            row_has_text: false,
+        }
+    }
+
+    /// Records a non-blank open answer of the last row.
+    fn add_text(&mut self, column: usize, text: &str) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let Some(&r) = self.frame.rows.last() else {
+            return;
+        };
+        let c = &mut self.frame.texts[column];
+        c.answered += 1;
+        if self.keep_texts {
+            c.values.push((r, text.to_string()));
+        }
+        if !self.row_has_text {
+            self.row_has_text = true;
+            self.frame.text_respondents += 1;
         }
     }
 
     /// Opens a row for respondent `r` with every answer missing.
     fn open_row(&mut self, r: u32) {
         self.frame.rows.push(r);
+        self.row_has_text = false;
         for c in &mut self.frame.items {
             c.values.push(0);
         }
@@ -272,7 +332,7 @@ impl VersionBuilder {
             Slot::Item(i) => &mut self.frame.items[i].values,
             Slot::Importance(i) => &mut self.frame.importance[i].values,
             Slot::Attention(i) => &mut self.frame.attention[i].values,
-            Slot::Tally(_) => return,
+            Slot::Tally(_) | Slot::Text(_) => return,
         };
         if let Some(last) = column.last_mut() {
             *last = v;
@@ -294,6 +354,7 @@ pub struct FrameBuilder {
     flags: Vec<FlagSet>,
     /// Version index of the last respondent added.
     last: Option<usize>,
+    keep_texts: bool,
 }
 
 /// A stored response whose JSON could not be read.
@@ -313,7 +374,15 @@ impl FrameBuilder {
             counts: BTreeMap::new(),
             flags: Vec::new(),
             last: None,
+            keep_texts: false,
         }
+    }
+
+    /// A builder that keeps the open answers themselves (for text analysis), not only
+    /// their counts.
+    pub fn keeping_texts(mut self) -> Self {
+        self.keep_texts = true;
+        self
     }
 
     /// Respondents added so far.
@@ -331,7 +400,8 @@ impl FrameBuilder {
             return v;
         }
         let v = self.versions.len();
-        self.versions.push(VersionBuilder::new(survey, v));
+        self.versions
+            .push(VersionBuilder::new(survey, v, self.keep_texts));
         self.index.insert(key, v);
         v
     }
@@ -393,8 +463,9 @@ impl FrameBuilder {
         let v = self.start(key, survey, |n| attributes.get(n).map(String::as_str));
         let vb = &mut self.versions[v];
         for (k, a) in answers {
-            match (vb.slots.get(k.as_str()), a) {
-                (Some(Slot::Tally(t)), a) => vb.frame.tallies[*t].add(a),
+            match (vb.slots.get(k.as_str()).copied(), a) {
+                (Some(Slot::Tally(t)), a) => vb.frame.tallies[t].add(a),
+                (Some(Slot::Text(t)), AnswerValue::Text(x)) => vb.add_text(t, x),
                 (Some(_), AnswerValue::Number(x)) => vb.set(k, *x),
                 _ => {}
             }
@@ -410,29 +481,10 @@ impl FrameBuilder {
         attributes: &Attributes<'_>,
         answers_json: &str,
     ) -> Result<(), CorruptRow> {
-        self.push_json_quoting(key, survey, attributes, answers_json, &[], &mut Vec::new())
-    }
-
-    /// [`push_json`](Self::push_json), also collecting the text answers to the
-    /// questions in `quoted` into `texts` as `(question id, text)`, in the same pass.
-    pub fn push_json_quoting(
-        &mut self,
-        key: i64,
-        survey: &Survey,
-        attributes: &Attributes<'_>,
-        answers_json: &str,
-        quoted: &[String],
-        texts: &mut Vec<(String, String)>,
-    ) -> Result<(), CorruptRow> {
         let v = self.start(key, survey, |n| attributes.get(n));
         let vb = &mut self.versions[v];
         let mut de = serde_json::Deserializer::from_str(answers_json);
-        AnswersSeed {
-            version: vb,
-            quoted,
-            texts,
-        }
-        .deserialize(&mut de)?;
+        AnswersSeed { version: vb }.deserialize(&mut de)?;
         de.end()?;
         Ok(())
     }
@@ -461,6 +513,7 @@ impl FrameBuilder {
             versions: self.versions.into_iter().map(|v| v.frame).collect(),
             counts: self.counts,
             flags: self.flags,
+            texts_kept: self.keep_texts,
         })
     }
 }
@@ -611,12 +664,9 @@ impl<'de> serde::Deserialize<'de> for Str<'de> {
     }
 }
 
-/// Streams the answers object of one response into its version's columns (and the
-/// quoted text answers into `texts`).
+/// Streams the answers object of one response into its version's columns.
 struct AnswersSeed<'b> {
     version: &'b mut VersionBuilder,
-    quoted: &'b [String],
-    texts: &'b mut Vec<(String, String)>,
 }
 
 impl<'de> DeserializeSeed<'de> for AnswersSeed<'_> {
@@ -646,15 +696,16 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
                     Slot::Tally(t) => {
                         map.next_value_seed(TallySeed(&mut self.version.frame.tallies[t]))?;
                     }
+                    Slot::Text(t) => {
+                        if let Str(Some(text)) = map.next_value::<Str<'de>>()? {
+                            self.version.add_text(t, &text);
+                        }
+                    }
                     _ => {
                         if let Int(Some(x)) = map.next_value::<Int>()? {
                             self.version.set_slot(slot, x);
                         }
                     }
-                }
-            } else if self.quoted.iter().any(|q| q.as_str() == key.as_ref()) {
-                if let serde_json::Value::String(t) = map.next_value()? {
-                    self.texts.push((key.into_owned(), t));
                 }
             } else {
                 map.next_value::<IgnoredAny>()?;

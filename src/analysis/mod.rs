@@ -19,6 +19,7 @@ pub mod scores;
 pub mod stats;
 pub mod suppression;
 pub mod tallies;
+pub mod text;
 pub mod weighting;
 pub mod weights;
 

@@ -537,6 +537,8 @@ mod tests {
             importance: Vec::new(),
             attention: Vec::new(),
             tallies: Vec::new(),
+            texts: Vec::new(),
+            text_respondents: 0,
         }
     }
 

@@ -421,6 +421,7 @@ pub(crate) mod tests {
             ahp: Vec::new(),
             recommendations: BTreeMap::new(),
             population: None,
+            text: Default::default(),
         }
     }
 

@@ -109,6 +109,21 @@ pub fn t_quantile_975(df: f64) -> f64 {
     }
 }
 
+/// The Wilson score 95 % interval of a proportion `k / n` (as fractions); `None` for
+/// `n = 0`.
+pub fn wilson_95(k: u64, n: u64) -> Option<(f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let z = 1.959_963_984_540_054;
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let centre = p + z * z / (2.0 * n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    let d = 1.0 + z * z / n;
+    Some((((centre - half) / d).max(0.0), ((centre + half) / d).min(1.0)))
+}
+
 /// Weighted mean over the values present, with weights re-normalised over them.
 /// `None` when no value is present.
 pub fn weighted_mean(pairs: impl IntoIterator<Item = (Option<f64>, f64)>) -> Option<f64> {
@@ -190,6 +205,23 @@ pub fn scale_to_100(x: i64, points: u8, reverse: bool) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+
+    /// scipy 1.17.1: `binomtest(k, n).proportion_ci(0.95, method='wilson')`.
+    #[test]
+    fn wilson_interval_matches_scipy() {
+        let cases = [
+            (7, 12, 0.3195113125, 0.8067396863),
+            (0, 10, 0.0, 0.2775327999),
+            (10, 10, 0.7224672001, 1.0),
+            (45, 160, 0.2173432349, 0.3554144755),
+        ];
+        for (k, n, lo, hi) in cases {
+            let (l, h) = wilson_95(k, n).expect("n > 0");
+            assert!((l - lo).abs() < 1e-9 && (h - hi).abs() < 1e-9, "{k}/{n}: {l} {h}");
+        }
+        assert_eq!(wilson_95(0, 0), None);
+    }
+
     use super::*;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {

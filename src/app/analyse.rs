@@ -20,18 +20,19 @@ pub struct Analysed {
     pub analysed: Duration,
 }
 
-/// The full evaluation, with the earlier wave when the campaign names one; `None` for
-/// an unknown campaign.
+/// The full evaluation, with the earlier wave when the campaign names one, and the
+/// open-answer analysis when `texts` is set; `None` for an unknown campaign.
 pub async fn load_and_analyse(
     db: &DatabaseConnection,
     key: &str,
     filters: &[(String, String)],
+    texts: bool,
 ) -> anyhow::Result<Option<Analysed>> {
     let started = Instant::now();
     let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let current = collect(db, &meta, filters, false).await?.view;
+    let current = collect(db, &meta, filters, texts).await?.view;
     let previous = previous_wave(db, &meta, filters).await?;
     let read = started.elapsed();
     let responses = current.frames.len();

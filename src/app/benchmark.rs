@@ -120,7 +120,7 @@ pub async fn units(
     group: Audience,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Benchmarked>> {
-    let Some(analysed) = load_and_analyse(db, key, &[]).await? else {
+    let Some(analysed) = load_and_analyse(db, key, &[], false).await? else {
         return Ok(None);
     };
     let labels: BTreeMap<(String, String), String> = super::fieldwork::monitor(db, key, &[], now)

@@ -99,7 +99,7 @@ pub async fn results(
     let Some(fieldwork) = super::fieldwork::monitor(db, key, scope, now).await? else {
         return Ok(None);
     };
-    let Some(analysed) = load_and_analyse(db, key, &filters).await? else {
+    let Some(analysed) = load_and_analyse(db, key, &filters, false).await? else {
         return Ok(None);
     };
     let choices = filter_choices(&fieldwork, &filters, scope);

@@ -44,13 +44,15 @@ pub(crate) async fn campaign_weights(
 }
 
 /// Streams a campaign's raw-data CSV (only responses matching every filter) (UTF-8 with BOM, text neutralised against
-/// formula injection) to `out` in chunks, without holding the responses in memory.
+/// formula injection, free text as `raw_text` says) to `out` in chunks, without holding
+/// the responses in memory.
 /// Returns the number of responses written. An error after the first chunk is sent
 /// as an `Err` item so the receiver can abort rather than end a truncated file.
 pub async fn write_csv(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
     filters: &[(String, String)],
+    raw_text: super::report::RawText,
     out: tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>,
 ) -> anyhow::Result<u64> {
     let filters = filters.to_vec();
@@ -60,12 +62,16 @@ pub async fn write_csv(
         RecordJudge::load(db, meta.campaign.id, &meta.campaign.info.quality, &versions).await?;
     let weights = campaign_weights(db, meta).await?;
     let quality = meta.campaign.info.quality.clone();
+    let redact = meta.campaign.info.text.redact.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<RawRow>>(4);
     let sink = out.clone();
     let encoder = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
         let mut layout = crate::export::Layout::new(&versions, &names);
         if weights.is_some() {
             layout = layout.with_weight();
+        }
+        if raw_text == super::report::RawText::Redacted {
+            layout = layout.with_redaction(&redact);
         }
         let mut buf = Vec::from(*b"\xEF\xBB\xBF");
         {

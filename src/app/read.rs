@@ -15,16 +15,9 @@ use crate::analysis::evaluation::View;
 use crate::analysis::frame::{Attributes, FrameBuilder};
 use crate::analysis::quality::QualityInput;
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
-use crate::domain::{Audience, QuestionKind};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow};
 use crate::store::surveys::{self, StoredSurvey};
-
-/// Answers quoted per open question in a report.
-const QUOTES: usize = 200;
-
-/// An open answer with its submission time and read order (for "earliest first").
-type Quote = (DateTime<Utc>, u64, String);
 
 /// Rows per chunk handed from the reader to the decoder.
 const CHUNK: usize = 4096;
@@ -50,9 +43,6 @@ pub struct Collected {
     pub view: View,
     /// Earliest and latest submission.
     pub fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Open answers to `in_report` text questions, earliest first, at most 200 each:
-    /// (group, question text, answers).
-    pub free_text: Vec<(Audience, String, Vec<String>)>,
 }
 
 /// The disclosure attributes of a campaign: [`ATTRIBUTES`] and its breakdowns, sorted.
@@ -121,7 +111,8 @@ pub(crate) fn lattice<T, U>(
 }
 
 /// Streams the campaign's responses that match every `(attribute, value)` filter into
-/// analysis frames, collecting quotes for the report when `quotes` is set. Every
+/// analysis frames, keeping the view's open answers for text analysis when `texts` is
+/// set (the fine cells only count them). Every
 /// response also goes into its fine cell of the campaign's lattice (its values of the
 /// disclosure attributes), which the disclosure gate decides with. Each response is
 /// judged by the campaign's data quality rules on the way; those `[quality] exclude`
@@ -131,7 +122,7 @@ pub async fn collect(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
     filters: &[(String, String)],
-    quotes: bool,
+    texts: bool,
 ) -> anyhow::Result<Collected> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
@@ -145,7 +136,7 @@ pub async fn collect(
     } else {
         None
     };
-    let mut pass = Pass::new(meta, filters, quotes, versions, quality, known_medians);
+    let mut pass = Pass::new(meta, filters, texts, versions, quality, known_medians);
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Collected> {
         while let Some(chunk) = rx.blocking_recv() {
             for row in chunk {
@@ -179,56 +170,28 @@ struct Pass {
     timed_dropped: Vec<Timed>,
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
-    quoted: HashMap<i64, Vec<String>>,
-    current_quoted: Vec<(Audience, String, String)>,
-    texts: HashMap<(Audience, String), Vec<Quote>>,
-    found: Vec<(String, String)>,
-    seq: u64,
 }
 
 impl Pass {
     fn new(
         meta: &CampaignMeta,
         filters: &[(String, String)],
-        quotes: bool,
+        texts: bool,
         versions: HashMap<i64, StoredSurvey>,
         quality: QualitySettings,
         known_medians: Option<BTreeMap<String, f64>>,
     ) -> Self {
         let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
-        let current_quoted = meta
-            .campaign
-            .surveys
-            .iter()
-            .flat_map(|s| {
-                s.survey
-                    .questions()
-                    .filter(|q| is_quoted(&q.kind))
-                    .map(|q| (s.survey.audience, q.id.clone(), q.text.clone()))
-            })
-            .collect();
-        // Quoted questions per version.
-        let quoted = if quotes {
-            versions
-                .iter()
-                .map(|(id, v)| {
-                    let qs = v
-                        .survey
-                        .questions()
-                        .filter(|q| is_quoted(&q.kind))
-                        .map(|q| q.id.clone())
-                        .collect();
-                    (*id, qs)
-                })
-                .collect()
-        } else {
-            HashMap::new()
-        };
+        let builder = FrameBuilder::new(&breakdowns);
         let duplicates = Duplicates::new(&quality);
         let judge = Judge::new(quality, known_medians, &versions);
         Pass {
             attributes: lattice_attributes(&breakdowns),
-            builder: FrameBuilder::new(&breakdowns),
+            builder: if texts {
+                builder.keeping_texts()
+            } else {
+                builder
+            },
             dropped: FrameBuilder::new(&breakdowns),
             probe: FrameBuilder::new(&[]),
             breakdowns,
@@ -242,16 +205,10 @@ impl Pass {
             timed_dropped: Vec::new(),
             first: None,
             last: None,
-            quoted,
-            current_quoted,
-            texts: HashMap::new(),
-            found: Vec::new(),
-            seq: 0,
         }
     }
 
     fn add(&mut self, row: AnalysisRow) -> anyhow::Result<()> {
-        self.seq += 1;
         let Some(v) = self.versions.get(&row.survey_version_id) else {
             return Ok(());
         };
@@ -302,19 +259,8 @@ impl Pass {
         if !matches {
             return Ok(());
         }
-        let qs = self
-            .quoted
-            .get(&row.survey_version_id)
-            .map_or(&[][..], |q| q.as_slice());
-        self.found.clear();
-        self.builder.push_json_quoting(
-            row.survey_version_id,
-            survey,
-            &attrs,
-            &row.answers,
-            qs,
-            &mut self.found,
-        )?;
+        self.builder
+            .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
         self.builder.flag_last(flags);
         self.timed.push(timed);
         self.first = Some(
@@ -325,30 +271,10 @@ impl Pass {
             self.last
                 .map_or(row.submitted_at, |l| l.max(row.submitted_at)),
         );
-        for (id, t) in self.found.drain(..) {
-            if t.trim().is_empty() {
-                continue;
-            }
-            let list = self.texts.entry((survey.audience, id)).or_default();
-            list.push((row.submitted_at, self.seq, t));
-            if list.len() >= 2 * QUOTES {
-                list.sort();
-                list.truncate(QUOTES);
-            }
-        }
         Ok(())
     }
 
-    fn finish(mut self) -> anyhow::Result<Collected> {
-        // In the order of the current questionnaires, with their wording.
-        let mut free_text = Vec::new();
-        for (group, id, text) in std::mem::take(&mut self.current_quoted) {
-            if let Some(mut list) = self.texts.remove(&(group, id)) {
-                list.sort();
-                list.truncate(QUOTES);
-                free_text.push((group, text, list.into_iter().map(|(_, _, t)| t).collect()));
-            }
-        }
+    fn finish(self) -> anyhow::Result<Collected> {
         let q = &self.judge.quality;
         let medians = self
             .judge
@@ -379,7 +305,6 @@ impl Pass {
                 },
             },
             fieldwork: self.first.zip(self.last),
-            free_text,
         })
     }
 }
@@ -397,16 +322,6 @@ fn judge_row(
         judged: row.duplicate,
     };
     judge.judge(duplicates, b, row.survey_version_id, row.duration_s, sender)
-}
-
-fn is_quoted(kind: &QuestionKind) -> bool {
-    matches!(
-        kind,
-        QuestionKind::Text {
-            in_report: true,
-            ..
-        }
-    )
 }
 
 /// The previous wave's definitions and respondents under the same filters as the

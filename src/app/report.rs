@@ -81,11 +81,7 @@ pub async fn load_report(
         None => None,
     };
     let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let Collected {
-            view,
-            fieldwork,
-            free_text,
-        } = collected;
+        let Collected { view, fieldwork } = collected;
         let wave = previous.as_ref().map(|(p, v)| PreviousWave {
             info: &p.campaign.info,
             view: v,
@@ -103,7 +99,6 @@ pub async fn load_report(
                     b.format("%Y-%m-%d").to_string(),
                 )
             }),
-            free_text,
             invited,
             filters: request
                 .filters
@@ -122,24 +117,25 @@ pub async fn load_report(
         let raw = if n <= RAW_SHEET_LIMIT {
             let weights = analysis.respondent_weights.as_ref();
             let quality = &data.campaign.info.quality;
-            let (header, rows) = crate::export::responses_table(&data, weights.is_some(), |r| {
+            let table = crate::export::responses_table(&data, weights.is_some(), |r| {
                 let flags = judge.as_mut().map_or(FlagSet::EMPTY, |j| j.flags(r));
                 let weight =
                     weights.and_then(|w| super::export::export_weight(w, quality, r, flags));
                 (flags, weight)
             });
             crate::report::RawData {
-                responses_header: header,
-                responses: rows,
+                responses_header: table.header,
+                responses: table.rows,
                 codebook: crate::export::codebook(&data),
                 omitted: None,
+                text_columns: table.text_columns,
+                redact: data.campaign.info.text.redact.clone(),
             }
         } else {
             crate::report::RawData {
-                responses_header: Vec::new(),
-                responses: Vec::new(),
                 codebook: crate::export::codebook(&data),
                 omitted: Some(n),
+                ..Default::default()
             }
         };
         Ok((doc, raw))
@@ -148,11 +144,26 @@ pub async fn load_report(
     Ok(Some(out))
 }
 
-/// A laid-out report in one format; the spreadsheet carries the raw-data sheets.
+/// Who reads the raw data: only an admin gets the open answers as written; anyone else
+/// gets them with personal information removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawText {
+    AsWritten,
+    Redacted,
+}
+
+/// A laid-out report in one format; the spreadsheet carries the raw-data sheets, its
+/// free text as `raw_text` says.
 pub fn render(
     doc: &crate::report::Document,
     raw: &crate::report::RawData,
     format: crate::report::Format,
+    raw_text: RawText,
 ) -> anyhow::Result<Vec<u8>> {
-    crate::report::render(doc, format, Some(raw))
+    match (format, raw_text) {
+        (crate::report::Format::Xlsx, RawText::Redacted) => {
+            crate::report::render(doc, format, Some(&raw.redacted()))
+        }
+        _ => crate::report::render(doc, format, Some(raw)),
+    }
 }

@@ -30,7 +30,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
         f.flush()?;
         Ok(())
     });
-    let n = crate::app::export::write_csv(&prepared.db, &meta, &[], tx).await?;
+    // The CLI runs with the installation's own rights: open answers as written.
+    let raw_text = crate::app::report::RawText::AsWritten;
+    let n = crate::app::export::write_csv(&prepared.db, &meta, &[], raw_text, tx).await?;
     writer.await??;
     println!(
         "export: {n} responses written to {} in {:.2} s",

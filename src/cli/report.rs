@@ -68,7 +68,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     );
     for f in formats {
         let t = std::time::Instant::now();
-        let bytes = crate::app::report::render(&doc, &raw, f)?;
+        // The CLI runs with the installation's own rights: open answers as written.
+        let bytes =
+            crate::app::report::render(&doc, &raw, f, crate::app::report::RawText::AsWritten)?;
         let path = out.with_extension(f.extension());
         std::fs::write(&path, bytes)?;
         println!(

@@ -158,6 +158,7 @@ pub fn parse(path: &Path, text: &str, key: &str) -> Result<CampaignInfo, Vec<Pro
             ahp: ahp_records,
             recommendations: BTreeMap::new(),
             population: None,
+            text: Default::default(),
         })
     } else {
         Err(sink.problems)

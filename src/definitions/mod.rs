@@ -7,6 +7,7 @@ mod population;
 mod position;
 mod question_file;
 mod recommendations;
+pub mod text;
 pub mod survey_file;
 pub mod survey_writer;
 
@@ -176,6 +177,10 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
             Ok(p) => i.population = p,
             Err(p) => problems.extend(p),
         }
+        match text::load(folder) {
+            Ok(t) => i.text = t,
+            Err(p) => problems.extend(p),
+        }
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| vec![io_problem(folder, &e)])?
@@ -325,6 +330,14 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<Problem> {
             }
         } else if path.file_name().is_some_and(|n| n == POPULATION_CSV) {
             if let Err(p) = read(path).and_then(|t| population::parse_csv(path, &t)) {
+                problems.extend(p);
+            }
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(text::is_text_file)
+        {
+            if let Err(p) = text::read_into(path, &mut Default::default()) {
                 problems.extend(p);
             }
         } else if path.file_name().is_some_and(|n| n == CAMPAIGN_FILE) {

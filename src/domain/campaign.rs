@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis_settings::{default_bands, Band, Deletion, Operator};
 use super::quality::QualitySettings;
+use super::text::TextSettings;
 use super::weighting::{Population, WeightingSettings};
 use super::{Audience, Framework, Survey};
 
@@ -100,6 +101,9 @@ pub struct CampaignInfo {
     /// Population counts from `population.toml` / `population.csv`, for weighting.
     #[serde(default)]
     pub population: Option<Population>,
+    /// Open-answer analysis: user dictionary, stop words, themes, names to redact.
+    #[serde(default)]
+    pub text: TextSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]

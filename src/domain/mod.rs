@@ -11,6 +11,7 @@ pub mod framework;
 pub mod lang;
 pub mod quality;
 pub mod survey;
+pub mod text;
 pub mod weighting;
 
 pub use answers::{AnswerError, AnswerValue, NewResponse};

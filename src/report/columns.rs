@@ -122,6 +122,26 @@ pub enum Column {
     Iterations,
     /// 差值 / Difference
     Difference,
+    /// 词语 / Term
+    Term,
+    /// 词频 / Uses
+    Uses,
+    /// 其他主体词频 / Uses by others
+    OtherUses,
+    /// 加权对数优势比 / Weighted log-odds
+    LogOdds,
+    /// 主题 / Theme
+    Theme,
+    /// 关键词 / Keywords
+    Keywords,
+    /// 引文 / Quote
+    Quote,
+    /// 填写人数 / Respondents who wrote
+    Wrote,
+    /// 有效词数 / Words counted
+    Words,
+    /// 未归入主题 / In no theme
+    Uncoded,
     /// A technical heading that reads the same in both languages (α, CI, Welch t, …).
     Same(&'static str),
 }
@@ -183,6 +203,16 @@ impl Column {
             Column::WithFlagged => "含标记答卷",
             Column::WithoutFlagged => "不含标记答卷",
             Column::Difference => "差值",
+            Column::Term => "词语",
+            Column::Uses => "词频",
+            Column::OtherUses => "其他主体词频",
+            Column::LogOdds => "加权对数优势比",
+            Column::Theme => "主题",
+            Column::Keywords => "关键词",
+            Column::Quote => "引文",
+            Column::Wrote => "填写人数",
+            Column::Words => "有效词数",
+            Column::Uncoded => "未归入主题",
             Column::WeightedBy => "加权变量",
             Column::EffectiveN => "有效样本量",
             Column::DesignEffect => "设计效应",
@@ -247,6 +277,16 @@ impl Column {
             Column::WithFlagged => "With flagged",
             Column::WithoutFlagged => "Without flagged",
             Column::Difference => "Difference",
+            Column::Term => "Term",
+            Column::Uses => "Uses",
+            Column::OtherUses => "Uses by others",
+            Column::LogOdds => "Weighted log-odds",
+            Column::Theme => "Theme",
+            Column::Keywords => "Keywords",
+            Column::Quote => "Quote",
+            Column::Wrote => "Respondents who wrote",
+            Column::Words => "Words counted",
+            Column::Uncoded => "In no theme",
             Column::WeightedBy => "Weighted by",
             Column::EffectiveN => "Effective n",
             Column::DesignEffect => "Design effect",

@@ -73,6 +73,38 @@ pub struct RawData {
     /// When the responses were too many for the report's spreadsheet: how many there
     /// are (the sheet then says where to download them instead).
     pub omitted: Option<u64>,
+    /// Positions of the free-text answers in `responses`, and the campaign's names to
+    /// redact from them for anyone but an admin.
+    pub text_columns: Vec<usize>,
+    pub redact: crate::domain::text::RedactList,
+}
+
+impl RawData {
+    /// The same data with personal information removed from the free-text answers.
+    pub fn redacted(&self) -> RawData {
+        let r = crate::analysis::text::redact::Redactor::new(&self.redact);
+        let responses = self
+            .responses
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                for c in &self.text_columns {
+                    if let Some(crate::export::Value::Text(t)) = row.get_mut(*c) {
+                        *t = r.redact(t);
+                    }
+                }
+                row
+            })
+            .collect();
+        RawData {
+            responses_header: self.responses_header.clone(),
+            responses,
+            codebook: self.codebook.clone(),
+            omitted: self.omitted,
+            text_columns: self.text_columns.clone(),
+            redact: self.redact.clone(),
+        }
+    }
 }
 
 /// Writes the document in one format.

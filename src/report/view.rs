@@ -20,8 +20,6 @@ pub struct ReportInput<'a> {
     pub surveys: Vec<&'a Survey>,
     /// First and last submission (fieldwork period), formatted.
     pub fieldwork: Option<(String, String)>,
-    /// Free-text answers of questions marked `in_report`: (group, question, answers).
-    pub free_text: Vec<(Audience, String, Vec<String>)>,
     /// Invitations per group: (invited, completed through an invitation).
     pub invited: BTreeMap<Audience, (u64, u64)>,
     /// Filters applied (e.g. "sector = herbs"), shown on the cover.

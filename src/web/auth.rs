@@ -34,6 +34,15 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
+    /// How this evaluator gets free text in raw data: as written for an admin,
+    /// redacted for anyone else.
+    pub fn raw_text(&self) -> crate::app::report::RawText {
+        match self.role {
+            Role::Admin => crate::app::report::RawText::AsWritten,
+            Role::Evaluator => crate::app::report::RawText::Redacted,
+        }
+    }
+
     /// Refuses anyone but an admin (403 `forbidden`).
     pub fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {

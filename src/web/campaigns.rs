@@ -81,8 +81,9 @@ async fn load_analysis(
     state: &AppState,
     key: String,
     filters: &[(String, String)],
+    texts: bool,
 ) -> Result<crate::analysis::evaluation::Analysis, ApiError> {
-    app::analyse::load_and_analyse(&state.db, &key, filters)
+    app::analyse::load_and_analyse(&state.db, &key, filters, texts)
         .await
         .map_err(ApiError::unexpected)?
         .map(|a| a.analysis)
@@ -124,7 +125,7 @@ pub async fn scores(
     query: web::Query<crate::web::reports::FilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (key, filters) = audited_view(&ev, &state, key, &query, "scores.view").await?;
-    let a = load_analysis(&state, key, &filters).await?;
+    let a = load_analysis(&state, key, &filters, false).await?;
     Ok(HttpResponse::Ok().json(PublishedScores {
         campaign: a.campaign,
         responses: a.responses,
@@ -151,7 +152,7 @@ pub async fn analysis(
     query: web::Query<crate::web::reports::FilterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (key, filters) = audited_view(&ev, &state, key, &query, "analysis.view").await?;
-    let analysis = load_analysis(&state, key, &filters).await?;
+    let analysis = load_analysis(&state, key, &filters, true).await?;
     Ok(HttpResponse::Ok().json(analysis))
 }
 
@@ -187,8 +188,9 @@ pub async fn responses_csv(
     // Streamed: a million responses never sit in memory at once.
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let db = state.db.clone();
+    let raw_text = ev.raw_text();
     actix_web::rt::spawn(async move {
-        if let Err(e) = app::export::write_csv(&db, &meta, &filters, tx).await {
+        if let Err(e) = app::export::write_csv(&db, &meta, &filters, raw_text, tx).await {
             tracing::error!(error = %e, "raw-data export failed");
         }
     });

@@ -33,7 +33,14 @@ fn owner_of(grant: &Grant) -> String {
 
 /// Runs job `id`: the laid-out report (shared with the API's cache), then the file;
 /// each stage is written to the job's row, where any instance reads it.
-async fn run(state: AppState, id: Uuid, key: String, request: ReportRequest, format: Format) {
+async fn run(
+    state: AppState,
+    id: Uuid,
+    key: String,
+    request: ReportRequest,
+    format: Format,
+    raw_text: app_report::RawText,
+) {
     let started = Instant::now();
     let outcome = match super::reports::built(&state, &key, &request).await {
         Err(e) => Err(e.to_string()),
@@ -41,7 +48,9 @@ async fn run(state: AppState, id: Uuid, key: String, request: ReportRequest, for
             if let Err(e) = jobs::job_rendering(&state.db, id).await {
                 tracing::warn!(error = %e, "report job stage not stored");
             }
-            match web::block(move || app_report::render(&built.0, &built.1, format)).await {
+            match web::block(move || app_report::render(&built.0, &built.1, format, raw_text))
+                .await
+            {
                 Ok(Ok(bytes)) => Ok(bytes),
                 Ok(Err(e)) => {
                     tracing::error!(error = ?e, "report job failed");
@@ -347,7 +356,19 @@ pub async fn start(
     )
     .await?;
     let request = ReportRequest { filters, lang };
-    tokio::spawn(run(state.get_ref().clone(), id, key, request, format));
+    let raw_text = if grant.role == auth::Role::Admin {
+        app_report::RawText::AsWritten
+    } else {
+        app_report::RawText::Redacted
+    };
+    tokio::spawn(run(
+        state.get_ref().clone(),
+        id,
+        key,
+        request,
+        format,
+        raw_text,
+    ));
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/admin/reports/{id}")))
         .finish())

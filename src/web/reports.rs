@@ -191,7 +191,8 @@ pub async fn download(
         }),
     )
     .await?;
-    let body = web::block(move || app_report::render(&built.0, &built.1, format))
+    let raw_text = ev.raw_text();
+    let body = web::block(move || app_report::render(&built.0, &built.1, format, raw_text))
         .await
         .map_err(ApiError::unexpected)?
         .map_err(ApiError::unexpected)?;

@@ -172,7 +172,7 @@ async fn cross_tabulation_publishes_through_the_gate_and_tests_published_rows(ap
 
     // Schools × the composite: the same cells as the results explorer's breakdown.
     let db = chorus::store::connect(&app.settings).await.expect("db");
-    let analysis = chorus::app::analyse::load_and_analyse(&db, "crosstab", &[])
+    let analysis = chorus::app::analyse::load_and_analyse(&db, "crosstab", &[], false)
         .await
         .expect("analysis")
         .expect("campaign")

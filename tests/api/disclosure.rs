@@ -482,7 +482,7 @@ async fn attack(app: TestApp, counts: Counts, rng: &mut rand::rngs::StdRng, seed
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            let a = chorus::app::analyse::load_and_analyse(&db, campaign, &filters)
+            let a = chorus::app::analyse::load_and_analyse(&db, campaign, &filters, true)
                 .await
                 .expect("analysis")
                 .expect("campaign")

@@ -219,7 +219,7 @@ async fn the_results_explorer_shows_what_the_gate_publishes_for_combined_filters
     let analyse = |filters: Vec<(String, String)>| {
         let db = db.clone();
         async move {
-            chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &filters)
+            chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &filters, false)
                 .await
                 .expect("analysis")
                 .expect("campaign")
@@ -337,7 +337,7 @@ async fn benchmarking_compares_published_units_with_the_county(app: TestApp) {
     chorus::app::demo::fill(&db, "pingshun-2025", 400, 13)
         .await
         .expect("demo");
-    let whole = chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &[])
+    let whole = chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &[], false)
         .await
         .expect("analysis")
         .expect("campaign")

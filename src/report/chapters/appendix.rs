@@ -1,4 +1,5 @@
-//! 附录: the questionnaires, item frequencies, methods, suppression notes and quoted open answers.
+//! 附录: the questionnaires, item frequencies, methods, suppression notes and the open
+//! answers (`open_answers`).
 
 use crate::analysis::evaluation;
 use crate::charts::diverging::Diverging;
@@ -162,7 +163,7 @@ fn frequencies<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
     Ok(())
 }
 
-/// 附录 3–5: the methods, the suppression note and quoted open answers.
+/// 附录 3–5: the methods, the suppression note and the open-answer analysis.
 fn methods_and_quotes<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
     let input: &'a ReportInput<'a> = b.input;
     let a = input.analysis;
@@ -178,32 +179,6 @@ fn methods_and_quotes<'a>(b: &mut Builder<'a>) -> Result<(), ChartError> {
         "A4 Small-cell suppression",
     );
     b.p(narrative::suppression_note(a, lang));
-    if !input.free_text.is_empty() {
-        b.h(
-            2,
-            "appendix-free-text",
-            "附录 5 开放题回答（节选）",
-            "A5 Open answers",
-        );
-        b.p(lang.pick("以下为问卷允许在报告中引用的开放题回答，按原文照录（不含任何可识别身份的信息），样本不足的评价主体不列出。", "Open answers the questionnaire allows to quote, verbatim.").into());
-        for (group, question, answers) in &input.free_text {
-            let n = a.responses.get(group).copied().unwrap_or(0);
-            if n < a.method.min_cell_size {
-                continue;
-            }
-            let rows = answers
-                .iter()
-                .enumerate()
-                .map(|(i, t)| vec![Cell::number((i + 1) as f64, 0), Cell::text(t.clone())])
-                .collect();
-            b.table(Table {
-                id: format!("text-{group}"),
-                caption: format!("{}：{question}", group_name(*group, lang)),
-                header: columns::header(&[Column::No, Column::Answer], b.lang()),
-                rows,
-                note: None,
-            });
-        }
-    }
+    super::open_answers::write(b)?;
     Ok(())
 }

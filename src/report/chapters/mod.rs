@@ -5,6 +5,7 @@ pub(crate) mod appendix;
 pub(crate) mod background;
 pub(crate) mod comparison;
 pub(crate) mod design;
+pub(crate) mod open_answers;
 pub(crate) mod other_questions;
 pub(crate) mod problems;
 pub(crate) mod quality;
@@ -68,11 +69,6 @@ mod tests {
             analysis: &analysis,
             surveys: surveys.iter().collect(),
             fieldwork: Some(("2025-11-03".into(), "2025-11-20".into())),
-            free_text: vec![(
-                Audience::Students,
-                "意见和建议".into(),
-                vec!["多一些实训".into()],
-            )],
             invited: [(Audience::Students, (20, 12))].into_iter().collect(),
             filters: Vec::new(),
             date: "2025年11月30日".into(),
@@ -133,7 +129,6 @@ mod tests {
                     "appendix-frequencies",
                     "appendix-methods",
                     "appendix-suppression",
-                    "appendix-free-text",
                 ],
             ),
         ];
@@ -192,13 +187,96 @@ mod tests {
         );
     }
 
+    /// The open-answer appendix from a text section with one published group and one
+    /// suppressed: the summary lists both, everything else only the published one.
     #[test]
-    fn the_appendix_quotes_open_answers_only_from_published_groups() {
-        let (blocks, _) = chapter(super::appendix::write, Lang::Zh);
-        let captions = tables(&blocks);
+    fn the_open_answer_appendix_shows_published_groups_only() {
+        use crate::analysis::suppression::Suppressed;
+        use crate::analysis::text::*;
+        let (info, surveys, mut analysis) = sample();
+        let share = ThemeShare {
+            code: "equipment".into(),
+            respondents: 6,
+            share: 50.0,
+            ci_low: 25.4,
+            ci_high: 74.6,
+        };
+        let group = |g: Audience, n: u64, state: Suppressed| GroupText {
+            group: g,
+            questions: vec!["意见和建议".into()],
+            respondents: n,
+            suppressed: state,
+            tokens: if state.is_hidden() { 0 } else { 40 },
+            terms: Vec::new(),
+            phrases: Vec::new(),
+            themes: if state.is_hidden() { Vec::new() } else { vec![share.clone()] },
+            uncoded: 0,
+            uncoded_answers: Vec::new(),
+            quotes: if state.is_hidden() {
+                Vec::new()
+            } else {
+                vec![Quote {
+                    theme: Some("equipment".into()),
+                    text: "实训设备太旧，希望更新实训设备".into(),
+                }]
+            },
+        };
+        analysis.text = Some(TextReport {
+            themes: vec![ThemeInfo {
+                code: "equipment".into(),
+                name: "实训设备".into(),
+                name_en: "Equipment".into(),
+                keywords: vec!["设备".into()],
+            }],
+            groups: vec![
+                group(Audience::Students, 12, Suppressed::No),
+                group(Audience::Teachers, 4, Suppressed::Primary),
+            ],
+            distinctive: Vec::new(),
+            breakdowns: Vec::new(),
+        });
+        let input = ReportInput {
+            info: &info,
+            analysis: &analysis,
+            surveys: surveys.iter().collect(),
+            fieldwork: None,
+            invited: BTreeMap::new(),
+            filters: Vec::new(),
+            date: "2025年11月30日".into(),
+            lang: Lang::Zh,
+        };
+        let facts = Facts::new(&input);
+        let mut b = Builder {
+            input: &input,
+            blocks: Vec::new(),
+            figures: Vec::new(),
+            groups: analysis.responses.keys().copied().collect(),
+        };
+        super::appendix::write(&mut b, &facts).expect("chapter");
+        let ids: Vec<String> = b
+            .blocks
+            .iter()
+            .filter_map(|bl| match bl {
+                Block::Table(t) => Some(t.id.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(ids.contains(&"text-summary".to_string()), "{ids:?}");
+        assert!(ids.contains(&"text-themes".to_string()), "{ids:?}");
+        assert!(ids.contains(&"text-quotes-students".to_string()), "{ids:?}");
         assert!(
-            captions.iter().any(|c| c.contains("意见和建议")),
-            "12 students reach the minimum cell of 10: {captions:?}"
+            !ids.iter().any(|i| i.starts_with("text-") && i.ends_with("-teachers")),
+            "{ids:?}"
         );
+        let themes = b
+            .blocks
+            .iter()
+            .find_map(|bl| match bl {
+                Block::Table(t) if t.id == "text-themes" => Some(t),
+                _ => None,
+            })
+            .expect("themes table");
+        assert_eq!(themes.header, vec!["主题", "关键词", "学生"]);
+        assert_eq!(themes.rows[0][2].text, "50.0%");
     }
 }

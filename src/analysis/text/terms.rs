@@ -1,0 +1,172 @@
+//! Term and phrase counts over a set of documents (one document = one respondent's
+//! open answers): term frequency (uses), document frequency (respondents using it)
+//! and the top of each list.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+/// Terms (or phrases) interned to numbers, so documents hold `u32`s.
+#[derive(Default)]
+pub struct Vocabulary {
+    ids: HashMap<String, u32>,
+    words: Vec<String>,
+}
+
+impl Vocabulary {
+    pub fn id(&mut self, w: &str) -> u32 {
+        if let Some(&i) = self.ids.get(w) {
+            return i;
+        }
+        let i = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        self.words.push(w.to_string());
+        self.ids.insert(w.to_string(), i);
+        i
+    }
+
+    pub fn word(&self, id: u32) -> &str {
+        self.words.get(id as usize).map_or("", String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// Uses and documents of each term over a set of documents.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// term id -> (uses, documents)
+    pub terms: HashMap<u32, (u64, u64)>,
+    /// Uses of all terms.
+    pub uses: u64,
+    pub documents: u64,
+}
+
+impl Counts {
+    /// Adds one document's term ids (repeats count as uses, once as a document).
+    pub fn add(&mut self, ids: &[u32], seen: &mut Vec<u32>) {
+        self.documents += 1;
+        self.uses += ids.len() as u64;
+        seen.clear();
+        seen.extend_from_slice(ids);
+        seen.sort_unstable();
+        for (k, id) in seen.iter().enumerate() {
+            let first = k == 0 || seen[k - 1] != *id;
+            let e = self.terms.entry(*id).or_insert((0, 0));
+            e.0 += 1;
+            if first {
+                e.1 += 1;
+            }
+        }
+    }
+
+    /// Uses of each term id in `0..n` (0 where unused).
+    pub fn dense(&self, n: usize) -> Vec<u64> {
+        let mut out = vec![0; n];
+        for (id, (uses, _)) in &self.terms {
+            if let Some(x) = out.get_mut(*id as usize) {
+                *x = *uses;
+            }
+        }
+        out
+    }
+
+    /// The `k` most used terms that at least `min_documents` documents use: by uses,
+    /// then documents, then the term.
+    pub fn top(&self, vocab: &Vocabulary, k: usize, min_documents: u64) -> Vec<TermRow> {
+        let mut rows: Vec<(&str, u64, u64)> = self
+            .terms
+            .iter()
+            .filter(|(_, (_, d))| *d >= min_documents)
+            .map(|(id, (u, d))| (vocab.word(*id), *u, *d))
+            .collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+        rows.truncate(k);
+        rows.into_iter()
+            .map(|(t, uses, documents)| TermRow {
+                term: t.to_string(),
+                uses,
+                documents,
+                share: percent(documents, self.documents),
+            })
+            .collect()
+    }
+}
+
+/// One line of a term table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TermRow {
+    pub term: String,
+    /// Times used.
+    pub uses: u64,
+    /// Respondents who used it.
+    pub documents: u64,
+    /// `documents` as a percentage of the respondents who wrote anything.
+    pub share: f64,
+}
+
+pub fn percent(k: u64, n: u64) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        100.0 * k as f64 / n as f64
+    }
+}
+
+/// The phrases (two adjacent counted tokens) of a token run with breaks.
+pub fn phrases<'a>(tokens: &[Option<&'a str>], out: &mut Vec<(&'a str, &'a str)>) {
+    for w in tokens.windows(2) {
+        if let [Some(a), Some(b)] = w {
+            out.push((a, b));
+        }
+    }
+}
+
+/// How a phrase is written: Chinese words run together, Latin words get a space.
+pub fn phrase_text(a: &str, b: &str) -> String {
+    let latin = |s: &str| s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    let latin_start = b.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if latin(a) && latin_start {
+        format!("{a} {b}")
+    } else {
+        format!("{a}{b}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_and_documents_are_counted_apart() {
+        let mut v = Vocabulary::default();
+        let (a, b, c) = (v.id("实训"), v.id("设备"), v.id("老师"));
+        let mut counts = Counts::default();
+        let mut seen = Vec::new();
+        counts.add(&[a, b, a], &mut seen);
+        counts.add(&[a, c], &mut seen);
+        counts.add(&[b], &mut seen);
+        assert_eq!(counts.terms[&a], (3, 2));
+        assert_eq!(counts.terms[&b], (2, 2));
+        assert_eq!(counts.uses, 6);
+        let top = counts.top(&v, 5, 2);
+        assert_eq!(top.len(), 2, "老师 is used by one respondent only");
+        assert_eq!(top[0].term, "实训");
+        assert!((top[0].share - 200.0 / 3.0).abs() < 1e-12);
+        assert_eq!(counts.dense(3), vec![3, 2, 1]);
+    }
+
+    #[test]
+    fn phrases_never_span_a_break() {
+        let mut out = Vec::new();
+        phrases(&[Some("实训"), Some("设备"), None, Some("老化")], &mut out);
+        assert_eq!(out, vec![("实训", "设备")]);
+        assert_eq!(phrase_text("实训", "设备"), "实训设备");
+        assert_eq!(phrase_text("wifi", "speed"), "wifi speed");
+    }
+}
