@@ -189,8 +189,9 @@ pub fn load_campaign(folder: &Path) -> Result<Campaign, Vec<Problem>> {
         .filter(|p| {
             p.extension().is_some_and(|e| e == "toml")
                 && p.file_name().is_some_and(|n| {
-                    ![CAMPAIGN_FILE, RECOMMENDATIONS_FILE, POPULATION_FILE]
-                        .contains(&n.to_str().unwrap_or_default())
+                    let n = n.to_str().unwrap_or_default();
+                    ![CAMPAIGN_FILE, RECOMMENDATIONS_FILE, POPULATION_FILE].contains(&n)
+                        && !text::is_text_file(n)
                 })
         })
         .collect();

@@ -16,6 +16,7 @@ mod distribution;
 mod evaluator;
 mod faults;
 mod office;
+mod open_answers;
 mod publishing;
 mod quality;
 mod question_types;

@@ -7,9 +7,12 @@
 //! δ_w = ln[(y_wi + α_w) / (n_i + α_0 − y_wi − α_w)] − ln[(y_wj + α_w) / (n_j + α_0 − y_wj − α_w)]
 //! σ²(δ_w) ≈ 1/(y_wi + α_w) + 1/(y_wj + α_w),   z_w = δ_w / σ(δ_w).
 //!
-//! The prior is the pooled counts of the groups compared (α_w = y_wi + y_wj, so
-//! α_0 = n_i + n_j), the empirical-Bayes default of R's tidylo: each term is shrunk
-//! toward its overall rate in proportion to how often it is used at all.
+//! The prior follows the pooled usage of the groups compared, π_w = (y_wi + y_wj) /
+//! (n_i + n_j), with α_w = α_0 · π_w. Chorus takes α_0 = the number of distinct terms
+//! compared: the total weight of the uniform Dirichlet(1) prior, spread by how often
+//! each term is used at all. (Taking the pooled counts themselves, α_0 = n_i + n_j as
+//! R's tidylo does, doubles the data; on a county's few hundred answers no term would
+//! ever stand out.)
 
 use serde::Serialize;
 
@@ -26,16 +29,21 @@ pub struct Odds {
 pub fn weighted_log_odds(focus: &[u64], rest: &[u64]) -> Vec<Option<Odds>> {
     let n_i: f64 = focus.iter().sum::<u64>() as f64;
     let n_j: f64 = rest.iter().sum::<u64>() as f64;
-    let alpha0 = n_i + n_j;
+    let used = focus
+        .iter()
+        .zip(rest)
+        .filter(|(a, b)| **a + **b > 0)
+        .count();
+    let alpha0 = used as f64;
     focus
         .iter()
         .zip(rest)
         .map(|(&yi, &yj)| {
             let (yi, yj) = (yi as f64, yj as f64);
-            let a = yi + yj;
-            if a == 0.0 {
+            if yi + yj == 0.0 {
                 return None;
             }
+            let a = alpha0 * (yi + yj) / (n_i + n_j);
             let li = ((yi + a) / (n_i + alpha0 - yi - a)).ln();
             let lj = ((yj + a) / (n_j + alpha0 - yj - a)).ln();
             let delta = li - lj;
@@ -56,7 +64,7 @@ mod tests {
     /// Reference: Jack Hessel's `bayes_compare_language` (github.com/jmhessel/
     /// FightingWords, `fighting_words_py3.py`, the implementation Monroe et al.'s method
     /// is usually run with), numpy 2.4.6 and scikit-learn, given the counts as two
-    /// documents and the pooled counts as its prior vector:
+    /// documents and the prior vector α_0 · pooled share with α_0 = 6 terms:
     ///
     /// ```python
     /// yi = [12, 3, 0, 7, 1, 5]; yj = [2, 9, 6, 7, 0, 20]
@@ -64,32 +72,32 @@ mod tests {
     /// l1 = [' '.join(sum([[w] * c for w, c in zip(vocab, yi)], []))]
     /// l2 = [' '.join(sum([[w] * c for w, c in zip(vocab, yj)], []))]
     /// cv = CountVectorizer(vocabulary=vocab, token_pattern=r'\S+')
-    /// prior = np.array(yi, dtype=float) + np.array(yj)
+    /// pooled = np.array(yi, dtype=float) + np.array(yj)
+    /// prior = 6 * pooled / pooled.sum()
     /// bayes_compare_language(l1, l2, prior=prior, cv=cv)  # z; δ printed from its loop
     /// ```
     ///
-    /// δ = [0.7866129086, -0.2252466015, -0.5920510637, 0.1844290391, 0.8531118303,
-    /// -0.3912804731]; z = [2.4756149070, -0.6662884327, -1.1841021274, 0.5976183899,
-    /// 0.6965628926, -1.6600624553]. A plain numpy transcription of eqs. 16–22 gives
-    /// the same to 1e-9.
+    /// δ = [2.2350498053, -0.6286086594, -2.3037338582, 0.4820278222, 2.9813251907,
+    /// -1.1006003609]; z = [3.5709920914, -1.0625425661, -1.5697300264, 0.9740461252,
+    /// 0.8293281080, -2.5488096663].
     #[test]
     fn matches_the_reference_implementation() {
         let odds = weighted_log_odds(&[12, 3, 0, 7, 1, 5], &[2, 9, 6, 7, 0, 20]);
         let delta = [
-            0.7866129086,
-            -0.2252466015,
-            -0.5920510637,
-            0.1844290391,
-            0.8531118303,
-            -0.3912804731,
+            2.2350498053,
+            -0.6286086594,
+            -2.3037338582,
+            0.4820278222,
+            2.9813251907,
+            -1.1006003609,
         ];
         let z = [
-            2.4756149070,
-            -0.6662884327,
-            -1.1841021274,
-            0.5976183899,
-            0.6965628926,
-            -1.6600624553,
+            3.5709920914,
+            -1.0625425661,
+            -1.5697300264,
+            0.9740461252,
+            0.8293281080,
+            -2.5488096663,
         ];
         for (k, o) in odds.iter().enumerate() {
             let o = o.expect("used");

@@ -68,10 +68,10 @@ fn method_note(input: &ReportInput<'_>, text: &TextReport) -> String {
     };
     match lang {
         crate::domain::Lang::Zh => format!(
-            "开放题回答先去除个人信息（电话、身份证号、邮箱、QQ/微信号及名单中的人名、单位名），再用 jieba 分词（含本次调研的自定义词典），去除停用词、数字和单字后统计词频。仅列出至少 {MIN_DOCUMENTS} 人使用的词语；填写人数少于 {min} 人的评价主体不列出。特色词按加权对数优势比（Monroe 等 2008，以各主体合计词频为先验）比较各主体与其余主体，z ≥ 1.96 为显著。{themes}引文按规则选取：每个主题取词语最具代表性的回答，已去除个人信息。"
+            "开放题回答先去除个人信息（电话、身份证号、邮箱、QQ/微信号及名单中的人名、单位名），再用 jieba 分词（含本次调研的自定义词典），去除停用词、数字和单字后统计词频。仅列出至少 {MIN_DOCUMENTS} 人使用的词语；填写人数少于 {min} 人的评价主体不列出。特色词按加权对数优势比（Monroe 等 2008，信息性狄利克雷先验按各主体合计词频分配，总权重为词语数）比较各主体与其余主体，z ≥ 1.96 为显著。{themes}引文按规则选取：每个主题取词语最具代表性的回答，已去除个人信息。"
         ),
         crate::domain::Lang::En => format!(
-            "Open answers are first stripped of personal information (phone, ID-card and account numbers, e-mail, names on the campaign's list), then segmented with jieba and the campaign's dictionary; stop words, numbers and single characters are not counted. Only terms used by at least {MIN_DOCUMENTS} respondents are listed; groups with fewer than {min} respondents who wrote are not shown. Distinctive terms compare each group with the others by the weighted log-odds ratio (Monroe et al. 2008, prior: the pooled counts); z ≥ 1.96 is significant. {themes} Quotes are chosen by rule: per theme, the answers whose words are most typical, redacted."
+            "Open answers are first stripped of personal information (phone, ID-card and account numbers, e-mail, names on the campaign's list), then segmented with jieba and the campaign's dictionary; stop words, numbers and single characters are not counted. Only terms used by at least {MIN_DOCUMENTS} respondents are listed; groups with fewer than {min} respondents who wrote are not shown. Distinctive terms compare each group with the others by the weighted log-odds ratio (Monroe et al. 2008, informative Dirichlet prior spread by pooled usage, total weight the number of terms); z ≥ 1.96 is significant. {themes} Quotes are chosen by rule: per theme, the answers whose words are most typical, redacted."
         ),
     }
 }
