@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::domain::quality::FlagSet;
 use crate::analysis::text::redact::Redactor;
+use crate::domain::quality::FlagSet;
 use crate::domain::text::RedactList;
 use crate::domain::{AnswerValue, QuestionKind, OTHER_CODE, OTHER_SUFFIX};
 use crate::store::campaigns::StoredCampaign;

@@ -121,7 +121,10 @@ pub fn wilson_95(k: u64, n: u64) -> Option<(f64, f64)> {
     let centre = p + z * z / (2.0 * n);
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
     let d = 1.0 + z * z / n;
-    Some((((centre - half) / d).max(0.0), ((centre + half) / d).min(1.0)))
+    Some((
+        ((centre - half) / d).max(0.0),
+        ((centre + half) / d).min(1.0),
+    ))
 }
 
 /// Weighted mean over the values present, with weights re-normalised over them.
@@ -217,7 +220,10 @@ mod tests {
         ];
         for (k, n, lo, hi) in cases {
             let (l, h) = wilson_95(k, n).expect("n > 0");
-            assert!((l - lo).abs() < 1e-9 && (h - hi).abs() < 1e-9, "{k}/{n}: {l} {h}");
+            assert!(
+                (l - lo).abs() < 1e-9 && (h - hi).abs() < 1e-9,
+                "{k}/{n}: {l} {h}"
+            );
         }
         assert_eq!(wilson_95(0, 0), None);
     }

@@ -81,6 +81,8 @@ pub fn generate(
     // Answering times from their own stream, so adding them left the answers as they
     // were for a given seed.
     let mut clock = ChaCha8Rng::seed_from_u64(seed.rotate_left(17) ^ 0x7469_6d65);
+    // Comments from a third stream, likewise.
+    let mut words = ChaCha8Rng::seed_from_u64(seed.rotate_left(29) ^ 0x776f_7264);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let r: f64 = rng.random();
@@ -99,7 +101,21 @@ pub fn generate(
         };
         let survey = &campaign.surveys[idx].survey;
         let person = normal(&mut rng) * 0.55;
-        let raw = raw_answers(survey, group, person, &mut rng);
+        let mut raw = raw_answers(survey, group, person, &mut rng);
+        let open = survey.questions().find(|q| {
+            matches!(
+                q.kind,
+                QuestionKind::Text {
+                    in_report: true,
+                    ..
+                }
+            )
+        });
+        if let Some(q) = open {
+            if let Some(c) = super::demo_comments::comment(group, &mut words) {
+                raw.insert(q.id.clone(), json!(c));
+            }
+        }
         let mut id = [0u8; 16];
         rng.fill_bytes(&mut id);
         let id = uuid::Builder::from_random_bytes(id).into_uuid();

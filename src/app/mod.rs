@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod crosstab;
 pub mod definitions;
 pub mod demo;
+mod demo_comments;
 pub mod explore;
 pub mod export;
 pub mod fieldwork;

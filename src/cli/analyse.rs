@@ -16,7 +16,8 @@ pub struct Args {
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let Args { campaign, out } = args;
     let prepared = crate::startup::prepare(&settings).await?;
-    let Some(done) = crate::app::analyse::load_and_analyse(&prepared.db, &campaign, &[], true).await?
+    let Some(done) =
+        crate::app::analyse::load_and_analyse(&prepared.db, &campaign, &[], true).await?
     else {
         return Err(super::no_campaign(&campaign, &settings));
     };

@@ -7,9 +7,9 @@ mod population;
 mod position;
 mod question_file;
 mod recommendations;
-pub mod text;
 pub mod survey_file;
 pub mod survey_writer;
+pub mod text;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

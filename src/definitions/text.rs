@@ -296,7 +296,11 @@ mod tests {
         assert_eq!(at(&p), vec![(2, 1), (3, 1), (4, 1)]);
         assert!(p[0].message.contains("at least 1"), "{}", p[0].message);
         assert!(p[1].message.contains("twice"), "{}", p[1].message);
-        assert!(p[2].message.contains("not a dictionary line"), "{}", p[2].message);
+        assert!(
+            p[2].message.contains("not a dictionary line"),
+            "{}",
+            p[2].message
+        );
     }
 
     #[test]

@@ -48,8 +48,7 @@ async fn run(
             if let Err(e) = jobs::job_rendering(&state.db, id).await {
                 tracing::warn!(error = %e, "report job stage not stored");
             }
-            match web::block(move || app_report::render(&built.0, &built.1, format, raw_text))
-                .await
+            match web::block(move || app_report::render(&built.0, &built.1, format, raw_text)).await
             {
                 Ok(Ok(bytes)) => Ok(bytes),
                 Ok(Err(e)) => {

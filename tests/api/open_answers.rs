@@ -196,8 +196,16 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
             .map(|t| t["term"].as_str().expect("term").to_string())
             .collect()
     };
-    assert!(words("students").contains(&"设备".to_string()), "{:?}", words("students"));
-    assert!(words("teachers").contains(&"双师型".to_string()), "{:?}", words("teachers"));
+    assert!(
+        words("students").contains(&"设备".to_string()),
+        "{:?}",
+        words("students")
+    );
+    assert!(
+        words("teachers").contains(&"双师型".to_string()),
+        "{:?}",
+        words("teachers")
+    );
 
     // The school breakdown: the 3 students of 二校 are below the minimum, and 一校's
     // 15 would give them away as the difference with the 18.
@@ -248,7 +256,11 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
         download(&app, token, "/api/v1/campaigns/open/report.html?lang=en").await,
     )
     .expect("utf-8");
-    for needle in ["A5 Open answers", "Training facilities", "distinctive terms"] {
+    for needle in [
+        "A5 Open answers",
+        "Training facilities",
+        "distinctive terms",
+    ] {
         assert!(en.contains(needle), "English HTML: {needle}");
     }
     let docx = download(&app, token, "/api/v1/campaigns/open/report.docx").await;
@@ -258,7 +270,10 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
         .expect("document")
         .read_to_string(&mut xml)
         .expect("xml");
-    assert!(xml.contains("开放题分析") && xml.contains("实训条件"), "DOCX");
+    assert!(
+        xml.contains("开放题分析") && xml.contains("实训条件"),
+        "DOCX"
+    );
     no_secrets("DOCX report", &xml);
     let pdf = download(&app, token, "/api/v1/campaigns/open/report.pdf").await;
     let dir = tempfile::tempdir().expect("dir");
@@ -312,10 +327,9 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
 
     // ... a school evaluator's has it redacted, in the CSV and in the spreadsheet.
     let school = crate::workspace::school_token(&app, "s1").await;
-    let csv = String::from_utf8(
-        download(&app, &school, "/api/v1/campaigns/open/responses.csv").await,
-    )
-    .expect("utf-8");
+    let csv =
+        String::from_utf8(download(&app, &school, "/api/v1/campaigns/open/responses.csv").await)
+            .expect("utf-8");
     assert!(
         csv.contains("〔姓名〕同学说实训设备坏了，电话〔电话〕，微信号〔微信号〕，邮箱〔邮箱〕，身份证〔身份证号〕，QQ〔QQ号〕"),
         "{csv}"

@@ -198,7 +198,7 @@ async fn pdf_has_chinese_headings_figures_and_inert_text() {
         "一、调研背景与目的",
         "四、信度检验",
         "八、对策建议",
-        "附录 5 开放题回答",
+        "附录 5 开放题分析",
     ] {
         assert!(text.contains(needle), "{needle} in PDF text");
     }

@@ -219,7 +219,11 @@ fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
         segmenter.tokens(&lower, &mut tokens);
         let mut pairs = Vec::with_capacity(32);
         phrases(&tokens, &mut pairs);
-        let terms = tokens.iter().flatten().map(|t| corpus.terms.id(t)).collect();
+        let terms = tokens
+            .iter()
+            .flatten()
+            .map(|t| corpus.terms.id(t))
+            .collect();
         let phrase_ids = pairs
             .iter()
             .map(|(a, b)| corpus.phrases.id(&phrase_text(a, b)))
@@ -279,7 +283,12 @@ fn quotes(settings: &TextSettings, docs: &[&Doc], counts: &Counts) -> Vec<Quote>
         }
         let sum: f64 = distinct
             .iter()
-            .map(|t| counts.terms.get(t).map_or(0.0, |(_, docs)| *docs as f64 / n))
+            .map(|t| {
+                counts
+                    .terms
+                    .get(t)
+                    .map_or(0.0, |(_, docs)| *docs as f64 / n)
+            })
             .sum();
         Some(sum / distinct.len() as f64)
     };
@@ -355,7 +364,8 @@ fn group_text(
     let counts = term_counts(docs, |d| &d.terms);
     out.tokens = counts.uses;
     out.terms = counts.top(&corpus.terms, TOP_TERMS, MIN_DOCUMENTS);
-    out.phrases = term_counts(docs, |d| &d.phrases).top(&corpus.phrases, TOP_PHRASES, MIN_DOCUMENTS);
+    out.phrases =
+        term_counts(docs, |d| &d.phrases).top(&corpus.phrases, TOP_PHRASES, MIN_DOCUMENTS);
     out.themes = theme_shares(settings, docs);
     if !settings.themes.is_empty() {
         let uncoded: Vec<&&Doc> = docs.iter().filter(|d| d.themes == 0).collect();
@@ -598,13 +608,22 @@ mod tests {
         let s = by[&Audience::Students];
         assert_eq!(s.suppressed, Suppressed::No);
         // equipment: 7 (8 with the phone answer's "设备") of 12; internship 3.
-        let shares: Vec<(String, u64)> =
-            s.themes.iter().map(|t| (t.code.clone(), t.respondents)).collect();
-        assert_eq!(shares, vec![("equipment".into(), 8), ("internship".into(), 3)]);
+        let shares: Vec<(String, u64)> = s
+            .themes
+            .iter()
+            .map(|t| (t.code.clone(), t.respondents))
+            .collect();
+        assert_eq!(
+            shares,
+            vec![("equipment".into(), 8), ("internship".into(), 3)]
+        );
         let (lo, hi) = wilson_95(8, 12).expect("n");
         assert!((s.themes[0].ci_low - 100.0 * lo).abs() < 1e-9);
         assert!((s.themes[0].ci_high - 100.0 * hi).abs() < 1e-9);
-        assert_eq!((s.uncoded, s.uncoded_answers.clone()), (1, vec!["很好".to_string()]));
+        assert_eq!(
+            (s.uncoded, s.uncoded_answers.clone()),
+            (1, vec!["很好".to_string()])
+        );
         // The term table: 设备 used twice in each of 7 answers and once more.
         let equipment = s.terms.iter().find(|t| t.term == "设备").expect("设备");
         assert_eq!((equipment.uses, equipment.documents), (15, 8));

@@ -111,8 +111,7 @@ fn replace_unglued(re: &Regex, t: &str, label: &str) -> String {
     for m in re.find_iter(t) {
         let before = t[..m.start()].chars().next_back();
         let after = t[m.end()..].chars().next();
-        if before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit())
-        {
+        if before.is_some_and(|c| c.is_ascii_digit()) || after.is_some_and(|c| c.is_ascii_digit()) {
             continue;
         }
         out.push_str(&t[last..m.start()]);

@@ -103,7 +103,9 @@ impl Segmenter {
         let long_enough = chars.next().is_some() && chars.next().is_some();
         long_enough
             && w.chars().any(char::is_alphabetic)
-            && !w.chars().all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
+            && !w
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
             && !self.stop.contains(w)
     }
 }
@@ -189,7 +191,14 @@ mod tests {
         let got: Vec<Option<&str>> = out;
         assert_eq!(
             got,
-            vec![Some("希望"), None, Some("补贴"), None, Some("实训"), Some("设备")]
+            vec![
+                Some("希望"),
+                None,
+                Some("补贴"),
+                None,
+                Some("实训"),
+                Some("设备")
+            ]
         );
     }
 }

@@ -209,7 +209,11 @@ mod tests {
             tokens: if state.is_hidden() { 0 } else { 40 },
             terms: Vec::new(),
             phrases: Vec::new(),
-            themes: if state.is_hidden() { Vec::new() } else { vec![share.clone()] },
+            themes: if state.is_hidden() {
+                Vec::new()
+            } else {
+                vec![share.clone()]
+            },
             uncoded: 0,
             uncoded_answers: Vec::new(),
             quotes: if state.is_hidden() {
@@ -265,7 +269,8 @@ mod tests {
         assert!(ids.contains(&"text-themes".to_string()), "{ids:?}");
         assert!(ids.contains(&"text-quotes-students".to_string()), "{ids:?}");
         assert!(
-            !ids.iter().any(|i| i.starts_with("text-") && i.ends_with("-teachers")),
+            !ids.iter()
+                .any(|i| i.starts_with("text-") && i.ends_with("-teachers")),
             "{ids:?}"
         );
         let themes = b

@@ -167,7 +167,10 @@ fn themes(b: &mut Builder<'_>, text: &TextReport) {
     b.table(Table {
         id: "text-themes".into(),
         caption: lang
-            .pick("开放题主题分布（提及比例）", "Themes of the open answers (share mentioning)")
+            .pick(
+                "开放题主题分布（提及比例）",
+                "Themes of the open answers (share mentioning)",
+            )
             .into(),
         header,
         rows,
@@ -200,7 +203,10 @@ fn distinctive(b: &mut Builder<'_>, text: &TextReport, g: &GroupText) -> Result<
     let max = drawn.iter().filter_map(|(_, z)| *z).fold(1.96, f64::max) * 1.1;
     let caption = format!(
         "{name}：{}",
-        lang.pick("特色词（加权对数优势比 z 值）", "distinctive terms (weighted log-odds z)")
+        lang.pick(
+            "特色词（加权对数优势比 z 值）",
+            "distinctive terms (weighted log-odds z)"
+        )
     );
     b.figure(
         &format!("fig-text-{}", g.group),
@@ -279,7 +285,12 @@ fn terms(b: &mut Builder<'_>, g: &GroupText) {
             lang.pick("高频词与短语", "frequent terms and phrases")
         ),
         header: columns::header(
-            &[Column::Term, Column::Uses, Column::Respondents, Column::Share],
+            &[
+                Column::Term,
+                Column::Uses,
+                Column::Respondents,
+                Column::Share,
+            ],
             lang,
         ),
         rows,
@@ -296,7 +307,9 @@ fn quotes(b: &mut Builder<'_>, text: &TextReport, g: &GroupText) {
     let theme_name = |code: &Option<String>| {
         code.as_ref()
             .and_then(|c| text.themes.iter().find(|t| &t.code == c))
-            .map_or("—".to_string(), |t| lang.pick(&t.name, &t.name_en).to_string())
+            .map_or("—".to_string(), |t| {
+                lang.pick(&t.name, &t.name_en).to_string()
+            })
     };
     let rows = g
         .quotes
@@ -315,7 +328,10 @@ fn quotes(b: &mut Builder<'_>, text: &TextReport, g: &GroupText) {
         caption: format!(
             "{}：{}",
             group_name(g.group, lang),
-            lang.pick("代表性回答（已去除个人信息）", "representative answers (redacted)")
+            lang.pick(
+                "代表性回答（已去除个人信息）",
+                "representative answers (redacted)"
+            )
         ),
         header: columns::header(&[Column::No, Column::Theme, Column::Quote], lang),
         rows,
