@@ -86,20 +86,22 @@ pub fn filter_choices(
         .collect()
 }
 
-/// The analysis of the view `asked` within `scope`, or `None` for an unknown campaign.
+/// The analysis of the view `asked` within `scope` (with its open answers when `texts`
+/// is set), or `None` for an unknown campaign.
 pub async fn results(
     db: &DatabaseConnection,
     key: &str,
     scope: &[(String, String)],
     asked: &[(String, String)],
     now: DateTime<Utc>,
+    texts: bool,
 ) -> Result<Option<Explored>, ExploreError> {
     let filters = view_filters(scope, asked)?;
     // The values in scope, with their labels, from the fieldwork counts (no answers).
     let Some(fieldwork) = super::fieldwork::monitor(db, key, scope, now).await? else {
         return Ok(None);
     };
-    let Some(analysed) = load_and_analyse(db, key, &filters, false).await? else {
+    let Some(analysed) = load_and_analyse(db, key, &filters, texts).await? else {
         return Ok(None);
     };
     let choices = filter_choices(&fieldwork, &filters, scope);

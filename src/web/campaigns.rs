@@ -142,7 +142,7 @@ pub async fn scores(
 #[utoipa::path(get, path = "/api/v1/campaigns/{campaign}/analysis", tag = "evaluators", security(("bearer" = [])),
     params(("campaign" = String, Path, description = "Campaign key", example = "pingshun-2025"), crate::web::reports::FilterQuery),
     responses(
-        (status = 200, description = "Analysis", body = Object),
+        (status = 200, description = "The analysis: scores, breakdowns, items, reliability, quality, weighting, and `text` (the open answers per group: terms, themes, distinctive terms, quotes; redacted and gated)", body = Object),
         (status = 401, description = "No valid token (`unauthorized`) or too many wrong ones (429)", body = crate::web::openapi::ErrorBody), (status = 403, description = "The token's role or school does not allow this (`forbidden`)", body = crate::web::openapi::ErrorBody), (status = 404, description = "Unknown campaign, questionnaire or format (`not_found`)", body = crate::web::openapi::ErrorBody), (status = 422, description = "A filter is invalid or the view cannot be published (`invalid_filter`, `too_many_filters`); `field` names it", body = crate::web::openapi::ErrorBody), crate::web::openapi::Overloaded,
     ))]
 pub async fn analysis(

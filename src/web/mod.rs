@@ -21,6 +21,7 @@ pub mod report_jobs;
 pub mod reports;
 pub mod respondent;
 pub mod responses;
+pub mod open_answers;
 pub mod results;
 pub mod state;
 pub mod submit_limit;
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/campaigns/{campaign}/invitations").post(workspace::issue_batch),
         )
         .service(web::resource("/admin/campaigns/{campaign}/results").get(results::show))
+        .service(web::resource("/admin/campaigns/{campaign}/text").get(open_answers::show))
         .service(web::resource("/admin/campaigns/{campaign}/benchmark").get(benchmark::show))
         .service(web::resource("/admin/campaigns/{campaign}/crosstab").get(crosstab::show))
         .service(

@@ -369,7 +369,7 @@ pub async fn show(
         &state.views,
         (key.clone(), scope.clone(), asked.clone(), Vec::new()),
         |e| matches!(e, ExploreError::Store(_)),
-        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now()),
+        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now(), false),
     )
     .await?;
     let explored = match view.as_deref() {

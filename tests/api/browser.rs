@@ -252,7 +252,8 @@ async fn the_page_script_evaluates_the_shared_expression_cases_like_the_server()
 /// Issue #16: an evaluator in Chromium at 1366×768 and 1024×768 logs in with the form
 /// (keyboard only), opens the campaigns page, watches the fieldwork monitor follow
 /// responses that arrive (and hold still when paused), opens the results
-/// explorer, sets two filters with the form and gets a third refused, and benchmarks
+/// explorer, sets two filters with the form and gets a third refused, reads the open
+/// answers, and benchmarks
 /// the teachers' units with the funnel plot, and opens the token page; axe-core reports
 /// no violation on any of those pages, and every screenshot shows something.
 #[tokio::test]
@@ -328,8 +329,13 @@ async fn an_evaluator_walks_the_workspace_with_no_accessibility_violation() {
                 .any(|s| s.starts_with("crosstab q:") && s.ends_with("test true xlsx 1")),
             "{size}: {steps:?}"
         );
+        assert!(
+            steps.iter().any(|s| s.starts_with("open answers themes 7 charts ")
+                && !s.ends_with("charts 0")),
+            "{size}: the open answers show the 7 themes and distinctive terms: {steps:?}"
+        );
         assert!(steps.contains(&"report ready"), "{size}: {steps:?}");
-        assert_eq!(result["pages"].as_array().expect("pages").len(), 11);
+        assert_eq!(result["pages"].as_array().expect("pages").len(), 12);
         let (w, h) = size.split_once('x').expect("size");
         let min = (w.parse().expect("w"), h.parse().expect("h"));
         for shot in result["shots"].as_array().expect("shots") {

@@ -340,4 +340,29 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
     let raw = cells(&mut wb, "responses");
     assert!(raw.contains("〔电话〕"), "{raw}");
     no_secrets("a school's raw sheet", &raw);
+
+    // The workspace page shows the same, redacted and gated; a school's evaluator
+    // sees nothing of another school's students.
+    let cookie = crate::workspace::login(&app, token).await;
+    let page = crate::workspace::html_of(&app, "/admin/campaigns/open/text", &cookie).await;
+    for needle in [
+        "开放题 · Open answers",
+        "实训条件",
+        "77.8% [54.8, 91.0] n=14",
+        "特色词",
+        "双师型",
+        "食堂饭菜一般",
+        "样本不足（少于 5 人）",
+    ] {
+        assert!(page.contains(needle), "workspace: {needle}");
+    }
+    no_secrets("the workspace page", &page);
+    let school_cookie = crate::workspace::login(&app, &school).await;
+    let page =
+        crate::workspace::html_of(&app, "/admin/campaigns/open/text", &school_cookie).await;
+    assert!(page.contains("仅显示学校"), "{page}");
+    for other in ["食堂饭菜一般", "订单班很好"] {
+        assert!(!page.contains(other), "二校's answer {other} shown to 一校");
+    }
+    no_secrets("a school's workspace page", &page);
 }

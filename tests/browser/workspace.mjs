@@ -2,7 +2,7 @@
 // viewport: log in with the form, the campaigns page, the fieldwork monitor watched
 // while responses arrive (its live update, then paused with the keyboard), the results
 // explorer (filters set with the form, keyboard only), the cross-tabulation from the
-// filtered view, a refused third filter, a report made as a job, the
+// filtered view, a refused third filter, the open answers, a report made as a job, the
 // benchmarking page with its funnel plot, the token page; axe-core
 // on every page. Prints a JSON summary; tests/api/browser.rs checks it and the shots.
 // Usage: node workspace.mjs BASE_URL TOKEN CAMPAIGN OUT_DIR WIDTHxHEIGHT ARRIVALS_JSON
@@ -121,6 +121,13 @@ try {
   const refused = await page.goto(`${filtered}&grade=zz`);
   result.steps.push(`third filter ${refused.status()}`);
   await check("results-refused");
+  // The open answers of the whole campaign, from the results page's navigation.
+  await page.goto(`${base}/admin/campaigns/${campaign}/results`);
+  await Promise.all([page.waitForURL(/\/text/), page.click('nav a[href*="/text"]')]);
+  const themeRows = await page.locator("#themes tbody tr").count();
+  const charts = await page.locator("figure.chart svg").count();
+  result.steps.push(`open answers themes ${themeRows} charts ${charts}`);
+  await check("open-answers");
   await page.goto(`${base}/admin/campaigns/${campaign}/results`);
   await Promise.all([page.waitForURL(/benchmark/), page.click(`a[href="/admin/campaigns/${campaign}/benchmark"]`)]);
   await page.selectOption('select[name="group"]', "teachers");

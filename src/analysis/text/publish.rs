@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::log_odds::weighted_log_odds;
 use super::redact::Redactor;
 use super::segment::Segmenter;
-use super::terms::{phrase_text, phrases, Counts, TermRow, Vocabulary};
+use super::terms::{phrases, Counts, PhraseVocabulary, TermRow, Vocabulary};
 use super::themes::Coder;
 use crate::analysis::disclosure::Gate;
 use crate::analysis::frame::Frames;
@@ -165,7 +165,7 @@ struct Doc {
 struct Corpus {
     docs: Vec<Doc>,
     terms: Vocabulary,
-    phrases: Vocabulary,
+    phrases: PhraseVocabulary,
     questions: BTreeMap<Audience, BTreeSet<String>>,
 }
 
@@ -200,7 +200,7 @@ fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
     let mut corpus = Corpus {
         docs: Vec::new(),
         terms: Vocabulary::default(),
-        phrases: Vocabulary::default(),
+        phrases: PhraseVocabulary::default(),
         questions: BTreeMap::new(),
     };
     for v in &frames.versions {
@@ -212,21 +212,21 @@ fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
                 .insert(c.question.clone());
         }
     }
+    let mut ids: Vec<Option<u32>> = Vec::with_capacity(32);
+    let mut pairs = Vec::with_capacity(32);
     for (group, respondent, raw) in answers(frames) {
         let text = redactor.redact(&raw);
         let lower = text.to_lowercase();
         let mut tokens = Vec::with_capacity(32);
         segmenter.tokens(&lower, &mut tokens);
-        let mut pairs = Vec::with_capacity(32);
-        phrases(&tokens, &mut pairs);
-        let terms = tokens
-            .iter()
-            .flatten()
-            .map(|t| corpus.terms.id(t))
-            .collect();
+        ids.clear();
+        ids.extend(tokens.iter().map(|t| t.map(|t| corpus.terms.id(t))));
+        pairs.clear();
+        phrases(&ids, &mut pairs);
+        let terms = ids.iter().flatten().copied().collect();
         let phrase_ids = pairs
             .iter()
-            .map(|(a, b)| corpus.phrases.id(&phrase_text(a, b)))
+            .map(|(a, b)| corpus.phrases.id(*a, *b, &corpus.terms))
             .collect();
         corpus.docs.push(Doc {
             group,
@@ -365,7 +365,7 @@ fn group_text(
     out.tokens = counts.uses;
     out.terms = counts.top(&corpus.terms, TOP_TERMS, MIN_DOCUMENTS);
     out.phrases =
-        term_counts(docs, |d| &d.phrases).top(&corpus.phrases, TOP_PHRASES, MIN_DOCUMENTS);
+        term_counts(docs, |d| &d.phrases).top(&corpus.phrases.words, TOP_PHRASES, MIN_DOCUMENTS);
     out.themes = theme_shares(settings, docs);
     if !settings.themes.is_empty() {
         let uncoded: Vec<&&Doc> = docs.iter().filter(|d| d.themes == 0).collect();

@@ -119,11 +119,29 @@ pub fn percent(k: u64, n: u64) -> f64 {
 }
 
 /// The phrases (two adjacent counted tokens) of a token run with breaks.
-pub fn phrases<'a>(tokens: &[Option<&'a str>], out: &mut Vec<(&'a str, &'a str)>) {
+pub fn phrases<T: Copy>(tokens: &[Option<T>], out: &mut Vec<(T, T)>) {
     for w in tokens.windows(2) {
         if let [Some(a), Some(b)] = w {
-            out.push((a, b));
+            out.push((*a, *b));
         }
+    }
+}
+
+/// Phrases interned by their two terms' ids; each phrase is written out once.
+#[derive(Default)]
+pub struct PhraseVocabulary {
+    ids: HashMap<(u32, u32), u32>,
+    pub words: Vocabulary,
+}
+
+impl PhraseVocabulary {
+    pub fn id(&mut self, a: u32, b: u32, terms: &Vocabulary) -> u32 {
+        if let Some(&i) = self.ids.get(&(a, b)) {
+            return i;
+        }
+        let i = self.words.id(&phrase_text(terms.word(a), terms.word(b)));
+        self.ids.insert((a, b), i);
+        i
     }
 }
 
