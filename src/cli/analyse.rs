@@ -11,13 +11,20 @@ pub struct Args {
     pub campaign: String,
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Leave out the open-answer analysis (`text`): scores only, faster.
+    #[arg(long)]
+    pub no_text: bool,
 }
 
 pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
-    let Args { campaign, out } = args;
+    let Args {
+        campaign,
+        out,
+        no_text,
+    } = args;
     let prepared = crate::startup::prepare(&settings).await?;
     let Some(done) =
-        crate::app::analyse::load_and_analyse(&prepared.db, &campaign, &[], true).await?
+        crate::app::analyse::load_and_analyse(&prepared.db, &campaign, &[], !no_text).await?
     else {
         return Err(super::no_campaign(&campaign, &settings));
     };

@@ -245,7 +245,7 @@ pub async fn show(
         Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
     };
     let key = key.into_inner();
-    let page_key = vec![("page".to_string(), "text".to_string())];
+    let page_key = vec!["page=text".to_string()];
     let found = cached(
         &state,
         &state.views,

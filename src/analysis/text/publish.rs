@@ -26,6 +26,7 @@ use crate::domain::Audience;
 const TOP_TERMS: usize = 30;
 const TOP_PHRASES: usize = 15;
 const CELL_TERMS: usize = 10;
+const CELL_PHRASES: usize = 5;
 /// Distinctive terms listed per group.
 const DISTINCTIVE: usize = 15;
 /// A term is listed only when at least this many respondents used it: what one person
@@ -131,6 +132,7 @@ pub struct CellText {
     pub respondents: u64,
     pub suppressed: Suppressed,
     pub terms: Vec<TermRow>,
+    pub phrases: Vec<TermRow>,
     pub themes: Vec<ThemeShare>,
 }
 
@@ -461,6 +463,15 @@ fn breakdown(
                 suppressed: state,
                 terms: if shown {
                     term_counts(&docs, |d| &d.terms).top(&corpus.terms, CELL_TERMS, MIN_DOCUMENTS)
+                } else {
+                    Vec::new()
+                },
+                phrases: if shown {
+                    term_counts(&docs, |d| &d.phrases).top(
+                        &corpus.phrases.words,
+                        CELL_PHRASES,
+                        MIN_DOCUMENTS,
+                    )
                 } else {
                     Vec::new()
                 },
