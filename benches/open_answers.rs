@@ -62,7 +62,15 @@ fn main() {
         .surveys
         .iter()
         .flat_map(|s| s.questions())
-        .filter(|q| matches!(q.kind, QuestionKind::Text { in_report: true, .. }))
+        .filter(|q| {
+            matches!(
+                q.kind,
+                QuestionKind::Text {
+                    in_report: true,
+                    ..
+                }
+            )
+        })
         .map(|q| q.id.clone())
         .collect();
     // About 57 % of demo respondents write: generate until there are enough answers.

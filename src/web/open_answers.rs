@@ -74,9 +74,11 @@ struct OpenAnswersPage {
 }
 
 fn hidden_reason(g: &GroupText, min: u64) -> Option<String> {
-    g.suppressed
-        .is_hidden()
-        .then(|| g.suppressed.reason_zh(min).unwrap_or_else(|| "不公布".into()))
+    g.suppressed.is_hidden().then(|| {
+        g.suppressed
+            .reason_zh(min)
+            .unwrap_or_else(|| "不公布".into())
+    })
 }
 
 fn group_view(text: &TextReport, g: &GroupText) -> Result<GroupView, ApiError> {
@@ -185,10 +187,11 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<OpenAnswers
                     value: label_of(&e.choices, &b.attribute, &c.value),
                     group: c.group.label_zh(),
                     wrote: c.respondents,
-                    hidden: c
-                        .suppressed
-                        .is_hidden()
-                        .then(|| c.suppressed.reason_zh(min).unwrap_or_else(|| "不公布".into())),
+                    hidden: c.suppressed.is_hidden().then(|| {
+                        c.suppressed
+                            .reason_zh(min)
+                            .unwrap_or_else(|| "不公布".into())
+                    }),
                     themes: text
                         .themes
                         .iter()

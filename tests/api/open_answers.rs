@@ -358,8 +358,7 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
     }
     no_secrets("the workspace page", &page);
     let school_cookie = crate::workspace::login(&app, &school).await;
-    let page =
-        crate::workspace::html_of(&app, "/admin/campaigns/open/text", &school_cookie).await;
+    let page = crate::workspace::html_of(&app, "/admin/campaigns/open/text", &school_cookie).await;
     assert!(page.contains("仅显示学校"), "{page}");
     for other in ["食堂饭菜一般", "订单班很好"] {
         assert!(!page.contains(other), "二校's answer {other} shown to 一校");
