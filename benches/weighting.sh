@@ -9,6 +9,7 @@
 # Usage: bash benches/weighting.sh [RESPONSES] [RUNS]   (default: 100000 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benches/common.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chorus-target}"
 cargo build --release -q --bin chorus
 bin="$CARGO_TARGET_DIR/release/chorus"
@@ -68,13 +69,8 @@ sqlite3 "$work/plain/chorus.db" "SELECT sum(length(answers)) + sum(length(attrib
 floor=$(printf "%.3f" "$(echo "$(date +%s.%N) - $t0" | bc)")
 
 run() { # surveys dir, database dir -> "read mem total rss"
-  local out
-  out=$( { CHORUS_SURVEYS_DIR="$1" CHORUS_DATABASE_URL="sqlite://$2/chorus.db?mode=rwc" \
-    /usr/bin/time -f 'RSS %M' "$bin" analyse --campaign pingshun-2025 --out "$2/analysis.json"; } 2>&1)
-  echo "$(echo "$out" | grep -Eo 'storage in [0-9.]+' | awk '{print $3}') \
-$(echo "$out" | grep -Eo 'analysed in [0-9.]+' | awk '{print $3}') \
-$(echo "$out" | grep -Eo 'total [0-9.]+' | awk '{print $2}') \
-$(echo "$out" | grep -Eo 'RSS [0-9]+' | awk '{printf "%.0f", $2/1024}')"
+  CHORUS_SURVEYS_DIR="$1" CHORUS_DATABASE_URL="sqlite://$2/chorus.db?mode=rwc" \
+    analyse_run --out "$2/analysis.json"
 }
 : > "$work/plain.txt"
 : > "$work/raked.txt"
@@ -83,12 +79,5 @@ for _ in $(seq "$runs"); do
   run "$work/weighted" "$work/raked" >> "$work/raked.txt"
 done
 grep -Eq '"weighting": ?\{' "$work/raked/analysis.json" || { echo "the raked run did not weight" >&2; exit 1; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-col() { awk -v k="$2" '{print $k}' "$1" | median; }
 echo "responses $n, runs $runs, commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), storage floor ${floor} s"
-echo "| campaign | read (s) | in memory (s) | total (s) | peak RSS (MB) | totals (min–max) |"
-echo "| --- | ---: | ---: | ---: | ---: | --- |"
-for f in plain raked; do
-  range="$(awk '{print $3}' "$work/$f.txt" | sort -n | head -1)–$(awk '{print $3}' "$work/$f.txt" | sort -n | tail -1)"
-  echo "| $f | $(col "$work/$f.txt" 1) | $(col "$work/$f.txt" 2) | $(col "$work/$f.txt" 3) | $(col "$work/$f.txt" 4) | $range |"
-done
+analyse_table plain raked

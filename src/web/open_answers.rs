@@ -5,17 +5,14 @@
 //! theme covers — and the themes per breakdown cell. Everything comes redacted and
 //! through the disclosure gate from `Analysis.text`.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::results::{choice, label_of, query_of, view_words, ChoiceView};
-use super::workspace::{
-    attribute_zh, cached, evaluator, html, refused, view_query, view_refused, ViewHead,
-};
+use super::results::{choice, label_of, query_of, show_view, view_words, ChoiceView, ViewPage};
+use super::workspace::{attribute_zh, ViewHead};
 use super::AppState;
 use crate::analysis::text::{GroupText, TextReport, ThemeShare};
-use crate::app::explore::{self, ExploreError, Explored};
+use crate::app::explore::Explored;
 use crate::charts::bars::{one_decimal, HorizontalBars};
 use crate::error::ApiError;
 
@@ -239,47 +236,5 @@ pub async fn show(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (grant, scope) = match evaluator(&req, &state).await? {
-        Ok(found) => found,
-        Err(login) => return Ok(login),
-    };
-    let asked = match view_query(&req, &[]) {
-        Ok((a, _)) => a,
-        Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
-    };
-    let key = key.into_inner();
-    let page_key = vec!["page=text".to_string()];
-    let found = cached(
-        &state,
-        &state.views,
-        (key.clone(), scope.clone(), asked.clone(), page_key),
-        |e| matches!(e, ExploreError::Store(_)),
-        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now(), true),
-    )
-    .await?;
-    let explored = match found.as_deref() {
-        Some(Ok(Some(e))) => e,
-        None | Some(Ok(None)) => {
-            return Err(ApiError::NotFound {
-                what: "campaign",
-                key,
-            })
-        }
-        Some(Err(e)) => return view_refused(e),
-    };
-    crate::app::access::record(
-        &state.db,
-        &grant.actor,
-        "text.view",
-        &key,
-        serde_json::json!({"filters": explored.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()}),
-        state.client_ip(&req),
-    )
-    .await?;
-    let who = super::admin::who(&grant);
-    let page = self::view(explored, who, grant.school)?;
-    Ok(html(
-        StatusCode::OK,
-        page.render().map_err(ApiError::unexpected)?,
-    ))
+    show_view(&req, &state, key.into_inner(), ViewPage::Text, view).await
 }

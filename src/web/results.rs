@@ -349,27 +349,51 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
     })
 }
 
-/// The results explorer; without a session, back to the login on `/admin`.
-pub async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    key: web::Path<String>,
+/// Which page of a results view: the explorer's scores, or the open answers.
+#[derive(Clone, Copy)]
+pub(super) enum ViewPage {
+    Scores,
+    Text,
+}
+
+impl ViewPage {
+    /// What the audit log records the view as.
+    fn action(self) -> &'static str {
+        match self {
+            ViewPage::Scores => "results.view",
+            ViewPage::Text => "text.view",
+        }
+    }
+}
+
+/// A page over the analysis of the view an evaluator asks for (the session's evaluator,
+/// the view within their scope, read once per data version and recorded in the audit
+/// log), laid out by `page`; without a session, back to the login on `/admin`.
+pub(super) async fn show_view<P: Template>(
+    req: &HttpRequest,
+    state: &AppState,
+    key: String,
+    which: ViewPage,
+    page: impl FnOnce(&Explored, String, Option<String>) -> Result<P, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let (grant, scope) = match evaluator(&req, &state).await? {
+    let (grant, scope) = match evaluator(req, state).await? {
         Ok(found) => found,
         Err(login) => return Ok(login),
     };
-    let asked = match view_query(&req, &[]) {
+    let asked = match view_query(req, &[]) {
         Ok((a, _)) => a,
         Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
     };
-    let key = key.into_inner();
+    let (texts, own) = match which {
+        ViewPage::Scores => (false, Vec::new()),
+        ViewPage::Text => (true, vec!["page=text".to_string()]),
+    };
     let view = cached(
-        &state,
+        state,
         &state.views,
-        (key.clone(), scope.clone(), asked.clone(), Vec::new()),
+        (key.clone(), scope.clone(), asked.clone(), own),
         |e| matches!(e, ExploreError::Store(_)),
-        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now(), false),
+        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now(), texts),
     )
     .await?;
     let explored = match view.as_deref() {
@@ -385,16 +409,25 @@ pub async fn show(
     crate::app::access::record(
         &state.db,
         &grant.actor,
-        "results.view",
+        which.action(),
         &key,
         serde_json::json!({"filters": explored.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()}),
-        state.client_ip(&req),
+        state.client_ip(req),
     )
     .await?;
     let who = super::admin::who(&grant);
-    let page = self::view(explored, who, grant.school)?;
+    let page = page(explored, who, grant.school)?;
     Ok(html(
         StatusCode::OK,
         page.render().map_err(ApiError::unexpected)?,
     ))
+}
+
+/// The results explorer; without a session, back to the login on `/admin`.
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    show_view(&req, &state, key.into_inner(), ViewPage::Scores, view).await
 }

@@ -51,14 +51,7 @@ async fn submit(
 }
 
 async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), 200, "{path}");
+    let res = app.get_ok_as(token, path).await;
     res.json().await.expect("json")
 }
 

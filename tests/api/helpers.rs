@@ -145,6 +145,19 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// A GET with `token` that must answer 200.
+    pub async fn get_ok_as(&self, token: &str, path: &str) -> reqwest::Response {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200, "{path}");
+        res
+    }
+
     pub async fn get_auth(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

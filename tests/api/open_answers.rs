@@ -100,15 +100,14 @@ async fn arrange(app: &TestApp) {
 }
 
 async fn download(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(res.status(), 200, "{path}");
+    let res = app.get_ok_as(token, path).await;
     res.bytes().await.expect("body").to_vec()
+}
+
+fn shows_all(what: &str, text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "{what}: {n}");
+    }
 }
 
 async fn open_answers_are_read_per_group_safely(app: TestApp) {
@@ -239,30 +238,34 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
     let token = crate::helpers::TOKEN;
     let html = String::from_utf8(download(&app, token, "/api/v1/campaigns/open/report.html").await)
         .expect("utf-8");
-    for needle in [
-        "附录 5 开放题分析",
-        "开放题主题分布",
-        "实训条件",
-        "77.8%",
-        "特色词",
-        "代表性回答",
-        "未归入任何主题的回答",
-        "食堂饭菜一般",
-    ] {
-        assert!(html.contains(needle), "HTML: {needle}");
-    }
+    shows_all(
+        "HTML",
+        &html,
+        &[
+            "附录 5 开放题分析",
+            "开放题主题分布",
+            "实训条件",
+            "77.8%",
+            "特色词",
+            "代表性回答",
+            "未归入任何主题的回答",
+            "食堂饭菜一般",
+        ],
+    );
     no_secrets("HTML report", &html);
     let en = String::from_utf8(
         download(&app, token, "/api/v1/campaigns/open/report.html?lang=en").await,
     )
     .expect("utf-8");
-    for needle in [
-        "A5 Open answers",
-        "Training facilities",
-        "distinctive terms",
-    ] {
-        assert!(en.contains(needle), "English HTML: {needle}");
-    }
+    shows_all(
+        "English HTML",
+        &en,
+        &[
+            "A5 Open answers",
+            "Training facilities",
+            "distinctive terms",
+        ],
+    );
     let docx = download(&app, token, "/api/v1/campaigns/open/report.docx").await;
     let mut zip = zip::ZipArchive::new(Cursor::new(docx)).expect("zip");
     let mut xml = String::new();
@@ -345,17 +348,19 @@ async fn open_answers_are_read_per_group_safely(app: TestApp) {
     // sees nothing of another school's students.
     let cookie = crate::workspace::login(&app, token).await;
     let page = crate::workspace::html_of(&app, "/admin/campaigns/open/text", &cookie).await;
-    for needle in [
-        "开放题 · Open answers",
-        "实训条件",
-        "77.8% [54.8, 91.0] n=14",
-        "特色词",
-        "双师型",
-        "食堂饭菜一般",
-        "样本不足（少于 5 人）",
-    ] {
-        assert!(page.contains(needle), "workspace: {needle}");
-    }
+    shows_all(
+        "workspace",
+        &page,
+        &[
+            "开放题 · Open answers",
+            "实训条件",
+            "77.8% [54.8, 91.0] n=14",
+            "特色词",
+            "双师型",
+            "食堂饭菜一般",
+            "样本不足（少于 5 人）",
+        ],
+    );
     no_secrets("the workspace page", &page);
     let school_cookie = crate::workspace::login(&app, &school).await;
     let page = crate::workspace::html_of(&app, "/admin/campaigns/open/text", &school_cookie).await;

@@ -63,7 +63,17 @@ mod tests {
 
     /// The blocks one chapter writes, and the ids of its headings.
     fn chapter(write: Write, lang: Lang) -> (Vec<Block>, Vec<String>) {
-        let (info, surveys, analysis) = sample();
+        chapter_with(write, lang, |_| {})
+    }
+
+    /// [`chapter`] of the sample analysis as `edit` changes it.
+    fn chapter_with(
+        write: Write,
+        lang: Lang,
+        edit: impl FnOnce(&mut Analysis),
+    ) -> (Vec<Block>, Vec<String>) {
+        let (info, surveys, mut analysis) = sample();
+        edit(&mut analysis);
         let input = ReportInput {
             info: &info,
             analysis: &analysis,
@@ -193,7 +203,6 @@ mod tests {
     fn the_open_answer_appendix_shows_published_groups_only() {
         use crate::analysis::suppression::Suppressed;
         use crate::analysis::text::*;
-        let (info, surveys, mut analysis) = sample();
         let share = ThemeShare {
             code: "equipment".into(),
             respondents: 6,
@@ -225,7 +234,7 @@ mod tests {
                 }]
             },
         };
-        analysis.text = Some(TextReport {
+        let text = TextReport {
             themes: vec![ThemeInfo {
                 code: "equipment".into(),
                 name: "实训设备".into(),
@@ -238,27 +247,9 @@ mod tests {
             ],
             distinctive: Vec::new(),
             breakdowns: Vec::new(),
-        });
-        let input = ReportInput {
-            info: &info,
-            analysis: &analysis,
-            surveys: surveys.iter().collect(),
-            fieldwork: None,
-            invited: BTreeMap::new(),
-            filters: Vec::new(),
-            date: "2025年11月30日".into(),
-            lang: Lang::Zh,
         };
-        let facts = Facts::new(&input);
-        let mut b = Builder {
-            input: &input,
-            blocks: Vec::new(),
-            figures: Vec::new(),
-            groups: analysis.responses.keys().copied().collect(),
-        };
-        super::appendix::write(&mut b, &facts).expect("chapter");
-        let ids: Vec<String> = b
-            .blocks
+        let (blocks, _) = chapter_with(super::appendix::write, Lang::Zh, |a| a.text = Some(text));
+        let ids: Vec<String> = blocks
             .iter()
             .filter_map(|bl| match bl {
                 Block::Table(t) => Some(t.id.clone()),
@@ -273,8 +264,7 @@ mod tests {
                 .any(|i| i.starts_with("text-") && i.ends_with("-teachers")),
             "{ids:?}"
         );
-        let themes = b
-            .blocks
+        let themes = blocks
             .iter()
             .find_map(|bl| match bl {
                 Block::Table(t) if t.id == "text-themes" => Some(t),
