@@ -8,7 +8,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::results::{choice, label_of, query_of, show_view, view_words, ChoiceView, ViewPage};
+use super::results::{choice, label_of, show_view, view_head, ChoiceView, ViewPage};
 use super::workspace::{attribute_zh, ViewHead};
 use super::AppState;
 use crate::analysis::text::{GroupText, TextReport, ThemeShare};
@@ -200,14 +200,7 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<OpenAnswers
         })
         .collect();
     Ok(OpenAnswersPage {
-        head: ViewHead {
-            title: e.analysed.meta.campaign.info.title.clone(),
-            key: e.analysed.meta.campaign.info.key.clone(),
-            who,
-            school,
-            view: view_words(&e.filters, &e.choices),
-            query: query_of(&e.filters),
-        },
+        head: view_head(e, who, school),
         choices: e.choices.iter().map(choice).collect(),
         summary: text
             .groups

@@ -270,6 +270,19 @@ pub(super) fn query_of(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// The head of a results view's page: the campaign, who is looking, the view in words
+/// and as a query string.
+pub(super) fn view_head(e: &Explored, who: String, school: Option<String>) -> ViewHead {
+    ViewHead {
+        title: e.analysed.meta.campaign.info.title.clone(),
+        key: e.analysed.meta.campaign.info.key.clone(),
+        who,
+        school,
+        view: view_words(&e.filters, &e.choices),
+        query: query_of(&e.filters),
+    }
+}
+
 /// First-level indicators per group, combined last: bars with CI whiskers.
 fn chart(a: &Analysis, groups: &[Audience]) -> Result<Option<String>, ApiError> {
     let first: Vec<&IndicatorRow> = a
@@ -327,14 +340,7 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
         })
         .collect();
     Ok(ResultsPage {
-        head: ViewHead {
-            title: e.analysed.meta.campaign.info.title.clone(),
-            key: e.analysed.meta.campaign.info.key.clone(),
-            who,
-            school,
-            view: view_words(&e.filters, &e.choices),
-            query: query_of(&e.filters),
-        },
+        head: view_head(e, who, school),
         choices: e.choices.iter().map(choice).collect(),
         groups: groups
             .iter()
