@@ -76,14 +76,18 @@ fn main() {
     // About 57 % of demo respondents write: generate until there are enough answers.
     let mut builder = FrameBuilder::new(&breakdowns).keeping_texts();
     let mut answers = 0usize;
+    let mut chars = 0usize;
     let mut seed = 1;
     while answers < wanted {
         for (idx, r, _) in chorus::app::demo::generate(&stored, 50_000, seed) {
             if answers >= wanted {
                 break;
             }
-            if open.iter().any(|q| r.answers.contains_key(q)) {
-                answers += 1;
+            for q in &open {
+                if let Some(a) = r.answers.get(q) {
+                    answers += 1;
+                    chars += a.to_text().chars().count();
+                }
             }
             builder.push(
                 idx as i64,
@@ -109,8 +113,10 @@ fn main() {
         shown = report.groups.iter().map(|g| g.terms.len()).sum();
     }
     println!(
-        "open answers: {answers} answers of {} respondents, {} breakdowns; dictionary load {load:.3} s; \
-analysis median {:.3} s (min {:.3}, max {:.3}) over {runs} runs; {shown} terms listed; peak RSS {:.0} MB",
+        "open answers: {answers} answers ({:.1} characters on average) of {} respondents, {} breakdowns; \
+dictionary load {load:.3} s; analysis median {:.3} s (min {:.3}, max {:.3}) over {runs} runs; {shown} terms listed; \
+peak RSS {:.0} MB",
+        chars as f64 / answers.max(1) as f64,
         frames.len(),
         breakdowns.len(),
         median(times.clone()),
