@@ -72,6 +72,8 @@ fn main() {
             )
         })
         .map(|q| q.id.clone())
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
         .collect();
     // About 57 % of demo respondents write: generate until there are enough answers.
     let mut builder = FrameBuilder::new(&breakdowns).keeping_texts();
