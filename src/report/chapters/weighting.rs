@@ -54,10 +54,10 @@ fn statement(w: &WeightingReport, lang: Lang) -> String {
     };
     match lang {
         Lang::Zh => format!(
-            "为使样本结构与总体（在校生、教职工和企业等实际人数）一致，本报告对答卷进行加权，方法为{method}：各评价主体分别按总体数加权，权重在评价主体内平均为 1；迭代在各类别加权占比与总体占比之差小于 {tol} 时停止，最多 {iter} 轮；{trim}筛选视图沿用全部答卷计算的权重。得分、标准差、百分比和置信区间均按权重计算，置信区间和评价主体间的 Welch 检验使用 Kish 有效样本量 n_eff = (Σw)²/Σw²；人数仍为实际答卷数。信度系数（α）、重要性—表现分析和数据质量敏感性分析不加权，加权时不做 Kruskal–Wallis 检验。"
+            "为使样本结构与总体（在校生、教职工和企业等实际人数）一致，本报告对答卷进行加权，方法为{method}：各评价主体分别按总体数加权，权重在评价主体内平均为 1；迭代在各类别加权占比与总体占比之差小于 {tol} 时停止，最多 {iter} 轮；{trim}筛选视图沿用全部答卷计算的权重。得分、标准差、百分比和置信区间均按权重计算，置信区间和评价主体间的 Welch 检验使用 Kish 有效样本量 n_eff = (Σw)²/Σw²；人数仍为实际答卷数。信度系数（α）、重要性—表现分析、数据质量敏感性分析和开放题分析（词频、主题占比）不加权，加权时不做 Kruskal–Wallis 检验。"
         ),
         Lang::En => format!(
-            "So that the sample has the structure of the population (actual numbers of students, staff and enterprises), responses are weighted by {method}: each group separately to its population counts, with a mean weight of 1 within the group; iteration stops when every weighted share is within {tol} of its population share, after at most {iter} sweeps.{trim} Filtered views keep the weights computed over all responses. Scores, SDs, percentages and confidence intervals are weighted; the intervals and the Welch tests between groups use Kish's effective sample size n_eff = (Σw)²/Σw²; counts remain actual responses. Reliability (α), the importance–performance analysis and the data quality sensitivity table are unweighted, and no Kruskal–Wallis test is made when weighting."
+            "So that the sample has the structure of the population (actual numbers of students, staff and enterprises), responses are weighted by {method}: each group separately to its population counts, with a mean weight of 1 within the group; iteration stops when every weighted share is within {tol} of its population share, after at most {iter} sweeps.{trim} Filtered views keep the weights computed over all responses. Scores, SDs, percentages and confidence intervals are weighted; the intervals and the Welch tests between groups use Kish's effective sample size n_eff = (Σw)²/Σw²; counts remain actual responses. Reliability (α), the importance–performance analysis, the data quality sensitivity table and the open-answer analysis (term counts, theme shares) are unweighted, and no Kruskal–Wallis test is made when weighting."
         ),
     }
 }
