@@ -56,6 +56,9 @@ pub struct Settings {
     /// Key of the client hash that recognises duplicate submissions (data quality);
     /// none = a random key per process, so several instances should share one.
     pub client_salt: Option<Secret>,
+    /// Whether `serve` packs, in the background, stored responses that have no packed
+    /// answers yet (rows from before the packed column; see `chorus reindex`).
+    pub pack_on_start: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +74,7 @@ impl Default for Settings {
             submit_rate: DEFAULT_SUBMIT_RATE,
             trusted_proxies: Vec::new(),
             client_salt: None,
+            pack_on_start: true,
         }
     }
 }
@@ -89,6 +93,7 @@ struct FileSettings {
     submit_rate: Option<u32>,
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
     client_salt: Option<Secret>,
+    pack_on_start: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +169,9 @@ impl Settings {
         if let Some(v) = file.client_salt {
             self.client_salt = Some(v);
         }
+        if let Some(v) = file.pack_on_start {
+            self.pack_on_start = v;
+        }
         Ok(())
     }
 
@@ -224,6 +232,18 @@ impl Settings {
                     })
                 })
                 .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = get("CHORUS_PACK_ON_START") {
+            self.pack_on_start = match v.trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "CHORUS_PACK_ON_START",
+                        message: format!("{v:?} is neither true nor false"),
+                    })
+                }
+            };
         }
         if let Some(v) = get("CHORUS_SURVEYS_DIR") {
             self.surveys_dir = PathBuf::from(v);

@@ -157,6 +157,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let ingest = crate::store::ingest::Ingest::start(prepared.db.clone());
         tokio::spawn(forget_clients_hourly(prepared.db.clone()));
+        if settings.pack_on_start {
+            tokio::spawn(crate::app::reindex::backfill_in_background(
+                prepared.db.clone(),
+            ));
+        }
         let db = prepared.db.clone();
         let state = web::Data::new(AppState {
             ingest,

@@ -15,6 +15,7 @@ mod m20261204_000009_create_evaluator_sessions;
 mod m20261204_000010_index_audit_log;
 mod m20261204_000011_create_report_jobs;
 mod m20261205_000012_add_response_paradata;
+mod m20261206_000013_add_response_packed;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_index_audit_log::Migration),
             Box::new(m20261204_000011_create_report_jobs::Migration),
             Box::new(m20261205_000012_add_response_paradata::Migration),
+            Box::new(m20261206_000013_add_response_packed::Migration),
         ]
     }
 }

@@ -568,18 +568,29 @@ fn respondents_by_value(
 
 /// Computes every statistic of one view, nothing hidden yet.
 fn tables(info: &CampaignInfo, frames: &Frames, weights: Option<&[f64]>) -> PolarsResult<Tables> {
-    tables_with(info, frames, true, weights)
+    tables_with(info, frames, Depth::Full, weights)
 }
 
-/// [`tables`], without the breakdowns unless `with_breakdowns` (a fine cell's census
-/// needs none: its breakdown cells are other cells of the lattice). Scores, item
-/// statistics and their tests are weighted when `weights` are given.
+/// How much of a view's [`Tables`] to compute.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// Everything.
+    Full,
+    /// What a fine cell's [`census`] reads: the respondent count behind each statistic.
+    /// No breakdowns (a fine cell's breakdown cells are other cells of the lattice), no
+    /// α (only who answered enough items), no score vectors for tests.
+    Census,
+}
+
+/// [`tables`] to the given [`Depth`]. Scores, item statistics and their tests are
+/// weighted when `weights` are given.
 fn tables_with(
     info: &CampaignInfo,
     frames: &Frames,
-    with_breakdowns: bool,
+    depth: Depth,
     weights: Option<&[f64]>,
 ) -> PolarsResult<Tables> {
+    let full = depth == Depth::Full;
     let settings = &info.analysis;
     let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
@@ -590,7 +601,7 @@ fn tables_with(
     let stats = cell_stats(&scores, None)?;
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     let mut breakdowns = Vec::new();
-    for attr in settings.breakdowns.iter().filter(|_| with_breakdowns) {
+    for attr in settings.breakdowns.iter().filter(|_| full) {
         if !has_column(frames, attr) {
             continue;
         }
@@ -614,11 +625,15 @@ fn tables_with(
     }
     Ok(Tables {
         items: item_statistics(frames, weights)?,
-        reliability: reliability(info, frames)?,
+        reliability: reliability(info, frames, full)?,
         ipa: importance_performance(frames)?,
         questions: super::tallies::summarise(frames, 0),
-        vectors: score_vectors(&scores)?,
-        scores: with_breakdowns.then_some(scores),
+        vectors: if full {
+            score_vectors(&scores)?
+        } else {
+            ScoreVectors::new()
+        },
+        scores: full.then_some(scores),
         framework,
         entropy_units,
         composite,
@@ -752,7 +767,7 @@ pub fn analyse(
         weights.as_ref().map(|w| w.per_respondent.as_slice()),
     )?;
     let gate = gate_for(settings.min_cell_size, view.lattice.as_ref(), |f| {
-        let mut c = census(&tables_with(info, f, false, None)?);
+        let mut c = census(&tables_with(info, f, Depth::Census, None)?);
         for (g, n) in super::text::respondents(f) {
             c.insert(super::text::text_key(g), n);
         }
@@ -993,7 +1008,14 @@ fn point_moments(f: &[f64], n: u64) -> (Option<f64>, Option<f64>, Option<Vec<f64
     (Some(m), sd, Some(shares))
 }
 
-fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleReliability>> {
+/// Cronbach's α per scale (each second-level indicator and the whole questionnaire) of
+/// each version; without `alpha`, only who answered enough items to count (for the
+/// census), the α fields left empty.
+fn reliability(
+    info: &CampaignInfo,
+    frames: &Frames,
+    alpha: bool,
+) -> PolarsResult<Vec<ScaleReliability>> {
     let deletion = info.analysis.reliability_deletion;
     let mut out = Vec::new();
     for v in frames.versions_by_group() {
@@ -1032,7 +1054,11 @@ fn reliability(info: &CampaignInfo, frames: &Frames) -> PolarsResult<Vec<ScaleRe
                 continue;
             }
             let cols: Vec<&[u8]> = items.iter().map(|&i| scored[i].as_ref()).collect();
-            let rel = cronbach_columns(&cols, deletion);
+            let rel = if alpha {
+                cronbach_columns(&cols, deletion)
+            } else {
+                cronbach_columns(&[], deletion)
+            };
             let needed = match deletion {
                 crate::domain::analysis_settings::Deletion::Listwise => cols.len(),
                 crate::domain::analysis_settings::Deletion::Pairwise => 2,

@@ -21,8 +21,10 @@ use polars::prelude::*;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::tallies::{Tally, TallySeed};
+use crate::domain::packed::{self, Packed, PackedError};
 use crate::domain::quality::FlagSet;
 use crate::domain::{AnswerValue, Audience, QuestionKind, Survey};
+use crate::store::responses::StoredAnswers;
 
 /// One response as the analysis needs it.
 pub struct ResponseInput<'a> {
@@ -190,6 +192,10 @@ enum Slot {
 struct VersionBuilder {
     frame: VersionFrame,
     slots: HashMap<String, Slot, BuildHasherDefault<Fnv1a>>,
+    /// The slot of each question in definition order (the order answers are packed in).
+    by_position: Vec<Option<Slot>>,
+    /// The questionnaire's [`packed::layout_hash`].
+    layout: u32,
     /// Whether the open answers themselves are kept (else only counted).
     keep_texts: bool,
     /// Whether the last row has a non-blank open answer yet.
@@ -261,7 +267,13 @@ impl VersionBuilder {
                 }
             }
         }
+        let by_position = survey
+            .questions()
+            .map(|q| slots.get(q.id.as_str()).copied())
+            .collect();
         VersionBuilder {
+            by_position,
+            layout: packed::layout_hash(survey),
             frame: VersionFrame {
                 key: format!("{}#{idx}", survey.slug),
                 survey: survey.clone(),
@@ -279,6 +291,35 @@ impl VersionBuilder {
             keep_texts,
             row_has_text: false,
         }
+    }
+
+    /// Fills the last row from packed answers (see [`packed`]): the same columns as the
+    /// JSON they were packed from would fill.
+    fn fill_packed(&mut self, bytes: &[u8]) -> Result<(), PackedError> {
+        let mut reader = packed::Reader::new(bytes, self.layout)?;
+        for i in 0..self.by_position.len() {
+            let entry = reader.next().ok_or(PackedError::Malformed)??;
+            let Some(slot) = self.by_position[i] else {
+                continue;
+            };
+            match (slot, entry) {
+                (_, Packed::Absent) => {}
+                (Slot::Tally(t), Packed::Number(x)) => self.frame.tallies[t].add_number(x as f64),
+                (Slot::Tally(t), Packed::Decimal(x)) => self.frame.tallies[t].add_number(x),
+                (Slot::Tally(t), Packed::Text(c)) => {
+                    self.frame.tallies[t].add_codes(std::iter::once(c))
+                }
+                (Slot::Tally(t), Packed::List(codes)) => self.frame.tallies[t].add_codes(codes),
+                (Slot::Text(t), Packed::Text(x)) => self.add_text(t, x),
+                (Slot::Text(_), _) => {}
+                (slot, Packed::Number(x)) => self.set_slot(slot, x),
+                (_, _) => {}
+            }
+        }
+        if reader.next().is_some() {
+            return Err(PackedError::Malformed);
+        }
+        Ok(())
     }
 
     /// Records a non-blank open answer of the last row.
@@ -357,10 +398,14 @@ pub struct FrameBuilder {
     keep_texts: bool,
 }
 
-/// A stored response whose JSON could not be read.
+/// A stored response whose answers could not be read.
 #[derive(Debug, thiserror::Error)]
-#[error("stored answers are not valid JSON: {0}")]
-pub struct CorruptRow(#[from] serde_json::Error);
+pub enum CorruptRow {
+    #[error("stored answers are not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("stored packed answers cannot be read ({0}); run `chorus reindex`")]
+    Packed(PackedError),
+}
 
 impl FrameBuilder {
     pub fn new(breakdowns: &[String]) -> Self {
@@ -489,6 +534,26 @@ impl FrameBuilder {
         Ok(())
     }
 
+    /// Adds a stored response from its packed answers ([`packed`]), or from its JSON
+    /// when it has none.
+    pub fn push_stored(
+        &mut self,
+        key: i64,
+        survey: &Survey,
+        attributes: &Attributes<'_>,
+        answers: &StoredAnswers,
+    ) -> Result<(), CorruptRow> {
+        match answers {
+            StoredAnswers::Json(json) => self.push_json(key, survey, attributes, json),
+            StoredAnswers::Packed(bytes) => {
+                let v = self.start(key, survey, |n| attributes.get(n));
+                self.versions[v]
+                    .fill_packed(bytes)
+                    .map_err(CorruptRow::Packed)
+            }
+        }
+    }
+
     pub fn finish(self) -> PolarsResult<Frames> {
         let n = self.group.len();
         let ids: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
@@ -539,6 +604,16 @@ pub fn build<'a>(
 pub struct Attributes<'de>(pub Vec<(Cow<'de, str>, Cow<'de, str>)>);
 
 impl Attributes<'_> {
+    /// The same attributes, owning their text.
+    pub fn into_owned(self) -> Attributes<'static> {
+        Attributes(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
+        )
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
@@ -751,8 +826,26 @@ mod tests {
             &serde_json::to_string(&answers).expect("json"),
         )
         .expect("row");
-        let (a, b) = (a.finish().expect("a"), b.finish().expect("b"));
-        for f in [&a, &b] {
+        let mut c = FrameBuilder::new(&["sector".to_string()]);
+        let packed = StoredAnswers::Packed(packed::pack(&s, &answers));
+        c.push_stored(7, &s, &attrs_cow, &packed).expect("row");
+        let mut bad = FrameBuilder::new(&[]);
+        let other = StoredAnswers::Packed(packed::pack(&survey(Audience::Teachers), &answers));
+        assert!(
+            bad.push_stored(7, &s, &attrs_cow, &other).is_ok(),
+            "same layout"
+        );
+        let truncated = StoredAnswers::Packed(packed::pack(&s, &answers)[..7].to_vec());
+        assert!(matches!(
+            bad.push_stored(7, &s, &attrs_cow, &truncated),
+            Err(CorruptRow::Packed(PackedError::Malformed))
+        ));
+        let (a, b, c) = (
+            a.finish().expect("a"),
+            b.finish().expect("b"),
+            c.finish().expect("c"),
+        );
+        for f in [&a, &b, &c] {
             let v = &f.versions[0];
             let got: Vec<(&str, u8)> = v
                 .items

@@ -115,7 +115,7 @@ impl Tally {
         self.codes.iter().position(|c| c == code)
     }
 
-    fn add_codes<'a>(&mut self, codes: impl Iterator<Item = &'a str>) {
+    pub(crate) fn add_codes<'a>(&mut self, codes: impl Iterator<Item = &'a str>) {
         let mut any = false;
         match self.kind {
             TallyKind::Single | TallyKind::Multiple => {
@@ -148,7 +148,7 @@ impl Tally {
         }
     }
 
-    fn add_number(&mut self, x: f64) {
+    pub(crate) fn add_number(&mut self, x: f64) {
         match self.kind {
             TallyKind::Scale { min, .. } => {
                 if x.fract() != 0.0 {

@@ -20,8 +20,9 @@ use crate::analysis::evaluation::effective_framework;
 use crate::analysis::frame::FrameBuilder;
 use crate::analysis::scores::{respondent_scores, score_column, COMPOSITE};
 use crate::analysis::suppression::Suppressed;
+use crate::domain::packed::{self, Packed};
 use crate::domain::{Audience, QuestionKind, Survey};
-use crate::store::responses::{self, AnalysisRow};
+use crate::store::responses::{self, AnalysisRow, StoredAnswers};
 
 /// What the rows are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,7 +332,48 @@ fn plan(meta: &CampaignMeta, spec: &Spec, attribute_values: Vec<(String, String)
 
 /// The answers to the two questions `wanted` ("" for none) from a stored answers
 /// object, skipping the others without building them.
-fn pick(answers: &str, wanted: [&str; 2]) -> anyhow::Result<[Option<Value>; 2]> {
+fn pick(
+    answers: &StoredAnswers,
+    survey: &Survey,
+    wanted: [&str; 2],
+) -> anyhow::Result<[Option<Value>; 2]> {
+    match answers {
+        StoredAnswers::Json(json) => pick_json(json, wanted),
+        StoredAnswers::Packed(bytes) => pick_packed(bytes, survey, wanted),
+    }
+}
+
+/// [`pick`] from packed answers: the entries at the wanted questions' positions.
+fn pick_packed(
+    bytes: &[u8],
+    survey: &Survey,
+    wanted: [&str; 2],
+) -> anyhow::Result<[Option<Value>; 2]> {
+    let corrupt =
+        |e| anyhow::anyhow!("stored packed answers cannot be read ({e}); run `chorus reindex`");
+    let mut reader = packed::Reader::new(bytes, packed::layout_hash(survey)).map_err(corrupt)?;
+    let mut out = [None, None];
+    for q in survey.questions() {
+        let entry = reader
+            .next()
+            .ok_or(packed::PackedError::Malformed)
+            .and_then(|e| e)
+            .map_err(corrupt)?;
+        let Some(i) = wanted.iter().position(|w| !w.is_empty() && *w == q.id) else {
+            continue;
+        };
+        out[i] = match entry {
+            Packed::Absent => None,
+            Packed::Number(n) => Some(Value::from(n)),
+            Packed::Decimal(x) => Some(Value::from(x)),
+            Packed::Text(t) => Some(Value::from(t)),
+            Packed::List(codes) => Some(Value::from(codes.collect::<Vec<&str>>())),
+        };
+    }
+    Ok(out)
+}
+
+fn pick_json(answers: &str, wanted: [&str; 2]) -> anyhow::Result<[Option<Value>; 2]> {
     use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
     struct Pick<'w>([&'w str; 2]);
     impl<'de> Visitor<'de> for Pick<'_> {
@@ -429,7 +471,7 @@ fn read_rows(
         let in_view = filters
             .iter()
             .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
-        let [row_answer, target_answer] = pick(&row.answers, wanted)?;
+        let [row_answer, target_answer] = pick(&row.answers, &v.survey, wanted)?;
         let r = match &spec.rows {
             RowsBy::Attribute(a) => attrs.get(a.as_str()).and_then(row_index),
             RowsBy::Question(_) => row_answer
@@ -439,7 +481,7 @@ fn read_rows(
         };
         let answer = match (&spec.target, pass.frames.as_mut()) {
             (Target::Indicator(_), Some(b)) => {
-                b.push_json(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                b.push_stored(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
                 Answer::None
             }
             (Target::Question(_), _) => {

@@ -18,6 +18,7 @@ pub mod invite;
 pub mod publish;
 pub mod quality;
 pub mod read;
+pub mod reindex;
 pub mod report;
 pub mod report_jobs;
 pub mod respond;

@@ -4,6 +4,7 @@
 //! the same filters. The other use-cases start here.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -151,6 +152,63 @@ pub async fn collect(
     Ok(collected)
 }
 
+/// Distinct attributes texts remembered per pass: more would be attributes unique to
+/// respondents, which are parsed each time instead.
+const MAX_PLACED: usize = 50_000;
+
+/// A stored attributes text, parsed: the attributes, the row's fine cell, and whether
+/// it matches the view's filters.
+#[derive(Clone)]
+struct Placed {
+    attrs: Arc<Attributes<'static>>,
+    cell: usize,
+    matches: bool,
+}
+
+/// The fine cells of a pass, and what each distinct stored attributes text decides.
+#[derive(Default)]
+struct Cells {
+    /// Each fine cell's key and builder (made when a response is first kept in it).
+    fine: Vec<(Vec<Option<String>>, Option<FrameBuilder>)>,
+    /// Index in `fine` by key.
+    cell_of: HashMap<Vec<Option<String>>, usize>,
+    /// At most [`MAX_PLACED`] texts.
+    placed: HashMap<String, Placed>,
+}
+
+impl Cells {
+    /// The attributes, fine cell and filter verdict of a row's stored attributes text,
+    /// parsed once per distinct text (a campaign has a few hundred).
+    fn place(
+        &mut self,
+        raw: &str,
+        attributes: &[String],
+        filters: &[(String, String)],
+    ) -> anyhow::Result<Placed> {
+        if let Some(p) = self.placed.get(raw) {
+            return Ok(p.clone());
+        }
+        let (attrs, key) = fine_key(raw, attributes)?;
+        let matches = filters
+            .iter()
+            .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
+        let next = self.fine.len();
+        let cell = *self.cell_of.entry(key.clone()).or_insert(next);
+        if cell == next {
+            self.fine.push((key, None));
+        }
+        let p = Placed {
+            attrs: Arc::new(attrs.into_owned()),
+            cell,
+            matches,
+        };
+        if self.placed.len() < MAX_PLACED {
+            self.placed.insert(raw.to_string(), p.clone());
+        }
+        Ok(p)
+    }
+}
+
 /// The state of one pass over a campaign's responses.
 struct Pass {
     versions: HashMap<i64, StoredSurvey>,
@@ -160,7 +218,7 @@ struct Pass {
     breakdowns: Vec<String>,
     filters: Vec<(String, String)>,
     builder: FrameBuilder,
-    fine: BTreeMap<Vec<Option<String>>, FrameBuilder>,
+    cells: Cells,
     /// The view's respondents left out by `[quality] exclude`.
     dropped: FrameBuilder,
     /// Judges rows before they are kept when some flag excludes (reset now and then).
@@ -199,7 +257,7 @@ impl Pass {
             judge,
             duplicates,
             filters: filters.to_vec(),
-            fine: BTreeMap::new(),
+            cells: Cells::default(),
             timings: Timings::default(),
             timed: Vec::new(),
             timed_dropped: Vec::new(),
@@ -213,11 +271,14 @@ impl Pass {
             return Ok(());
         };
         let survey = &v.survey;
-        let (attrs, key) = fine_key(&row.attributes, &self.attributes)?;
-        let matches = self
-            .filters
-            .iter()
-            .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
+        let Placed {
+            attrs,
+            cell,
+            matches,
+        } = self
+            .cells
+            .place(&row.attributes, &self.attributes, &self.filters)?;
+        let attrs = &*attrs;
         if let (Some(d), Some(slug)) =
             (row.duration_s, self.judge.slugs.get(&row.survey_version_id))
         {
@@ -232,7 +293,7 @@ impl Pass {
                 self.probe = FrameBuilder::new(&[]);
             }
             self.probe
-                .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+                .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
             judge_row(&self.judge, &mut self.duplicates, &self.probe, &row)
         } else {
             (FlagSet::EMPTY, None)
@@ -240,17 +301,16 @@ impl Pass {
         if flags.intersects(excluded) {
             if matches {
                 self.dropped
-                    .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+                    .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
                 self.dropped.flag_last(flags);
                 self.timed_dropped.push(timed);
             }
             return Ok(());
         }
-        let cell = self
-            .fine
-            .entry(key)
-            .or_insert_with(|| FrameBuilder::new(&self.breakdowns));
-        cell.push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+        let cell = self.cells.fine[cell]
+            .1
+            .get_or_insert_with(|| FrameBuilder::new(&self.breakdowns));
+        cell.push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
         let (flags, timed) = if excluding {
             (flags, timed)
         } else {
@@ -260,7 +320,7 @@ impl Pass {
             return Ok(());
         }
         self.builder
-            .push_json(row.survey_version_id, survey, &attrs, &row.answers)?;
+            .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
         self.builder.flag_last(flags);
         self.timed.push(timed);
         self.first = Some(
@@ -290,9 +350,13 @@ impl Pass {
             flag_speeders(q, &medians, &mut d, &self.timed_dropped);
             Some(d)
         };
-        let lattice = lattice(self.attributes, self.fine, &self.filters, |b| {
-            Ok(b.finish()?)
-        })?;
+        let fine: BTreeMap<Vec<Option<String>>, FrameBuilder> = self
+            .cells
+            .fine
+            .into_iter()
+            .filter_map(|(key, b)| Some((key, b?)))
+            .collect();
+        let lattice = lattice(self.attributes, fine, &self.filters, |b| Ok(b.finish()?))?;
         Ok(Collected {
             view: View {
                 frames,

@@ -11,6 +11,7 @@ pub mod export;
 pub mod export_xlsform;
 pub mod import;
 pub mod invite;
+pub mod reindex;
 pub mod report;
 pub mod restore;
 pub mod serve;
@@ -55,6 +56,9 @@ pub enum Command {
     Restore(restore::Args),
     /// Write a questionnaire from surveys/ as an XLSForm (for KoboToolbox, ODK, …).
     ExportXlsform(export_xlsform::Args),
+    /// Rebuild the packed answers the analysis reads from the stored JSON answers
+    /// (the service packs responses that have none when it starts).
+    Reindex(reindex::Args),
 }
 
 /// Runs one command with the layered settings.
@@ -72,6 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Backup(args) => backup::run(settings, args).await,
         Command::Restore(args) => restore::run(settings, args).await,
         Command::ExportXlsform(args) => export_xlsform::run(settings, args).await,
+        Command::Reindex(args) => reindex::run(settings, args).await,
     }
 }
 

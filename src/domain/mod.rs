@@ -9,6 +9,7 @@ pub mod codes;
 pub mod expr;
 pub mod framework;
 pub mod lang;
+pub mod packed;
 pub mod quality;
 pub mod survey;
 pub mod text;

@@ -25,6 +25,9 @@ pub struct Model {
     pub client_hash: Option<String>,
     /// The duplicate rule's verdict, kept when the client hash is cleared.
     pub duplicate: Option<bool>,
+    /// The answers packed for the analysis (`domain::packed`); derived from `answers`.
+    #[sea_orm(column_type = "Blob", nullable)]
+    pub packed: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod caps;
 pub mod fieldwork;
 pub mod ingest;
 pub mod invitations;
+pub mod packed;
 pub mod report_jobs;
 pub mod responses;
 pub mod sessions;

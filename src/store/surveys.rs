@@ -232,3 +232,14 @@ pub async fn all_versions<C: ConnectionTrait>(
         .map(|r| decode(r, key.to_string()).map(|s| (s.version_id, s)))
         .collect()
 }
+
+/// Every stored questionnaire version of every campaign, by version id (to pack the
+/// answers of any stored response).
+pub async fn every_definition<C: ConnectionTrait>(
+    db: &C,
+) -> Result<HashMap<i64, Survey>, StoreError> {
+    let rows = survey_versions::Entity::find().all(db).await?;
+    rows.into_iter()
+        .map(|r| decode(r, String::new()).map(|s| (s.version_id, s.survey)))
+        .collect()
+}

@@ -17,6 +17,7 @@ mod evaluator;
 mod faults;
 mod office;
 mod open_answers;
+mod packed;
 mod publishing;
 mod quality;
 mod question_types;
