@@ -15,6 +15,7 @@
 # columns without decoding) and *in memory* (the evaluation of frames already read,
 # printed by `chorus analyse`).
 # Usage: BEFORE_BIN=/tmp/chorus-base bash benches/read_path.sh [RUNS] [SIZES...]
+#        (PG_SIZES="10000 100000" limits the PostgreSQL sizes; a 1M fill there is slow)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benches/common.sh
@@ -111,5 +112,6 @@ drop_db() { # backend size
 
 bench_backend sqlite
 if [ -n "${CHORUS_BENCH_PG:-}" ]; then
+  sizes=(${PG_SIZES:-${sizes[@]}})
   bench_backend postgres
 fi
