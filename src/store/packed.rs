@@ -4,8 +4,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -47,20 +47,53 @@ pub async fn count_unpacked(db: &DatabaseConnection) -> Result<u64, StoreError> 
         .await?)
 }
 
-/// Stores packed answers, all in one transaction; a row packed meanwhile (by its own
+/// Stores packed answers, all in one statement; a row packed meanwhile (by its own
 /// insert) is left as it is.
 pub async fn store(db: &DatabaseConnection, rows: &[(Uuid, Vec<u8>)]) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
-    for (id, packed) in rows {
-        responses::Entity::update_many()
-            .col_expr(responses::Column::Packed, Expr::value(packed.clone()))
-            .filter(responses::Column::Id.eq(*id))
-            .filter(responses::Column::Packed.is_null())
-            .exec(&txn)
-            .await?;
+    if rows.is_empty() {
+        return Ok(());
     }
-    txn.commit().await?;
+    let backend = db.get_database_backend();
+    let (tuple, source) = match backend {
+        DatabaseBackend::Postgres => ("(CAST(? AS uuid), CAST(? AS bytea))", "AS v (id, p)"),
+        _ => ("(?, ?)", "AS v"),
+    };
+    let (id, p) = match backend {
+        DatabaseBackend::Postgres => ("v.id", "v.p"),
+        _ => ("v.column1", "v.column2"),
+    };
+    let values = vec![tuple; rows.len()].join(", ");
+    let sql = format!(
+        "UPDATE responses SET packed = {p} FROM (VALUES {values}) {source} \
+         WHERE responses.id = {id} AND responses.packed IS NULL"
+    );
+    let mut params: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 2);
+    for (id, packed) in rows {
+        params.push((*id).into());
+        params.push(packed.clone().into());
+    }
+    // PostgreSQL numbers its placeholders.
+    let stmt = Statement::from_sql_and_values(backend, numbered(backend, &sql), params);
+    db.execute_raw(stmt).await?;
     Ok(())
+}
+
+/// `sql` with PostgreSQL's `$1, $2, …` in place of each `?`.
+fn numbered(backend: DatabaseBackend, sql: &str) -> String {
+    if backend != DatabaseBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + sql.len() / 4);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Forgets the packed answers of one campaign's responses, or of every response; the

@@ -163,7 +163,9 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
             .args(["--max-examples", &examples.to_string()])
             .args(["--seed", "8"])
             .args(["--workers", "1"])
-            .args(["--request-timeout", "60"])
+            // The first report of a data version builds all four formats (PDF included)
+            // in a debug build, beside another test: minutes, not a server fault.
+            .args(["--request-timeout", "180"])
             .args(["-H", &format!("Authorization: Bearer {TOKEN}")])
             .env("NO_COLOR", "1")
             .output()

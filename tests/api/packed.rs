@@ -1,6 +1,6 @@
 //! Issue #19, the packed read path: responses are packed at ingest (demo and API alike),
 //! and every output — `/analysis` with and without filters, the scores, the
-//! cross-tabulation, the report (HTML and the spreadsheet's cells) and the CSV — is the
+//! cross-tabulation, the report (HTML and the spreadsheet's cells, on SQLite) and the CSV — is the
 //! same byte for byte whether the analysis reads the packed answers, the JSON (packed
 //! answers cleared, as for rows stored before the packed column existed), half and
 //! half, or answers packed again by `chorus reindex`, on SQLite and PostgreSQL. A packed
@@ -162,7 +162,10 @@ async fn outputs_are_the_same_from_packed_and_json_answers(app: TestApp) {
         "every response is packed when it is stored"
     );
 
-    let packed = outputs(&app, true).await;
+    // The report is laid out from the same analysis on both backends: compared on
+    // SQLite only, which keeps this test light beside the rest of the suite.
+    let reports = app.settings.database_url.starts_with("sqlite");
+    let packed = outputs(&app, reports).await;
     let analysis: Value = serde_json::from_slice(&packed[0].1).expect("json");
     assert!(
         analysis["composite"]["combined"]["mean"].is_f64(),
@@ -178,7 +181,7 @@ async fn outputs_are_the_same_from_packed_and_json_answers(app: TestApp) {
         count(&db, "SELECT count(*) FROM responses WHERE packed IS NULL").await,
         406
     );
-    assert_same(&packed, &outputs(&app, true).await, "read from JSON");
+    assert_same(&packed, &outputs(&app, reports).await, "read from JSON");
     let packed: Vec<_> = packed
         .into_iter()
         .filter(|(path, _)| !path.contains("/report."))
