@@ -169,6 +169,7 @@ impl Application {
             reports: crate::web::report_cache::ReportCache::default(),
             views: Default::default(),
             crosstabs: Default::default(),
+            summaries: Default::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),
             auth_failures: crate::web::auth_limit::AuthLimiter::default(),
             submissions: crate::web::submit_limit::SubmitLimiter::new(settings.submit_rate),

@@ -24,7 +24,7 @@ use super::scores::{
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
 use super::tallies::QuestionSummary;
-use super::weighting::{weigh, CellWeights, WeightingReport};
+use super::weighting::{weigh, CellWeights, GroupCounts, WeightingReport};
 use super::weights::entropy;
 use crate::domain::campaign::{AhpRecord, AnalysisSettings, CampaignInfo, WeightMethod};
 use crate::domain::{Audience, Framework};
@@ -271,14 +271,45 @@ pub struct Analysis {
 /// The respondents of one view (the whole campaign, or those matching its filters)
 /// and the campaign's respondents in fine cells with the view's place among them:
 /// what the disclosure gate decides with.
-pub struct View {
+///
+/// A fine cell is held as read (`Frames`, the previous wave's, which is gated with the
+/// current framework) or as what the gate and the weights need of it ([`FineCell`],
+/// the current view's, which can be kept between views of the same data).
+pub struct View<C = FineCell> {
     pub frames: Frames,
-    pub lattice: Option<Lattice<Frames>>,
+    pub lattice: Option<Lattice<C>>,
     /// Respondents left out by `[quality] exclude`, and the questionnaires' median times.
     pub quality: QualityInput,
 }
 
-impl View {
+/// What the disclosure gate and the weights need of one fine cell of the current
+/// campaign: its respondents per group and the count behind every statistic.
+#[derive(Debug, Clone, Default)]
+pub struct FineCell {
+    pub counts: BTreeMap<Audience, u64>,
+    pub census: Census,
+}
+
+impl GroupCounts for FineCell {
+    fn group_counts(&self) -> &BTreeMap<Audience, u64> {
+        &self.counts
+    }
+}
+
+/// The census of one fine cell's respondents: the count behind each statistic the
+/// campaign's analysis publishes (without α, score vectors or breakdowns).
+pub fn fine_cell(info: &CampaignInfo, f: &Frames) -> PolarsResult<FineCell> {
+    let mut census = census(&tables_with(info, f, Depth::Census, None)?);
+    for (g, n) in super::text::respondents(f) {
+        census.insert(super::text::text_key(g), n);
+    }
+    Ok(FineCell {
+        counts: f.counts.clone(),
+        census,
+    })
+}
+
+impl<C> View<C> {
     /// Frames analysed on their own (an example report's), with no lattice.
     pub fn whole(frames: Frames) -> Self {
         View {
@@ -302,7 +333,7 @@ impl View {
 /// The earlier wave to compare with, under the same filters.
 pub struct PreviousWave<'a> {
     pub info: &'a CampaignInfo,
-    pub view: &'a View,
+    pub view: &'a View<Frames>,
 }
 
 fn present_groups(frames: &Frames) -> Vec<Audience> {
@@ -669,10 +700,10 @@ fn census(t: &Tables) -> Census {
 }
 
 /// The gate of a view: the census of every fine cell of its lattice.
-fn gate_for(
+fn gate_for<C>(
     min: u64,
-    lattice: Option<&Lattice<Frames>>,
-    census_of: impl Fn(&Frames) -> PolarsResult<Census>,
+    lattice: Option<&Lattice<C>>,
+    census_of: impl Fn(&C) -> PolarsResult<Census>,
 ) -> PolarsResult<Gate> {
     let lattice = match lattice {
         Some(l) => {
@@ -766,12 +797,8 @@ pub fn analyse(
         frames,
         weights.as_ref().map(|w| w.per_respondent.as_slice()),
     )?;
-    let gate = gate_for(settings.min_cell_size, view.lattice.as_ref(), |f| {
-        let mut c = census(&tables_with(info, f, Depth::Census, None)?);
-        for (g, n) in super::text::respondents(f) {
-            c.insert(super::text::text_key(g), n);
-        }
-        Ok(c)
+    let gate = gate_for(settings.min_cell_size, view.lattice.as_ref(), |c| {
+        Ok(c.census.clone())
     })?;
     let composite = publish_view_row(&t.composite, &gate, info);
     let indicators: Vec<IndicatorRow> = t

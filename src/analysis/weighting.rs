@@ -240,10 +240,10 @@ type SampleTable = HashMap<Audience, BTreeMap<Key, u64>>;
 /// The weights of the view's respondents, when the campaign weights. `lattice` is the
 /// campaign's respondents in fine cells (the sample the weights are computed over);
 /// without one, the view is the whole sample.
-pub fn weigh(
+pub fn weigh<C: GroupCounts>(
     info: &CampaignInfo,
     frames: &Frames,
-    lattice: Option<&Lattice<Frames>>,
+    lattice: Option<&Lattice<C>>,
 ) -> PolarsResult<Option<Weights>> {
     let settings = &info.analysis.weighting;
     let Some(population) = info.population.as_ref().filter(|_| settings.is_on()) else {
@@ -371,13 +371,24 @@ fn weigh_group(
     }
 }
 
-fn table_from_lattice(l: &Lattice<Frames>, attributes: &[String]) -> SampleTable {
+/// A fine cell's respondents per group, as the weights' sample table counts them.
+pub trait GroupCounts {
+    fn group_counts(&self) -> &BTreeMap<Audience, u64>;
+}
+
+impl GroupCounts for Frames {
+    fn group_counts(&self) -> &BTreeMap<Audience, u64> {
+        &self.counts
+    }
+}
+
+fn table_from_lattice<C: GroupCounts>(l: &Lattice<C>, attributes: &[String]) -> SampleTable {
     let index: Vec<Option<usize>> = attributes
         .iter()
         .map(|a| l.attributes.iter().position(|x| x == a))
         .collect();
     let mut out: SampleTable = HashMap::new();
-    for (cell, frames) in &l.fine {
+    for (cell, c) in &l.fine {
         let key: Vec<Option<String>> = index
             .iter()
             .map(|d| match d.map(|d| (d, cell[d])) {
@@ -385,7 +396,7 @@ fn table_from_lattice(l: &Lattice<Frames>, attributes: &[String]) -> SampleTable
                 _ => None,
             })
             .collect();
-        for (g, n) in &frames.counts {
+        for (g, n) in c.group_counts() {
             *out.entry(*g).or_default().entry(key.clone()).or_default() += n;
         }
     }

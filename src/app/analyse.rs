@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 
-use super::read::{collect, load_meta, previous_wave, CampaignMeta};
+use super::read::{collect_view, load_meta, previous_wave, CampaignMeta, Summaries};
 use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
 
 /// An evaluation with what it read and how long reading and analysing took.
@@ -21,9 +21,11 @@ pub struct Analysed {
 }
 
 /// The full evaluation, with the earlier wave when the campaign names one, and the
-/// open-answer analysis when `texts` is set; `None` for an unknown campaign.
+/// open-answer analysis when `texts` is set; `None` for an unknown campaign. The
+/// campaign's fine cells come from `summaries` when its data has not changed since.
 pub async fn load_and_analyse(
     db: &DatabaseConnection,
+    summaries: &Summaries,
     key: &str,
     filters: &[(String, String)],
     texts: bool,
@@ -32,7 +34,9 @@ pub async fn load_and_analyse(
     let Some(meta) = load_meta(db, key).await? else {
         return Ok(None);
     };
-    let current = collect(db, &meta, filters, texts).await?.view;
+    let current = collect_view(db, &meta, filters, texts, summaries)
+        .await?
+        .view;
     let previous = previous_wave(db, &meta, filters).await?;
     let read = started.elapsed();
     let responses = current.frames.len();

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::analyse::{load_and_analyse, Analysed};
+use super::read::Summaries;
 use crate::analysis::benchmark::{benchmark, funnel_limits, Benchmark, Moments};
 use crate::analysis::evaluation::{IndicatorRow, ScoreCell};
 use crate::domain::Audience;
@@ -115,12 +116,13 @@ fn table(
 /// `None`) and `group`; `None` for an unknown campaign or indicator.
 pub async fn units(
     db: &DatabaseConnection,
+    summaries: &Summaries,
     key: &str,
     code: Option<&str>,
     group: Audience,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Benchmarked>> {
-    let Some(analysed) = load_and_analyse(db, key, &[], false).await? else {
+    let Some(analysed) = load_and_analyse(db, summaries, key, &[], false).await? else {
         return Ok(None);
     };
     let labels: BTreeMap<(String, String), String> = super::fieldwork::monitor(db, key, &[], now)

@@ -648,7 +648,7 @@ pub async fn crosstab(
             spec,
         })
     });
-    let read = responses::stream_for_analysis(db, campaign_id, 4096, tx).await;
+    let read = responses::stream_for_analysis(db, campaign_id, &[], 4096, tx).await;
     let mut crossed = decoder.await.map_err(anyhow::Error::from)??;
     read?;
     crossed.filter_choices = filter_choices(&fieldwork, &crossed.filters, scope);

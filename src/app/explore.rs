@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::analyse::{check_filters, load_and_analyse, Analysed};
+use super::read::Summaries;
 use crate::analysis::disclosure::FilterError;
 
 /// The attributes a view can be narrowed by, in the order the workspace offers them.
@@ -90,6 +91,7 @@ pub fn filter_choices(
 /// is set), or `None` for an unknown campaign.
 pub async fn results(
     db: &DatabaseConnection,
+    summaries: &Summaries,
     key: &str,
     scope: &[(String, String)],
     asked: &[(String, String)],
@@ -101,7 +103,7 @@ pub async fn results(
     let Some(fieldwork) = super::fieldwork::monitor(db, key, scope, now).await? else {
         return Ok(None);
     };
-    let Some(analysed) = load_and_analyse(db, key, &filters, texts).await? else {
+    let Some(analysed) = load_and_analyse(db, summaries, key, &filters, texts).await? else {
         return Ok(None);
     };
     let choices = filter_choices(&fieldwork, &filters, scope);

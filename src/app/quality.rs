@@ -3,11 +3,12 @@
 //! pure functions in `analysis::quality`; this holds the medians and answering times
 //! they need and the frame row a response is judged from.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::analysis::frame::{FrameBuilder, Frames};
 use crate::analysis::quality;
@@ -66,11 +67,18 @@ pub(crate) type Timed = Option<(Arc<str>, u32, usize)>;
 /// storage order, which is submission order, so only the latest response of each
 /// client is kept, and clients silent for longer than the window are forgotten: the
 /// memory is that of the responses of one window, not of the campaign.
+///
+/// A pass over part of a campaign cannot see the earlier responses of its clients, so
+/// it takes the verdicts of a pass over the whole campaign instead ([`Duplicates::known`]).
 pub(crate) struct Duplicates {
     window: chrono::Duration,
     similarity: f64,
     latest: HashMap<String, (DateTime<Utc>, Vec<u8>)>,
     order: VecDeque<(DateTime<Utc>, String)>,
+    /// The responses found repeating, when not `known`.
+    flagged: HashSet<Uuid>,
+    /// The verdicts of an earlier pass over the whole campaign.
+    known: Option<Arc<HashSet<Uuid>>>,
 }
 
 impl Duplicates {
@@ -83,7 +91,42 @@ impl Duplicates {
             similarity: q.duplicate_similarity,
             latest: HashMap::new(),
             order: VecDeque::new(),
+            flagged: HashSet::new(),
+            known: None,
         }
+    }
+
+    /// The verdicts `flagged` of a pass over the whole campaign at the same data.
+    pub(crate) fn known(flagged: Arc<HashSet<Uuid>>) -> Self {
+        Duplicates {
+            known: Some(flagged),
+            ..Duplicates::new(&QualitySettings::default())
+        }
+    }
+
+    /// The responses found repeating so far (none when the verdicts are `known`).
+    pub(crate) fn into_flagged(self) -> HashSet<Uuid> {
+        self.flagged
+    }
+
+    /// [`Duplicates::check`] for response `id`, remembering the verdict, or the known
+    /// verdict.
+    fn repeats(
+        &mut self,
+        id: Uuid,
+        slug: &str,
+        client: &str,
+        at: DateTime<Utc>,
+        answers: Vec<u8>,
+    ) -> bool {
+        if let Some(known) = &self.known {
+            return known.contains(&id);
+        }
+        let repeat = self.check(slug, client, at, answers);
+        if repeat {
+            self.flagged.insert(id);
+        }
+        repeat
     }
 
     /// Whether `answers` (the scored items, 0 = blank), submitted `at` by `client` to
@@ -119,6 +162,7 @@ impl Duplicates {
 
 /// Who sent a row and when, for the duplicate rule.
 pub(crate) struct Sender<'a> {
+    pub(crate) id: Uuid,
     pub(crate) client: Option<&'a str>,
     pub(crate) at: DateTime<Utc>,
     /// Judged a duplicate before its client hash was cleared.
@@ -182,7 +226,7 @@ impl Judge {
                 .iter()
                 .map(|c| c.values.get(r).copied().unwrap_or(0))
                 .collect();
-            if duplicates.check(slug, client, sender.at, answers) {
+            if duplicates.repeats(sender.id, slug, client, sender.at, answers) {
                 flags.insert(Flag::Duplicate);
             }
         }
@@ -248,6 +292,7 @@ impl RecordJudge {
         self.probe
             .push(r.survey_version_id, &v.survey, &r.attributes, &r.answers);
         let sender = Sender {
+            id: r.id,
             client: r.client_hash.as_deref(),
             at: r.submitted_at,
             judged: r.duplicate,

@@ -3,17 +3,18 @@
 //! decoded on a blocking thread), under the view's filters; and the previous wave under
 //! the same filters. The other use-cases start here.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use super::quality::{flag_speeders, Duplicates, Judge, Sender, Timed, Timings};
 use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
-use crate::analysis::evaluation::View;
-use crate::analysis::frame::{Attributes, FrameBuilder};
+use crate::analysis::evaluation::{fine_cell, FineCell, View};
+use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
 use crate::analysis::quality::QualityInput;
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
 use crate::store::campaigns::{self, StoredCampaign};
@@ -38,12 +39,48 @@ pub async fn load_meta(db: &DatabaseConnection, key: &str) -> anyhow::Result<Opt
 }
 
 /// What one pass over a campaign's stored responses collects.
-pub struct Collected {
+pub struct Collected<C = FineCell> {
     /// The respondents matching every filter, and for each filter the wider view split
     /// by its values (for the disclosure gate).
-    pub view: View,
+    pub view: View<C>,
     /// Earliest and latest submission.
     pub fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// What a pass over a whole campaign learns that every view of the same data shares:
+/// its fine cells as the gate and the weights need them, the questionnaires' median
+/// answering times and how many were timed, and the responses the duplicate rule
+/// flagged. With it, a view reads only its own responses.
+pub struct Summary {
+    lattice: Lattice<FineCell>,
+    medians: BTreeMap<String, f64>,
+    timed: BTreeMap<String, u64>,
+    duplicates: Arc<HashSet<Uuid>>,
+}
+
+/// Campaigns kept at most (the latest data version of each).
+const MAX_SUMMARIES: usize = 64;
+
+/// The [`Summary`] of each campaign at the data version it was read at, shared by the
+/// views of one process (the server's, or a command's).
+#[derive(Default)]
+pub struct Summaries(Mutex<HashMap<i64, (String, Arc<Summary>)>>);
+
+impl Summaries {
+    fn get(&self, campaign: i64, version: &str) -> Option<Arc<Summary>> {
+        let held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(&campaign)
+            .filter(|(v, _)| v == version)
+            .map(|(_, s)| s.clone())
+    }
+
+    fn put(&self, campaign: i64, version: String, summary: Arc<Summary>) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if held.len() >= MAX_SUMMARIES && !held.contains_key(&campaign) {
+            held.clear();
+        }
+        held.insert(campaign, (version, summary));
+    }
 }
 
 /// The disclosure attributes of a campaign: [`ATTRIBUTES`] and its breakdowns, sorted.
@@ -124,21 +161,133 @@ pub async fn collect(
     meta: &CampaignMeta,
     filters: &[(String, String)],
     texts: bool,
+) -> anyhow::Result<Collected<Frames>> {
+    let read = pass(db, meta, filters, texts, None).await?;
+    let lattice = match read.fine {
+        Some((attributes, fine)) => Some(lattice(attributes, fine, filters, |b| Ok(b.finish()?))?),
+        None => None,
+    };
+    Ok(Collected {
+        view: View {
+            frames: read.frames,
+            lattice,
+            quality: read.quality,
+        },
+        fieldwork: read.fieldwork,
+    })
+}
+
+/// [`collect`] for the current view of a campaign, with its fine cells summarised: a
+/// view of data summarised before (`summaries`, at the same data version) reads only
+/// the responses matching its filters; otherwise the whole campaign is read and its
+/// summary kept, unless the data changed while it was read.
+pub async fn collect_view(
+    db: &DatabaseConnection,
+    meta: &CampaignMeta,
+    filters: &[(String, String)],
+    texts: bool,
+    summaries: &Summaries,
 ) -> anyhow::Result<Collected> {
+    let key = &meta.campaign.info.key;
+    let version = campaigns::data_version(db, key).await?.unwrap_or_default();
+    if let Some(known) = summaries.get(meta.campaign.id, &version) {
+        let read = pass(db, meta, filters, texts, Some(known.clone())).await?;
+        let mut lattice = known.lattice.clone();
+        lattice.view = lattice.cell_of(filters).ok_or_else(unknown_filter)?;
+        return Ok(read.into_collected(Some(lattice)));
+    }
+    let mut read = pass(db, meta, filters, texts, None).await?;
+    let Some((attributes, fine)) = read.fine.take() else {
+        return Ok(read.into_collected(None));
+    };
+    let info = meta.campaign.info.clone();
+    let owned = filters.to_vec();
+    // Each fine cell is summarised as soon as its frames are made, so the cells'
+    // frames are never all held at once.
+    let lattice = tokio::task::spawn_blocking(move || {
+        lattice(attributes, fine, &owned, |b| {
+            Ok(fine_cell(&info, &b.finish()?)?)
+        })
+    })
+    .await??;
+    if campaigns::data_version(db, key).await?.as_deref() == Some(version.as_str()) {
+        let summary = Summary {
+            lattice: lattice.clone(),
+            medians: read.quality.medians.clone(),
+            timed: read.quality.timed.clone(),
+            duplicates: Arc::new(std::mem::take(&mut read.duplicates)),
+        };
+        summaries.put(meta.campaign.id, version, Arc::new(summary));
+    }
+    Ok(read.into_collected(Some(lattice)))
+}
+
+fn unknown_filter() -> anyhow::Error {
+    anyhow::anyhow!("a filter names an attribute views cannot be narrowed by")
+}
+
+/// A pass's fine cells: the lattice attributes, and each cell's respondents by its
+/// values of them.
+type Fine = (Vec<String>, BTreeMap<Vec<Option<String>>, FrameBuilder>);
+
+/// What one pass read.
+struct Read {
+    frames: Frames,
+    quality: QualityInput,
+    /// None when the pass knew the campaign's summary.
+    fine: Option<Fine>,
+    /// The responses the duplicate rule flagged (none when it knew them).
+    duplicates: HashSet<Uuid>,
+    fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Read {
+    fn into_collected<C>(self, lattice: Option<Lattice<C>>) -> Collected<C> {
+        Collected {
+            view: View {
+                frames: self.frames,
+                lattice,
+                quality: self.quality,
+            },
+            fieldwork: self.fieldwork,
+        }
+    }
+}
+
+/// One pass over the campaign's responses; with the campaign's summary `known`, over
+/// the responses matching the filters only.
+async fn pass(
+    db: &DatabaseConnection,
+    meta: &CampaignMeta,
+    filters: &[(String, String)],
+    texts: bool,
+    known: Option<Arc<Summary>>,
+) -> anyhow::Result<Read> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
         meta.versions.iter().map(|(k, v)| (*k, v.clone())).collect();
     let quality = meta.campaign.info.quality.clone();
     // Excluding speeders decides on the median before the pass; otherwise speeders
     // are flagged after it, from the times the pass collects.
-    let known_medians = if quality.exclude.contains(&Flag::Speeder) {
-        let rows = responses::durations(db, meta.campaign.id).await?;
-        Some(Timings::from_rows(&versions, rows).medians(&quality))
-    } else {
-        None
+    let known_medians = match &known {
+        Some(k) => Some(k.medians.clone()),
+        None if quality.exclude.contains(&Flag::Speeder) => {
+            let rows = responses::durations(db, meta.campaign.id).await?;
+            Some(Timings::from_rows(&versions, rows).medians(&quality))
+        }
+        None => None,
     };
-    let mut pass = Pass::new(meta, filters, texts, versions, quality, known_medians);
-    let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Collected> {
+    let narrow: &[(String, String)] = if known.is_some() { filters } else { &[] };
+    let mut pass = Pass::new(
+        meta,
+        filters,
+        texts,
+        versions,
+        quality,
+        known_medians,
+        known,
+    );
+    let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Read> {
         while let Some(chunk) = rx.blocking_recv() {
             for row in chunk {
                 pass.add(row)?;
@@ -146,7 +295,7 @@ pub async fn collect(
         }
         pass.finish()
     });
-    let read = responses::stream_for_analysis(db, meta.campaign.id, CHUNK, tx).await;
+    let read = responses::stream_for_analysis(db, meta.campaign.id, narrow, CHUNK, tx).await;
     let collected = decoder.await??;
     read?;
     Ok(collected)
@@ -219,6 +368,9 @@ struct Pass {
     filters: Vec<(String, String)>,
     builder: FrameBuilder,
     cells: Cells,
+    /// The campaign's summary at this data, when known: then the pass reads the view's
+    /// responses only and makes no fine cells.
+    known: Option<Arc<Summary>>,
     /// The view's respondents left out by `[quality] exclude`.
     dropped: FrameBuilder,
     /// Judges rows before they are kept when some flag excludes (reset now and then).
@@ -238,10 +390,14 @@ impl Pass {
         versions: HashMap<i64, StoredSurvey>,
         quality: QualitySettings,
         known_medians: Option<BTreeMap<String, f64>>,
+        known: Option<Arc<Summary>>,
     ) -> Self {
         let breakdowns = meta.campaign.info.analysis.breakdowns.clone();
         let builder = FrameBuilder::new(&breakdowns);
-        let duplicates = Duplicates::new(&quality);
+        let duplicates = match &known {
+            Some(k) => Duplicates::known(k.duplicates.clone()),
+            None => Duplicates::new(&quality),
+        };
         let judge = Judge::new(quality, known_medians, &versions);
         Pass {
             attributes: lattice_attributes(&breakdowns),
@@ -258,6 +414,7 @@ impl Pass {
             duplicates,
             filters: filters.to_vec(),
             cells: Cells::default(),
+            known,
             timings: Timings::default(),
             timed: Vec::new(),
             timed_dropped: Vec::new(),
@@ -279,11 +436,13 @@ impl Pass {
             .cells
             .place(&row.attributes, &self.attributes, &self.filters)?;
         let attrs = &*attrs;
-        if let (Some(d), Some(slug)) =
-            (row.duration_s, self.judge.slugs.get(&row.survey_version_id))
-        {
-            if let Ok(d) = u32::try_from(d) {
-                self.timings.add(slug, d);
+        if self.known.is_none() {
+            if let (Some(d), Some(slug)) =
+                (row.duration_s, self.judge.slugs.get(&row.survey_version_id))
+            {
+                if let Ok(d) = u32::try_from(d) {
+                    self.timings.add(slug, d);
+                }
             }
         }
         let excluded = self.judge.quality.excluded();
@@ -307,20 +466,34 @@ impl Pass {
             }
             return Ok(());
         }
-        let cell = self.cells.fine[cell]
-            .1
-            .get_or_insert_with(|| FrameBuilder::new(&self.breakdowns));
-        cell.push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
-        let (flags, timed) = if excluding {
-            (flags, timed)
+        let (flags, timed) = if self.known.is_some() {
+            if !matches {
+                return Ok(());
+            }
+            self.builder
+                .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            if excluding {
+                (flags, timed)
+            } else {
+                judge_row(&self.judge, &mut self.duplicates, &self.builder, &row)
+            }
         } else {
-            judge_row(&self.judge, &mut self.duplicates, cell, &row)
+            let cell = self.cells.fine[cell]
+                .1
+                .get_or_insert_with(|| FrameBuilder::new(&self.breakdowns));
+            cell.push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            let judged = if excluding {
+                (flags, timed)
+            } else {
+                judge_row(&self.judge, &mut self.duplicates, cell, &row)
+            };
+            if !matches {
+                return Ok(());
+            }
+            self.builder
+                .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            judged
         };
-        if !matches {
-            return Ok(());
-        }
-        self.builder
-            .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
         self.builder.flag_last(flags);
         self.timed.push(timed);
         self.first = Some(
@@ -334,7 +507,7 @@ impl Pass {
         Ok(())
     }
 
-    fn finish(self) -> anyhow::Result<Collected> {
+    fn finish(self) -> anyhow::Result<Read> {
         let q = &self.judge.quality;
         let medians = self
             .judge
@@ -350,24 +523,28 @@ impl Pass {
             flag_speeders(q, &medians, &mut d, &self.timed_dropped);
             Some(d)
         };
-        let fine: BTreeMap<Vec<Option<String>>, FrameBuilder> = self
-            .cells
-            .fine
-            .into_iter()
-            .filter_map(|(key, b)| Some((key, b?)))
-            .collect();
-        let lattice = lattice(self.attributes, fine, &self.filters, |b| Ok(b.finish()?))?;
-        Ok(Collected {
-            view: View {
-                frames,
-                lattice: Some(lattice),
-                quality: QualityInput {
-                    excluded,
-                    medians,
-                    timed: self.timings.counts(),
-                    filtered: !self.filters.is_empty(),
-                },
+        let (timed, fine) = match &self.known {
+            Some(k) => (k.timed.clone(), None),
+            None => {
+                let fine = self
+                    .cells
+                    .fine
+                    .into_iter()
+                    .filter_map(|(key, b)| Some((key, b?)))
+                    .collect();
+                (self.timings.counts(), Some((self.attributes, fine)))
+            }
+        };
+        Ok(Read {
+            frames,
+            quality: QualityInput {
+                excluded,
+                medians,
+                timed,
+                filtered: !self.filters.is_empty(),
             },
+            fine,
+            duplicates: self.duplicates.into_flagged(),
             fieldwork: self.first.zip(self.last),
         })
     }
@@ -381,6 +558,7 @@ fn judge_row(
     row: &AnalysisRow,
 ) -> (FlagSet, Timed) {
     let sender = Sender {
+        id: row.id,
         client: row.client_hash.as_deref(),
         at: row.submitted_at,
         judged: row.duplicate,
@@ -394,7 +572,7 @@ pub async fn previous_wave(
     db: &DatabaseConnection,
     meta: &CampaignMeta,
     filters: &[(String, String)],
-) -> anyhow::Result<Option<(CampaignMeta, View)>> {
+) -> anyhow::Result<Option<(CampaignMeta, View<Frames>)>> {
     let Some(prev) = &meta.campaign.info.analysis.previous_wave else {
         return Ok(None);
     };

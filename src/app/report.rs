@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use sea_orm::DatabaseConnection;
 
 use super::quality::RecordJudge;
-use super::read::{collect, load_meta, previous_wave, Collected};
+use super::read::{collect_view, load_meta, previous_wave, Collected, Summaries};
 use crate::analysis::evaluation::{analyse, PreviousWave};
 use crate::domain::quality::FlagSet;
 use crate::domain::Audience;
@@ -25,6 +25,7 @@ pub struct ReportRequest {
 /// unknown campaign.
 pub async fn load_report(
     db: &DatabaseConnection,
+    summaries: &Summaries,
     key: &str,
     request: &ReportRequest,
 ) -> anyhow::Result<Option<(crate::report::Document, crate::report::RawData)>> {
@@ -32,11 +33,11 @@ pub async fn load_report(
         return Ok(None);
     };
     let request = request.clone();
-    let collected = collect(db, &meta, &request.filters, true).await?;
+    let collected = collect_view(db, &meta, &request.filters, true, summaries).await?;
     let previous = previous_wave(db, &meta, &request.filters).await?;
     // Raw responses for the spreadsheet, when they fit in it.
     let raw_records = if collected.view.frames.len() as u64 <= RAW_SHEET_LIMIT {
-        let mut records = responses::for_campaign(db, meta.campaign.id).await?;
+        let mut records = responses::for_campaign(db, meta.campaign.id, &request.filters).await?;
         records.retain(|r| {
             request
                 .filters

@@ -23,8 +23,14 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
         no_text,
     } = args;
     let prepared = crate::startup::prepare(&settings).await?;
-    let Some(done) =
-        crate::app::analyse::load_and_analyse(&prepared.db, &campaign, &[], !no_text).await?
+    let Some(done) = crate::app::analyse::load_and_analyse(
+        &prepared.db,
+        &Default::default(),
+        &campaign,
+        &[],
+        !no_text,
+    )
+    .await?
     else {
         return Err(super::no_campaign(&campaign, &settings));
     };

@@ -57,9 +57,10 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("--filter: {e}; a report may combine at most {} filters (read a third attribute as the breakdown inside the report)", crate::analysis::disclosure::MAX_FILTERS))?;
     let request = crate::app::report::ReportRequest { filters, lang };
     let started = std::time::Instant::now();
-    let (doc, raw) = crate::app::report::load_report(&prepared.db, &campaign, &request)
-        .await?
-        .ok_or_else(|| super::no_campaign(&campaign, &settings))?;
+    let (doc, raw) =
+        crate::app::report::load_report(&prepared.db, &Default::default(), &campaign, &request)
+            .await?
+            .ok_or_else(|| super::no_campaign(&campaign, &settings))?;
     let analysed = started.elapsed();
     super::create_parent(&out)?;
     println!(

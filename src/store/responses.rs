@@ -274,12 +274,19 @@ async fn existing(
 }
 
 /// Every response of a campaign, oldest first.
+///
+/// `narrow`: only rows whose attributes hold each `(attribute, value)` pair are read (a
+/// substring test in the query; the caller still checks each row's attributes).
 pub async fn for_campaign(
     db: &DatabaseConnection,
     campaign_id: i64,
+    narrow: &[(String, String)],
 ) -> Result<Vec<ResponseRecord>, StoreError> {
-    let rows = responses::Entity::find()
-        .filter(responses::Column::CampaignId.eq(campaign_id))
+    let mut query = responses::Entity::find().filter(responses::Column::CampaignId.eq(campaign_id));
+    for (a, v) in narrow {
+        query = query.filter(attribute_pair(db, a, v));
+    }
+    let rows = query
         .order_by_asc(responses::Column::SubmittedAt)
         .order_by_asc(responses::Column::Id)
         .all(db)
@@ -533,6 +540,7 @@ type RawTuple = (
 
 /// A stored response as the analysis reads it: only the columns it uses.
 pub struct AnalysisRow {
+    pub id: Uuid,
     pub survey_version_id: i64,
     pub submitted_at: DateTime<Utc>,
     pub attributes: String,
@@ -553,6 +561,7 @@ pub enum StoredAnswers {
 
 /// The columns of an [`AnalysisRow`], as read.
 type AnalysisTuple = (
+    Uuid,
     i64,
     DateTime<Utc>,
     String,
@@ -566,14 +575,19 @@ type AnalysisTuple = (
 /// [`stream_raw`] without the columns the analysis does not use (id, audience), and
 /// with the packed answers instead of the JSON wherever a row has them (the JSON is
 /// not even read then).
+///
+/// `narrow`: only rows whose attributes hold each `(attribute, value)` pair are read (a
+/// substring test in the query; the caller still checks each row's attributes).
 pub async fn stream_for_analysis(
     db: &DatabaseConnection,
     campaign_id: i64,
+    narrow: &[(String, String)],
     chunk: usize,
     tx: tokio::sync::mpsc::Sender<Vec<AnalysisRow>>,
 ) -> Result<u64, StoreError> {
-    let query = responses::Entity::find()
+    let mut query = responses::Entity::find()
         .select_only()
+        .column(responses::Column::Id)
         .column(responses::Column::SurveyVersionId)
         .column(responses::Column::SubmittedAt)
         .column(responses::Column::Attributes)
@@ -586,6 +600,9 @@ pub async fn stream_for_analysis(
         .column(responses::Column::ClientHash)
         .column(responses::Column::Duplicate)
         .filter(responses::Column::CampaignId.eq(campaign_id));
+    for (a, v) in narrow {
+        query = query.filter(attribute_pair(db, a, v));
+    }
     let stream = in_stored_order(db, query)
         .into_tuple::<AnalysisTuple>()
         .stream(db)
@@ -594,8 +611,9 @@ pub async fn stream_for_analysis(
         stream,
         chunk,
         tx,
-        |(version, submitted_at, attributes, packed, json, duration_s, client_hash, dup)| {
+        |(id, version, submitted_at, attributes, packed, json, duration_s, client_hash, dup)| {
             AnalysisRow {
+                id,
                 survey_version_id: version,
                 submitted_at,
                 attributes,

@@ -182,9 +182,16 @@ pub async fn show(
     };
     let key = key.into_inner();
     let indicator = query.indicator.as_deref().filter(|i| !i.is_empty());
-    let found = benchmark::units(&state.db, &key, indicator, group, chrono::Utc::now())
-        .await
-        .map_err(ApiError::unexpected)?;
+    let found = benchmark::units(
+        &state.db,
+        &state.summaries,
+        &key,
+        indicator,
+        group,
+        chrono::Utc::now(),
+    )
+    .await
+    .map_err(ApiError::unexpected)?;
     let Some(b) = found else {
         if let Some(i) = indicator {
             return refused(

@@ -83,7 +83,7 @@ async fn load_analysis(
     filters: &[(String, String)],
     texts: bool,
 ) -> Result<crate::analysis::evaluation::Analysis, ApiError> {
-    app::analyse::load_and_analyse(&state.db, &key, filters, texts)
+    app::analyse::load_and_analyse(&state.db, &state.summaries, &key, filters, texts)
         .await
         .map_err(ApiError::unexpected)?
         .map(|a| a.analysis)

@@ -125,7 +125,7 @@ pub(crate) async fn built(
     let version = crate::app::campaigns::data_version(&state.db, key)
         .await?
         .ok_or_else(not_found)?;
-    let db = state.db.clone();
+    let (db, summaries) = (state.db.clone(), state.summaries.clone());
     let (k, r) = (key.to_string(), request.clone());
     state
         .reports
@@ -133,7 +133,7 @@ pub(crate) async fn built(
             (key.to_string(), request.filters.clone(), request.lang),
             version,
             || async move {
-                match load_report(&db, &k, &r).await {
+                match load_report(&db, &summaries, &k, &r).await {
                     Ok(Some(b)) => Ok(std::sync::Arc::new(b)),
                     Ok(None) => Err(format!("campaign {k:?} not found")),
                     Err(e) => {

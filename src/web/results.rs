@@ -399,7 +399,17 @@ pub(super) async fn show_view<P: Template>(
         &state.views,
         (key.clone(), scope.clone(), asked.clone(), own),
         |e| matches!(e, ExploreError::Store(_)),
-        || explore::results(&state.db, &key, &scope, &asked, chrono::Utc::now(), texts),
+        || {
+            explore::results(
+                &state.db,
+                &state.summaries,
+                &key,
+                &scope,
+                &asked,
+                chrono::Utc::now(),
+                texts,
+            )
+        },
     )
     .await?;
     let explored = match view.as_deref() {

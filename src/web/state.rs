@@ -41,6 +41,9 @@ pub struct AppState {
     pub views: super::report_cache::VersionCache<ViewKey, Arc<ExploredView>>,
     /// Cross-tabulations, likewise.
     pub crosstabs: super::report_cache::VersionCache<ViewKey, Arc<CrossedView>>,
+    /// Each campaign's fine cells summarised at its data version, so that a filtered
+    /// view reads only its own responses.
+    pub summaries: Arc<crate::app::read::Summaries>,
     /// Current questionnaire versions, kept for a moment.
     pub surveys: super::survey_cache::SurveyCache,
     /// Wrong evaluator tokens per address.

@@ -172,11 +172,12 @@ async fn cross_tabulation_publishes_through_the_gate_and_tests_published_rows(ap
 
     // Schools × the composite: the same cells as the results explorer's breakdown.
     let db = chorus::store::connect(&app.settings).await.expect("db");
-    let analysis = chorus::app::analyse::load_and_analyse(&db, "crosstab", &[], false)
-        .await
-        .expect("analysis")
-        .expect("campaign")
-        .analysis;
+    let analysis =
+        chorus::app::analyse::load_and_analyse(&db, &Default::default(), "crosstab", &[], false)
+            .await
+            .expect("analysis")
+            .expect("campaign")
+            .analysis;
     let by_school = html_of(
         &app,
         &format!("{PAGE}?group=students&rows=attr:school&target=ind:TOTAL"),

@@ -28,7 +28,7 @@ async fn demo_is_deterministic_and_differs_by_group(app: TestApp) {
         meta: data,
         analysis: scores,
         ..
-    } = analyse::load_and_analyse(&db, "pingshun-2025", &[], false)
+    } = analyse::load_and_analyse(&db, &Default::default(), "pingshun-2025", &[], false)
         .await
         .expect("score")
         .expect("campaign");

@@ -15,6 +15,7 @@ mod disclosure;
 mod distribution;
 mod evaluator;
 mod faults;
+mod narrow_views;
 mod office;
 mod open_answers;
 mod packed;

@@ -219,11 +219,17 @@ async fn the_results_explorer_shows_what_the_gate_publishes_for_combined_filters
     let analyse = |filters: Vec<(String, String)>| {
         let db = db.clone();
         async move {
-            chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &filters, false)
-                .await
-                .expect("analysis")
-                .expect("campaign")
-                .analysis
+            chorus::app::analyse::load_and_analyse(
+                &db,
+                &Default::default(),
+                "pingshun-2025",
+                &filters,
+                false,
+            )
+            .await
+            .expect("analysis")
+            .expect("campaign")
+            .analysis
         }
     };
     let whole = analyse(Vec::new()).await;
@@ -337,11 +343,17 @@ async fn benchmarking_compares_published_units_with_the_county(app: TestApp) {
     chorus::app::demo::fill(&db, "pingshun-2025", 400, 13)
         .await
         .expect("demo");
-    let whole = chorus::app::analyse::load_and_analyse(&db, "pingshun-2025", &[], false)
-        .await
-        .expect("analysis")
-        .expect("campaign")
-        .analysis;
+    let whole = chorus::app::analyse::load_and_analyse(
+        &db,
+        &Default::default(),
+        "pingshun-2025",
+        &[],
+        false,
+    )
+    .await
+    .expect("analysis")
+    .expect("campaign")
+    .analysis;
     let cookie = login(&app, TOKEN).await;
     let get = |query: &'static str, cookie: String| {
         let app = &app;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Filtered views (issue #19): once a pass over the whole campaign has summarised its
+# fine cells (per data version), a filtered view reads only its own responses.
+# Release build, SQLite, demo data (`chorus demo`, seed 2025), the service on it, the
+# API with the evaluator token, one curl client on the same machine.
+# For each size, on a freshly started server:
+#   - first /scores?sector=herbs: reads the whole campaign and keeps its summary
+#     (what every filtered view cost before);
+#   - then REPS requests each (the API computes every request; nothing is cached but
+#     the summary) of /scores and /analysis (with open answers) for one sector, one
+#     grade, sector × grade, and /scores for the whole campaign;
+#   - the first /report.html?sector=herbs (all four formats built; the report cache
+#     is empty, the summary is kept);
+#   - ceiling in the same run: /healthz.
+# Wall time in ms: the first request, and the median and max of the others.
+# Usage: bash benches/filtered_views.sh [SIZES...]   (default: 10000 100000 1000000)
+# Appends the figures, with date, commit and machine, to benches/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chorus-target}"
+cargo build --release -q --bin chorus
+bin="$CARGO_TARGET_DIR/release/chorus"
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000 1000000)
+reps=${REPS:-9}
+out=benches/RESULTS.md
+campaign=pingshun-2025
+port=18741
+token=bench-token-0123456789abcdef
+api="http://127.0.0.1:$port/api/v1/campaigns/$campaign"
+rows=()
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.0f", m}'; }
+maxof() { sort -n | tail -1 | awk '{printf "%.0f", $1}'; }
+fetch() { # url → "status ms"
+  curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $token" "$1" |
+    awk '{printf "%s %.1f\n", $1, $2 * 1000}'
+}
+row() { # size name url count
+  local times
+  times=$(for _ in $(seq 1 "$4"); do fetch "$3"; done)
+  local codes ms
+  codes=$(echo "$times" | awk '{print $1}' | sort -u | tr '\n' ' ')
+  ms=$(echo "$times" | awk '{print $2}')
+  if [ "$4" -eq 1 ]; then
+    rows+=("| $1 | $2 | $(echo "$ms" | median) | | | $codes|")
+  else
+    rows+=("| $1 | $2 | $(echo "$ms" | head -1 | median) | $(echo "$ms" | tail -n +2 | median) | $(echo "$ms" | tail -n +2 | maxof) | $codes|")
+  fi
+}
+for n in "${sizes[@]}"; do
+  dir=$(mktemp -d)
+  export CHORUS_DATABASE_URL="sqlite://$dir/chorus.db?mode=rwc"
+  export CHORUS_BIND="127.0.0.1:$port" CHORUS_PUBLIC_URL="http://127.0.0.1:$port"
+  export CHORUS_ADMIN_TOKEN=$token CHORUS_SUBMIT_RATE=0
+  "$bin" demo --responses "$n" >/dev/null
+  "$bin" serve >"$dir/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  row "$n" "healthz (ceiling)" "http://127.0.0.1:$port/healthz" "$reps"
+  row "$n" "first /scores?sector=herbs (whole campaign read, summary kept)" "$api/scores?sector=herbs" 1
+  row "$n" "/scores?sector=herbs" "$api/scores?sector=herbs" "$reps"
+  row "$n" "/scores?grade=g2" "$api/scores?grade=g2" "$reps"
+  row "$n" "/scores?sector=herbs&grade=g1" "$api/scores?sector=herbs&grade=g1" "$reps"
+  row "$n" "/analysis?sector=herbs (with open answers)" "$api/analysis?sector=herbs" "$reps"
+  row "$n" "/scores (whole campaign)" "$api/scores" "$reps"
+  row "$n" "first /report.html?sector=herbs (four formats)" "$api/report.html?sector=herbs" 1
+  rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+  rows+=("| $n | server peak RSS (MB) | $rss | | | |")
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+done
+{
+  echo
+  echo "## Filtered views — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo
+  echo "Release build, SQLite, demo data, a freshly started server per size; one curl client on the same machine with the evaluator token. Each API request is computed (only the campaign's summary of fine cells is kept between requests). First: the first request; then the median and max of the other $((reps - 1)). Ceiling: \`/healthz\` in the same run."
+  echo
+  echo "| responses | request | first ms | then median ms | then max ms | HTTP status |"
+  echo "| ---: | --- | ---: | ---: | ---: | --- |"
+  printf '%s\n' "${rows[@]}"
+} >>"$out"
+tail -n $((${#rows[@]} + 6)) "$out"

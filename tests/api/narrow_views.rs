@@ -1,0 +1,174 @@
+//! Issue #19, filtered views read only their own responses: once a pass over the whole
+//! campaign has summarised its fine cells (kept per data version), a view under filters
+//! reads the responses matching them and nothing else, and publishes exactly what a
+//! pass over the whole campaign publishes, on SQLite and PostgreSQL: with and without
+//! `[quality] exclude`, with duplicates whose earlier response lies outside the view,
+//! and with a new response arriving (the summary of older data is not used).
+
+use chorus::app::analyse::load_and_analyse;
+use chorus::app::read::Summaries;
+use chorus::startup::Application;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+both_backends!(filtered_views_read_only_their_responses_and_publish_the_same);
+
+const CAMPAIGN: &str = "pingshun-2025";
+const STUDENTS: &str = "pingshun-2025-students";
+
+/// Views compared: the campaign, one filter, two filters, a value nobody has.
+fn views() -> Vec<Vec<(String, String)>> {
+    [
+        vec![],
+        vec![("sector", "herbs")],
+        vec![("sector", "ecommerce")],
+        vec![("grade", "g2")],
+        vec![("school", "pszg")],
+        vec![("sector", "herbs"), ("grade", "g1")],
+        vec![("sector", "nowhere")],
+    ]
+    .into_iter()
+    .map(|v| {
+        v.into_iter()
+            .map(|(k, x)| (k.to_string(), x.to_string()))
+            .collect()
+    })
+    .collect()
+}
+
+/// The analysis of a view as published (JSON) and how many responses it read.
+async fn analysed(
+    db: &DatabaseConnection,
+    summaries: &Summaries,
+    filters: &[(String, String)],
+) -> (String, usize) {
+    let a = load_and_analyse(db, summaries, CAMPAIGN, filters, true)
+        .await
+        .expect("analysis")
+        .expect("campaign");
+    (
+        serde_json::to_string(&a.analysis).expect("json"),
+        a.responses,
+    )
+}
+
+/// Every view, from a pass over the whole campaign (nothing kept) and from a narrowed
+/// read against `warm`'s summary, must agree byte for byte.
+async fn assert_views_agree(db: &DatabaseConnection, warm: &Summaries, stage: &str) {
+    // The unfiltered view leaves the summary in `warm`.
+    analysed(db, warm, &[]).await;
+    for filters in views() {
+        let whole = analysed(db, &Summaries::default(), &filters).await;
+        let narrowed = analysed(db, warm, &filters).await;
+        assert_eq!(whole.1, narrowed.1, "{stage} {filters:?}: responses read");
+        if whole.0 != narrowed.0 {
+            let at = whole
+                .0
+                .chars()
+                .zip(narrowed.0.chars())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let near = |s: &str| {
+                s.chars()
+                    .skip(at.saturating_sub(100))
+                    .take(240)
+                    .collect::<String>()
+            };
+            panic!(
+                "{stage} {filters:?} differs at char {at}:\n{}\n---\n{}",
+                near(&whole.0),
+                near(&narrowed.0)
+            );
+        }
+    }
+}
+
+/// One browser answering alike for two sectors in turn: from the second response on,
+/// each is a duplicate of a response in the other sector, outside a sector's view.
+async fn one_client_in_two_sectors(app: &TestApp, n: usize) {
+    let mut answers = app.valid_answers(STUDENTS, 4).await;
+    for i in 0..n {
+        let sector = if i % 2 == 0 { "ecommerce" } else { "herbs" };
+        answers.insert("bg_sector".into(), json!(sector));
+        app.submit(STUDENTS, json!(answers)).await;
+    }
+}
+
+/// Replaces the packed answers of every response of `sector` with bytes of another
+/// format (the data version does not change: no response is added).
+async fn corrupt_sector(db: &DatabaseConnection, sector: &str) {
+    use sea_orm::ConnectionTrait;
+    let pair = format!("%\"sector\":\"{sector}\"%");
+    let sql = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            "UPDATE responses SET packed = '\\x0900000000'::bytea WHERE attributes LIKE $1"
+        }
+        _ => "UPDATE responses SET packed = x'0900000000' WHERE attributes LIKE ?",
+    };
+    let done = db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            [pair.into()],
+        ))
+        .await
+        .expect("corrupt");
+    assert!(done.rows_affected() > 0, "{sector} rows corrupted");
+}
+
+async fn filtered_views_read_only_their_responses_and_publish_the_same(app: TestApp) {
+    let db = chorus::store::connect(&app.settings).await.expect("db");
+    chorus::app::demo::fill(&db, CAMPAIGN, 300, 23)
+        .await
+        .expect("demo");
+    one_client_in_two_sectors(&app, 6).await;
+    let warm = Summaries::default();
+    assert_views_agree(&db, &warm, "kept").await;
+
+    // A new response changes the data version: the older summary is not used.
+    analysed(&db, &warm, &[]).await;
+    let (_, before) = analysed(&db, &warm, &views()[2]).await;
+    one_client_in_two_sectors(&app, 1).await;
+    let narrowed = analysed(&db, &warm, &views()[2]).await;
+    let whole = analysed(&db, &Summaries::default(), &views()[2]).await;
+    assert_eq!(narrowed, whole, "after a new response");
+    assert_eq!(whole.1, before + 1, "the new ecommerce response is read");
+
+    // With duplicates and speeders excluded (the campaign published again).
+    let toml = app
+        .settings
+        .surveys_dir
+        .join(CAMPAIGN)
+        .join("campaign.toml");
+    let text = std::fs::read_to_string(&toml).expect("campaign.toml");
+    let edited = text.replace(
+        "exclude = []",
+        "exclude = [\"duplicate\", \"speeder\", \"straightlining\"]",
+    );
+    assert_ne!(text, edited, "the fixture names its exclusions");
+    std::fs::write(&toml, edited).expect("write");
+    let server = Application::build(app.settings.clone())
+        .await
+        .expect("published again");
+    drop(server);
+    let warm = Summaries::default();
+    assert_views_agree(&db, &warm, "excluding").await;
+    let herbs = analysed(&db, &warm, &views()[1]).await;
+
+    // A narrowed view does not read other responses: with every tourism response
+    // unreadable, the herbs view still answers from the summary, while a pass over the
+    // whole campaign fails naming the fix.
+    corrupt_sector(&db, "tourism").await;
+    assert_eq!(analysed(&db, &warm, &views()[1]).await, herbs);
+    let failed = load_and_analyse(&db, &Summaries::default(), CAMPAIGN, &views()[1], true)
+        .await
+        .err()
+        .expect("the whole campaign cannot be read");
+    assert!(
+        format!("{failed:#}").contains("chorus reindex"),
+        "{failed:#}"
+    );
+}
