@@ -282,6 +282,13 @@ impl RecordJudge {
         })
     }
 
+    /// Takes the duplicate rule's verdicts on the whole campaign (`flagged`) instead of
+    /// judging the records given, which may be a view's only.
+    pub fn with_known_duplicates(mut self, flagged: Arc<HashSet<Uuid>>) -> Self {
+        self.duplicates = Duplicates::known(flagged);
+        self
+    }
+
     pub fn flags(&mut self, r: &ResponseRecord) -> FlagSet {
         let Some(v) = self.versions.get(&r.survey_version_id) else {
             return FlagSet::EMPTY;

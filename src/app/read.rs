@@ -45,6 +45,9 @@ pub struct Collected<C = FineCell> {
     pub view: View<C>,
     /// Earliest and latest submission.
     pub fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The responses of the whole campaign the duplicate rule flags (each judged
+    /// against its client's earlier responses, in or out of the view).
+    pub duplicates: Arc<HashSet<Uuid>>,
 }
 
 /// What a pass over a whole campaign learns that every view of the same data shares:
@@ -162,19 +165,12 @@ pub async fn collect(
     filters: &[(String, String)],
     texts: bool,
 ) -> anyhow::Result<Collected<Frames>> {
-    let read = pass(db, meta, filters, texts, None).await?;
-    let lattice = match read.fine {
+    let mut read = pass(db, meta, filters, texts, None).await?;
+    let lattice = match read.fine.take() {
         Some((attributes, fine)) => Some(lattice(attributes, fine, filters, |b| Ok(b.finish()?))?),
         None => None,
     };
-    Ok(Collected {
-        view: View {
-            frames: read.frames,
-            lattice,
-            quality: read.quality,
-        },
-        fieldwork: read.fieldwork,
-    })
+    Ok(read.into_collected(lattice))
 }
 
 /// [`collect`] for the current view of a campaign, with its fine cells summarised: a
@@ -215,7 +211,7 @@ pub async fn collect_view(
             lattice: lattice.clone(),
             medians: read.quality.medians.clone(),
             timed: read.quality.timed.clone(),
-            duplicates: Arc::new(std::mem::take(&mut read.duplicates)),
+            duplicates: read.duplicates.clone(),
         };
         summaries.put(meta.campaign.id, version, Arc::new(summary));
     }
@@ -236,8 +232,8 @@ struct Read {
     quality: QualityInput,
     /// None when the pass knew the campaign's summary.
     fine: Option<Fine>,
-    /// The responses the duplicate rule flagged (none when it knew them).
-    duplicates: HashSet<Uuid>,
+    /// The responses of the whole campaign the duplicate rule flags.
+    duplicates: Arc<HashSet<Uuid>>,
     fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
@@ -250,6 +246,7 @@ impl Read {
                 quality: self.quality,
             },
             fieldwork: self.fieldwork,
+            duplicates: self.duplicates,
         }
     }
 }
@@ -544,7 +541,10 @@ impl Pass {
                 filtered: !self.filters.is_empty(),
             },
             fine,
-            duplicates: self.duplicates.into_flagged(),
+            duplicates: match &self.known {
+                Some(k) => k.duplicates.clone(),
+                None => Arc::new(self.duplicates.into_flagged()),
+            },
             fieldwork: self.first.zip(self.last),
         })
     }

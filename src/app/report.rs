@@ -68,7 +68,8 @@ pub async fn load_report(
         e.0 += 1;
         e.1 += u64::from(*completed);
     }
-    // Flags for the raw-data sheet's quality column.
+    // Flags for the raw-data sheet's quality column, with the analysis's duplicate
+    // verdicts (a view's response may repeat one outside the view).
     let mut judge = match &raw_records {
         Some(_) => Some(
             RecordJudge::load(
@@ -77,12 +78,15 @@ pub async fn load_report(
                 &meta.campaign.info.quality,
                 &meta.versions,
             )
-            .await?,
+            .await?
+            .with_known_duplicates(collected.duplicates.clone()),
         ),
         None => None,
     };
     let out = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let Collected { view, fieldwork } = collected;
+        let Collected {
+            view, fieldwork, ..
+        } = collected;
         let wave = previous.as_ref().map(|(p, v)| PreviousWave {
             info: &p.campaign.info,
             view: v,

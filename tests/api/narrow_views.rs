@@ -97,6 +97,48 @@ async fn one_client_in_two_sectors(app: &TestApp, n: usize) {
     }
 }
 
+/// The quality flags of the herbs report's raw-data sheet are those of the whole
+/// campaign's export: the herbs response repeating the ecommerce one before it is a
+/// duplicate in both.
+async fn raw_sheet_flags_are_the_campaigns(
+    app: &TestApp,
+    db: &DatabaseConnection,
+    warm: &Summaries,
+) {
+    let (header, rows) = app.export_csv(CAMPAIGN).await;
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (id, flags) = (col("response_id"), col("quality_flags"));
+    let whole: std::collections::BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| (r[id].to_string(), r[flags].to_string()))
+        .collect();
+    let request = chorus::app::report::ReportRequest {
+        filters: views()[1].clone(),
+        ..Default::default()
+    };
+    let (_, raw) = chorus::app::report::load_report(db, warm, CAMPAIGN, &request)
+        .await
+        .expect("report")
+        .expect("campaign");
+    let col = |name: &str| {
+        raw.responses_header
+            .iter()
+            .position(|h| h == name)
+            .expect(name)
+    };
+    let (id, flags) = (col("response_id"), col("quality_flags"));
+    let mut duplicates = 0;
+    for r in &raw.responses {
+        let (rid, f) = (r[id].csv(), r[flags].csv());
+        assert_eq!(whole.get(&rid), Some(&f), "flags of {rid}");
+        duplicates += usize::from(f.contains("duplicate"));
+    }
+    assert_eq!(
+        duplicates, 3,
+        "every herbs response of the one client repeats another"
+    );
+}
+
 /// Replaces the packed answers of every response of `sector` with bytes of another
 /// format (the data version does not change: no response is added).
 async fn corrupt_sector(db: &DatabaseConnection, sector: &str) {
@@ -127,6 +169,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
     one_client_in_two_sectors(&app, 6).await;
     let warm = Summaries::default();
     assert_views_agree(&db, &warm, "kept").await;
+    raw_sheet_flags_are_the_campaigns(&app, &db, &warm).await;
 
     // A new response changes the data version: the older summary is not used.
     analysed(&db, &warm, &[]).await;
