@@ -170,6 +170,7 @@ impl Application {
             views: Default::default(),
             crosstabs: Default::default(),
             summaries: Default::default(),
+            verified: Default::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),
             auth_failures: crate::web::auth_limit::AuthLimiter::default(),
             submissions: crate::web::submit_limit::SubmitLimiter::new(settings.submit_rate),

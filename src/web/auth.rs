@@ -183,9 +183,16 @@ async fn check_token(
         return Ok(Some(Grant::issued(a)));
     }
     let hash = state.token_hash.clone();
-    let ok = web::block(move || verify(&token, &hash))
-        .await
-        .map_err(ApiError::unexpected)?;
+    let digest = state.verified.digest(&hash, &token);
+    let ok = state.verified.contains(&digest) || {
+        let ok = web::block(move || verify(&token, &hash))
+            .await
+            .map_err(ApiError::unexpected)?;
+        if ok {
+            state.verified.remember(digest);
+        }
+        ok
+    };
     let actor = if bearer {
         "evaluator:token"
     } else {
@@ -275,6 +282,62 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     }
 }
 
+/// Installation tokens this process has verified against the argon2 hash, as keyed
+/// digests, so that the hash (tens of milliseconds by design) is computed once per
+/// token and not on every request. Only successes are kept: a wrong guess always pays
+/// the hash and the failure limiter.
+pub struct VerifiedTokens {
+    /// Random per process, never stored, so the digests cannot be tested against
+    /// guesses anywhere else.
+    key: [u8; 32],
+    held: std::sync::Mutex<Vec<[u8; 32]>>,
+}
+
+impl Default for VerifiedTokens {
+    fn default() -> Self {
+        VerifiedTokens {
+            key: rand::random(),
+            held: Default::default(),
+        }
+    }
+}
+
+/// Verified tokens kept at most (an installation has one token; a few more after a
+/// change of token in the database).
+const MAX_VERIFIED: usize = 8;
+
+impl VerifiedTokens {
+    /// The keyed digest of `token` checked against `phc`.
+    pub fn digest(&self, phc: &str, token: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.key);
+        h.update((phc.len() as u64).to_le_bytes());
+        h.update(phc.as_bytes());
+        h.update(token.as_bytes());
+        h.finalize().into()
+    }
+
+    /// Whether `digest` was verified before, compared in constant time.
+    pub fn contains(&self, digest: &[u8; 32]) -> bool {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.iter().fold(false, |found, d| {
+            let diff = d.iter().zip(digest).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+            found | (diff == 0)
+        })
+    }
+
+    pub fn remember(&self, digest: [u8; 32]) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if !held.contains(&digest) {
+            if held.len() >= MAX_VERIFIED {
+                held.remove(0);
+            }
+            held.push(digest);
+        }
+    }
+}
+
 /// Constant-time verification of a token against an argon2 PHC string.
 pub fn verify(token: &str, phc: &str) -> bool {
     Argon2::default()
@@ -346,5 +409,14 @@ mod tests {
         assert!(!h.contains(&t));
         assert!(verify(&t, &h));
         assert!(!verify("wrong-token-wrong-token", &h));
+        // Remembered successes are told apart by token, hash and process key.
+        let seen = VerifiedTokens::default();
+        let d = seen.digest(&h, &t);
+        assert!(!seen.contains(&d));
+        seen.remember(d);
+        assert!(seen.contains(&d));
+        assert!(!seen.contains(&seen.digest(&h, "wrong-token-wrong-token")));
+        assert!(!seen.contains(&seen.digest("$argon2id$other", &t)));
+        assert!(!seen.contains(&VerifiedTokens::default().digest(&h, &t)));
     }
 }

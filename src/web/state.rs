@@ -46,6 +46,8 @@ pub struct AppState {
     pub summaries: Arc<crate::app::read::Summaries>,
     /// Current questionnaire versions, kept for a moment.
     pub surveys: super::survey_cache::SurveyCache,
+    /// Installation tokens verified in this process (keyed digests).
+    pub verified: Arc<super::auth::VerifiedTokens>,
     /// Wrong evaluator tokens per address.
     pub auth_failures: super::auth_limit::AuthLimiter,
     /// Submissions per client address.
