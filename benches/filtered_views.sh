@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Filtered views (issue #19): once a pass over the whole campaign has summarised its
 # fine cells (per data version), a filtered view reads only its own responses.
-# Release build, SQLite, demo data (`chorus demo`, seed 2025), the service on it, the
+# Release build, SQLite (and PostgreSQL), demo data (`chorus demo`, seed 2025), the service on it, the
 # API with the evaluator token, one curl client on the same machine.
 # For each size, on a freshly started server:
 #   - first /scores?sector=herbs: reads the whole campaign and keeps its summary
@@ -13,6 +13,8 @@
 #     is empty, the summary is kept);
 #   - ceiling in the same run: /healthz.
 # Wall time in ms: the first request, and the median and max of the others.
+# With CHORUS_BENCH_PG a server URL without a database (e.g.
+# postgres://postgres@127.0.0.1:5432), PostgreSQL too (PG_SIZES limits its sizes).
 # Usage: bash benches/filtered_views.sh [SIZES...]   (default: 10000 100000 1000000)
 # Appends the figures, with date, commit and machine, to benches/RESULTS.md.
 set -euo pipefail
@@ -35,21 +37,34 @@ fetch() { # url → "status ms"
   curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $token" "$1" |
     awk '{printf "%s %.1f\n", $1, $2 * 1000}'
 }
-row() { # size name url count
+row() { # size name url count (the backend is $backend)
   local times
   times=$(for _ in $(seq 1 "$4"); do fetch "$3"; done)
   local codes ms
   codes=$(echo "$times" | awk '{print $1}' | sort -u | tr '\n' ' ')
   ms=$(echo "$times" | awk '{print $2}')
   if [ "$4" -eq 1 ]; then
-    rows+=("| $1 | $2 | $(echo "$ms" | median) | | | $codes|")
+    rows+=("| $backend | $1 | $2 | $(echo "$ms" | median) | | | $codes|")
   else
-    rows+=("| $1 | $2 | $(echo "$ms" | head -1 | median) | $(echo "$ms" | tail -n +2 | median) | $(echo "$ms" | tail -n +2 | maxof) | $codes|")
+    rows+=("| $backend | $1 | $2 | $(echo "$ms" | head -1 | median) | $(echo "$ms" | tail -n +2 | median) | $(echo "$ms" | tail -n +2 | maxof) | $codes|")
   fi
 }
-for n in "${sizes[@]}"; do
+runs=()
+for n in "${sizes[@]}"; do runs+=("sqlite $n"); done
+if [ -n "${CHORUS_BENCH_PG:-}" ]; then
+  for n in ${PG_SIZES:-${sizes[@]}}; do runs+=("postgres $n"); done
+fi
+for r in "${runs[@]}"; do
+  backend=${r% *}
+  n=${r#* }
   dir=$(mktemp -d)
-  export CHORUS_DATABASE_URL="sqlite://$dir/chorus.db?mode=rwc"
+  if [ "$backend" = sqlite ]; then
+    export CHORUS_DATABASE_URL="sqlite://$dir/chorus.db?mode=rwc"
+  else
+    psql "$CHORUS_BENCH_PG/postgres" -qc "drop database if exists chorus_bench_views" >/dev/null
+    psql "$CHORUS_BENCH_PG/postgres" -qc "create database chorus_bench_views" >/dev/null
+    export CHORUS_DATABASE_URL="$CHORUS_BENCH_PG/chorus_bench_views"
+  fi
   export CHORUS_BIND="127.0.0.1:$port" CHORUS_PUBLIC_URL="http://127.0.0.1:$port"
   export CHORUS_ADMIN_TOKEN=$token CHORUS_SUBMIT_RATE=0
   "$bin" demo --responses "$n" >/dev/null
@@ -65,7 +80,7 @@ for n in "${sizes[@]}"; do
   row "$n" "/scores (whole campaign)" "$api/scores" "$reps"
   row "$n" "first /report.html?sector=herbs (four formats)" "$api/report.html?sector=herbs" 1
   rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
-  rows+=("| $n | server peak RSS (MB) | $rss | | | |")
+  rows+=("| $backend | $n | server peak RSS (MB) | $rss | | | |")
   kill "$pid"
   wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
@@ -74,10 +89,10 @@ done
   echo
   echo "## Filtered views — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo
-  echo "Release build, SQLite, demo data, a freshly started server per size; one curl client on the same machine with the evaluator token. Each API request is computed (only the campaign's summary of fine cells is kept between requests). First: the first request; then the median and max of the other $((reps - 1)). Ceiling: \`/healthz\` in the same run."
+  echo "Release build, SQLite (and PostgreSQL where listed), demo data, a freshly started server per size; one curl client on the same machine with the evaluator token. Each API request is computed (only the campaign's summary of fine cells is kept between requests). First: the first request; then the median and max of the other $((reps - 1)). Ceiling: \`/healthz\` in the same run."
   echo
-  echo "| responses | request | first ms | then median ms | then max ms | HTTP status |"
-  echo "| ---: | --- | ---: | ---: | ---: | --- |"
+  echo "| backend | responses | request | first ms | then median ms | then max ms | HTTP status |"
+  echo "| --- | ---: | --- | ---: | ---: | ---: | --- |"
   printf '%s\n' "${rows[@]}"
 } >>"$out"
 tail -n $((${#rows[@]} + 6)) "$out"
