@@ -99,11 +99,13 @@ pub async fn results(
     texts: bool,
 ) -> Result<Option<Explored>, ExploreError> {
     let filters = view_filters(scope, asked)?;
-    // The values in scope, with their labels, from the fieldwork counts (no answers).
-    let Some(fieldwork) = super::fieldwork::monitor(db, key, scope, now).await? else {
-        return Ok(None);
-    };
-    let Some(analysed) = load_and_analyse(db, summaries, key, &filters, texts).await? else {
+    // The values in scope, with their labels, from the fieldwork counts (no answers),
+    // grouped in the database while the view is read and analysed.
+    let (fieldwork, analysed) = tokio::join!(
+        super::fieldwork::monitor(db, key, scope, now),
+        load_and_analyse(db, summaries, key, &filters, texts)
+    );
+    let (Some(fieldwork), Some(analysed)) = (fieldwork?, analysed?) else {
         return Ok(None);
     };
     let choices = filter_choices(&fieldwork, &filters, scope);
