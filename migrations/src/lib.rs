@@ -16,6 +16,7 @@ mod m20261204_000010_index_audit_log;
 mod m20261204_000011_create_report_jobs;
 mod m20261205_000012_add_response_paradata;
 mod m20261206_000013_add_response_packed;
+mod m20261206_000014_create_response_tallies;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_create_report_jobs::Migration),
             Box::new(m20261205_000012_add_response_paradata::Migration),
             Box::new(m20261206_000013_add_response_packed::Migration),
+            Box::new(m20261206_000014_create_response_tallies::Migration),
         ]
     }
 }
@@ -73,6 +75,7 @@ mod tests {
             "anonymous_progress",
             "evaluator_sessions",
             "report_jobs",
+            "response_tallies",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }
@@ -86,6 +89,7 @@ mod tests {
             "anonymous_progress",
             "evaluator_sessions",
             "report_jobs",
+            "response_tallies",
         ] {
             assert!(!has_table(&db, table).await, "{table} dropped");
         }

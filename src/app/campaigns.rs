@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::invitations::{self, InvitationProgress};
 use crate::store::surveys::{self, StoredSurvey};
-use crate::store::{responses, StoreError};
+use crate::store::{responses, tallies, StoreError};
 
 /// Every campaign with its current questionnaires.
 pub async fn published(db: &DatabaseConnection) -> Result<Vec<StoredCampaign>, StoreError> {
@@ -63,7 +63,7 @@ pub async fn with_counts_matching(
 ) -> Result<Vec<(StoredCampaign, u64)>, StoreError> {
     let mut out = Vec::new();
     for c in campaigns::list(db).await? {
-        let n = responses::count_matching(db, c.id, filters).await?;
+        let n = tallies::count_matching(db, c.id, filters).await?;
         out.push((c, n));
     }
     Ok(out)

@@ -1,7 +1,8 @@
 //! The packed answers the analysis reads (`domain::packed`): packing the stored
 //! responses that have none — the backfill the service runs at start, in batches, so it
-//! resumes wherever it was stopped — and rebuilding them (`chorus reindex`). The JSON
-//! answers stay the source of truth; packing only derives from them.
+//! resumes wherever it was stopped — and rebuilding them (`chorus reindex`), with the
+//! response tallies the fieldwork counts come from. The JSON answers stay the source of
+//! truth; packing and tallies only derive from them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,7 @@ use uuid::Uuid;
 
 use crate::domain::packed::pack;
 use crate::domain::{AnswerValue, Survey};
-use crate::store::{campaigns, packed, surveys};
+use crate::store::{campaigns, packed, surveys, tallies};
 
 /// Responses packed per transaction.
 const BATCH: u64 = 2_000;
@@ -25,6 +26,8 @@ pub struct Progress {
     pub unreadable: u64,
     /// Responses without packed answers when packing started.
     pub total: u64,
+    /// Response tally rows rebuilt (`store::tallies`), by `reindex` only.
+    pub tallies: u64,
 }
 
 /// Why a reindex could not run.
@@ -100,8 +103,14 @@ pub async fn reindex(
         ),
         None => None,
     };
+    let tallies = tallies::rebuild(db, id)
+        .await
+        .map_err(anyhow::Error::from)?;
     packed::clear(db, id).await.map_err(anyhow::Error::from)?;
-    Ok(pack_unpacked(db, progress).await?)
+    Ok(Progress {
+        tallies,
+        ..pack_unpacked(db, progress).await?
+    })
 }
 
 /// The service's backfill at start: packs what earlier versions stored without packed

@@ -1,5 +1,6 @@
 //! `chorus reindex`: rebuild the packed answers the analysis reads from the stored JSON
-//! answers (after a restore from an older backup, or to check them), printing progress.
+//! answers, and the response tallies the fieldwork counts come from (after a restore
+//! from an older backup, or to check them), printing progress.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,8 +29,9 @@ pub async fn run(settings: Settings, args: Args) -> anyhow::Result<ExitCode> {
     let p = reindex(&db, args.campaign.as_deref(), show).await?;
     eprintln!();
     println!(
-        "reindex: {} responses packed in {:.1} s{}",
+        "reindex: {} responses packed and {} response tallies rebuilt in {:.1} s{}",
         p.packed,
+        p.tallies,
         started.elapsed().as_secs_f64(),
         if p.unreadable > 0 {
             format!(

@@ -8,5 +8,6 @@ pub mod campaigns;
 pub mod evaluator_sessions;
 pub mod invitations;
 pub mod report_jobs;
+pub mod response_tallies;
 pub mod responses;
 pub mod survey_versions;

@@ -145,7 +145,10 @@ async fn own_data_version(
         .filter(crate::entities::survey_versions::Column::CampaignId.eq(row.id))
         .count(db)
         .await?;
-    let responses = super::responses::count(db, row.id).await?;
+    let responses: u64 = super::tallies::per_version(db, row.id)
+        .await?
+        .values()
+        .sum();
     let invited = invitations::Entity::find()
         .filter(invitations::Column::CampaignId.eq(row.id))
         .count(db)

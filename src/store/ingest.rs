@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::responses::{self, InsertOutcome, Receipt};
 use super::surveys::StoredSurvey;
+use super::tallies;
 use super::StoreError;
 use crate::domain::NewResponse;
 use crate::entities::responses as rows;
@@ -157,6 +158,7 @@ async fn store_batch(
     let submitted_at = Utc::now().trunc_subsecs(3);
     let mut outcomes = Vec::with_capacity(jobs.len());
     let mut new_rows = Vec::new();
+    let mut keys = Vec::new();
     for job in jobs {
         let fp = responses::fingerprint(&job.survey.survey.slug, &job.response);
         match existing.get(&job.response.id) {
@@ -166,6 +168,11 @@ async fn store_batch(
             Some(_) => outcomes.push(Some(InsertOutcome::Conflict)),
             None => {
                 new_rows.push(responses::row(&job.survey, &job.response, fp, submitted_at));
+                keys.push(responses::tally_key(
+                    &job.survey,
+                    &job.response,
+                    submitted_at,
+                ));
                 outcomes.push(Some(InsertOutcome::Created(Receipt {
                     response_id: job.response.id,
                     survey: job.survey.survey.slug.clone(),
@@ -191,6 +198,11 @@ async fn store_batch(
                 }
                 return Err(e.into());
             }
+        }
+        let keys: Vec<&tallies::Key> = keys.iter().collect();
+        if let Err(e) = tallies::add(&txn, &keys).await {
+            let _ = txn.rollback().await;
+            return Err(e.into());
         }
         txn.commit().await?;
     }

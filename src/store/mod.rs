@@ -14,6 +14,7 @@ pub mod responses;
 pub mod sessions;
 pub mod sqlite_lock;
 pub mod surveys;
+pub mod tallies;
 pub mod tokens;
 
 use migrations::{Migrator, MigratorTrait};

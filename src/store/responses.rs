@@ -96,6 +96,20 @@ pub fn row(
     }
 }
 
+/// The tally a response stored at `submitted_at` adds to.
+pub fn tally_key(
+    survey: &StoredSurvey,
+    response: &NewResponse,
+    submitted_at: DateTime<Utc>,
+) -> super::tallies::Key {
+    super::tallies::Key::new(
+        survey.campaign_id,
+        survey.version_id,
+        json(&response.attributes),
+        submitted_at,
+    )
+}
+
 /// The stored duration: whole seconds, at most a week, so it fits.
 fn duration(p: &Paradata) -> Option<i32> {
     p.duration_s.and_then(|d| i32::try_from(d).ok())
@@ -145,7 +159,12 @@ pub async fn insert_with_token(
         }
     }
     let new_row = row(survey, response, fp.clone(), submitted_at);
-    let inserted = match new_row.insert(&txn).await {
+    let key = tally_key(survey, response, submitted_at);
+    let stored = match new_row.insert(&txn).await {
+        Ok(_) => super::tallies::add(&txn, &[&key]).await,
+        Err(e) => Err(e),
+    };
+    let inserted = match stored {
         Ok(_) if capped => match super::caps::exceeded(&txn, survey, response).await {
             Ok(Some(refused)) => {
                 txn.rollback().await?;
@@ -310,24 +329,27 @@ pub async fn for_campaign(
         .collect()
 }
 
-/// Number of responses per audience for a campaign.
+/// Number of responses per audience for a campaign (from its tallies).
 pub async fn counts_by_audience(
     db: &DatabaseConnection,
     campaign_id: i64,
 ) -> Result<BTreeMap<String, u64>, StoreError> {
-    let rows: Vec<(String, i64)> = responses::Entity::find()
+    let per_version = super::tallies::per_version(db, campaign_id).await?;
+    let audiences: Vec<(i64, String)> = survey_versions::Entity::find()
         .select_only()
-        .column(responses::Column::Audience)
-        .column_as(responses::Column::Id.count(), "n")
-        .filter(responses::Column::CampaignId.eq(campaign_id))
-        .group_by(responses::Column::Audience)
+        .column(survey_versions::Column::Id)
+        .column(survey_versions::Column::Audience)
+        .filter(survey_versions::Column::CampaignId.eq(campaign_id))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(a, n)| (a, u64::try_from(n).unwrap_or(0)))
-        .collect())
+    let mut out = BTreeMap::new();
+    for (id, audience) in audiences {
+        if let Some(n) = per_version.get(&id) {
+            *out.entry(audience).or_default() += n;
+        }
+    }
+    Ok(out)
 }
 
 /// Responses stored for questionnaire `slug` (every version), optionally only those
@@ -351,31 +373,11 @@ pub async fn count_for_survey<C: ConnectionTrait>(
     Ok(query.count(db).await?)
 }
 
-pub async fn count(db: &DatabaseConnection, campaign_id: i64) -> Result<u64, StoreError> {
-    Ok(responses::Entity::find()
-        .filter(responses::Column::CampaignId.eq(campaign_id))
-        .count(db)
-        .await?)
-}
-
-/// Responses of a campaign whose attributes hold every `(attribute, value)` pair.
-pub async fn count_matching(
-    db: &DatabaseConnection,
-    campaign_id: i64,
-    filters: &[(String, String)],
-) -> Result<u64, StoreError> {
-    let mut query = responses::Entity::find().filter(responses::Column::CampaignId.eq(campaign_id));
-    for (a, v) in filters {
-        query = query.filter(attribute_pair(db, a, v));
-    }
-    Ok(query.count(db).await?)
-}
-
 /// Rows whose stored attributes hold exactly `attr = value`. Attributes are stored as
 /// compact JSON of a sorted map, so the pair is a fixed substring; it is found with a
 /// plain case-sensitive substring search on both backends (LIKE would ignore ASCII
 /// case on SQLite but not on PostgreSQL, so the two would count differently).
-fn attribute_pair<C: ConnectionTrait>(
+pub(super) fn attribute_pair<C: ConnectionTrait>(
     db: &C,
     attr: &str,
     value: &str,
@@ -400,6 +402,7 @@ pub async fn insert_many(
 ) -> Result<u64, StoreError> {
     let txn = db.begin().await?;
     let mut inserted = 0;
+    let mut keys = Vec::new();
     for (response, at) in batch {
         if responses::Entity::find_by_id(response.id)
             .one(&txn)
@@ -425,8 +428,10 @@ pub async fn insert_many(
         }
         .insert(&txn)
         .await?;
+        keys.push(tally_key(survey, response, at.trunc_subsecs(3)));
         inserted += 1;
     }
+    super::tallies::add(&txn, &keys.iter().collect::<Vec<_>>()).await?;
     txn.commit().await?;
     Ok(inserted)
 }

@@ -29,6 +29,7 @@ mod responses_api;
 mod roles;
 mod scale_out;
 mod scores_and_report;
+mod tallies;
 mod weighting;
 mod workspace;
 mod xlsform;
