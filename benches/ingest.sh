@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Ingest and survey-page benchmarks (issue #7), release build, on SQLite then PostgreSQL:
 # JSON submissions (~30 answers each) at 64, 256 and 1,024 concurrent connections, the
-# open-link page, and in the same run their ceilings: a bare actix handler returning a
+# open-link page, the respondent flow (GET the page gzipped, POST the form with its
+# hidden fields, follow the redirect to the thanks page) at 64 and 256 connections,
+# and in the same run their ceilings: a bare actix handler returning a
 # constant (same client), and raw inserts of the same rows into the same database.
 # Usage: bash benches/ingest.sh [SECONDS_PER_RUN]   (default 60)
 # Appends the figures, with date, commit and machine, to benches/RESULTS.md.
@@ -42,6 +44,11 @@ run_backend() {
   echo "{\"backend\": \"$name\", \"acked\": $acked, \"stored\": $((after - before))}" >> "$results"
   line=$("$lg" --url "http://127.0.0.1:$port" --mode page --connections 64 --seconds "$((secs / 3 + 1))")
   echo "{\"backend\": \"$name\", \"run\": $line}" >> "$results"
+  # The respondent's flow as a phone walks it: page, form post, redirect to thanks.
+  for c in 64 256; do
+    line=$("$lg" --url "http://127.0.0.1:$port" --mode flow --connections "$c" --seconds "$((secs / 3 + 1))")
+    echo "{\"backend\": \"$name\", \"run\": $line}" >> "$results"
+  done
   kill "$pid"; wait "$pid" 2>/dev/null || true
   line=$(CHORUS_DATABASE_URL="$url" RUST_LOG=warn "$ceil" 200000 2>/dev/null | tail -n1)
   echo "{\"backend\": \"$name\", \"run\": $line}" >> "$results"
@@ -71,6 +78,8 @@ print()
 print(f"## Ingest and survey page — {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, commit {commit}, {os.cpu_count()} cores, {mem:.0f} GiB")
 print()
 print(f"Release build; load generator `examples/loadgen.rs` on the same machine (it shares the 2 cores); {secs} s per submission run; each submission is a valid JSON response to the student questionnaire (~35 answers, fresh `response_id`); a 2xx is sent only after the batch holding the response is committed (SQLite WAL, synchronous=FULL; PostgreSQL synchronous_commit=on). Ceilings measured in the same run: `loadgen --ceiling` (a bare actix handler returning a constant, same client) and `examples/ingest_ceiling.rs` (the same rows inserted 512 per transaction in a tight loop, no HTTP).")
+print()
+print("`flow` is one respondent per row: the page, the form post and the thanks page (per second = complete flows; bytes = page + thanks).")
 print()
 print("| backend | what | connections | per second | p50 ms | p95 ms | p99 ms | max ms | errors | bytes/response |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

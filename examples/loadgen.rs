@@ -1,10 +1,13 @@
 //! Load generator for the benchmarks (benches/ingest.sh): posts valid JSON responses
-//! (a fresh `response_id` each) with C concurrent connections for D seconds, or fetches
-//! the survey page; prints one JSON line of figures. `--ceiling` first starts a bare
-//! actix handler returning a constant, so the same client measures the HTTP ceiling.
+//! (a fresh `response_id` each) with C concurrent connections for D seconds, fetches
+//! the survey page, or walks the respondent's flow as a phone does (`flow`: GET the
+//! page gzipped, read its hidden `response_id` and `served`, POST the form, follow the
+//! redirect to the thanks page); prints one JSON line of figures. `--ceiling` first
+//! starts a bare actix handler returning a constant, so the same client measures the
+//! HTTP ceiling.
 //!
 //! cargo run --release --example loadgen -- --url http://127.0.0.1:8080 \
-//!     --slug pingshun-2025-students --connections 256 --seconds 60 [--mode submit|page]
+//!     --slug pingshun-2025-students --connections 256 --seconds 60 [--mode submit|page|flow]
 
 use std::time::{Duration, Instant};
 
@@ -73,6 +76,81 @@ fn answers(definition: &Value, rng: &mut impl Rng) -> Map<String, Value> {
     out
 }
 
+/// The value of the hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    let end = page[at..].find('"')?;
+    Some(page[at..at + end].to_string())
+}
+
+/// `application/x-www-form-urlencoded` of `pairs`.
+fn form_body(pairs: &[(String, String)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One respondent: the page (gzipped, as phones ask for it), the form posted with the
+/// page's hidden fields, the redirect followed; the thanks page's status, the bytes
+/// received, and whether the flow ended on the thanks page.
+async fn flow(
+    client: &reqwest::Client,
+    url: &str,
+    slug: &str,
+    answers: Map<String, Value>,
+) -> Result<(reqwest::StatusCode, u64, bool), reqwest::Error> {
+    use std::io::Read;
+    let page = client
+        .get(format!("{url}/s/{slug}"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await?;
+    let gzipped = page
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
+    let raw = page.bytes().await?;
+    let mut html = String::new();
+    if gzipped {
+        let _ = flate2::read::GzDecoder::new(&raw[..]).read_to_string(&mut html);
+    } else {
+        html = String::from_utf8_lossy(&raw).into_owned();
+    }
+    let mut pairs: Vec<(String, String)> = ["response_id", "served"]
+        .iter()
+        .filter_map(|n| Some((n.to_string(), hidden(&html, n)?)))
+        .collect();
+    pairs.extend(answers.into_iter().map(|(k, v)| {
+        let v = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        (k, v)
+    }));
+    let done = client
+        .post(format!("{url}/s/{slug}"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form_body(&pairs))
+        .send()
+        .await?;
+    let thanks = done.url().path().ends_with("/thanks");
+    let status = done.status();
+    let bytes = raw.len() as u64 + done.bytes().await?.len() as u64;
+    Ok((status, bytes, thanks))
+}
+
 async fn bare_server() -> String {
     use actix_web::{web, App, HttpResponse, HttpServer};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -132,6 +210,18 @@ async fn main() {
             let _ = w;
             while Instant::now() < deadline {
                 let t = Instant::now();
+                if mode == "flow" {
+                    match flow(&client, &url, &slug, answers(&definition, &mut rng)).await {
+                        Ok((status, b, true)) if status.is_success() => {
+                            bytes += b;
+                            ok += 1;
+                            acked.push(uuid::Uuid::nil());
+                        }
+                        _ => errors += 1,
+                    }
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    continue;
+                }
                 let res = if mode == "page" {
                     client
                         .get(format!("{url}/s/{slug}"))
