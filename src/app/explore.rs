@@ -100,7 +100,7 @@ pub async fn results(
 ) -> Result<Option<Explored>, ExploreError> {
     let filters = view_filters(scope, asked)?;
     // The values in scope, with their labels, from the fieldwork counts (no answers),
-    // grouped in the database while the view is read and analysed.
+    // read from the response tallies while the view is read and analysed.
     let (fieldwork, analysed) = tokio::join!(
         super::fieldwork::monitor(db, key, scope, now),
         load_and_analyse(db, summaries, key, &filters, texts)

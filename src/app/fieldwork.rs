@@ -1,7 +1,7 @@
 //! The fieldwork monitor: how far collection is, per questionnaire and per unit (school,
 //! sector, grade, role …), against the response cap, the quotas and the invitations
-//! issued; responses per day; and the units that are behind. Built from counts the
-//! database groups (responses per questionnaire version, attribute set and day; one row
+//! issued; responses per day; and the units that are behind. Built from counts (the
+//! response tallies: responses per questionnaire version, attribute set and day; one row
 //! per invitation), never from the responses themselves. Counts of respondents say who
 //! answered, not what (docs/methods.md, "Disclosure control"), so they are exact here.
 
