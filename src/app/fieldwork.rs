@@ -356,12 +356,22 @@ fn unit_progress(
         .collect();
     let invites: Vec<&InvitationProgress> =
         progress.iter().filter(|p| p.slug == survey.slug).collect();
+    // Responses per (attribute, value), in one pass over the counts.
+    let mut per_value: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for d in &mine {
+        for attribute in UNIT_ATTRIBUTES {
+            if let Some(v) = d.attributes.get(attribute) {
+                *per_value.entry((attribute, v.as_str())).or_default() += d.n;
+            }
+        }
+    }
     let mut out = Vec::new();
     for attribute in UNIT_ATTRIBUTES {
         let labels = value_labels(all, attribute);
-        let mut values: Vec<String> = mine
-            .iter()
-            .filter_map(|d| d.attributes.get(attribute).cloned())
+        let mut values: Vec<String> = per_value
+            .keys()
+            .filter(|(a, _)| *a == attribute)
+            .map(|(_, v)| v.to_string())
             .chain(
                 invites
                     .iter()
@@ -371,11 +381,10 @@ fn unit_progress(
         values.sort();
         values.dedup();
         for value in values {
-            let responses = mine
-                .iter()
-                .filter(|d| d.attributes.get(attribute) == Some(&value))
-                .map(|d| d.n)
-                .sum();
+            let responses = per_value
+                .get(&(attribute, value.as_str()))
+                .copied()
+                .unwrap_or(0);
             let invitations = rate(
                 invites
                     .iter()

@@ -3,7 +3,7 @@
 //! monitor never reads a response and its cost grows with units × days, not with
 //! responses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -24,18 +24,26 @@ pub async fn responses_per_day(
     db: &DatabaseConnection,
     campaign_id: i64,
 ) -> Result<Vec<DayCount>, StoreError> {
-    tallies::of_campaign(db, campaign_id)
-        .await?
-        .into_iter()
-        .map(|t| {
-            Ok(DayCount {
-                version_id: t.version_id,
-                attributes: serde_json::from_str(&t.attributes)
-                    .map_err(|e| StoreError::Corrupt(format!("response attributes: {e}")))?,
-                day: NaiveDate::parse_from_str(&t.day, "%Y-%m-%d")
-                    .map_err(|e| StoreError::Corrupt(format!("response day {:?}: {e}", t.day)))?,
-                n: t.n,
-            })
-        })
-        .collect()
+    // A campaign has a few hundred attribute sets, each on many days: parse each once.
+    let mut parsed: HashMap<String, BTreeMap<String, String>> = HashMap::new();
+    let mut out = Vec::new();
+    for t in tallies::of_campaign(db, campaign_id).await? {
+        let attributes = match parsed.get(&t.attributes) {
+            Some(a) => a.clone(),
+            None => {
+                let a: BTreeMap<String, String> = serde_json::from_str(&t.attributes)
+                    .map_err(|e| StoreError::Corrupt(format!("response attributes: {e}")))?;
+                parsed.insert(t.attributes, a.clone());
+                a
+            }
+        };
+        out.push(DayCount {
+            version_id: t.version_id,
+            attributes,
+            day: NaiveDate::parse_from_str(&t.day, "%Y-%m-%d")
+                .map_err(|e| StoreError::Corrupt(format!("response day {:?}: {e}", t.day)))?,
+            n: t.n,
+        });
+    }
+    Ok(out)
 }

@@ -1,9 +1,10 @@
 //! Response tallies (migration 14): responses per campaign, questionnaire version,
 //! stored attributes text and day (Beijing time), added to in the same transaction as
 //! the responses they count, so the fieldwork monitor, the campaign list and the data
-//! version count a campaign in O(units × days) instead of reading every response. Each
-//! key is split over [`SHARDS`] rows (a transaction adds to one, chosen at random) so
-//! concurrent writers seldom wait on the same row; readers sum them. Derived from the
+//! version count a campaign in O(units × days) instead of reading every response. On
+//! PostgreSQL each key is split over [`SHARDS`] rows (a transaction adds to one, chosen
+//! at random) so concurrent writers seldom wait on the same row; SQLite has one writer
+//! at a time and keeps one row per key. Readers sum the shards. Derived from the
 //! responses: [`rebuild`] recomputes them (`chorus reindex`).
 //!
 //! A tally holds nothing its responses do not (their version, attributes and day), and
@@ -75,9 +76,14 @@ pub async fn add<C: ConnectionTrait>(txn: &C, keys: &[&Key]) -> Result<(), sea_o
     for k in keys {
         *counts.entry(*k).or_default() += 1;
     }
-    let shard = rand::rng().random_range(0..SHARDS);
-    let counts: Vec<(&Key, i64)> = counts.into_iter().collect();
     let backend = txn.get_database_backend();
+    let shard = match backend {
+        // Concurrent writers: spread them over the shards.
+        DbBackend::Postgres => rand::rng().random_range(0..SHARDS),
+        // One writer at a time: one row per key keeps the tallies as small as they can be.
+        _ => 0,
+    };
+    let counts: Vec<(&Key, i64)> = counts.into_iter().collect();
     for part in counts.chunks(PER_STATEMENT) {
         txn.execute_raw(upsert(backend, part, shard)).await?;
     }

@@ -72,6 +72,9 @@ async fn tallied(db: &DatabaseConnection) -> (Counts, usize) {
         );
         let shard: i16 = r.try_get("", "shard").expect("shard");
         assert!((0..chorus::store::tallies::SHARDS).contains(&shard));
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            assert_eq!(shard, 0, "one writer, one row per key");
+        }
         *out.entry(key).or_default() += r.try_get::<i64>("", "n").expect("n");
     }
     (out, rows.len())
