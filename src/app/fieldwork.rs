@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use super::campaigns::Rate;
 use crate::domain::{QuestionKind, Survey, SurveyState};
 use crate::store::campaigns::{self, StoredCampaign};
-use crate::store::fieldwork::{self, DayCount};
+use crate::store::fieldwork::{self, DayCount, UnitCount};
 use crate::store::invitations::{self, InvitationProgress};
 use crate::store::{surveys, StoreError};
 
@@ -219,12 +219,19 @@ pub async fn monitor(
         .collect();
     let in_scope =
         |attrs: &BTreeMap<String, String>| scope.iter().all(|(k, v)| attrs.get(k) == Some(v));
-    let counts: Vec<(String, DayCount)> = fieldwork::responses_per_day(db, c.id)
-        .await?
-        .into_iter()
-        .filter(|d| in_scope(&d.attributes))
-        .filter_map(|d| Some((slug_of.get(&d.version_id)?.clone(), d)))
-        .collect();
+    let stored = fieldwork::counts(db, c.id, scope).await?;
+    let counts = Slugged {
+        units: stored
+            .units
+            .into_iter()
+            .filter_map(|u| Some((slug_of.get(&u.version_id)?.clone(), u)))
+            .collect(),
+        days: stored
+            .days
+            .into_iter()
+            .filter_map(|d| Some((slug_of.get(&d.version_id)?.clone(), d)))
+            .collect(),
+    };
     let progress: Vec<InvitationProgress> = invitations::progress(db, c.id)
         .await?
         .into_iter()
@@ -233,10 +240,35 @@ pub async fn monitor(
     Ok(Some(assemble(&c, &counts, &progress, now)))
 }
 
+/// The grouped counts, each with its questionnaire's slug.
+#[derive(Debug, Clone, Default)]
+pub struct Slugged {
+    /// Responses per questionnaire and attribute set.
+    pub units: Vec<(String, UnitCount)>,
+    /// Responses per questionnaire and day.
+    pub days: Vec<(String, DayCount)>,
+}
+
+impl Slugged {
+    fn units_of<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a UnitCount> + 'a {
+        self.units
+            .iter()
+            .filter(move |(s, _)| s == slug)
+            .map(|(_, u)| u)
+    }
+
+    fn days_of<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a DayCount> + 'a {
+        self.days
+            .iter()
+            .filter(move |(s, _)| s == slug)
+            .map(|(_, d)| d)
+    }
+}
+
 /// The monitor from the grouped counts: pure, so it is tested on small inputs.
 pub fn assemble(
     c: &StoredCampaign,
-    counts: &[(String, DayCount)],
+    counts: &Slugged,
     progress: &[InvitationProgress],
     now: DateTime<Utc>,
 ) -> Fieldwork {
@@ -297,18 +329,12 @@ fn rate<'a>(rows: impl Iterator<Item = &'a InvitationProgress>) -> Rate {
 
 fn survey_progress(
     survey: &Survey,
-    counts: &[(String, DayCount)],
+    counts: &Slugged,
     progress: &[InvitationProgress],
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> SurveyProgress {
-    let mine = || {
-        counts
-            .iter()
-            .filter(|(s, _)| *s == survey.slug)
-            .map(|(_, d)| d)
-    };
-    let responses = recent(mine(), today);
+    let responses = recent(counts.days_of(&survey.slug), today);
     let labels = |a: &str| value_labels(&[survey], a);
     let quotas = survey
         .access
@@ -322,7 +348,8 @@ fn survey_progress(
                 .cloned()
                 .unwrap_or_else(|| q.value.clone()),
             max: q.max,
-            responses: mine()
+            responses: counts
+                .units_of(&survey.slug)
                 .filter(|d| d.attributes.get(&q.attribute) == Some(&q.value))
                 .map(|d| d.n)
                 .sum(),
@@ -345,15 +372,11 @@ fn unit_progress(
     survey: &Survey,
     sp: &SurveyProgress,
     all: &[&Survey],
-    counts: &[(String, DayCount)],
+    counts: &Slugged,
     progress: &[InvitationProgress],
     now: DateTime<Utc>,
 ) -> Vec<UnitProgress> {
-    let mine: Vec<&DayCount> = counts
-        .iter()
-        .filter(|(s, _)| *s == survey.slug)
-        .map(|(_, d)| d)
-        .collect();
+    let mine: Vec<&UnitCount> = counts.units_of(&survey.slug).collect();
     let invites: Vec<&InvitationProgress> =
         progress.iter().filter(|p| p.slug == survey.slug).collect();
     // Responses per (attribute, value), in one pass over the counts.
@@ -458,9 +481,9 @@ pub fn behind(
 pub const MAX_DAYS: i64 = 400;
 
 /// Every day from the first response (or the earliest opening) to today.
-fn days(counts: &[(String, DayCount)], all: &[&Survey], today: NaiveDate) -> Vec<(NaiveDate, u64)> {
+fn days(counts: &Slugged, all: &[&Survey], today: NaiveDate) -> Vec<(NaiveDate, u64)> {
     let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
-    for (_, d) in counts {
+    for (_, d) in &counts.days {
         *per_day.entry(d.day).or_default() += d.n;
     }
     let opened = all
@@ -568,7 +591,6 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 12, 2).expect("date");
         let row = |d: i64, n| DayCount {
             version_id: 1,
-            attributes: BTreeMap::new(),
             day: today - Duration::days(d),
             n,
         };

@@ -121,41 +121,66 @@ fn upsert(backend: DbBackend, part: &[(&Key, i64)], shard: i16) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
-/// One tally: responses of a version with one attributes text on one day.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tally {
-    pub version_id: i64,
-    pub attributes: String,
-    pub day: String,
-    pub n: u64,
-}
-
-/// A campaign's tallies, the shards summed.
-pub async fn of_campaign(
+/// A campaign's tally rows holding every `(attribute, value)` pair of `scope`, with
+/// their summed count as `n` (group them to sum per group).
+fn scoped(
     db: &DatabaseConnection,
     campaign_id: i64,
-) -> Result<Vec<Tally>, StoreError> {
-    let rows: Vec<(i64, String, String, i64)> = tallies::Entity::find()
+    scope: &[(String, String)],
+) -> sea_orm::Select<tallies::Entity> {
+    let mut query = tallies::Entity::find()
         .select_only()
+        .filter(tallies::Column::CampaignId.eq(campaign_id));
+    for (a, v) in scope {
+        query = query.filter(super::responses::attribute_pair(db, a, v));
+    }
+    query
+}
+
+/// The summed count column.
+fn summed() -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust("CAST(SUM(n) AS BIGINT)")
+}
+
+/// Responses in `scope` per questionnaire version and stored attributes text, all days.
+pub async fn per_attributes(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    scope: &[(String, String)],
+) -> Result<Vec<(i64, String, u64)>, StoreError> {
+    let rows: Vec<(i64, String, i64)> = scoped(db, campaign_id, scope)
         .column(tallies::Column::SurveyVersionId)
         .column(tallies::Column::Attributes)
-        .column(tallies::Column::Day)
-        .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
-        .filter(tallies::Column::CampaignId.eq(campaign_id))
+        .column_as(summed(), "n")
         .group_by(tallies::Column::SurveyVersionId)
         .group_by(tallies::Column::Attributes)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(v, a, n)| (v, a, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+/// Responses in `scope` per questionnaire version and day (`YYYY-MM-DD`), all units.
+pub async fn per_day(
+    db: &DatabaseConnection,
+    campaign_id: i64,
+    scope: &[(String, String)],
+) -> Result<Vec<(i64, String, u64)>, StoreError> {
+    let rows: Vec<(i64, String, i64)> = scoped(db, campaign_id, scope)
+        .column(tallies::Column::SurveyVersionId)
+        .column(tallies::Column::Day)
+        .column_as(summed(), "n")
+        .group_by(tallies::Column::SurveyVersionId)
         .group_by(tallies::Column::Day)
         .into_tuple()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(version_id, attributes, day, n)| Tally {
-            version_id,
-            attributes,
-            day,
-            n: u64::try_from(n).unwrap_or(0),
-        })
+        .map(|(v, d, n)| (v, d, u64::try_from(n).unwrap_or(0)))
         .collect())
 }
 
@@ -167,7 +192,7 @@ pub async fn per_version(
     let rows: Vec<(i64, i64)> = tallies::Entity::find()
         .select_only()
         .column(tallies::Column::SurveyVersionId)
-        .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
+        .column_as(summed(), "n")
         .filter(tallies::Column::CampaignId.eq(campaign_id))
         .group_by(tallies::Column::SurveyVersionId)
         .into_tuple()
@@ -187,7 +212,7 @@ pub async fn count_matching(
 ) -> Result<u64, StoreError> {
     let mut query = tallies::Entity::find()
         .select_only()
-        .column_as(Expr::cust("CAST(SUM(n) AS BIGINT)"), "n")
+        .column_as(summed(), "n")
         .filter(tallies::Column::CampaignId.eq(campaign_id));
     for (a, v) in filters {
         query = query.filter(super::responses::attribute_pair(db, a, v));
