@@ -1,7 +1,7 @@
 //! Response tallies (migration 14): responses per campaign, questionnaire version,
 //! stored attributes text and day (Beijing time), added to in the same transaction as
 //! the responses they count, so the fieldwork monitor, the campaign list and the data
-//! version count a campaign in O(units × days) instead of reading every response. On
+//! version count a campaign from grouped tallies instead of reading every response. On
 //! PostgreSQL each key is split over [`SHARDS`] rows (a transaction adds to one, chosen
 //! at random) so concurrent writers seldom wait on the same row; SQLite has one writer
 //! at a time and keeps one row per key. Readers sum the shards. Derived from the
