@@ -13,6 +13,7 @@ pub mod report_jobs;
 pub mod responses;
 pub mod sessions;
 pub mod sqlite_lock;
+mod sqlite_scan;
 pub mod surveys;
 pub mod tallies;
 pub mod tokens;

@@ -608,10 +608,16 @@ pub async fn stream_for_analysis(
     for (a, v) in narrow {
         query = query.filter(attribute_pair(db, a, v));
     }
-    let stream = in_stored_order(db, query)
-        .into_tuple::<AnalysisTuple>()
-        .stream(db)
-        .await?;
+    let query = in_stored_order(db, query);
+    let file = (db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite)
+        .then(|| super::sqlite_scan::database_file(db))
+        .flatten();
+    if let Some(file) = file {
+        let stmt = sea_orm::QueryTrait::build(&query, sea_orm::DatabaseBackend::Sqlite);
+        let values = stmt.values.map(|v| v.0).unwrap_or_default();
+        return super::sqlite_scan::analysis_rows(file, stmt.sql, values, chunk, tx).await;
+    }
+    let stream = query.into_tuple::<AnalysisTuple>().stream(db).await?;
     send_in_chunks(
         stream,
         chunk,
