@@ -179,9 +179,9 @@ mod tests {
     // The forms sqlx writes and reads: sea-orm stores RFC 3339 with an offset.
     #[test]
     fn stored_uuids_are_blobs_or_text() {
-        let id = Uuid::parse_str("963ad62f-4686-4790-b173-af6a9d18b45a").unwrap();
-        assert_eq!(uuid(id.as_bytes()).unwrap(), id);
-        assert_eq!(uuid(id.to_string().as_bytes()).unwrap(), id);
+        let id = Uuid::parse_str("963ad62f-4686-4790-b173-af6a9d18b45a").expect("a uuid");
+        assert_eq!(uuid(id.as_bytes()).expect("blob"), id);
+        assert_eq!(uuid(id.to_string().as_bytes()).expect("text"), id);
         assert!(uuid(b"not a uuid").is_err());
     }
 
@@ -189,7 +189,10 @@ mod tests {
     // `2025-11-03 08:01:37`; both are the same instant, in UTC.
     #[test]
     fn stored_timestamps_read_as_sqlx_reads_them() {
-        let want = Utc.with_ymd_and_hms(2025, 11, 3, 8, 1, 37).unwrap();
+        let want = Utc
+            .with_ymd_and_hms(2025, 11, 3, 8, 1, 37)
+            .single()
+            .expect("a valid date");
         for text in [
             "2025-11-03T08:01:37+00:00",
             "2025-11-03T16:01:37+08:00",
@@ -198,13 +201,13 @@ mod tests {
             "2025-11-03 16:01:37+08:00",
         ] {
             assert_eq!(
-                timestamp(ValueRef::Text(text.as_bytes())).unwrap(),
+                timestamp(ValueRef::Text(text.as_bytes())).expect("a timestamp"),
                 want,
                 "{text}"
             );
         }
         assert_eq!(
-            timestamp(ValueRef::Integer(want.timestamp())).unwrap(),
+            timestamp(ValueRef::Integer(want.timestamp())).expect("seconds"),
             want
         );
         assert!(timestamp(ValueRef::Text(b"yesterday")).is_err());
