@@ -18,8 +18,7 @@ use super::ipa::{ipa, Ipa};
 use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
 use super::scores::{
-    cell_stats, indicator_table, respondent_scores, score_column, IndicatorScores, Level,
-    RespondentScores,
+    cell_stats, indicator_table, respondent_scores, IndicatorScores, Level, RespondentScores,
 };
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
@@ -513,21 +512,10 @@ fn entropy_framework(
 type ScoreVectors = HashMap<(String, String), Vec<f64>>;
 
 fn score_vectors(scores: &RespondentScores) -> PolarsResult<ScoreVectors> {
-    let groups: Vec<Option<&str>> = scores.df.column("group")?.str()?.iter().collect();
-    let mut out: HashMap<(String, String), Vec<f64>> = HashMap::new();
-    for code in &scores.codes {
-        let values = scores.df.column(&score_column(code))?.f64()?;
-        let mut by_group: HashMap<&str, Vec<f64>> = HashMap::new();
-        for (g, x) in groups.iter().zip(values.iter()) {
-            if let (Some(g), Some(x)) = (g, x) {
-                by_group.entry(g).or_default().push(x);
-            }
-        }
-        for (g, v) in by_group {
-            out.insert((g.to_string(), code.clone()), v);
-        }
-    }
-    Ok(out)
+    Ok(super::scores::group_vectors(scores)?
+        .into_iter()
+        .map(|(g, code, v)| ((g.to_string(), code.to_string()), v))
+        .collect())
 }
 
 /// One breakdown before the gate: per value, the composite and the indicators.
