@@ -255,7 +255,7 @@ fn cells_of_rows<'a>(
     by: Option<&'a StringChunked>,
 ) -> (Vec<(&'a str, &'a str)>, Vec<u32>) {
     let mut keys: Vec<(&str, &str)> = Vec::new();
-    let mut index: std::collections::HashMap<(&str, &str), u32> = Default::default();
+    let mut index: PlHashMap<(&str, &str), u32> = PlHashMap::new();
     let values: Box<dyn Iterator<Item = Option<&str>>> = match by {
         Some(b) => Box::new(b.iter()),
         None => Box::new(std::iter::repeat(Some(""))),
