@@ -617,7 +617,11 @@ fn tables_with(
     if let Some(w) = weights {
         scores = scores.with_weights(w)?;
     }
-    let stats = cell_stats(&scores, None)?;
+    let stats = if full {
+        cell_stats(&scores, None)?
+    } else {
+        super::scores::cell_counts(&scores)?
+    };
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     let mut breakdowns = Vec::new();
     for attr in settings.breakdowns.iter().filter(|_| full) {

@@ -245,6 +245,30 @@ pub fn group_vectors(scores: &RespondentScores) -> PolarsResult<Vec<(&str, &str,
     Ok(out)
 }
 
+/// [`cell_stats`] without a breakdown, counts only: the respondents with a score per
+/// (group, "", indicator), each as a cell with n and nothing else (what a fine cell's
+/// census reads).
+pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
+    let (keys, row_cell) = cells_of_rows(scores.df.column("group")?.str()?, None);
+    let mut map = BTreeMap::new();
+    for code in &scores.codes {
+        let mut n = vec![0u64; keys.len()];
+        for_each_scored(
+            scores.df.column(&score_column(code))?.f64()?,
+            &row_cell,
+            |_, c, _| n[c] += 1,
+        );
+        for ((g, v), n) in keys.iter().zip(n).filter(|(_, n)| *n > 0) {
+            let stat = ScoreStat {
+                n,
+                ..ScoreStat::EMPTY
+            };
+            map.insert((g.to_string(), v.to_string(), code.clone()), stat);
+        }
+    }
+    Ok(map)
+}
+
 /// Marks a row that belongs to no cell.
 const NO_CELL: u32 = u32::MAX;
 

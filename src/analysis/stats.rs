@@ -102,11 +102,29 @@ impl WeightedSums {
 }
 
 /// The 97.5th percentile of Student's t with `df` degrees of freedom.
+/// Remembered per thread for the degrees of freedom seen (a view asks for the same few
+/// thousand times, and each inversion costs microseconds).
 pub fn t_quantile_975(df: f64) -> f64 {
-    match StudentsT::new(0.0, 1.0, df) {
-        Ok(t) => t.inverse_cdf(0.975),
-        Err(_) => f64::NAN,
+    const KEPT: usize = 4096;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<u64, f64>> =
+            Default::default();
     }
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        if let Some(q) = known.get(&df.to_bits()) {
+            return *q;
+        }
+        let q = match StudentsT::new(0.0, 1.0, df) {
+            Ok(t) => t.inverse_cdf(0.975),
+            Err(_) => f64::NAN,
+        };
+        if known.len() >= KEPT {
+            known.clear();
+        }
+        known.insert(df.to_bits(), q);
+        q
+    })
 }
 
 /// The Wilson score 95 % interval of a proportion `k / n` (as fractions); `None` for
