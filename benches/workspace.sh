@@ -9,13 +9,14 @@
 # Ceiling in the same run: `/healthz` (the bare server answering, same client).
 # Wall time of the first request per page (computes it) and median and max of the
 # rest (the per-data-version cache), in ms, and the server's peak RSS.
-# Usage: bash benches/workspace.sh [SIZES...]   (default: 10000 100000)
+# Usage: [CHORUS_BIN=path] bash benches/workspace.sh [SIZES...]   (default: 10000 100000)
 # Appends the figures, with date, commit and machine, to benches/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chorus-target}"
-cargo build --release -q --bin chorus
-bin="$CARGO_TARGET_DIR/release/chorus"
+# CHORUS_BIN names another build to measure (e.g. a base commit's, for a same-run A/B).
+if [ -z "${CHORUS_BIN:-}" ]; then cargo build --release -q --bin chorus; fi
+bin="${CHORUS_BIN:-$CARGO_TARGET_DIR/release/chorus}"
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000)
 reps=${REPS:-15}
@@ -69,7 +70,7 @@ for n in "${sizes[@]}"; do
 done
 {
   echo
-  echo "## Workspace pages — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+  echo "## Workspace pages — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)${CHORUS_BIN:+ (binary $CHORUS_BIN)}, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo
   echo "Release build, SQLite, default campaign, demo data; one curl client on the same machine, $reps requests per page in a row after login; wall time per request. First: the request that computes the view (nothing cached for it); then the median and max of the other $((reps - 1)), served from the per-data-version cache. Ceiling: \`/healthz\` in the same run."
   echo

@@ -278,24 +278,50 @@ fn cells_of_rows<'a>(
     groups: &'a StringChunked,
     by: Option<&'a StringChunked>,
 ) -> (Vec<(&'a str, &'a str)>, Vec<u32>) {
-    let mut keys: Vec<(&str, &str)> = Vec::new();
-    let mut index: PlHashMap<(&str, &str), u32> = PlHashMap::new();
-    let values: Box<dyn Iterator<Item = Option<&str>>> = match by {
-        Some(b) => Box::new(b.iter()),
-        None => Box::new(std::iter::repeat(Some(""))),
+    let (group_names, group_codes) = dictionary(groups);
+    let (value_names, value_codes) = match by {
+        Some(b) => dictionary(b),
+        None => (vec![""], vec![0; groups.len()]),
     };
-    let row_cell = groups
+    // Cell of each (group, value) pair of codes, made when first seen.
+    let mut cell_of = vec![NO_CELL; group_names.len() * value_names.len()];
+    let mut keys = Vec::new();
+    let row_cell = group_codes
         .iter()
-        .zip(values)
-        .map(|key| match key {
-            (Some(g), Some(v)) => *index.entry((g, v)).or_insert_with(|| {
-                keys.push((g, v));
-                (keys.len() - 1) as u32
-            }),
-            _ => NO_CELL,
+        .zip(&value_codes)
+        .map(|(&g, &v)| {
+            if g == NO_CELL || v == NO_CELL {
+                return NO_CELL;
+            }
+            let pair = g as usize * value_names.len() + v as usize;
+            if cell_of[pair] == NO_CELL {
+                cell_of[pair] = keys.len() as u32;
+                keys.push((group_names[g as usize], value_names[v as usize]));
+            }
+            cell_of[pair]
         })
         .collect();
     (keys, row_cell)
+}
+
+/// The distinct values of a string column in order of first appearance, and each
+/// row's index among them ([`NO_CELL`] for a null).
+fn dictionary(ca: &StringChunked) -> (Vec<&str>, Vec<u32>) {
+    let mut names: Vec<&str> = Vec::new();
+    let mut index: PlHashMap<&str, u32> = PlHashMap::new();
+    let mut codes = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        for value in arr.iter() {
+            codes.push(match value {
+                Some(x) => *index.entry(x).or_insert_with(|| {
+                    names.push(x);
+                    (names.len() - 1) as u32
+                }),
+                None => NO_CELL,
+            });
+        }
+    }
+    (names, codes)
 }
 
 /// Calls `f(row, cell, score)` for each row in a cell with a score, reading the
