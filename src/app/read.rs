@@ -199,11 +199,18 @@ pub async fn collect_view(
     let info = meta.campaign.info.clone();
     let owned = filters.to_vec();
     // Each fine cell is summarised as soon as its frames are made, so the cells'
-    // frames are never all held at once.
+    // frames are never all held at once (one per core at most).
     let lattice = tokio::task::spawn_blocking(move || {
-        lattice(attributes, fine, &owned, |b| {
+        let (keys, builders): (Vec<_>, Vec<_>) = fine.into_iter().unzip();
+        let cells = in_parallel(builders, |b: FrameBuilder| {
             Ok(fine_cell(&info, &b.finish()?)?)
-        })
+        })?;
+        lattice(
+            attributes,
+            keys.into_iter().zip(cells).collect(),
+            &owned,
+            Ok,
+        )
     })
     .await??;
     if campaigns::data_version(db, key).await?.as_deref() == Some(version.as_str()) {
@@ -216,6 +223,39 @@ pub async fn collect_view(
         summaries.put(meta.campaign.id, version, Arc::new(summary));
     }
     Ok(read.into_collected(Some(lattice)))
+}
+
+/// `f` over `items` on every core (contiguous runs of items per thread), results in
+/// the items' order; the first error wins.
+fn in_parallel<T: Send, U: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> anyhow::Result<U> + Sync,
+) -> anyhow::Result<Vec<U>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 2 {
+        return items.into_iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let mut runs: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        runs.push(items.by_ref().take(per).collect());
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .into_iter()
+            .map(|run| s.spawn(move || run.into_iter().map(f).collect::<anyhow::Result<Vec<U>>>()))
+            .collect();
+        let mut out = Vec::new();
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a summarising thread panicked"))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
 }
 
 fn unknown_filter() -> anyhow::Error {
