@@ -610,6 +610,77 @@ fn tables_with(
     weights: Option<&[f64]>,
 ) -> PolarsResult<Tables> {
     let full = depth == Depth::Full;
+    let (scored, answers) = if full {
+        // The two halves read the same frames and nothing of each other: one core each.
+        std::thread::scope(|s| {
+            let answers = s.spawn(|| answer_tables(info, frames, weights, full));
+            let scored = score_tables(info, frames, weights, full);
+            let answers = answers
+                .join()
+                .map_err(|_| PolarsError::ComputeError("a statistics thread panicked".into()));
+            (scored, answers)
+        })
+    } else {
+        let answers = Ok(answer_tables(info, frames, weights, full));
+        (score_tables(info, frames, weights, full), answers)
+    };
+    let (scored, (items, reliability, ipa, questions)) = (scored?, answers??);
+    Ok(Tables {
+        items,
+        reliability,
+        ipa,
+        questions,
+        vectors: scored.vectors,
+        scores: scored.scores,
+        framework: scored.framework,
+        entropy_units: scored.entropy_units,
+        composite: scored.composite,
+        indicators: scored.indicators,
+        breakdowns: scored.breakdowns,
+    })
+}
+
+/// A view's statistics item by item: item statistics, reliability, IPA and the
+/// described questions.
+type AnswerTables = (
+    Vec<ItemStats>,
+    Vec<ScaleReliability>,
+    Vec<IpaGroup>,
+    Vec<QuestionSummary>,
+);
+
+fn answer_tables(
+    info: &CampaignInfo,
+    frames: &Frames,
+    weights: Option<&[f64]>,
+    full: bool,
+) -> PolarsResult<AnswerTables> {
+    Ok((
+        item_statistics(frames, weights)?,
+        reliability(info, frames, full)?,
+        importance_performance(frames)?,
+        super::tallies::summarise(frames, 0),
+    ))
+}
+
+/// A view's indicator scores: per group, per breakdown value, and the respondents'
+/// scores behind them.
+struct ScoreTables {
+    framework: Framework,
+    entropy_units: Vec<String>,
+    composite: IndicatorScores,
+    indicators: Vec<IndicatorScores>,
+    breakdowns: Vec<RawBreakdown>,
+    vectors: ScoreVectors,
+    scores: Option<RespondentScores>,
+}
+
+fn score_tables(
+    info: &CampaignInfo,
+    frames: &Frames,
+    weights: Option<&[f64]>,
+    full: bool,
+) -> PolarsResult<ScoreTables> {
     let settings = &info.analysis;
     let (framework, entropy_units) = effective_framework(info, frames)?;
     let groups = present_groups(frames);
@@ -646,11 +717,7 @@ fn tables_with(
             respondents: respondents_by_value(frames, attr)?,
         });
     }
-    Ok(Tables {
-        items: item_statistics(frames, weights)?,
-        reliability: reliability(info, frames, full)?,
-        ipa: importance_performance(frames)?,
-        questions: super::tallies::summarise(frames, 0),
+    Ok(ScoreTables {
         vectors: if full {
             score_vectors(&scores)?
         } else {
