@@ -79,7 +79,7 @@ pub fn check_filters(filters: &[(String, String)]) -> Result<(), FilterError> {
 }
 
 /// The respondent count behind every statistic of one view, by statistic key.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Census(BTreeMap<String, u64>);
 
 impl Census {

@@ -396,6 +396,8 @@ pub struct FrameBuilder {
     /// Version index of the last respondent added.
     last: Option<usize>,
     keep_texts: bool,
+    /// Each respondent's fine cell, when the frames are to be split by them.
+    ledger: Option<CellLedger>,
 }
 
 /// A stored response whose answers could not be read.
@@ -420,7 +422,15 @@ impl FrameBuilder {
             flags: Vec::new(),
             last: None,
             keep_texts: false,
+            ledger: None,
         }
+    }
+
+    /// A builder that records each respondent's fine cell ([`Self::push_stored_in`]), so
+    /// that [`Self::finish_in_cells`] can give each cell's frames as well.
+    pub fn in_cells(mut self) -> Self {
+        self.ledger = Some(CellLedger::default());
+        self
     }
 
     /// A builder that keeps the open answers themselves (for text analysis), not only
@@ -543,6 +553,33 @@ impl FrameBuilder {
         attributes: &Attributes<'_>,
         answers: &StoredAnswers,
     ) -> Result<(), CorruptRow> {
+        self.push_stored_in(NO_CELL, key, survey, attributes, answers)
+    }
+
+    /// [`Self::push_stored`] for a respondent of fine cell `cell` (recorded when the
+    /// builder is [`Self::in_cells`]).
+    pub fn push_stored_in(
+        &mut self,
+        cell: u32,
+        key: i64,
+        survey: &Survey,
+        attributes: &Attributes<'_>,
+        answers: &StoredAnswers,
+    ) -> Result<(), CorruptRow> {
+        self.fill_stored(key, survey, attributes, answers)?;
+        if let (Some(ledger), Some(v)) = (self.ledger.as_mut(), self.last) {
+            ledger.record(cell, v, &self.versions[v].frame, self.group.len());
+        }
+        Ok(())
+    }
+
+    fn fill_stored(
+        &mut self,
+        key: i64,
+        survey: &Survey,
+        attributes: &Attributes<'_>,
+        answers: &StoredAnswers,
+    ) -> Result<(), CorruptRow> {
         match answers {
             StoredAnswers::Json(json) => self.push_json(key, survey, attributes, json),
             StoredAnswers::Packed(bytes) => {
@@ -552,6 +589,18 @@ impl FrameBuilder {
                     .map_err(CorruptRow::Packed)
             }
         }
+    }
+
+    /// The frames, and those of each fine cell `0..cells` that has respondents (see
+    /// [`Frames::split_cells`]); no cells unless the builder is [`Self::in_cells`].
+    pub fn finish_in_cells(mut self, cells: usize) -> PolarsResult<(Frames, Vec<Option<Frames>>)> {
+        let ledger = self.ledger.take();
+        let frames = self.finish()?;
+        let parts = match ledger {
+            Some(ledger) => frames.split_cells(&ledger, cells)?,
+            None => Vec::new(),
+        };
+        Ok((frames, parts))
     }
 
     pub fn finish(self) -> PolarsResult<Frames> {
@@ -580,6 +629,222 @@ impl FrameBuilder {
             flags: self.flags,
             texts_kept: self.keep_texts,
         })
+    }
+}
+
+/// Marks a respondent recorded without a fine cell.
+pub const NO_CELL: u32 = u32::MAX;
+
+/// What an [`FrameBuilder::in_cells`] builder records to split its frames by fine cell:
+/// each respondent's cell, and per (cell, version) the counters a cell's frames need
+/// that are kept as totals rather than per row (respondents who answered each
+/// described question and each open question, and who wrote any open answer), counted
+/// as the rows are added.
+#[derive(Default)]
+pub struct CellLedger {
+    row_cell: Vec<u32>,
+    /// Per version: its counters after the last row recorded.
+    seen: Vec<Vec<u64>>,
+    /// Per (cell, version): the counters of the cell's rows.
+    counted: HashMap<(u32, usize), Vec<u64>>,
+}
+
+/// A version's running totals: each tally's `answered`, each open question's
+/// `answered`, then `text_respondents`.
+fn counters(f: &VersionFrame) -> impl Iterator<Item = u64> + '_ {
+    f.tallies
+        .iter()
+        .map(|t| t.answered)
+        .chain(f.texts.iter().map(|t| t.answered))
+        .chain(std::iter::once(f.text_respondents))
+}
+
+impl CellLedger {
+    /// Respondent `respondents - 1`, just added to version `v`, is of `cell`.
+    fn record(&mut self, cell: u32, v: usize, frame: &VersionFrame, respondents: usize) {
+        self.row_cell.resize(respondents.saturating_sub(1), NO_CELL);
+        self.row_cell.push(cell);
+        if self.seen.len() <= v {
+            self.seen.resize(v + 1, Vec::new());
+        }
+        let seen = &mut self.seen[v];
+        seen.resize(counters(frame).count(), 0);
+        let counted = (cell != NO_CELL).then(|| {
+            self.counted
+                .entry((cell, v))
+                .or_insert_with(|| vec![0; seen.len()])
+        });
+        match counted {
+            Some(counted) => {
+                for ((now, before), c) in counters(frame).zip(seen.iter_mut()).zip(counted) {
+                    *c += now - *before;
+                    *before = now;
+                }
+            }
+            None => {
+                for (now, before) in counters(frame).zip(seen.iter_mut()) {
+                    *before = now;
+                }
+            }
+        }
+    }
+}
+
+/// Picks `positions` of a column.
+fn pick<T: Copy>(values: &[T], positions: &[usize]) -> Vec<T> {
+    positions.iter().map(|&j| values[j]).collect()
+}
+
+impl Frames {
+    /// The frames of each fine cell `0..cells` recorded in `ledger`, `None` for a cell
+    /// without respondents: what [`FrameBuilder`]s fed only that cell's respondents
+    /// would give, for everything a cell's census and weights read (respondents, their
+    /// groups and attributes, every answer column, each version's key in the cell's own
+    /// order of first appearance, respondents answering each described and open
+    /// question). Not split: a described question's per-code counts and the open
+    /// answers themselves (the cell's tallies count respondents only), and the data
+    /// quality flags (cells are not judged).
+    pub fn split_cells(
+        &self,
+        ledger: &CellLedger,
+        cells: usize,
+    ) -> PolarsResult<Vec<Option<Frames>>> {
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); cells];
+        let mut local = vec![u32::MAX; self.len()];
+        for (r, &c) in ledger.row_cell.iter().enumerate() {
+            if let Some(m) = members.get_mut(c as usize) {
+                local[r] = m.len() as u32;
+                m.push(r as u32);
+            }
+        }
+        // Per version, the positions of its rows in each cell.
+        let positions: Vec<Vec<Vec<usize>>> = self
+            .versions
+            .iter()
+            .map(|vf| {
+                let mut by_cell = vec![Vec::new(); cells];
+                for (j, &r) in vf.rows.iter().enumerate() {
+                    if let Some(p) = ledger
+                        .row_cell
+                        .get(r as usize)
+                        .and_then(|&c| by_cell.get_mut(c as usize))
+                    {
+                        p.push(j);
+                    }
+                }
+                by_cell
+            })
+            .collect();
+        members
+            .iter()
+            .enumerate()
+            .map(|(c, m)| {
+                if m.is_empty() {
+                    return Ok(None);
+                }
+                let mut versions: Vec<(u32, VersionFrame)> = Vec::new();
+                for (v, vf) in self.versions.iter().enumerate() {
+                    let at = &positions[v][c];
+                    let Some(&first) = at.first() else {
+                        continue;
+                    };
+                    let counted = ledger.counted.get(&(c as u32, v));
+                    versions.push((
+                        local[vf.rows[first] as usize],
+                        vf.cell_part(at, &local, counted),
+                    ));
+                }
+                versions.sort_by_key(|(first, _)| *first);
+                let versions: Vec<VersionFrame> = versions
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (_, mut vf))| {
+                        vf.key = format!("{}#{i}", vf.survey.slug);
+                        vf
+                    })
+                    .collect();
+                let mut counts = BTreeMap::new();
+                for vf in &versions {
+                    *counts.entry(vf.group).or_insert(0) += vf.rows.len() as u64;
+                }
+                let idx = IdxCa::from_vec("idx".into(), m.iter().map(|&r| r as IdxSize).collect());
+                let mut respondents = self.respondents.take(&idx)?;
+                respondents.with_column(Column::new(
+                    "respondent".into(),
+                    (0..m.len() as u32).collect::<Vec<u32>>(),
+                ))?;
+                Ok(Some(Frames {
+                    respondents,
+                    versions,
+                    counts,
+                    flags: vec![FlagSet::EMPTY; m.len()],
+                    texts_kept: false,
+                }))
+            })
+            .collect()
+    }
+}
+
+impl VersionFrame {
+    /// The rows at `at` (positions in this frame), respondents renumbered by `local`,
+    /// with the cell's `counted` totals (see [`CellLedger`]).
+    fn cell_part(&self, at: &[usize], local: &[u32], counted: Option<&Vec<u64>>) -> VersionFrame {
+        let count = |i: usize| counted.and_then(|c| c.get(i)).copied().unwrap_or(0);
+        let tallies = self.tallies.len();
+        VersionFrame {
+            key: self.key.clone(),
+            survey: self.survey.clone(),
+            group: self.group,
+            points: self.points,
+            rows: at.iter().map(|&j| local[self.rows[j] as usize]).collect(),
+            items: self
+                .items
+                .iter()
+                .map(|c| ItemColumn {
+                    id: c.id.clone(),
+                    sub: c.sub.clone(),
+                    reverse: c.reverse,
+                    matrix: c.matrix.clone(),
+                    conditional: c.conditional,
+                    values: pick(&c.values, at),
+                })
+                .collect(),
+            importance: self
+                .importance
+                .iter()
+                .map(|c| ImportanceColumn {
+                    of: c.of.clone(),
+                    values: pick(&c.values, at),
+                })
+                .collect(),
+            attention: self
+                .attention
+                .iter()
+                .map(|c| AttentionColumn {
+                    id: c.id.clone(),
+                    expect: c.expect,
+                    values: pick(&c.values, at),
+                })
+                .collect(),
+            tallies: self
+                .tallies
+                .iter()
+                .enumerate()
+                .map(|(i, t)| t.emptied(count(i)))
+                .collect(),
+            texts: self
+                .texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| TextColumn {
+                    id: t.id.clone(),
+                    question: t.question.clone(),
+                    answered: count(tallies + i),
+                    values: Vec::new(),
+                })
+                .collect(),
+            text_respondents: count(tallies + self.texts.len()),
+        }
     }
 }
 

@@ -54,6 +54,20 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The same question with nothing counted but `answered` respondents.
+    pub fn emptied(&self, answered: u64) -> Tally {
+        Tally {
+            id: self.id.clone(),
+            kind: self.kind,
+            codes: self.codes.clone(),
+            answered,
+            counts: vec![0; self.counts.len()],
+            rank_sum: vec![0; self.rank_sum.len()],
+            rank_n: vec![0; self.rank_n.len()],
+            values: Vec::new(),
+        }
+    }
+
     /// The tally for question `q` when it is described rather than scored, else `None`.
     /// Single-choice questions recorded as a respondent attribute are left to the
     /// sample tables; Likert items scored into an indicator to the item statistics.

@@ -167,7 +167,7 @@ pub async fn collect(
 ) -> anyhow::Result<Collected<Frames>> {
     let mut read = pass(db, meta, filters, texts, None).await?;
     let lattice = match read.fine.take() {
-        Some((attributes, fine)) => Some(lattice(attributes, fine, filters, |b| Ok(b.finish()?))?),
+        Some((attributes, fine)) => Some(lattice(attributes, fine, filters, Ok)?),
         None => None,
     };
     Ok(read.into_collected(lattice))
@@ -198,13 +198,10 @@ pub async fn collect_view(
     };
     let info = meta.campaign.info.clone();
     let owned = filters.to_vec();
-    // Each fine cell is summarised as soon as its frames are made, so the cells'
-    // frames are never all held at once (one per core at most).
+    // The fine cells are summarised on every core.
     let lattice = tokio::task::spawn_blocking(move || {
-        let (keys, builders): (Vec<_>, Vec<_>) = fine.into_iter().unzip();
-        let cells = in_parallel(builders, |b: FrameBuilder| {
-            Ok(fine_cell(&info, &b.finish()?)?)
-        })?;
+        let (keys, frames): (Vec<_>, Vec<_>) = fine.into_iter().unzip();
+        let cells = in_parallel(frames, |f: Frames| Ok(fine_cell(&info, &f)?))?;
         lattice(
             attributes,
             keys.into_iter().zip(cells).collect(),
@@ -263,8 +260,8 @@ fn unknown_filter() -> anyhow::Error {
 }
 
 /// A pass's fine cells: the lattice attributes, and each cell's respondents by its
-/// values of them.
-type Fine = (Vec<String>, BTreeMap<Vec<Option<String>>, FrameBuilder>);
+/// values of them (frames as [`Frames::split_cells`] gives them).
+type Fine = (Vec<String>, BTreeMap<Vec<Option<String>>, Frames>);
 
 /// What one pass read.
 struct Read {
@@ -354,8 +351,9 @@ struct Placed {
 /// The fine cells of a pass, and what each distinct stored attributes text decides.
 #[derive(Default)]
 struct Cells {
-    /// Each fine cell's key and builder (made when a response is first kept in it).
-    fine: Vec<(Vec<Option<String>>, Option<FrameBuilder>)>,
+    /// Each fine cell's key, in order of first appearance (its number in the
+    /// builder's [`crate::analysis::frame::CellLedger`]).
+    fine: Vec<Vec<Option<String>>>,
     /// Index in `fine` by key.
     cell_of: HashMap<Vec<Option<String>>, usize>,
     /// At most [`MAX_PLACED`] texts.
@@ -381,7 +379,7 @@ impl Cells {
         let next = self.fine.len();
         let cell = *self.cell_of.entry(key.clone()).or_insert(next);
         if cell == next {
-            self.fine.push((key, None));
+            self.fine.push(key);
         }
         let p = Placed {
             attrs: Arc::new(attrs.into_owned()),
@@ -401,9 +399,13 @@ struct Pass {
     judge: Judge,
     duplicates: Duplicates,
     attributes: Vec<String>,
-    breakdowns: Vec<String>,
     filters: Vec<(String, String)>,
+    /// The view's respondents; when the view is the whole campaign and its summary is
+    /// not known, also split by fine cell.
     builder: FrameBuilder,
+    /// Every respondent of the campaign by fine cell, when the view is filtered and the
+    /// campaign's summary is not known.
+    campaign: Option<FrameBuilder>,
     cells: Cells,
     /// The campaign's summary at this data, when known: then the pass reads the view's
     /// responses only and makes no fine cells.
@@ -436,16 +438,22 @@ impl Pass {
             None => Duplicates::new(&quality),
         };
         let judge = Judge::new(quality, known_medians, &versions);
+        let builder = if texts {
+            builder.keeping_texts()
+        } else {
+            builder
+        };
+        let (builder, campaign) = match (&known, filters.is_empty()) {
+            (Some(_), _) => (builder, None),
+            (None, true) => (builder.in_cells(), None),
+            (None, false) => (builder, Some(FrameBuilder::new(&breakdowns).in_cells())),
+        };
         Pass {
             attributes: lattice_attributes(&breakdowns),
-            builder: if texts {
-                builder.keeping_texts()
-            } else {
-                builder
-            },
+            builder,
+            campaign,
             dropped: FrameBuilder::new(&breakdowns),
             probe: FrameBuilder::new(&[]),
-            breakdowns,
             versions,
             judge,
             duplicates,
@@ -515,20 +523,21 @@ impl Pass {
                 judge_row(&self.judge, &mut self.duplicates, &self.builder, &row)
             }
         } else {
-            let cell = self.cells.fine[cell]
-                .1
-                .get_or_insert_with(|| FrameBuilder::new(&self.breakdowns));
-            cell.push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            let cell = u32::try_from(cell).unwrap_or(u32::MAX);
+            let all = self.campaign.as_mut().unwrap_or(&mut self.builder);
+            all.push_stored_in(cell, row.survey_version_id, survey, attrs, &row.answers)?;
             let judged = if excluding {
                 (flags, timed)
             } else {
-                judge_row(&self.judge, &mut self.duplicates, cell, &row)
+                judge_row(&self.judge, &mut self.duplicates, all, &row)
             };
             if !matches {
                 return Ok(());
             }
-            self.builder
-                .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            if self.campaign.is_some() {
+                self.builder
+                    .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            }
             judged
         };
         self.builder.flag_last(flags);
@@ -551,7 +560,11 @@ impl Pass {
             .known_medians
             .clone()
             .unwrap_or_else(|| self.timings.medians(q));
-        let mut frames = self.builder.finish()?;
+        let cells = self.cells.fine.len();
+        let (mut frames, parts) = match self.campaign {
+            Some(all) => (self.builder.finish()?, all.finish_in_cells(cells)?.1),
+            None => self.builder.finish_in_cells(cells)?,
+        };
         flag_speeders(q, &medians, &mut frames, &self.timed);
         let excluded = if q.exclude.is_empty() {
             None
@@ -567,7 +580,8 @@ impl Pass {
                     .cells
                     .fine
                     .into_iter()
-                    .filter_map(|(key, b)| Some((key, b?)))
+                    .zip(parts)
+                    .filter_map(|(key, f)| Some((key, f?)))
                     .collect();
                 (self.timings.counts(), Some((self.attributes, fine)))
             }
@@ -621,4 +635,97 @@ pub async fn previous_wave(
     };
     let view = collect(db, &prev, filters, false).await?.view;
     Ok(Some((prev, view)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::packed;
+    use crate::store::responses::StoredAnswers;
+
+    /// The demo campaign as stored, each questionnaire under two version ids (so that
+    /// a fine cell can hold two versions of one questionnaire, first seen in either
+    /// order).
+    fn demo() -> StoredCampaign {
+        let c = crate::definitions::load_campaign(std::path::Path::new("surveys/pingshun-2025"))
+            .expect("the demo campaign loads");
+        StoredCampaign {
+            id: 1,
+            surveys: c
+                .surveys
+                .into_iter()
+                .enumerate()
+                .map(|(i, survey)| StoredSurvey {
+                    version_id: i as i64 + 1,
+                    version: 1,
+                    campaign_id: 1,
+                    campaign_key: c.info.key.clone(),
+                    survey,
+                })
+                .collect(),
+            info: c.info,
+        }
+    }
+
+    /// Splitting one builder's frames by fine cell gives each cell the census (and
+    /// respondents per group) that a builder fed only that cell's responses gives: the
+    /// disclosure gate decides the same either way. Demo responses (choices, ratings,
+    /// open answers, importance), half stored packed and half as JSON, every other one
+    /// under a second version id of its questionnaire.
+    #[test]
+    fn split_cells_have_the_census_of_cells_built_alone() {
+        let campaign = demo();
+        let info = &campaign.info;
+        let breakdowns = info.analysis.breakdowns.clone();
+        let attributes = lattice_attributes(&breakdowns);
+        let mut whole = FrameBuilder::new(&breakdowns).keeping_texts().in_cells();
+        let mut alone: Vec<FrameBuilder> = Vec::new();
+        let mut cell_of: HashMap<Vec<Option<String>>, usize> = HashMap::new();
+        for (i, (idx, response, _)) in crate::app::demo::generate(&campaign, 4000, 11)
+            .into_iter()
+            .enumerate()
+        {
+            let stored = &campaign.surveys[idx];
+            let key = stored.version_id + if i % 2 == 0 { 0 } else { 100 };
+            let raw = serde_json::to_string(&response.attributes).expect("attributes");
+            let (attrs, fine) = fine_key(&raw, &attributes).expect("fine key");
+            let answers = if i % 3 == 0 {
+                StoredAnswers::Json(serde_json::to_string(&response.answers).expect("json"))
+            } else {
+                StoredAnswers::Packed(packed::pack(&stored.survey, &response.answers))
+            };
+            let next = cell_of.len();
+            let cell = *cell_of.entry(fine).or_insert(next);
+            if cell == alone.len() {
+                alone.push(FrameBuilder::new(&breakdowns));
+            }
+            whole
+                .push_stored_in(cell as u32, key, &stored.survey, &attrs, &answers)
+                .expect("whole");
+            alone[cell]
+                .push_stored(key, &stored.survey, &attrs, &answers)
+                .expect("alone");
+        }
+        assert!(alone.len() > 20, "the demo spreads over many fine cells");
+        let (frames, parts) = whole.finish_in_cells(alone.len()).expect("split");
+        assert_eq!(frames.len(), 4000);
+        let mut texts = 0;
+        for (part, built) in parts.into_iter().zip(alone) {
+            let part = part.expect("every cell has respondents");
+            let built = built.finish().expect("built");
+            assert_eq!(part.counts, built.counts);
+            assert!(part.respondents.equals_missing(&built.respondents));
+            let keys = |f: &Frames| f.versions.iter().map(|v| v.key.clone()).collect::<Vec<_>>();
+            assert_eq!(keys(&part), keys(&built));
+            let split = fine_cell(info, &part).expect("census of the split cell");
+            let own = fine_cell(info, &built).expect("census of the cell built alone");
+            assert_eq!(split.census, own.census);
+            texts += part
+                .versions
+                .iter()
+                .map(|v| v.text_respondents)
+                .sum::<u64>();
+        }
+        assert!(texts > 0, "some respondents wrote open answers");
+    }
 }
