@@ -205,7 +205,7 @@ pub fn cell_stats(
         Some((r, attr)) => Some(r.column(attr)?.str()?),
         None => None,
     };
-    let (keys, row_cell) = cells_of_rows(scores.df.column("group")?.str()?, by);
+    let (keys, row_slot) = cells_of_rows(scores.df.column("group")?.str()?, by);
     let weights = if scores.is_weighted() {
         Some(scores.df.column(WEIGHT)?.f64()?)
     } else {
@@ -215,8 +215,8 @@ pub fn cell_stats(
     for code in &scores.codes {
         let values = scores.df.column(&score_column(code))?.f64()?;
         let stats = match weights {
-            Some(w) => weighted_cells(values, w, &row_cell, keys.len()),
-            None => unweighted_cells(values, &row_cell, keys.len()),
+            Some(w) => weighted_cells(values, w, &row_slot, keys.len()),
+            None => unweighted_cells(values, &row_slot, keys.len()),
         };
         for ((g, v), stat) in keys.iter().zip(stats) {
             if let Some(stat) = stat {
@@ -230,12 +230,17 @@ pub fn cell_stats(
 /// The scores of each indicator per group, in respondent order, as
 /// (group, code, scores); respondents without a group or a score left out.
 pub fn group_vectors(scores: &RespondentScores) -> PolarsResult<Vec<(&str, &str, Vec<f64>)>> {
-    let (keys, row_cell) = cells_of_rows(scores.df.column("group")?.str()?, None);
+    let (keys, row_slot) = cells_of_rows(scores.df.column("group")?.str()?, None);
+    let spare = keys.len();
     let mut out = Vec::new();
     for code in &scores.codes {
         let values = scores.df.column(&score_column(code))?.f64()?;
-        let mut by_cell: Vec<Vec<f64>> = vec![Vec::new(); keys.len()];
-        for_each_scored(values, &row_cell, |_, c, x| by_cell[c].push(x));
+        // The spare slot's vector takes the rows without a score (no branch per row).
+        let mut by_cell: Vec<Vec<f64>> = vec![Vec::new(); spare + 1];
+        for_each_slot(values, &row_slot, spare as u32, |_, c, x| {
+            by_cell[c].push(x)
+        });
+        by_cell.truncate(spare);
         for ((g, _), v) in keys.iter().zip(by_cell) {
             if !v.is_empty() {
                 out.push((*g, code.as_str(), v));
@@ -249,15 +254,18 @@ pub fn group_vectors(scores: &RespondentScores) -> PolarsResult<Vec<(&str, &str,
 /// (group, "", indicator), each as a cell with n and nothing else (what a fine cell's
 /// census reads).
 pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
-    let (keys, row_cell) = cells_of_rows(scores.df.column("group")?.str()?, None);
+    let (keys, row_slot) = cells_of_rows(scores.df.column("group")?.str()?, None);
     let mut map = BTreeMap::new();
     for code in &scores.codes {
-        let mut n = vec![0u64; keys.len()];
-        for_each_scored(
+        let stride = keys.len() + 1;
+        let mut n = vec![0u64; BANKS * stride];
+        for_each_slot(
             scores.df.column(&score_column(code))?.f64()?,
-            &row_cell,
-            |_, c, _| n[c] += 1,
+            &row_slot,
+            keys.len() as u32,
+            |r, c, _| n[(r % BANKS) * stride + c] += 1,
         );
+        let n = bank_totals(&n, stride);
         for ((g, v), n) in keys.iter().zip(n).filter(|(_, n)| *n > 0) {
             let stat = ScoreStat {
                 n,
@@ -269,11 +277,12 @@ pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, 
     Ok(map)
 }
 
-/// Marks a row that belongs to no cell.
+/// Marks a value (or a row, while cells are made) that belongs to no cell.
 const NO_CELL: u32 = u32::MAX;
 
 /// The distinct (group, value) cells of the rows (value "" without `by`) and each row's
-/// cell, [`NO_CELL`] for a row without a group or without a value of `by`.
+/// slot: its cell's index, or the number of cells (the spare slot past the last cell)
+/// for a row without a group or without a value of `by`.
 fn cells_of_rows<'a>(
     groups: &'a StringChunked,
     by: Option<&'a StringChunked>,
@@ -286,7 +295,7 @@ fn cells_of_rows<'a>(
     // Cell of each (group, value) pair of codes, made when first seen.
     let mut cell_of = vec![NO_CELL; group_names.len() * value_names.len()];
     let mut keys = Vec::new();
-    let row_cell = group_codes
+    let mut row_slot: Vec<u32> = group_codes
         .iter()
         .zip(&value_codes)
         .map(|(&g, &v)| {
@@ -301,7 +310,11 @@ fn cells_of_rows<'a>(
             cell_of[pair]
         })
         .collect();
-    (keys, row_cell)
+    let spare = keys.len() as u32;
+    for slot in &mut row_slot {
+        *slot = (*slot).min(spare);
+    }
+    (keys, row_slot)
 }
 
 /// The distinct values of a string column in order of first appearance, and each
@@ -324,57 +337,72 @@ fn dictionary(ca: &StringChunked) -> (Vec<&str>, Vec<u32>) {
     (names, codes)
 }
 
-/// Calls `f(row, cell, score)` for each row in a cell with a score, reading the
-/// column's arrays directly (values and validity), in row order.
-fn for_each_scored(
+/// Calls `f(row, slot, score)` for every row in row order, reading the column's arrays
+/// directly (values and validity): `slot` is the row's from [`cells_of_rows`], or
+/// `spare` when the row has no score (its value is then meaningless). Without a branch
+/// per row: respondents of different groups and questionnaires interleave in time
+/// order, and a branch on "in a cell with a score" mispredicted on most rows there
+/// (cell tables took 2.5× as long as on rows grouped by questionnaire).
+fn for_each_slot(
     values: &Float64Chunked,
-    row_cell: &[u32],
+    row_slot: &[u32],
+    spare: u32,
     mut f: impl FnMut(usize, usize, f64),
 ) {
     let mut r = 0;
-    let mut visit = |r: usize, x: f64| {
-        if let Some(&c) = row_cell.get(r).filter(|c| **c != NO_CELL) {
-            f(r, c as usize, x);
-        }
-    };
     for arr in values.downcast_iter() {
         let xs = arr.values().as_slice();
+        let slots = &row_slot[r.min(row_slot.len())..(r + xs.len()).min(row_slot.len())];
         match arr.validity() {
             Some(valid) => {
-                for (x, ok) in xs.iter().zip(valid.iter()) {
-                    if ok {
-                        visit(r, *x);
-                    }
-                    r += 1;
+                for (i, ((x, ok), s)) in xs.iter().zip(valid.iter()).zip(slots).enumerate() {
+                    let slot = std::hint::select_unpredictable(ok, *s, spare);
+                    f(r + i, slot as usize, *x);
                 }
             }
             None => {
-                for x in xs {
-                    visit(r, *x);
-                    r += 1;
+                for (i, (x, s)) in xs.iter().zip(slots).enumerate() {
+                    f(r + i, *s as usize, *x);
                 }
             }
         }
+        r += xs.len();
     }
+}
+
+/// Accumulator banks: row `r` adds into bank `r % BANKS`, so that consecutive rows of
+/// one cell (respondents grouped by questionnaire) do not each wait for the store of
+/// the row before; the banks are added up once per cell.
+const BANKS: usize = 4;
+
+/// Sums per slot over `BANKS` banks of `stride` slots each, added up per slot.
+fn bank_totals<T: Copy + std::ops::Add<Output = T>>(banks: &[T], stride: usize) -> Vec<T> {
+    (0..stride)
+        .map(|c| (1..BANKS).fold(banks[c], |total, b| total + banks[b * stride + c]))
+        .collect()
 }
 
 /// Unweighted cells: n, mean and sample SD (two-pass), `None` for a cell without scores.
 fn unweighted_cells(
     values: &Float64Chunked,
-    row_cell: &[u32],
+    row_slot: &[u32],
     cells: usize,
 ) -> Vec<Option<ScoreStat>> {
-    let mut n = vec![0u64; cells];
-    let mut sum = vec![0.0f64; cells];
-    for_each_scored(values, row_cell, |_, c, x| {
-        n[c] += 1;
-        sum[c] += x;
+    let (spare, stride) = (cells as u32, cells + 1);
+    let mut n = vec![0u64; BANKS * stride];
+    let mut sum = vec![0.0f64; BANKS * stride];
+    for_each_slot(values, row_slot, spare, |r, c, x| {
+        let k = (r % BANKS) * stride + c;
+        n[k] += 1;
+        sum[k] += x;
     });
+    let (n, sum) = (bank_totals(&n, stride), bank_totals(&sum, stride));
     let mean: Vec<f64> = sum.iter().zip(&n).map(|(s, n)| s / *n as f64).collect();
-    let mut squares = vec![0.0f64; cells];
-    for_each_scored(values, row_cell, |_, c, x| {
-        squares[c] += (x - mean[c]) * (x - mean[c]);
+    let mut squares = vec![0.0f64; BANKS * stride];
+    for_each_slot(values, row_slot, spare, |r, c, x| {
+        squares[(r % BANKS) * stride + c] += (x - mean[c]) * (x - mean[c]);
     });
+    let squares = bank_totals(&squares, stride);
     (0..cells)
         .map(|c| {
             let sd = (n[c] >= 2).then(|| (squares[c] / (n[c] - 1) as f64).sqrt());
@@ -388,18 +416,21 @@ fn unweighted_cells(
 fn weighted_cells(
     values: &Float64Chunked,
     weights: &Float64Chunked,
-    row_cell: &[u32],
+    row_slot: &[u32],
     cells: usize,
 ) -> Vec<Option<ScoreStat>> {
     let weights: Vec<Option<f64>> = weights.iter().collect();
-    let mut sums = vec![WeightedSums::default(); cells];
-    for_each_scored(values, row_cell, |r, c, x| {
-        match weights.get(r).copied().flatten() {
-            Some(w) => sums[c].add(x, w),
-            None => sums[c].n += 1,
+    let mut sums = vec![WeightedSums::default(); cells + 1];
+    for_each_slot(values, row_slot, cells as u32, |r, c, x| {
+        if c < cells {
+            match weights.get(r).copied().flatten() {
+                Some(w) => sums[c].add(x, w),
+                None => sums[c].n += 1,
+            }
         }
     });
     sums.into_iter()
+        .take(cells)
         .map(|s| (s.n > 0).then(|| s.stat()))
         .collect()
 }

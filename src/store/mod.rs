@@ -9,6 +9,7 @@ pub mod fieldwork;
 pub mod ingest;
 pub mod invitations;
 pub mod packed;
+mod pg_copy;
 pub mod report_jobs;
 pub mod responses;
 pub mod sessions;

@@ -377,16 +377,21 @@ pub async fn count_for_survey<C: ConnectionTrait>(
 /// compact JSON of a sorted map, so the pair is a fixed substring; it is found with a
 /// plain case-sensitive substring search on both backends (LIKE would ignore ASCII
 /// case on SQLite but not on PostgreSQL, so the two would count differently).
+/// The text a response's stored attributes hold when `attr` is `value`: the pair as
+/// serde_json writes it inside the object.
+fn attribute_needle(attr: &str, value: &str) -> String {
+    let pair = serde_json::to_string(&BTreeMap::from([(attr, value)])).unwrap_or_default();
+    pair.trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_string()
+}
+
 pub(super) fn attribute_pair<C: ConnectionTrait>(
     db: &C,
     attr: &str,
     value: &str,
 ) -> sea_orm::sea_query::SimpleExpr {
-    let pair = serde_json::to_string(&BTreeMap::from([(attr, value)])).unwrap_or_default();
-    let inner = pair
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .to_string();
+    let inner = attribute_needle(attr, value);
     let sql = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => r#"strpos("attributes", $1) > 0"#,
         _ => r#"instr("attributes", ?) > 0"#,
@@ -583,6 +588,10 @@ type AnalysisTuple = (
 ///
 /// `narrow`: only rows whose attributes hold each `(attribute, value)` pair are read (a
 /// substring test in the query; the caller still checks each row's attributes).
+///
+/// PostgreSQL reads through one binary COPY of the same statement ([`super::pg_copy`]),
+/// a SQLite file through a connection of its own ([`super::sqlite_scan`]), an
+/// in-memory SQLite database through sea-orm.
 pub async fn stream_for_analysis(
     db: &DatabaseConnection,
     campaign_id: i64,
@@ -590,6 +599,10 @@ pub async fn stream_for_analysis(
     chunk: usize,
     tx: tokio::sync::mpsc::Sender<Vec<AnalysisRow>>,
 ) -> Result<u64, StoreError> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        let needles: Vec<String> = narrow.iter().map(|(a, v)| attribute_needle(a, v)).collect();
+        return super::pg_copy::analysis_rows(db, campaign_id, &needles, chunk, tx).await;
+    }
     let mut query = responses::Entity::find()
         .select_only()
         .column(responses::Column::Id)

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod analysis;
+mod analysis_read;
 mod backup;
 mod browser;
 mod check;
