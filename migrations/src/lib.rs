@@ -17,6 +17,7 @@ mod m20261204_000011_create_report_jobs;
 mod m20261205_000012_add_response_paradata;
 mod m20261206_000013_add_response_packed;
 mod m20261206_000014_create_response_tallies;
+mod m20261207_000015_index_responses_in_stored_order;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_add_response_paradata::Migration),
             Box::new(m20261206_000013_add_response_packed::Migration),
             Box::new(m20261206_000014_create_response_tallies::Migration),
+            Box::new(m20261207_000015_index_responses_in_stored_order::Migration),
         ]
     }
 }

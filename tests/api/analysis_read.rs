@@ -11,7 +11,8 @@ use chorus::entities::responses;
 use chorus::store::responses::{stream_for_analysis, AnalysisRow, StoredAnswers};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -19,6 +20,51 @@ use crate::both_backends;
 use crate::helpers::TestApp;
 
 both_backends!(the_analysis_read_returns_rows_as_stored);
+
+/// On PostgreSQL the rows are indexed in the order the read sorts them (no sort per
+/// pass), the index on `campaign_id` alone replaced; the step goes down and up again.
+/// SQLite keeps its index on `campaign_id`.
+async fn stored_order_index(db: &DatabaseConnection) {
+    use migrations::MigratorTrait;
+    let indexes = |db: DatabaseConnection| async move {
+        let sql = match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                "SELECT indexname || ' ' || indexdef FROM pg_indexes WHERE tablename = 'responses'"
+            }
+            _ => "SELECT name || ' ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'responses' AND sql IS NOT NULL",
+        };
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("indexes");
+        rows.iter()
+            .map(|r| r.try_get_by_index::<String>(0).expect("name"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let named = |all: &str, name: &str| all.lines().any(|l| l.starts_with(&format!("{name} ")));
+    let all = indexes(db.clone()).await;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        assert!(
+            all.contains("ix_responses_campaign_stored_order ")
+                && all.contains("(campaign_id, submitted_at, id)"),
+            "{all}"
+        );
+        assert!(!named(&all, "ix_responses_campaign"), "{all}");
+        migrations::Migrator::down(db, Some(1)).await.expect("down");
+        let down = indexes(db.clone()).await;
+        assert!(named(&down, "ix_responses_campaign"), "{down}");
+        assert!(!down.contains("stored_order"), "{down}");
+        migrations::Migrator::up(db, None).await.expect("up again");
+        assert_eq!(indexes(db.clone()).await, all);
+    } else {
+        assert!(named(&all, "ix_responses_campaign"), "{all}");
+        assert!(!all.contains("stored_order"), "{all}");
+    }
+}
 
 const CAMPAIGN: &str = "pingshun-2025";
 
@@ -115,6 +161,7 @@ async fn expected(db: &DatabaseConnection, campaign_id: i64) -> Vec<Compared> {
 
 async fn the_analysis_read_returns_rows_as_stored(app: TestApp) {
     let db = chorus::store::connect(&app.settings).await.expect("db");
+    stored_order_index(&db).await;
     chorus::app::demo::fill(&db, CAMPAIGN, 40, 5)
         .await
         .expect("demo");
