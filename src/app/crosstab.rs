@@ -441,13 +441,13 @@ struct Pass {
     frames: Option<FrameBuilder>,
 }
 
-fn read_rows(
+fn read_rows<'r>(
     meta: &CampaignMeta,
     spec: &Spec,
     plan: &Plan,
     attributes: &[String],
     filters: &[(String, String)],
-    rows: impl Iterator<Item = AnalysisRow>,
+    rows: impl Iterator<Item = &'r AnalysisRow>,
     pass: &mut Pass,
 ) -> anyhow::Result<()> {
     let row_index = |code: &str| plan.rows.iter().position(|(c, _)| c == code);
@@ -592,6 +592,8 @@ pub async fn crosstab(
     let attributes = lattice_attributes(&meta.campaign.info.analysis.breakdowns);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let campaign_id = meta.campaign.id;
+    // Read chunks go back to the reader to be freed there (`responses::Spent`).
+    let (spent_tx, spent) = std::sync::mpsc::channel();
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Crossed> {
         let mut pass = Pass {
             reads: Vec::new(),
@@ -605,9 +607,10 @@ pub async fn crosstab(
                 &plan,
                 &attributes,
                 &filters,
-                chunk.into_iter(),
+                chunk.iter(),
                 &mut pass,
             )?;
+            let _ = spent_tx.send(chunk);
         }
         if let Target::Indicator(code) = &spec.target {
             score(&meta, code, &mut pass)?;
@@ -648,7 +651,7 @@ pub async fn crosstab(
             spec,
         })
     });
-    let read = responses::stream_for_analysis(db, campaign_id, &[], 4096, tx).await;
+    let read = responses::stream_for_analysis(db, campaign_id, &[], 4096, tx, Some(spent)).await;
     let mut crossed = decoder.await.map_err(anyhow::Error::from)??;
     read?;
     crossed.filter_choices = filter_choices(&fieldwork, &crossed.filters, scope);

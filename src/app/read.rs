@@ -321,15 +321,19 @@ async fn pass(
         known_medians,
         known,
     );
+    // Read chunks go back to the reader to be freed there (`responses::Spent`).
+    let (spent_tx, spent) = std::sync::mpsc::channel();
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Read> {
         while let Some(chunk) = rx.blocking_recv() {
-            for row in chunk {
+            for row in &chunk {
                 pass.add(row)?;
             }
+            let _ = spent_tx.send(chunk);
         }
         pass.finish()
     });
-    let read = responses::stream_for_analysis(db, meta.campaign.id, narrow, CHUNK, tx).await;
+    let read =
+        responses::stream_for_analysis(db, meta.campaign.id, narrow, CHUNK, tx, Some(spent)).await;
     let collected = decoder.await??;
     read?;
     Ok(collected)
@@ -468,7 +472,7 @@ impl Pass {
         }
     }
 
-    fn add(&mut self, row: AnalysisRow) -> anyhow::Result<()> {
+    fn add(&mut self, row: &AnalysisRow) -> anyhow::Result<()> {
         let Some(v) = self.versions.get(&row.survey_version_id) else {
             return Ok(());
         };
@@ -498,7 +502,7 @@ impl Pass {
             }
             self.probe
                 .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
-            judge_row(&self.judge, &mut self.duplicates, &self.probe, &row)
+            judge_row(&self.judge, &mut self.duplicates, &self.probe, row)
         } else {
             (FlagSet::EMPTY, None)
         };
@@ -520,7 +524,7 @@ impl Pass {
             if excluding {
                 (flags, timed)
             } else {
-                judge_row(&self.judge, &mut self.duplicates, &self.builder, &row)
+                judge_row(&self.judge, &mut self.duplicates, &self.builder, row)
             }
         } else {
             let cell = u32::try_from(cell).unwrap_or(u32::MAX);
@@ -529,7 +533,7 @@ impl Pass {
             let judged = if excluding {
                 (flags, timed)
             } else {
-                judge_row(&self.judge, &mut self.duplicates, all, &row)
+                judge_row(&self.judge, &mut self.duplicates, all, row)
             };
             if !matches {
                 return Ok(());

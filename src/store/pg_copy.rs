@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::responses::{AnalysisRow, StoredAnswers};
+use super::responses::{free_spent, AnalysisRow, Spent, StoredAnswers};
 use super::StoreError;
 
 /// Why the read failed, as a store error.
@@ -58,14 +58,15 @@ fn statement(campaign_id: i64, needles: &[String]) -> String {
 }
 
 /// Reads the analysis rows of `campaign_id` (attributes holding every needle) through
-/// one binary COPY, sending them in chunks of `chunk` to `tx`; returns how many were
-/// sent. The statement sees one snapshot, as any single statement does.
+/// one binary COPY, sending them in chunks of `chunk` to `tx` and freeing the chunks
+/// handed back on `spent`; returns how many were sent. The statement sees one snapshot, as any single statement does.
 pub(super) async fn analysis_rows(
     db: &DatabaseConnection,
     campaign_id: i64,
     needles: &[String],
     chunk: usize,
     tx: tokio::sync::mpsc::Sender<Vec<AnalysisRow>>,
+    spent: Option<Spent>,
 ) -> Result<u64, StoreError> {
     let mut conn = db
         .get_postgres_connection_pool()
@@ -94,6 +95,7 @@ pub(super) async fn analysis_rows(
                 if tx.send(full).await.is_err() {
                     break 'read;
                 }
+                free_spent(spent.as_ref());
             }
         }
     }

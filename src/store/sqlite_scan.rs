@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, Row};
 use sea_orm::{DatabaseConnection, Value};
 use uuid::Uuid;
 
-use super::responses::{AnalysisRow, StoredAnswers};
+use super::responses::{free_spent, AnalysisRow, Spent, StoredAnswers};
 use super::StoreError;
 
 /// Why the scan failed, as a store error.
@@ -129,13 +129,15 @@ fn parameter(v: Value) -> Result<rusqlite::types::Value, StoreError> {
 
 /// Runs the analysis statement `sql` with `values` on its own read connection to
 /// `file` (WAL: a consistent snapshot while respondents write), sending its rows in
-/// chunks of `chunk` to `tx`; returns how many were sent.
+/// chunks of `chunk` to `tx` and freeing the chunks handed back on `spent`; returns how
+/// many were sent.
 pub(super) async fn analysis_rows(
     file: PathBuf,
     sql: String,
     values: Vec<Value>,
     chunk: usize,
     tx: tokio::sync::mpsc::Sender<Vec<AnalysisRow>>,
+    spent: Option<Spent>,
 ) -> Result<u64, StoreError> {
     tokio::task::spawn_blocking(move || -> Result<u64, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -160,6 +162,7 @@ pub(super) async fn analysis_rows(
                 if tx.blocking_send(full).is_err() {
                     return Ok(sent);
                 }
+                free_spent(spent.as_ref());
             }
         }
         if !batch.is_empty() {

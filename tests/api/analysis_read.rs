@@ -115,13 +115,18 @@ async fn read(db: &DatabaseConnection, campaign_id: i64, narrow: &[(&str, &str)]
         .map(|(a, v)| (a.to_string(), v.to_string()))
         .collect();
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    // Unnarrowed reads hand their chunks back to the reader to be freed there, as the
+    // analysis does; narrowed ones keep them.
+    let (spent_tx, spent) = std::sync::mpsc::channel::<Vec<AnalysisRow>>();
+    let spent = narrow.is_empty().then_some(spent);
     let reading = tokio::spawn({
         let db = db.clone();
-        async move { stream_for_analysis(&db, campaign_id, &narrow, 7, tx).await }
+        async move { stream_for_analysis(&db, campaign_id, &narrow, 7, tx, spent).await }
     });
     let mut rows = Vec::new();
     while let Some(chunk) = rx.recv().await {
-        rows.extend(chunk.into_iter().map(compared));
+        rows.extend(chunk.iter().cloned().map(compared));
+        let _ = spent_tx.send(chunk);
     }
     let sent = reading.await.expect("joined").expect("the read");
     assert_eq!(sent as usize, rows.len(), "rows counted as sent");
