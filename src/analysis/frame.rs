@@ -386,10 +386,11 @@ pub struct FrameBuilder {
     breakdowns: Vec<String>,
     versions: Vec<VersionBuilder>,
     /// Version index by caller's key (e.g. the stored version id).
-    index: HashMap<i64, usize>,
+    index: PlHashMap<i64, usize>,
     group: Vec<&'static str>,
-    /// Per breakdown attribute: the dictionary of values and each respondent's code.
-    attr_values: Vec<(HashMap<String, u32>, Vec<String>)>,
+    /// Per breakdown attribute: the dictionary of values (looked up for every row, so
+    /// with polars' aHash rather than SipHash) and each respondent's code.
+    attr_values: Vec<(PlHashMap<String, u32>, Vec<String>)>,
     attr_codes: Vec<Vec<Option<u32>>>,
     counts: BTreeMap<Audience, u64>,
     flags: Vec<FlagSet>,
@@ -414,9 +415,9 @@ impl FrameBuilder {
         FrameBuilder {
             breakdowns: breakdowns.to_vec(),
             versions: Vec::new(),
-            index: HashMap::new(),
+            index: PlHashMap::new(),
             group: Vec::new(),
-            attr_values: vec![(HashMap::new(), Vec::new()); breakdowns.len()],
+            attr_values: vec![(PlHashMap::new(), Vec::new()); breakdowns.len()],
             attr_codes: vec![Vec::new(); breakdowns.len()],
             counts: BTreeMap::new(),
             flags: Vec::new(),

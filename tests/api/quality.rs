@@ -460,7 +460,9 @@ async fn duplicates_are_flagged_per_client_and_outlive_the_client_hash(
     assert_eq!(hashes.len(), 4);
     for h in hashes.iter().flatten() {
         assert_eq!(h.len(), 16, "64 bits as hex: {h}");
-        assert!(h.chars().all(|c| c.is_ascii_hexdigit()) && !h.contains("127"));
+        // Hex digits only, so no trace of the client's address ("127.0.0.1") in clear
+        // (a random hash holds "127" in about one run in seventy: not a leak).
+        assert!(h.chars().all(|c| c.is_ascii_hexdigit()), "{h}");
     }
     assert!(hashes.iter().all(Option::is_some));
     // ... nothing cleared while the questionnaire is open ...
