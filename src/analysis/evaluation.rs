@@ -18,7 +18,8 @@ use super::ipa::{ipa, Ipa};
 use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
 use super::scores::{
-    cell_stats, indicator_table, respondent_scores, IndicatorScores, Level, RespondentScores,
+    cell_stats, indicator_table, respondent_scores, CellKey, IndicatorScores, Level,
+    RespondentScores,
 };
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
@@ -688,48 +689,109 @@ fn score_tables(
     if let Some(w) = weights {
         scores = scores.with_weights(w)?;
     }
-    let stats = if full {
-        cell_stats(&scores, None)?
-    } else {
-        super::scores::cell_counts(&scores)?
-    };
-    let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
-    let mut breakdowns = Vec::new();
-    for attr in settings.breakdowns.iter().filter(|_| full) {
-        if !has_column(frames, attr) {
-            continue;
-        }
-        let stats = cell_stats(&scores, Some((&frames.respondents, attr)))?;
-        let values: std::collections::BTreeSet<String> =
-            stats.keys().map(|(_, v, _)| v.clone()).collect();
-        if values.is_empty() {
-            continue;
-        }
-        let values: Vec<String> = values.into_iter().collect();
-        let tables = values
-            .iter()
-            .map(|v| indicator_table(info, &framework, &stats, v, &groups))
-            .collect();
-        breakdowns.push(RawBreakdown {
-            attribute: attr.clone(),
-            values,
-            tables,
-            respondents: respondents_by_value(frames, attr)?,
+    if !full {
+        let stats = super::scores::cell_counts(&scores)?;
+        let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
+        return Ok(ScoreTables {
+            vectors: ScoreVectors::new(),
+            scores: None,
+            framework,
+            entropy_units,
+            composite,
+            indicators,
+            breakdowns: Vec::new(),
         });
     }
+    // The view's cell tables, each breakdown's and the score vectors read the same
+    // respondent scores and nothing of each other: one core each.
+    // The vectors, the largest piece, go first so that no core waits on them last.
+    let pieces: Vec<ScorePiece> = std::iter::once(ScorePiece::Vectors)
+        .chain(std::iter::once(ScorePiece::Cells(None)))
+        .chain(
+            settings
+                .breakdowns
+                .iter()
+                .filter(|attr| has_column(frames, attr))
+                .map(|attr| ScorePiece::Cells(Some(attr))),
+        )
+        .collect();
+    let done = super::parallel::map(pieces, |p| p.compute(&scores, frames))
+        .into_iter()
+        .collect::<PolarsResult<Vec<ScorePieceDone>>>()?;
+    let mut breakdowns = Vec::new();
+    let mut vectors = ScoreVectors::new();
+    let mut view = None;
+    for piece in done {
+        match piece {
+            ScorePieceDone::Cells(Some((attribute, respondents)), stats) => {
+                let values: std::collections::BTreeSet<String> =
+                    stats.keys().map(|(_, v, _)| v.clone()).collect();
+                if values.is_empty() {
+                    continue;
+                }
+                let values: Vec<String> = values.into_iter().collect();
+                let tables = values
+                    .iter()
+                    .map(|v| indicator_table(info, &framework, &stats, v, &groups))
+                    .collect();
+                breakdowns.push(RawBreakdown {
+                    attribute,
+                    values,
+                    tables,
+                    respondents,
+                });
+            }
+            ScorePieceDone::Cells(None, stats) => view = Some(stats),
+            ScorePieceDone::Vectors(v) => vectors = v,
+        }
+    }
+    let Some(stats) = view else {
+        return Err(PolarsError::ComputeError(
+            "the view's cell tables are missing".into(),
+        ));
+    };
+    let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     Ok(ScoreTables {
-        vectors: if full {
-            score_vectors(&scores)?
-        } else {
-            ScoreVectors::new()
-        },
-        scores: full.then_some(scores),
+        vectors,
+        scores: Some(scores),
         framework,
         entropy_units,
         composite,
         indicators,
         breakdowns,
     })
+}
+
+/// One independent piece of a view's score tables.
+enum ScorePiece<'a> {
+    /// The cell tables of the view (`None`) or of one breakdown attribute.
+    Cells(Option<&'a String>),
+    /// Each group's respondent scores, for the tests.
+    Vectors,
+}
+
+/// A [`ScorePiece`] computed: a breakdown's cells come with its attribute and its
+/// respondents per value and group.
+enum ScorePieceDone {
+    Cells(
+        Option<(String, HashMap<String, BTreeMap<Audience, u64>>)>,
+        BTreeMap<CellKey, ScoreStat>,
+    ),
+    Vectors(ScoreVectors),
+}
+
+impl ScorePiece<'_> {
+    fn compute(self, scores: &RespondentScores, frames: &Frames) -> PolarsResult<ScorePieceDone> {
+        Ok(match self {
+            ScorePiece::Cells(None) => ScorePieceDone::Cells(None, cell_stats(scores, None)?),
+            ScorePiece::Cells(Some(attr)) => {
+                let stats = cell_stats(scores, Some((&frames.respondents, attr)))?;
+                let respondents = respondents_by_value(frames, attr)?;
+                ScorePieceDone::Cells(Some((attr.clone(), respondents)), stats)
+            }
+            ScorePiece::Vectors => ScorePieceDone::Vectors(score_vectors(scores)?),
+        })
+    }
 }
 
 /// The respondent count behind every statistic of `t`.
@@ -1185,76 +1247,84 @@ fn gaps(
     indicators: &[IndicatorRow],
     vectors: &ScoreVectors,
 ) -> Vec<IndicatorGap> {
-    let mut out = Vec::new();
-    for ind in std::iter::once(composite).chain(indicators) {
-        let groups: Vec<(Audience, f64)> = ind
-            .by_group
-            .iter()
-            .filter(|(_, c)| !c.suppressed.is_hidden())
-            .filter_map(|(g, c)| Some((*g, c.mean?)))
-            .collect();
-        if groups.len() < 2 {
-            continue;
-        }
-        let data = |g: Audience| {
-            vectors
-                .get(&(g.as_str().to_string(), ind.code.clone()))
-                .map_or(&[][..], |v| v.as_slice())
-        };
-        let moments = |g: Audience| ind.by_group.get(&g).and_then(ScoreCell::weighted_moments);
-        let weighted = groups.iter().any(|(g, _)| moments(*g).is_some());
-        let test = |a: Audience, b: Audience| match (moments(a), moments(b)) {
-            (Some(x), Some(y)) => welch_moments(x, y),
-            _ => welch(data(a), data(b)),
-        };
-        let mut pairs = Vec::new();
-        for i in 0..groups.len() {
-            for j in i + 1..groups.len() {
-                let (a, b) = (groups[i], groups[j]);
-                if let Some(w) = test(a.0, b.0) {
-                    pairs.push(PairTest {
-                        a: a.0,
-                        b: b.0,
-                        difference: a.1 - b.1,
-                        welch: w,
-                        p_holm: 1.0,
-                    });
-                }
-            }
-        }
-        let adjusted = holm(&pairs.iter().map(|p| p.welch.p).collect::<Vec<_>>());
-        for (p, adj) in pairs.iter_mut().zip(adjusted) {
-            p.p_holm = adj;
-        }
-        let samples: Vec<&[f64]> = groups.iter().map(|(g, _)| data(*g)).collect();
-        let (hi, lo) = groups.iter().fold((groups[0], groups[0]), |(hi, lo), g| {
-            (
-                if g.1 > hi.1 { *g } else { hi },
-                if g.1 < lo.1 { *g } else { lo },
-            )
-        });
-        out.push(IndicatorGap {
-            code: ind.code.clone(),
-            name: ind.name.clone(),
-            level: ind.level,
-            gap: hi.1 - lo.1,
-            highest: hi.0,
-            lowest: lo.0,
-            pairs,
-            // A rank test of the unweighted answers would not describe the population.
-            kruskal_wallis: if weighted {
-                None
-            } else {
-                kruskal_wallis(&samples)
-            },
-            rank: 0,
-        });
-    }
+    // Each indicator's tests read its own vectors only: one core each.
+    let rows: Vec<&IndicatorRow> = std::iter::once(composite).chain(indicators).collect();
+    let mut out: Vec<IndicatorGap> = super::parallel::map(rows, |ind| gap(ind, vectors))
+        .into_iter()
+        .flatten()
+        .collect();
     out.sort_by(|a, b| b.gap.total_cmp(&a.gap));
     for (i, g) in out.iter_mut().enumerate() {
         g.rank = i + 1;
     }
     out
+}
+
+/// The gap between the published groups of one indicator and its tests (unranked);
+/// none with fewer than two published groups.
+fn gap(ind: &IndicatorRow, vectors: &ScoreVectors) -> Option<IndicatorGap> {
+    let groups: Vec<(Audience, f64)> = ind
+        .by_group
+        .iter()
+        .filter(|(_, c)| !c.suppressed.is_hidden())
+        .filter_map(|(g, c)| Some((*g, c.mean?)))
+        .collect();
+    if groups.len() < 2 {
+        return None;
+    }
+    let data = |g: Audience| {
+        vectors
+            .get(&(g.as_str().to_string(), ind.code.clone()))
+            .map_or(&[][..], |v| v.as_slice())
+    };
+    let moments = |g: Audience| ind.by_group.get(&g).and_then(ScoreCell::weighted_moments);
+    let weighted = groups.iter().any(|(g, _)| moments(*g).is_some());
+    let test = |a: Audience, b: Audience| match (moments(a), moments(b)) {
+        (Some(x), Some(y)) => welch_moments(x, y),
+        _ => welch(data(a), data(b)),
+    };
+    let mut pairs = Vec::new();
+    for i in 0..groups.len() {
+        for j in i + 1..groups.len() {
+            let (a, b) = (groups[i], groups[j]);
+            if let Some(w) = test(a.0, b.0) {
+                pairs.push(PairTest {
+                    a: a.0,
+                    b: b.0,
+                    difference: a.1 - b.1,
+                    welch: w,
+                    p_holm: 1.0,
+                });
+            }
+        }
+    }
+    let adjusted = holm(&pairs.iter().map(|p| p.welch.p).collect::<Vec<_>>());
+    for (p, adj) in pairs.iter_mut().zip(adjusted) {
+        p.p_holm = adj;
+    }
+    let samples: Vec<&[f64]> = groups.iter().map(|(g, _)| data(*g)).collect();
+    let (hi, lo) = groups.iter().fold((groups[0], groups[0]), |(hi, lo), g| {
+        (
+            if g.1 > hi.1 { *g } else { hi },
+            if g.1 < lo.1 { *g } else { lo },
+        )
+    });
+    Some(IndicatorGap {
+        code: ind.code.clone(),
+        name: ind.name.clone(),
+        level: ind.level,
+        gap: hi.1 - lo.1,
+        highest: hi.0,
+        lowest: lo.0,
+        pairs,
+        // A rank test of the unweighted answers would not describe the population.
+        kruskal_wallis: if weighted {
+            None
+        } else {
+            kruskal_wallis(&samples)
+        },
+        rank: 0,
+    })
 }
 
 /// Fuzzy comprehensive evaluation from the published item counts (rule 5), pooled over

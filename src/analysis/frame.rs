@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -95,7 +96,7 @@ pub struct TextColumn {
 pub struct VersionFrame {
     /// `slug#n`, unique per version in these frames.
     pub key: String,
-    pub survey: Survey,
+    pub survey: Arc<Survey>,
     pub group: Audience,
     pub points: u8,
     /// Respondent number of each row.
@@ -276,7 +277,7 @@ impl VersionBuilder {
             layout: packed::layout_hash(survey),
             frame: VersionFrame {
                 key: format!("{}#{idx}", survey.slug),
-                survey: survey.clone(),
+                survey: Arc::new(survey.clone()),
                 group: survey.audience,
                 points: survey.scale.points,
                 rows: Vec::new(),
@@ -389,9 +390,12 @@ pub struct FrameBuilder {
     index: PlHashMap<i64, usize>,
     group: Vec<&'static str>,
     /// Per breakdown attribute: the dictionary of values (looked up for every row, so
-    /// with polars' aHash rather than SipHash) and each respondent's code.
+    /// with polars' foldhash rather than SipHash) and each respondent's code.
     attr_values: Vec<(PlHashMap<String, u32>, Vec<String>)>,
     attr_codes: Vec<Vec<Option<u32>>>,
+    /// Per fine cell, its breakdown codes once looked up: a cell's respondents share
+    /// their breakdown values, so a row of a known cell looks up nothing.
+    cell_codes: Vec<Option<Box<[Option<u32>]>>>,
     counts: BTreeMap<Audience, u64>,
     flags: Vec<FlagSet>,
     /// Version index of the last respondent added.
@@ -419,6 +423,7 @@ impl FrameBuilder {
             group: Vec::new(),
             attr_values: vec![(PlHashMap::new(), Vec::new()); breakdowns.len()],
             attr_codes: vec![Vec::new(); breakdowns.len()],
+            cell_codes: Vec::new(),
             counts: BTreeMap::new(),
             flags: Vec::new(),
             last: None,
@@ -462,37 +467,51 @@ impl FrameBuilder {
         v
     }
 
-    /// Starts a respondent of `survey` (version `key`) with the given attribute lookup;
-    /// returns the version index.
+    /// Starts a respondent of `survey` (version `key`) of fine cell `cell` (or
+    /// [`NO_CELL`]) with the given attribute lookup; returns the version index.
     fn start<'a>(
         &mut self,
         key: i64,
         survey: &Survey,
+        cell: u32,
         attribute: impl Fn(&str) -> Option<&'a str>,
     ) -> usize {
         let v = self.version(key, survey);
         let r = u32::try_from(self.group.len()).unwrap_or(u32::MAX);
         self.group.push(survey.audience.as_str());
         *self.counts.entry(survey.audience).or_insert(0) += 1;
-        for (i, name) in self.breakdowns.iter().enumerate() {
-            let code = attribute(name).map(|value| {
-                let (dict, values) = &mut self.attr_values[i];
-                // Looked up by `&str` first: a breakdown has a handful of values and a
-                // million rows, so the key is copied only the first time it is seen.
-                if let Some(&c) = dict.get(value) {
-                    return c;
-                }
-                let c = u32::try_from(values.len()).unwrap_or(u32::MAX);
-                values.push(value.to_string());
-                dict.insert(value.to_string(), c);
-                c
-            });
-            self.attr_codes[i].push(code);
-        }
+        self.push_codes(cell, attribute);
         self.versions[v].open_row(r);
         self.flags.push(FlagSet::EMPTY);
         self.last = Some(v);
         v
+    }
+
+    /// Appends the new respondent's breakdown codes: its cell's, when the cell was seen
+    /// before; otherwise each value looked up (and the cell's codes remembered).
+    fn push_codes<'a>(&mut self, cell: u32, attribute: impl Fn(&str) -> Option<&'a str>) {
+        let at = cell as usize;
+        if let Some(Some(codes)) = self.cell_codes.get(at) {
+            for (column, code) in self.attr_codes.iter_mut().zip(codes.iter()) {
+                column.push(*code);
+            }
+            return;
+        }
+        let codes: Box<[Option<u32>]> = self
+            .breakdowns
+            .iter()
+            .zip(&mut self.attr_values)
+            .map(|(name, dict)| attribute(name).map(|value| value_code(dict, value)))
+            .collect();
+        for (column, code) in self.attr_codes.iter_mut().zip(codes.iter()) {
+            column.push(*code);
+        }
+        if cell != NO_CELL {
+            if self.cell_codes.len() <= at {
+                self.cell_codes.resize(at + 1, None);
+            }
+            self.cell_codes[at] = Some(codes);
+        }
     }
 
     /// The last respondent's version frame and row in it.
@@ -516,7 +535,9 @@ impl FrameBuilder {
         attributes: &BTreeMap<String, String>,
         answers: &BTreeMap<String, AnswerValue>,
     ) {
-        let v = self.start(key, survey, |n| attributes.get(n).map(String::as_str));
+        let v = self.start(key, survey, NO_CELL, |n| {
+            attributes.get(n).map(String::as_str)
+        });
         let vb = &mut self.versions[v];
         for (k, a) in answers {
             match (vb.slots.get(k.as_str()).copied(), a) {
@@ -537,7 +558,18 @@ impl FrameBuilder {
         attributes: &Attributes<'_>,
         answers_json: &str,
     ) -> Result<(), CorruptRow> {
-        let v = self.start(key, survey, |n| attributes.get(n));
+        self.fill_json(NO_CELL, key, survey, attributes, answers_json)
+    }
+
+    fn fill_json(
+        &mut self,
+        cell: u32,
+        key: i64,
+        survey: &Survey,
+        attributes: &Attributes<'_>,
+        answers_json: &str,
+    ) -> Result<(), CorruptRow> {
+        let v = self.start(key, survey, cell, |n| attributes.get(n));
         let vb = &mut self.versions[v];
         let mut de = serde_json::Deserializer::from_str(answers_json);
         AnswersSeed { version: vb }.deserialize(&mut de)?;
@@ -558,7 +590,9 @@ impl FrameBuilder {
     }
 
     /// [`Self::push_stored`] for a respondent of fine cell `cell` (recorded when the
-    /// builder is [`Self::in_cells`]).
+    /// builder is [`Self::in_cells`]). The respondents of one cell must share their
+    /// breakdown values (a fine cell's key holds every breakdown): its codes are looked
+    /// up for its first respondent only.
     pub fn push_stored_in(
         &mut self,
         cell: u32,
@@ -567,7 +601,7 @@ impl FrameBuilder {
         attributes: &Attributes<'_>,
         answers: &StoredAnswers,
     ) -> Result<(), CorruptRow> {
-        self.fill_stored(key, survey, attributes, answers)?;
+        self.fill_stored(cell, key, survey, attributes, answers)?;
         if let (Some(ledger), Some(v)) = (self.ledger.as_mut(), self.last) {
             ledger.record(cell, v, &self.versions[v].frame, self.group.len());
         }
@@ -576,15 +610,16 @@ impl FrameBuilder {
 
     fn fill_stored(
         &mut self,
+        cell: u32,
         key: i64,
         survey: &Survey,
         attributes: &Attributes<'_>,
         answers: &StoredAnswers,
     ) -> Result<(), CorruptRow> {
         match answers {
-            StoredAnswers::Json(json) => self.push_json(key, survey, attributes, json),
+            StoredAnswers::Json(json) => self.fill_json(cell, key, survey, attributes, json),
             StoredAnswers::Packed(bytes) => {
-                let v = self.start(key, survey, |n| attributes.get(n));
+                let v = self.start(key, survey, cell, |n| attributes.get(n));
                 self.versions[v]
                     .fill_packed(bytes)
                     .map_err(CorruptRow::Packed)
@@ -631,6 +666,19 @@ impl FrameBuilder {
             texts_kept: self.keep_texts,
         })
     }
+}
+
+/// The code of `value` in a breakdown's dictionary, added on first sight. Looked up by
+/// `&str` first: a breakdown has a handful of values and a million rows, so the value
+/// is copied only the first time it is seen.
+fn value_code((dict, values): &mut (PlHashMap<String, u32>, Vec<String>), value: &str) -> u32 {
+    if let Some(&c) = dict.get(value) {
+        return c;
+    }
+    let c = u32::try_from(values.len()).unwrap_or(u32::MAX);
+    values.push(value.to_string());
+    dict.insert(value.to_string(), c);
+    c
 }
 
 /// Marks a respondent recorded without a fine cell.
@@ -736,53 +784,53 @@ impl Frames {
                 by_cell
             })
             .collect();
-        members
-            .iter()
-            .enumerate()
-            .map(|(c, m)| {
-                if m.is_empty() {
-                    return Ok(None);
-                }
-                let mut versions: Vec<(u32, VersionFrame)> = Vec::new();
-                for (v, vf) in self.versions.iter().enumerate() {
-                    let at = &positions[v][c];
-                    let Some(&first) = at.first() else {
-                        continue;
-                    };
-                    let counted = ledger.counted.get(&(c as u32, v));
-                    versions.push((
-                        local[vf.rows[first] as usize],
-                        vf.cell_part(at, &local, counted),
-                    ));
-                }
-                versions.sort_by_key(|(first, _)| *first);
-                let versions: Vec<VersionFrame> = versions
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (_, mut vf))| {
-                        vf.key = format!("{}#{i}", vf.survey.slug);
-                        vf
-                    })
-                    .collect();
-                let mut counts = BTreeMap::new();
-                for vf in &versions {
-                    *counts.entry(vf.group).or_insert(0) += vf.rows.len() as u64;
-                }
-                let idx = IdxCa::from_vec("idx".into(), m.iter().map(|&r| r as IdxSize).collect());
-                let mut respondents = self.respondents.take(&idx)?;
-                respondents.with_column(Column::new(
-                    "respondent".into(),
-                    (0..m.len() as u32).collect::<Vec<u32>>(),
-                ))?;
-                Ok(Some(Frames {
-                    respondents,
-                    versions,
-                    counts,
-                    flags: vec![FlagSet::EMPTY; m.len()],
-                    texts_kept: false,
-                }))
-            })
-            .collect()
+        // Each cell's frames are made from the whole's alone: one core each.
+        let cells: Vec<(usize, &Vec<u32>)> = members.iter().enumerate().collect();
+        super::parallel::map(cells, |(c, m)| {
+            if m.is_empty() {
+                return Ok(None);
+            }
+            let mut versions: Vec<(u32, VersionFrame)> = Vec::new();
+            for (v, vf) in self.versions.iter().enumerate() {
+                let at = &positions[v][c];
+                let Some(&first) = at.first() else {
+                    continue;
+                };
+                let counted = ledger.counted.get(&(c as u32, v));
+                versions.push((
+                    local[vf.rows[first] as usize],
+                    vf.cell_part(at, &local, counted),
+                ));
+            }
+            versions.sort_by_key(|(first, _)| *first);
+            let versions: Vec<VersionFrame> = versions
+                .into_iter()
+                .enumerate()
+                .map(|(i, (_, mut vf))| {
+                    vf.key = format!("{}#{i}", vf.survey.slug);
+                    vf
+                })
+                .collect();
+            let mut counts = BTreeMap::new();
+            for vf in &versions {
+                *counts.entry(vf.group).or_insert(0) += vf.rows.len() as u64;
+            }
+            let idx = IdxCa::from_vec("idx".into(), m.iter().map(|&r| r as IdxSize).collect());
+            let mut respondents = self.respondents.take(&idx)?;
+            respondents.with_column(Column::new(
+                "respondent".into(),
+                (0..m.len() as u32).collect::<Vec<u32>>(),
+            ))?;
+            Ok(Some(Frames {
+                respondents,
+                versions,
+                counts,
+                flags: vec![FlagSet::EMPTY; m.len()],
+                texts_kept: false,
+            }))
+        })
+        .into_iter()
+        .collect()
     }
 }
 

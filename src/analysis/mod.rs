@@ -11,6 +11,7 @@ pub mod fuzzy;
 pub mod grading;
 pub mod inference;
 pub mod ipa;
+pub mod parallel;
 #[cfg(test)]
 mod properties;
 pub mod quality;

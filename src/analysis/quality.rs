@@ -98,14 +98,15 @@ pub fn flags(
     if version.attention.iter().any(failed) {
         out.insert(Flag::Attention);
     }
-    let asked: Vec<u8> = version
+    // Counted without collecting: this runs for every stored row.
+    let (asked, blank) = version
         .items
         .iter()
         .filter(|c| !c.conditional)
-        .map(value)
-        .collect();
-    let blank = asked.iter().filter(|v| **v == 0).count();
-    if !asked.is_empty() && blank as f64 > settings.max_missing_share * asked.len() as f64 {
+        .fold((0usize, 0usize), |(asked, blank), c| {
+            (asked + 1, blank + usize::from(value(c) == 0))
+        });
+    if asked > 0 && blank as f64 > settings.max_missing_share * asked as f64 {
         out.insert(Flag::Nonresponse);
     }
     out
@@ -518,7 +519,7 @@ mod tests {
         let s = survey(Audience::Students);
         VersionFrame {
             key: "s#0".into(),
-            survey: s,
+            survey: s.into(),
             group: Audience::Students,
             points: 5,
             rows: (0..rows.len() as u32).collect(),

@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
+use polars::prelude::PlHashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -73,8 +75,12 @@ pub(crate) type Timed = Option<(Arc<str>, u32, usize)>;
 pub(crate) struct Duplicates {
     window: chrono::Duration,
     similarity: f64,
-    latest: HashMap<String, (DateTime<Utc>, Vec<u8>)>,
-    order: VecDeque<(DateTime<Utc>, String)>,
+    /// Per client and questionnaire (`slug \0 client`, looked up for every row, so
+    /// with polars' foldhash): its latest response's time and scored answers.
+    latest: PlHashMap<Arc<str>, (DateTime<Utc>, Vec<u8>)>,
+    order: VecDeque<(DateTime<Utc>, Arc<str>)>,
+    /// The key being looked up, reused from row to row.
+    key: String,
     /// The responses found repeating, when not `known`.
     flagged: HashSet<Uuid>,
     /// The verdicts of an earlier pass over the whole campaign.
@@ -89,8 +95,9 @@ impl Duplicates {
                 i64::try_from(q.duplicate_window_minutes.min(7 * 24 * 60)).unwrap_or(0),
             ),
             similarity: q.duplicate_similarity,
-            latest: HashMap::new(),
+            latest: PlHashMap::default(),
             order: VecDeque::new(),
+            key: String::new(),
             flagged: HashSet::new(),
             known: None,
         }
@@ -117,7 +124,7 @@ impl Duplicates {
         slug: &str,
         client: &str,
         at: DateTime<Utc>,
-        answers: Vec<u8>,
+        answers: impl IntoIterator<Item = u8>,
     ) -> bool {
         if let Some(known) = &self.known {
             return known.contains(&id);
@@ -136,7 +143,7 @@ impl Duplicates {
         slug: &str,
         client: &str,
         at: DateTime<Utc>,
-        answers: Vec<u8>,
+        answers: impl IntoIterator<Item = u8>,
     ) -> bool {
         if self.window <= chrono::Duration::zero() {
             return false;
@@ -150,11 +157,18 @@ impl Duplicates {
             }
             self.order.pop_front();
         }
-        let key = format!("{slug}\u{0}{client}");
-        let repeat = self.latest.get(&key).is_some_and(|(t, prev)| {
-            (at - *t).abs() <= self.window && quality::similar(prev, &answers, self.similarity)
-        });
-        self.order.push_back((at, key.clone()));
+        self.key.clear();
+        self.key.extend([slug, "\u{0}", client]);
+        let answers: Vec<u8> = answers.into_iter().collect();
+        let (repeat, key) = match self.latest.get_key_value(self.key.as_str()) {
+            Some((key, (t, prev))) => {
+                let near = (at - *t).abs() <= self.window;
+                let repeat = near && quality::similar(prev, &answers, self.similarity);
+                (repeat, Arc::clone(key))
+            }
+            None => (false, Arc::from(self.key.as_str())),
+        };
+        self.order.push_back((at, Arc::clone(&key)));
         self.latest.insert(key, (at, answers));
         repeat
     }
@@ -224,8 +238,7 @@ impl Judge {
             let answers = v
                 .items
                 .iter()
-                .map(|c| c.values.get(r).copied().unwrap_or(0))
-                .collect();
+                .map(|c| c.values.get(r).copied().unwrap_or(0));
             if duplicates.repeats(sender.id, slug, client, sender.at, answers) {
                 flags.insert(Flag::Duplicate);
             }

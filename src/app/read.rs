@@ -14,7 +14,8 @@ use super::quality::{flag_speeders, Duplicates, Judge, Sender, Timed, Timings};
 use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::{fine_cell, FineCell, View};
-use crate::analysis::frame::{Attributes, FrameBuilder, Frames};
+use crate::analysis::frame::{Attributes, FrameBuilder, Frames, NO_CELL};
+use crate::analysis::parallel;
 use crate::analysis::quality::QualityInput;
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
 use crate::store::campaigns::{self, StoredCampaign};
@@ -201,7 +202,9 @@ pub async fn collect_view(
     // The fine cells are summarised on every core.
     let lattice = tokio::task::spawn_blocking(move || {
         let (keys, frames): (Vec<_>, Vec<_>) = fine.into_iter().unzip();
-        let cells = in_parallel(frames, |f: Frames| Ok(fine_cell(&info, &f)?))?;
+        let cells = parallel::map(frames, |f: Frames| fine_cell(&info, &f))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
         lattice(
             attributes,
             keys.into_iter().zip(cells).collect(),
@@ -220,39 +223,6 @@ pub async fn collect_view(
         summaries.put(meta.campaign.id, version, Arc::new(summary));
     }
     Ok(read.into_collected(Some(lattice)))
-}
-
-/// `f` over `items` on every core (contiguous runs of items per thread), results in
-/// the items' order; the first error wins.
-fn in_parallel<T: Send, U: Send>(
-    items: Vec<T>,
-    f: impl Fn(T) -> anyhow::Result<U> + Sync,
-) -> anyhow::Result<Vec<U>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 2 {
-        return items.into_iter().map(f).collect();
-    }
-    let per = items.len().div_ceil(threads);
-    let mut runs: Vec<Vec<T>> = Vec::new();
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        runs.push(items.by_ref().take(per).collect());
-    }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = runs
-            .into_iter()
-            .map(|run| s.spawn(move || run.into_iter().map(f).collect::<anyhow::Result<Vec<U>>>()))
-            .collect();
-        let mut out = Vec::new();
-        for h in handles {
-            let part = h
-                .join()
-                .map_err(|_| anyhow::anyhow!("a summarising thread panicked"))??;
-            out.extend(part);
-        }
-        Ok(out)
-    })
 }
 
 fn unknown_filter() -> anyhow::Error {
@@ -360,8 +330,8 @@ struct Cells {
     fine: Vec<Vec<Option<String>>>,
     /// Index in `fine` by key.
     cell_of: HashMap<Vec<Option<String>>, usize>,
-    /// At most [`MAX_PLACED`] texts.
-    placed: HashMap<String, Placed>,
+    /// At most [`MAX_PLACED`] texts (looked up for every row, so with polars' foldhash).
+    placed: polars::prelude::PlHashMap<String, Placed>,
 }
 
 impl Cells {
@@ -485,6 +455,7 @@ impl Pass {
             .cells
             .place(&row.attributes, &self.attributes, &self.filters)?;
         let attrs = &*attrs;
+        let cell = u32::try_from(cell).unwrap_or(NO_CELL);
         if self.known.is_none() {
             if let (Some(d), Some(slug)) =
                 (row.duration_s, self.judge.slugs.get(&row.survey_version_id))
@@ -508,8 +479,13 @@ impl Pass {
         };
         if flags.intersects(excluded) {
             if matches {
-                self.dropped
-                    .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+                self.dropped.push_stored_in(
+                    cell,
+                    row.survey_version_id,
+                    survey,
+                    attrs,
+                    &row.answers,
+                )?;
                 self.dropped.flag_last(flags);
                 self.timed_dropped.push(timed);
             }
@@ -519,15 +495,19 @@ impl Pass {
             if !matches {
                 return Ok(());
             }
-            self.builder
-                .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+            self.builder.push_stored_in(
+                cell,
+                row.survey_version_id,
+                survey,
+                attrs,
+                &row.answers,
+            )?;
             if excluding {
                 (flags, timed)
             } else {
                 judge_row(&self.judge, &mut self.duplicates, &self.builder, row)
             }
         } else {
-            let cell = u32::try_from(cell).unwrap_or(u32::MAX);
             let all = self.campaign.as_mut().unwrap_or(&mut self.builder);
             all.push_stored_in(cell, row.survey_version_id, survey, attrs, &row.answers)?;
             let judged = if excluding {
@@ -539,8 +519,13 @@ impl Pass {
                 return Ok(());
             }
             if self.campaign.is_some() {
-                self.builder
-                    .push_stored(row.survey_version_id, survey, attrs, &row.answers)?;
+                self.builder.push_stored_in(
+                    cell,
+                    row.survey_version_id,
+                    survey,
+                    attrs,
+                    &row.answers,
+                )?;
             }
             judged
         };
