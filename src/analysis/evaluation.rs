@@ -524,7 +524,7 @@ struct RawBreakdown {
     attribute: String,
     values: Vec<String>,
     tables: Vec<(IndicatorScores, Vec<IndicatorScores>)>,
-    respondents: HashMap<String, BTreeMap<Audience, u64>>,
+    respondents: RespondentsByValue,
 }
 
 /// Every statistic of one view before the disclosure gate. Never published as such.
@@ -557,11 +557,11 @@ fn has_column(frames: &Frames, attr: &str) -> bool {
         .any(|c| c.as_str() == attr)
 }
 
+/// Respondents per value of a breakdown attribute and group.
+type RespondentsByValue = HashMap<String, BTreeMap<Audience, u64>>;
+
 /// Respondents per (value of `attr`, group).
-fn respondents_by_value(
-    frames: &Frames,
-    attr: &str,
-) -> PolarsResult<HashMap<String, BTreeMap<Audience, u64>>> {
+fn respondents_by_value(frames: &Frames, attr: &str) -> PolarsResult<RespondentsByValue> {
     let df = frames
         .respondents
         .clone()
@@ -774,7 +774,7 @@ enum ScorePiece<'a> {
 /// respondents per value and group.
 enum ScorePieceDone {
     Cells(
-        Option<(String, HashMap<String, BTreeMap<Audience, u64>>)>,
+        Option<(String, RespondentsByValue)>,
         BTreeMap<CellKey, ScoreStat>,
     ),
     Vectors(ScoreVectors),
