@@ -479,13 +479,7 @@ impl Pass {
         };
         if flags.intersects(excluded) {
             if matches {
-                self.dropped.push_stored_in(
-                    cell,
-                    row.survey_version_id,
-                    survey,
-                    attrs,
-                    &row.answers,
-                )?;
+                push_row(&mut self.dropped, cell, survey, attrs, row)?;
                 self.dropped.flag_last(flags);
                 self.timed_dropped.push(timed);
             }
@@ -495,13 +489,7 @@ impl Pass {
             if !matches {
                 return Ok(());
             }
-            self.builder.push_stored_in(
-                cell,
-                row.survey_version_id,
-                survey,
-                attrs,
-                &row.answers,
-            )?;
+            push_row(&mut self.builder, cell, survey, attrs, row)?;
             if excluding {
                 (flags, timed)
             } else {
@@ -509,7 +497,7 @@ impl Pass {
             }
         } else {
             let all = self.campaign.as_mut().unwrap_or(&mut self.builder);
-            all.push_stored_in(cell, row.survey_version_id, survey, attrs, &row.answers)?;
+            push_row(all, cell, survey, attrs, row)?;
             let judged = if excluding {
                 (flags, timed)
             } else {
@@ -519,13 +507,7 @@ impl Pass {
                 return Ok(());
             }
             if self.campaign.is_some() {
-                self.builder.push_stored_in(
-                    cell,
-                    row.survey_version_id,
-                    survey,
-                    attrs,
-                    &row.answers,
-                )?;
+                push_row(&mut self.builder, cell, survey, attrs, row)?;
             }
             judged
         };
@@ -591,6 +573,17 @@ impl Pass {
             fieldwork: self.first.zip(self.last),
         })
     }
+}
+
+/// Adds `row`, of fine cell `cell`, to `b`.
+fn push_row(
+    b: &mut FrameBuilder,
+    cell: u32,
+    survey: &crate::domain::Survey,
+    attrs: &Attributes<'_>,
+    row: &AnalysisRow,
+) -> Result<(), crate::analysis::frame::CorruptRow> {
+    b.push_stored_in(cell, row.survey_version_id, survey, attrs, &row.answers)
 }
 
 /// The flags of `row`, just added to `b`.
