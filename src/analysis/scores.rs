@@ -12,6 +12,7 @@
 //!   re-normalised over groups with data (see `stats::combine_groups`).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -63,12 +64,39 @@ pub struct RespondentScores {
     pub df: DataFrame,
     /// Indicator codes with a column, in column order.
     pub codes: Vec<String>,
+    /// The `group` column's dictionary, made by the first cell table that needs it and
+    /// read by every later one (a view reads it for its own tables, each breakdown's
+    /// and the score vectors).
+    groups: OnceLock<(Vec<String>, Vec<u32>)>,
 }
 
 /// The column of respondent weights in [`RespondentScores::df`], when weighted.
 pub const WEIGHT: &str = "weight";
 
 impl RespondentScores {
+    /// Scores in `df`, with a column per indicator of `codes` (see the type).
+    pub fn new(df: DataFrame, codes: Vec<String>) -> Self {
+        RespondentScores {
+            df,
+            codes,
+            groups: OnceLock::new(),
+        }
+    }
+
+    /// The distinct groups in order of first appearance and each row's index among
+    /// them ([`NO_CELL`] without a group), made once.
+    fn group_codes(&self) -> PolarsResult<(Vec<&str>, &[u32])> {
+        let (names, codes) = match self.groups.get() {
+            Some(d) => d,
+            None => {
+                let (names, codes) = dictionary(self.df.column("group")?.str()?);
+                let owned = (names.into_iter().map(str::to_string).collect(), codes);
+                self.groups.get_or_init(|| owned)
+            }
+        };
+        Ok((names.iter().map(String::as_str).collect(), codes))
+    }
+
     /// The same scores with respondent `i` weighing `weights[i]`: every cell statistic
     /// is then weighted (see `stats::WeightedSums`).
     pub fn with_weights(mut self, weights: &[f64]) -> PolarsResult<Self> {
@@ -183,10 +211,7 @@ pub fn respondent_scores(
             .collect();
         cols.push(ca.with_name(score_column(code).into()).into_column());
     }
-    Ok(RespondentScores {
-        df: DataFrame::new(n, cols)?,
-        codes,
-    })
+    Ok(RespondentScores::new(DataFrame::new(n, cols)?, codes))
 }
 
 /// Key of one cell: group, breakdown value ("" for none), indicator.
@@ -205,7 +230,7 @@ pub fn cell_stats(
         Some((r, attr)) => Some(r.column(attr)?.str()?),
         None => None,
     };
-    let (keys, row_slot) = cells_of_rows(scores.df.column("group")?.str()?, by);
+    let (keys, row_slot) = cells_of_rows(scores.group_codes()?, by);
     let weights = if scores.is_weighted() {
         Some(scores.df.column(WEIGHT)?.f64()?)
     } else {
@@ -230,7 +255,7 @@ pub fn cell_stats(
 /// The scores of each indicator per group, in respondent order, as
 /// (group, code, scores); respondents without a group or a score left out.
 pub fn group_vectors(scores: &RespondentScores) -> PolarsResult<Vec<(&str, &str, Vec<f64>)>> {
-    let (keys, row_slot) = cells_of_rows(scores.df.column("group")?.str()?, None);
+    let (keys, row_slot) = cells_of_rows(scores.group_codes()?, None);
     let spare = keys.len();
     let mut out = Vec::new();
     for code in &scores.codes {
@@ -252,7 +277,7 @@ pub fn group_vectors(scores: &RespondentScores) -> PolarsResult<Vec<(&str, &str,
 /// (group, "", indicator), each as a cell with n and nothing else (what a fine cell's
 /// census reads).
 pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
-    let (keys, row_slot) = cells_of_rows(scores.df.column("group")?.str()?, None);
+    let (keys, row_slot) = cells_of_rows(scores.group_codes()?, None);
     let mut map = BTreeMap::new();
     for code in &scores.codes {
         let stride = keys.len() + 1;
@@ -277,17 +302,17 @@ pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, 
 /// Marks a value (or a row, while cells are made) that belongs to no cell.
 const NO_CELL: u32 = u32::MAX;
 
-/// The distinct (group, value) cells of the rows (value "" without `by`) and each row's
-/// slot: its cell's index, or the number of cells (the spare slot past the last cell)
-/// for a row without a group or without a value of `by`.
+/// The distinct (group, value) cells of the rows (value "" without `by`), from the
+/// groups' names and each row's group code ([`RespondentScores::group_codes`]), and each
+/// row's slot: its cell's index, or the number of cells (the spare slot past the last
+/// cell) for a row without a group or without a value of `by`.
 fn cells_of_rows<'a>(
-    groups: &'a StringChunked,
+    (group_names, group_codes): (Vec<&'a str>, &[u32]),
     by: Option<&'a StringChunked>,
 ) -> (Vec<(&'a str, &'a str)>, Vec<u32>) {
-    let (group_names, group_codes) = dictionary(groups);
     let (value_names, value_codes) = match by {
         Some(b) => dictionary(b),
-        None => (vec![""], vec![0; groups.len()]),
+        None => (vec![""], vec![0; group_codes.len()]),
     };
     // Cell of each (group, value) pair of codes, made when first seen.
     let mut cell_of = vec![NO_CELL; group_names.len() * value_names.len()];
@@ -822,7 +847,7 @@ pub(crate) mod tests {
             cols.push(Column::new(score_column(code).into(), v));
         }
         let df = DataFrame::new(n, cols).expect("scores");
-        let mut scores = RespondentScores { df, codes };
+        let mut scores = RespondentScores::new(df, codes);
         if weighted {
             let w: Vec<f64> = rows.iter().map(|r| r.3).collect();
             scores = scores.with_weights(&w).expect("weights");
