@@ -137,6 +137,26 @@ fn weighted_rows(parts: &[(&[f64], f64)], n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// A column of scores with NaN (no score) as null: the values kept as they are, the
+/// validity from a vectorised NaN test (collecting `Option`s cost a branch and a
+/// bitmap push per row).
+fn score_values(name: String, values: Vec<f64>) -> Column {
+    let raw = Float64Chunked::from_vec(name.into(), values);
+    let scored = raw.is_not_nan();
+    Float64Chunked::from_chunk_iter(
+        raw.name().clone(),
+        raw.downcast_iter()
+            .zip(scored.downcast_iter())
+            .map(|(a, m)| {
+                let valid = m.values();
+                // No bitmap when every row has a score, as a collected column has none.
+                a.clone()
+                    .with_validity((valid.unset_bits() > 0).then(|| valid.clone()))
+            }),
+    )
+    .into_column()
+}
+
 /// Respondent-level scores at every level (see the module documentation for the method).
 pub fn respondent_scores(
     framework: &Framework,
@@ -205,11 +225,7 @@ pub fn respondent_scores(
     columns.push(composite);
     let mut cols = vec![frames.respondents.column("group")?.clone()];
     for (code, values) in codes.iter().zip(columns) {
-        let ca: Float64Chunked = values
-            .into_iter()
-            .map(|x| (!x.is_nan()).then_some(x))
-            .collect();
-        cols.push(ca.with_name(score_column(code).into()).into_column());
+        cols.push(score_values(score_column(code), values));
     }
     Ok(RespondentScores::new(DataFrame::new(n, cols)?, codes))
 }
@@ -902,6 +918,28 @@ pub(crate) mod tests {
             .filter_map(|(r, x)| Some((r, *row_slot.get(r)? as usize, x?)))
             .collect();
         assert_eq!(seen, expected);
+    }
+
+    /// A score column holds the scores, NaN (no score) as null, the same column as
+    /// collecting `Option`s gives; without a NaN it has no validity bitmap.
+    #[test]
+    fn score_columns_have_nulls_for_nan() {
+        let values = vec![12.5, f64::NAN, 100.0, 0.0, f64::NAN, 37.5];
+        let column = score_values("score:x".into(), values.clone());
+        let ca = column.f64().expect("f64");
+        let collected: Float64Chunked =
+            values.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
+        assert_eq!(ca.name().as_str(), "score:x");
+        assert_eq!(ca.null_count(), 2);
+        assert!(ca.equal_missing(&collected).all());
+        assert_eq!(
+            ca.iter().collect::<Vec<_>>(),
+            collected.iter().collect::<Vec<_>>()
+        );
+        let full = score_values("score:y".into(), vec![1.0, 2.0]);
+        let full = full.f64().expect("f64");
+        assert_eq!(full.null_count(), 0);
+        assert!(full.downcast_iter().all(|a| a.validity().is_none()));
     }
 
     proptest::proptest! {
