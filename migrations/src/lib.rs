@@ -18,6 +18,7 @@ mod m20261205_000012_add_response_paradata;
 mod m20261206_000013_add_response_packed;
 mod m20261206_000014_create_response_tallies;
 mod m20261207_000015_index_responses_in_stored_order;
+mod m20261207_000016_create_response_totals;
 
 /// Every migration, in the order it must run.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_add_response_packed::Migration),
             Box::new(m20261206_000014_create_response_tallies::Migration),
             Box::new(m20261207_000015_index_responses_in_stored_order::Migration),
+            Box::new(m20261207_000016_create_response_totals::Migration),
         ]
     }
 }
@@ -78,6 +80,7 @@ mod tests {
             "evaluator_sessions",
             "report_jobs",
             "response_tallies",
+            "response_totals",
         ] {
             assert!(has_table(&db, table).await, "{table} created");
         }
@@ -92,6 +95,7 @@ mod tests {
             "evaluator_sessions",
             "report_jobs",
             "response_tallies",
+            "response_totals",
         ] {
             assert!(!has_table(&db, table).await, "{table} dropped");
         }

@@ -9,5 +9,6 @@ pub mod evaluator_sessions;
 pub mod invitations;
 pub mod report_jobs;
 pub mod response_tallies;
+pub mod response_totals;
 pub mod responses;
 pub mod survey_versions;

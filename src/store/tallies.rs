@@ -5,7 +5,9 @@
 //! PostgreSQL each key is split over [`SHARDS`] rows (a transaction adds to one, chosen
 //! at random) so concurrent writers seldom wait on the same row; SQLite has one writer
 //! at a time and keeps one row per key. Readers sum the shards. Derived from the
-//! responses: [`rebuild`] recomputes them (`chorus reindex`).
+//! responses: [`rebuild`] recomputes them (`chorus reindex`). Beside them, the totals
+//! (migration 16) count responses per campaign and questionnaire version only, for the
+//! readers that need no finer key (the data version, the campaign list).
 //!
 //! A tally holds nothing its responses do not (their version, attributes and day), and
 //! is written only by the response's own transaction, so it links nothing an anonymous
@@ -23,6 +25,7 @@ use sea_orm::{
 
 use super::StoreError;
 use crate::entities::response_tallies as tallies;
+use crate::entities::response_totals as totals;
 
 /// Rows each key is split over.
 pub const SHARDS: i16 = 16;
@@ -68,13 +71,16 @@ pub fn day_sql(backend: DbBackend) -> &'static str {
     }
 }
 
-/// Adds one response per key to the tallies, inside the caller's transaction (the one
-/// that stores those responses). Keys are added in sorted order, so two transactions
-/// never wait on each other's rows in opposite orders.
+/// Adds one response per key to the tallies and to the totals per questionnaire
+/// version, inside the caller's transaction (the one that stores those responses). Keys
+/// are added in sorted order, so two transactions never wait on each other's rows in
+/// opposite orders.
 pub async fn add<C: ConnectionTrait>(txn: &C, keys: &[&Key]) -> Result<(), sea_orm::DbErr> {
     let mut counts: BTreeMap<&Key, i64> = BTreeMap::new();
+    let mut totals: BTreeMap<(i64, i64), i64> = BTreeMap::new();
     for k in keys {
         *counts.entry(*k).or_default() += 1;
+        *totals.entry((k.campaign_id, k.version_id)).or_default() += 1;
     }
     let backend = txn.get_database_backend();
     let shard = match backend {
@@ -87,38 +93,88 @@ pub async fn add<C: ConnectionTrait>(txn: &C, keys: &[&Key]) -> Result<(), sea_o
     for part in counts.chunks(PER_STATEMENT) {
         txn.execute_raw(upsert(backend, part, shard)).await?;
     }
+    if !totals.is_empty() {
+        txn.execute_raw(upsert_totals(backend, &totals, shard))
+            .await?;
+    }
     Ok(())
 }
 
-/// One `INSERT … ON CONFLICT DO UPDATE` adding `part`'s counts to shard `shard`.
-fn upsert(backend: DbBackend, part: &[(&Key, i64)], shard: i16) -> Statement {
-    let mut values: Vec<Value> = Vec::with_capacity(part.len() * 6);
-    let mut rows = Vec::with_capacity(part.len());
-    for (k, n) in part {
+/// `INSERT INTO {table} ({columns}) VALUES … ON CONFLICT ({key}) DO UPDATE SET n = n +
+/// excluded.n`, one row of placeholders per row of `values`.
+fn adding(
+    backend: DbBackend,
+    table: &str,
+    columns: &str,
+    key: &str,
+    rows: Vec<Vec<Value>>,
+) -> Statement {
+    let mut values: Vec<Value> = Vec::with_capacity(rows.iter().map(Vec::len).sum());
+    let mut marks = Vec::with_capacity(rows.len());
+    for row in rows {
         let first = values.len();
-        values.extend([
-            k.campaign_id.into(),
-            k.version_id.into(),
-            k.attributes.clone().into(),
-            k.day.clone().into(),
-            shard.into(),
-            (*n).into(),
-        ]);
-        let marks: Vec<String> = (first + 1..=first + 6)
+        let row_marks: Vec<String> = (first + 1..=first + row.len())
             .map(|i| match backend {
                 DbBackend::Postgres => format!("${i}"),
                 _ => "?".to_string(),
             })
             .collect();
-        rows.push(format!("({})", marks.join(", ")));
+        marks.push(format!("({})", row_marks.join(", ")));
+        values.extend(row);
     }
     let sql = format!(
-        "INSERT INTO response_tallies (campaign_id, survey_version_id, attributes, day, shard, n) \
-         VALUES {} ON CONFLICT (campaign_id, survey_version_id, attributes, day, shard) \
-         DO UPDATE SET n = response_tallies.n + excluded.n",
-        rows.join(", ")
+        "INSERT INTO {table} ({columns}) VALUES {} ON CONFLICT ({key}) \
+         DO UPDATE SET n = {table}.n + excluded.n",
+        marks.join(", ")
     );
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// One upsert adding `part`'s counts to shard `shard` of the tallies.
+fn upsert(backend: DbBackend, part: &[(&Key, i64)], shard: i16) -> Statement {
+    let rows = part
+        .iter()
+        .map(|(k, n)| {
+            vec![
+                k.campaign_id.into(),
+                k.version_id.into(),
+                k.attributes.clone().into(),
+                k.day.clone().into(),
+                shard.into(),
+                (*n).into(),
+            ]
+        })
+        .collect();
+    adding(
+        backend,
+        "response_tallies",
+        "campaign_id, survey_version_id, attributes, day, shard, n",
+        "campaign_id, survey_version_id, attributes, day, shard",
+        rows,
+    )
+}
+
+/// One upsert adding responses per (campaign, questionnaire version) to shard `shard`
+/// of the totals.
+fn upsert_totals(backend: DbBackend, totals: &BTreeMap<(i64, i64), i64>, shard: i16) -> Statement {
+    let rows = totals
+        .iter()
+        .map(|((campaign, version), n)| {
+            vec![
+                (*campaign).into(),
+                (*version).into(),
+                shard.into(),
+                (*n).into(),
+            ]
+        })
+        .collect();
+    adding(
+        backend,
+        "response_totals",
+        "campaign_id, survey_version_id, shard, n",
+        "campaign_id, survey_version_id, shard",
+        rows,
+    )
 }
 
 /// A campaign's tally rows holding every `(attribute, value)` pair of `scope`, with
@@ -184,17 +240,17 @@ pub async fn per_day(
         .collect())
 }
 
-/// Responses of a campaign per questionnaire version.
+/// Responses of a campaign per questionnaire version, from the totals (a few rows).
 pub async fn per_version(
     db: &DatabaseConnection,
     campaign_id: i64,
 ) -> Result<BTreeMap<i64, u64>, StoreError> {
-    let rows: Vec<(i64, i64)> = tallies::Entity::find()
+    let rows: Vec<(i64, i64)> = totals::Entity::find()
         .select_only()
-        .column(tallies::Column::SurveyVersionId)
+        .column(totals::Column::SurveyVersionId)
         .column_as(summed(), "n")
-        .filter(tallies::Column::CampaignId.eq(campaign_id))
-        .group_by(tallies::Column::SurveyVersionId)
+        .filter(totals::Column::CampaignId.eq(campaign_id))
+        .group_by(totals::Column::SurveyVersionId)
         .into_tuple()
         .all(db)
         .await?;
@@ -202,6 +258,30 @@ pub async fn per_version(
         .into_iter()
         .map(|(v, n)| (v, u64::try_from(n).unwrap_or(0)))
         .collect())
+}
+
+/// The share of all stored responses that are `campaign_id`'s (0 when none are stored),
+/// from the totals.
+pub async fn share_of_all(db: &DatabaseConnection, campaign_id: i64) -> Result<f64, StoreError> {
+    let rows: Vec<(i64, i64)> = totals::Entity::find()
+        .select_only()
+        .column(totals::Column::CampaignId)
+        .column_as(summed(), "n")
+        .group_by(totals::Column::CampaignId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let all: i64 = rows.iter().map(|(_, n)| n).sum();
+    let own: i64 = rows
+        .iter()
+        .filter(|(c, _)| *c == campaign_id)
+        .map(|(_, n)| n)
+        .sum();
+    Ok(if all > 0 {
+        own as f64 / all as f64
+    } else {
+        0.0
+    })
 }
 
 /// Responses of a campaign whose attributes hold every `(attribute, value)` pair.
@@ -221,15 +301,15 @@ pub async fn count_matching(
     Ok(n.flatten().map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
-/// Recomputes the tallies of one campaign (or of every campaign) from the stored
-/// responses in one transaction; returns how many tally rows it wrote. On PostgreSQL
-/// the table is locked against writers meanwhile, so a response stored then is counted
+/// Recomputes the tallies and totals of one campaign (or of every campaign) from the
+/// stored responses in one transaction; returns how many tally rows it wrote. On
+/// PostgreSQL both tables are locked against writers meanwhile, so a response stored then is counted
 /// once, after it.
 pub async fn rebuild(db: &DatabaseConnection, campaign_id: Option<i64>) -> Result<u64, StoreError> {
     let backend = db.get_database_backend();
     let txn = db.begin().await?;
     if backend == DbBackend::Postgres {
-        txn.execute_unprepared("LOCK TABLE response_tallies IN EXCLUSIVE MODE")
+        txn.execute_unprepared("LOCK TABLE response_tallies, response_totals IN EXCLUSIVE MODE")
             .await?;
     }
     let (only, values): (&str, Vec<Value>) = match (campaign_id, backend) {
@@ -240,6 +320,14 @@ pub async fn rebuild(db: &DatabaseConnection, campaign_id: Option<i64>) -> Resul
     let statement = |sql: String| Statement::from_sql_and_values(backend, sql, values.clone());
     txn.execute_raw(statement(format!("DELETE FROM response_tallies{only}")))
         .await?;
+    txn.execute_raw(statement(format!("DELETE FROM response_totals{only}")))
+        .await?;
+    txn.execute_raw(statement(format!(
+        "INSERT INTO response_totals (campaign_id, survey_version_id, shard, n) \
+         SELECT campaign_id, survey_version_id, 0, count(*) \
+         FROM responses{only} GROUP BY campaign_id, survey_version_id"
+    )))
+    .await?;
     let day = day_sql(backend);
     let done = txn
         .execute_raw(statement(format!(
@@ -275,5 +363,12 @@ mod tests {
         assert_eq!(s.values.map(|v| v.0.len()), Some(12));
         let s = upsert(DbBackend::Sqlite, &[(&k, 3)], 5);
         assert!(s.sql.contains("(?, ?, ?, ?, ?, ?)"));
+        let totals = BTreeMap::from([((1, 2), 3), ((1, 4), 1)]);
+        let s = upsert_totals(DbBackend::Postgres, &totals, 5);
+        assert!(s.sql.contains("($1, $2, $3, $4), ($5, $6, $7, $8)"));
+        assert!(s
+            .sql
+            .contains("ON CONFLICT (campaign_id, survey_version_id, shard)"));
+        assert_eq!(s.values.map(|v| v.0.len()), Some(8));
     }
 }

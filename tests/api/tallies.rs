@@ -80,9 +80,41 @@ async fn tallied(db: &DatabaseConnection) -> (Counts, usize) {
     (out, rows.len())
 }
 
-/// The tallies equal the responses counted from their rows.
+/// The totals as stored, their shards summed: (campaign, version) → responses.
+async fn totalled(db: &DatabaseConnection) -> BTreeMap<(i64, i64), i64> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT campaign_id, survey_version_id, shard, n FROM response_totals".to_string(),
+        ))
+        .await
+        .expect("totals");
+    let mut out = BTreeMap::new();
+    for r in &rows {
+        let key = (
+            r.try_get::<i64>("", "campaign_id").expect("campaign"),
+            r.try_get::<i64>("", "survey_version_id").expect("version"),
+        );
+        let shard: i16 = r.try_get("", "shard").expect("shard");
+        assert!((0..chorus::store::tallies::SHARDS).contains(&shard));
+        *out.entry(key).or_default() += r.try_get::<i64>("", "n").expect("n");
+    }
+    out
+}
+
+/// The tallies, and the totals per questionnaire version, equal the responses counted
+/// from their rows.
 pub async fn assert_tallies_match(db: &DatabaseConnection, stage: &str) {
     let expected = counted_from_responses(db).await;
+    let mut per_version: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for ((campaign, version, _, _), n) in &expected {
+        *per_version.entry((*campaign, *version)).or_default() += n;
+    }
+    assert_eq!(
+        totalled(db).await,
+        per_version,
+        "{stage}: totals per (campaign, version)"
+    );
     let (got, _) = tallied(db).await;
     assert!(!expected.is_empty(), "{stage}: responses stored");
     let wrong: Vec<_> = expected
@@ -157,22 +189,26 @@ async fn tallies_count_each_stored_response_once_and_rebuild_the_same(app: TestA
     let stored = counted_from_responses(&db).await.values().sum::<i64>() as u64;
     assert_eq!(listed_total(&app, CAMPAIGN).await, stored);
 
-    // The migration's backfill counts what was stored before it (down two steps: the
-    // tallies' and the index step after it).
+    // The migrations' backfills count what was stored before them (down three steps:
+    // the tallies', the index step after it and the totals').
     let before = tallied(&db).await.0;
     use migrations::MigratorTrait;
-    migrations::Migrator::down(&db, Some(2))
+    migrations::Migrator::down(&db, Some(3))
         .await
         .expect("down");
     migrations::Migrator::up(&db, None).await.expect("up");
     let (after, rows) = tallied(&db).await;
     assert_eq!(after, before, "backfilled");
     assert_eq!(rows, after.len(), "backfill writes one shard per key");
+    assert_tallies_match(&db, "backfilled").await;
 
     // Tallies that went wrong are rebuilt by `chorus reindex`.
     db.execute_unprepared("UPDATE response_tallies SET n = n + 7")
         .await
         .expect("tamper");
+    db.execute_unprepared("UPDATE response_totals SET n = n + 7")
+        .await
+        .expect("tamper with the totals");
     db.execute_unprepared(
         "INSERT INTO response_tallies (campaign_id, survey_version_id, attributes, day, shard, n) \
          VALUES (1, 1, '{\"sector\":\"ghost\"}', '2026-01-01', 3, 5)",
