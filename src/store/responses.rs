@@ -596,6 +596,12 @@ pub(super) fn free_spent(spent: Option<&Spent>) {
     }
 }
 
+/// The share of the stored responses from which a campaign's analysis read on SQLite
+/// scans the whole table instead of looking each row up through the campaign index:
+/// at 1M rows of one campaign the scan took 0.45–0.50 s against 0.62–0.86 s through
+/// the index (the nine columns summed in the sqlite3 library, no decoding).
+const WHOLE_TABLE_SHARE: f64 = 0.5;
+
 /// [`stream_raw`] without the columns the analysis does not use (id, audience), and
 /// with the packed answers instead of the JSON wherever a row has them (the JSON is
 /// not even read then).
@@ -632,8 +638,17 @@ pub async fn stream_for_analysis(
         )
         .column(responses::Column::DurationS)
         .column(responses::Column::ClientHash)
-        .column(responses::Column::Duplicate)
-        .filter(responses::Column::CampaignId.eq(campaign_id));
+        .column(responses::Column::Duplicate);
+    query = if super::tallies::share_of_all(db, campaign_id).await? >= WHOLE_TABLE_SHARE {
+        // `+campaign_id` keeps SQLite off the campaign index: the table is read in
+        // rowid order (the same order) without a lookup per row.
+        query.filter(sea_orm::sea_query::Expr::cust_with_values(
+            "+\"campaign_id\" = ?",
+            [campaign_id],
+        ))
+    } else {
+        query.filter(responses::Column::CampaignId.eq(campaign_id))
+    };
     for (a, v) in narrow {
         query = query.filter(attribute_pair(db, a, v));
     }
