@@ -7,7 +7,8 @@
 //! at a time and keeps one row per key. Readers sum the shards. Derived from the
 //! responses: [`rebuild`] recomputes them (`chorus reindex`). Beside them, the totals
 //! (migration 16) count responses per campaign and questionnaire version only, for the
-//! readers that need no finer key (the data version, the campaign list).
+//! readers that need no finer key (the data version, the campaign list): added to by
+//! the same transaction, through triggers on the tallies on SQLite.
 //!
 //! A tally holds nothing its responses do not (their version, attributes and day), and
 //! is written only by the response's own transaction, so it links nothing an anonymous
@@ -93,7 +94,8 @@ pub async fn add<C: ConnectionTrait>(txn: &C, keys: &[&Key]) -> Result<(), sea_o
     for part in counts.chunks(PER_STATEMENT) {
         txn.execute_raw(upsert(backend, part, shard)).await?;
     }
-    if !totals.is_empty() {
+    // SQLite's triggers on the tallies add to the totals (migration 16).
+    if backend == DbBackend::Postgres && !totals.is_empty() {
         txn.execute_raw(upsert_totals(backend, &totals, shard))
             .await?;
     }
@@ -322,12 +324,15 @@ pub async fn rebuild(db: &DatabaseConnection, campaign_id: Option<i64>) -> Resul
         .await?;
     txn.execute_raw(statement(format!("DELETE FROM response_totals{only}")))
         .await?;
-    txn.execute_raw(statement(format!(
-        "INSERT INTO response_totals (campaign_id, survey_version_id, shard, n) \
-         SELECT campaign_id, survey_version_id, 0, count(*) \
-         FROM responses{only} GROUP BY campaign_id, survey_version_id"
-    )))
-    .await?;
+    // SQLite's triggers total the tallies inserted below (migration 16).
+    if backend == DbBackend::Postgres {
+        txn.execute_raw(statement(format!(
+            "INSERT INTO response_totals (campaign_id, survey_version_id, shard, n) \
+             SELECT campaign_id, survey_version_id, 0, count(*) \
+             FROM responses{only} GROUP BY campaign_id, survey_version_id"
+        )))
+        .await?;
+    }
     let day = day_sql(backend);
     let done = txn
         .execute_raw(statement(format!(
