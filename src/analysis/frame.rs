@@ -694,8 +694,9 @@ pub struct CellLedger {
     row_cell: Vec<u32>,
     /// Per version: its counters after the last row recorded.
     seen: Vec<Vec<u64>>,
-    /// Per (cell, version): the counters of the cell's rows.
-    counted: HashMap<(u32, usize), Vec<u64>>,
+    /// Per (cell, version): the counters of the cell's rows (looked up for every row,
+    /// so with polars' foldhash rather than SipHash).
+    counted: PlHashMap<(u32, usize), Vec<u64>>,
 }
 
 /// A version's running totals: each tally's `answered`, each open question's

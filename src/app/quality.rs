@@ -189,7 +189,8 @@ pub(crate) struct Judge {
     /// When known before the pass, speeders are flagged on the way; otherwise after it
     /// ([`flag_speeders`]).
     pub(crate) known_medians: Option<BTreeMap<String, f64>>,
-    pub(crate) slugs: HashMap<i64, Arc<str>>,
+    /// Looked up for every row: with polars' foldhash rather than std's SipHash.
+    pub(crate) slugs: PlHashMap<i64, Arc<str>>,
 }
 
 impl Judge {

@@ -369,7 +369,8 @@ impl Cells {
 
 /// The state of one pass over a campaign's responses.
 struct Pass {
-    versions: HashMap<i64, StoredSurvey>,
+    /// Looked up for every row: with polars' foldhash rather than std's SipHash.
+    versions: polars::prelude::PlHashMap<i64, StoredSurvey>,
     judge: Judge,
     duplicates: Duplicates,
     attributes: Vec<String>,
@@ -428,7 +429,7 @@ impl Pass {
             campaign,
             dropped: FrameBuilder::new(&breakdowns),
             probe: FrameBuilder::new(&[]),
-            versions,
+            versions: versions.into_iter().collect(),
             judge,
             duplicates,
             filters: filters.to_vec(),
