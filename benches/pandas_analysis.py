@@ -34,6 +34,8 @@ def definition(folder: Path):
         if f.name in ("campaign.toml", "recommendations.toml"):
             continue
         s = tomllib.loads(f.read_text())
+        if "audience" not in s:
+            continue  # not a questionnaire (redaction rules, themes, ...)
         aud = s["audience"]
         points[aud] = s.get("scale", {}).get("points", 5)
         rows = []
