@@ -2,10 +2,11 @@
 # Workspace page benchmarks (issue #16), release build, SQLite (the default store).
 # For each size: synthetic responses in a fresh database (`chorus demo`), the service
 # started on it, an evaluator logged in with the form (session cookie), then each page
-# fetched REPS times in a row with curl (one client, warm): the fieldwork monitor, the
-# results explorer for the whole campaign, for one school, and for school × sector,
-# the cross-tabulation (attribute rows × score, × a choice; answer rows in a school) and
-# the reports page.
+# fetched REPS times in a row with curl (one client, warm): the campaigns page, the
+# fieldwork monitor, the results explorer for the whole campaign, for one school, and
+# for school × sector, the cross-tabulation (attribute rows × score, × a choice; answer
+# rows in a school), benchmarking (two groups), the open answers, the reports page and
+# the token page.
 # Ceiling in the same run: `/healthz` (the bare server answering, same client).
 # Wall time of the first request per page (computes it) and median and max of the
 # rest (the per-data-version cache), in ms, and the server's peak RSS.
@@ -41,6 +42,7 @@ for n in "${sizes[@]}"; do
   school=pszg
   sector=ecommerce
   for page in "healthz|/healthz" \
+    "campaigns|/admin" \
     "fieldwork|/admin/campaigns/$campaign/fieldwork" \
     "results (all)|/admin/campaigns/$campaign/results" \
     "results (school)|/admin/campaigns/$campaign/results?school=$school" \
@@ -48,7 +50,11 @@ for n in "${sizes[@]}"; do
     "crosstab (schools × composite)|/admin/campaigns/$campaign/crosstab?group=students&rows=attr:school&target=ind:TOTAL" \
     "crosstab (schools × choice)|/admin/campaigns/$campaign/crosstab?group=students&rows=attr:school&target=q:bg_intern" \
     "crosstab (answer × composite, school)|/admin/campaigns/$campaign/crosstab?group=students&rows=q:bg_intern&target=ind:TOTAL&school=$school" \
-    "reports page|/admin/campaigns/$campaign/reports"; do
+    "benchmark (students, composite)|/admin/campaigns/$campaign/benchmark?group=students" \
+    "benchmark (teachers, composite)|/admin/campaigns/$campaign/benchmark?group=teachers" \
+    "open answers|/admin/campaigns/$campaign/text" \
+    "reports page|/admin/campaigns/$campaign/reports" \
+    "tokens|/admin/tokens"; do
     name=${page%%|*}
     path=${page#*|}
     times=$(for _ in $(seq 1 "$reps"); do

@@ -16,6 +16,9 @@ use crate::web::{auth, routes, AppState};
 pub struct Prepared {
     pub db: DatabaseConnection,
     pub published: Vec<(String, Vec<Published>)>,
+    /// The open-answer settings of each campaign in the surveys folder (their
+    /// segmenters are loaded in the background when the server starts).
+    pub texts: Vec<crate::domain::text::TextSettings>,
 }
 
 /// Connects to the configured database and brings its schema up to date.
@@ -46,7 +49,12 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<Prepared> {
         let list = crate::app::publish::publish(&db, c, &origin).await?;
         published.push((c.info.key.clone(), list));
     }
-    Ok(Prepared { db, published })
+    let texts = campaigns.iter().map(|c| c.info.text.clone()).collect();
+    Ok(Prepared {
+        db,
+        published,
+        texts,
+    })
 }
 
 /// The installation's evaluator token as the service holds it: the argon2 hash to check
@@ -157,6 +165,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let ingest = crate::store::ingest::Ingest::start(prepared.db.clone());
         tokio::spawn(forget_clients_hourly(prepared.db.clone()));
+        // The word segmenter's dictionaries take ~0.1 s to load: loaded now, the first
+        // open-answer view does not wait for them.
+        let texts = prepared.texts.clone();
+        tokio::task::spawn_blocking(move || crate::analysis::text::segment::warm(&texts));
         if settings.pack_on_start {
             tokio::spawn(crate::app::reindex::backfill_in_background(
                 prepared.db.clone(),

@@ -50,6 +50,15 @@ fn with_words(words: &[UserWord]) -> Arc<Jieba> {
     jieba
 }
 
+/// Loads the built-in dictionary and each campaign's segmenter into the caches (at
+/// server start, so that no view waits for them).
+pub fn warm(campaigns: &[TextSettings]) {
+    let _ = base();
+    for settings in campaigns {
+        let _ = with_words(&settings.dictionary);
+    }
+}
+
 /// The shipped stop words, without comments.
 pub fn shipped_stop_words() -> impl Iterator<Item = &'static str> {
     SHIPPED_STOP_WORDS
@@ -132,6 +141,20 @@ mod tests {
                 .collect(),
             ..TextSettings::default()
         }
+    }
+
+    /// Warming builds each campaign's segmenter once: a view then takes the one in the
+    /// cache (the same jieba), and one word list more builds another.
+    #[test]
+    fn warming_fills_the_cache_views_read() {
+        let settings = dictionary(&["预热词甲", "预热词乙"]);
+        warm(std::slice::from_ref(&settings));
+        let warmed = with_words(&settings.dictionary);
+        let view = Segmenter::new(&settings);
+        assert!(Arc::ptr_eq(&warmed, &view.jieba));
+        let other = Segmenter::new(&dictionary(&["预热词丙"]));
+        assert!(!Arc::ptr_eq(&warmed, &other.jieba));
+        assert_eq!(tokens(&view, "预热词甲"), vec!["预热词甲"]);
     }
 
     /// Real-looking answers cut by jieba's own dictionary, then with the campaign's
