@@ -180,6 +180,7 @@ impl Application {
             pages: crate::web::page_cache::PageCache::default(),
             reports: crate::web::report_cache::ReportCache::default(),
             views: Default::default(),
+            text_views: Default::default(),
             crosstabs: Default::default(),
             summaries: Default::default(),
             verified: Default::default(),

@@ -903,6 +903,39 @@ fn publish_breakdown(
     }
 }
 
+/// The open-answer analysis of a view whose frames kept their texts, broken down by
+/// the campaign's attributes the view is not filtered on.
+fn text_section(
+    info: &CampaignInfo,
+    view: &View,
+    gate: &Gate,
+) -> PolarsResult<Option<super::text::TextReport>> {
+    if !view.frames.texts_kept {
+        return Ok(None);
+    }
+    let by: Vec<String> = info
+        .analysis
+        .breakdowns
+        .iter()
+        .filter(|a| !view.filtered_by(a))
+        .cloned()
+        .collect();
+    super::text::analyse(&info.text, &view.frames, gate, &by).map(Some)
+}
+
+/// The open-answer analysis of a view alone, through the same gate as [`analyse`]
+/// (and identical to its `text`): what a page about the open answers needs, without
+/// scoring anything. `None` when the view's frames did not keep their texts.
+pub fn analyse_text(
+    info: &CampaignInfo,
+    view: &View,
+) -> PolarsResult<Option<super::text::TextReport>> {
+    let gate = gate_for(info.analysis.min_cell_size, view.lattice.as_ref(), |c| {
+        Ok(c.census.clone())
+    })?;
+    text_section(info, view, &gate)
+}
+
 /// Runs the whole evaluation of a view and publishes it through the disclosure gate
 /// (see [`super::disclosure`]): every section below is built from gated cells.
 pub fn analyse(
@@ -935,17 +968,7 @@ pub fn analyse(
         .filter(|b| !view.filtered_by(&b.attribute))
         .map(|b| publish_breakdown(b, &t, &gate, info))
         .collect();
-    let text = if frames.texts_kept {
-        let by: Vec<String> = settings
-            .breakdowns
-            .iter()
-            .filter(|a| !view.filtered_by(a))
-            .cloned()
-            .collect();
-        Some(super::text::analyse(&info.text, frames, &gate, &by)?)
-    } else {
-        None
-    };
+    let text = text_section(info, view, &gate)?;
     let mut items = t.items.clone();
     for i in &mut items {
         i.publish(gate.state(&item_key(i), i.n));

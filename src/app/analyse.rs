@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use sea_orm::DatabaseConnection;
 
 use super::read::{collect_view, load_meta, previous_wave, CampaignMeta, Summaries};
-use crate::analysis::evaluation::{analyse, Analysis, PreviousWave};
+use crate::analysis::evaluation::{analyse, analyse_text, Analysis, PreviousWave};
+use crate::analysis::text::TextReport;
 
 /// An evaluation with what it read and how long reading and analysing took.
 pub struct Analysed {
@@ -60,6 +61,42 @@ pub async fn load_and_analyse(
         previous: previous_read,
         read,
         analysed: t.elapsed(),
+    }))
+}
+
+/// The open-answer analysis of a view on its own: its campaign's definitions, the
+/// report (through the same gate as the full evaluation, and identical to its `text`)
+/// and the minimum cell it was published with.
+pub struct AnalysedText {
+    pub meta: CampaignMeta,
+    pub text: TextReport,
+    pub min_cell_size: u64,
+}
+
+/// The open answers of a view analysed without scoring anything (what a page about the
+/// open answers shows); `None` for an unknown campaign.
+pub async fn load_and_analyse_text(
+    db: &DatabaseConnection,
+    summaries: &Summaries,
+    key: &str,
+    filters: &[(String, String)],
+) -> anyhow::Result<Option<AnalysedText>> {
+    let Some(meta) = load_meta(db, key).await? else {
+        return Ok(None);
+    };
+    let view = collect_view(db, &meta, filters, true, summaries)
+        .await?
+        .view;
+    let (meta, text) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let text = analyse_text(&meta.campaign.info, &view)?.unwrap_or_default();
+        Ok((meta, text))
+    })
+    .await??;
+    let min_cell_size = meta.campaign.info.analysis.min_cell_size;
+    Ok(Some(AnalysedText {
+        meta,
+        text,
+        min_cell_size,
     }))
 }
 

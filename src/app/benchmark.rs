@@ -1,15 +1,13 @@
 //! The benchmarking use-case: every school and sector against the county for one
 //! indicator and stakeholder group, from the campaign's gated analysis (its breakdown
 //! cells and its whole-campaign cell: nothing the gate hid is used), with the funnel's
-//! control limits.
+//! control limits. It reads nothing itself: it works on the whole campaign's results
+//! view, which the workspace keeps per data version, so the page costs no analysis when
+//! the results explorer has already shown the campaign (and the other way round).
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-
-use super::analyse::{load_and_analyse, Analysed};
-use super::read::Summaries;
+use super::explore::Explored;
 use crate::analysis::benchmark::{benchmark, funnel_limits, Benchmark, Moments};
 use crate::analysis::evaluation::{IndicatorRow, ScoreCell};
 use crate::domain::Audience;
@@ -33,7 +31,11 @@ pub struct UnitTable {
 
 /// One indicator of one group, benchmarked.
 pub struct Benchmarked {
-    pub analysed: Analysed,
+    /// The campaign's title and key.
+    pub title: String,
+    pub key: String,
+    /// Whether the scores are weighted to the population.
+    pub weighted: bool,
     pub indicator: String,
     pub indicator_name: String,
     pub group: Audience,
@@ -113,32 +115,22 @@ fn table(
 }
 
 /// Schools and sectors against the county for indicator `code` (the composite when
-/// `None`) and `group`; `None` for an unknown campaign or indicator.
-pub async fn units(
-    db: &DatabaseConnection,
-    summaries: &Summaries,
-    key: &str,
-    code: Option<&str>,
-    group: Audience,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Option<Benchmarked>> {
-    let Some(analysed) = load_and_analyse(db, summaries, key, &[], false).await? else {
-        return Ok(None);
-    };
-    let labels: BTreeMap<(String, String), String> = super::fieldwork::monitor(db, key, &[], now)
-        .await?
-        .map(|f| {
-            f.units
-                .into_iter()
-                .map(|u| ((u.attribute, u.value), u.label))
-                .collect()
+/// `None`) and `group`, from the results view of the whole campaign (`Explored` with no
+/// filter, whose filter choices label the units); `None` for an unknown indicator.
+pub fn units(whole: &Explored, code: Option<&str>, group: Audience) -> Option<Benchmarked> {
+    let labels: BTreeMap<(String, String), String> = whole
+        .choices
+        .iter()
+        .flat_map(|c| {
+            c.values
+                .iter()
+                .map(|(v, l)| ((c.attribute.to_string(), v.clone()), l.clone()))
         })
-        .unwrap_or_default();
+        .collect();
+    let analysed = &whole.analysed;
     let a = &analysed.analysis;
     let code = code.unwrap_or(&a.composite.code).to_string();
-    let Some(row) = find(&a.indicators, &a.composite, &code) else {
-        return Ok(None);
-    };
+    let row = find(&a.indicators, &a.composite, &code)?;
     let indicator_name = row.name.clone();
     let county = row.by_group.get(&group).and_then(moments);
     let tables = match county {
@@ -152,13 +144,15 @@ pub async fn units(
         .chain(&a.indicators)
         .map(|r| (r.code.clone(), r.name.clone()))
         .collect();
-    Ok(Some(Benchmarked {
-        analysed,
+    Some(Benchmarked {
+        title: analysed.meta.campaign.info.title.clone(),
+        key: analysed.meta.campaign.info.key.clone(),
+        weighted: a.weighting.is_some(),
         indicator: code,
         indicator_name,
         group,
         county,
         tables,
         indicators,
-    }))
+    })
 }

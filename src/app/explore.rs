@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use super::analyse::{check_filters, load_and_analyse, Analysed};
+use super::analyse::{
+    check_filters, load_and_analyse, load_and_analyse_text, Analysed, AnalysedText,
+};
 use super::read::Summaries;
 use crate::analysis::disclosure::FilterError;
 
@@ -24,9 +26,10 @@ pub struct FilterChoice {
     pub fixed: bool,
 }
 
-/// A view of the results and the filters around it.
-pub struct Explored {
-    pub analysed: Analysed,
+/// A view of the results (the evaluation, or its open answers alone) and the filters
+/// around it.
+pub struct Explored<A = Analysed> {
+    pub analysed: A,
     /// The view's filters, the scope's first.
     pub filters: Vec<(String, String)>,
     pub choices: Vec<FilterChoice>,
@@ -87,23 +90,63 @@ pub fn filter_choices(
         .collect()
 }
 
-/// The analysis of the view `asked` within `scope` (with its open answers when `texts`
-/// is set), or `None` for an unknown campaign.
+/// A view asked for: the campaign, the token's scope, the filters asked, and when.
+#[derive(Clone, Copy)]
+pub struct ViewAsked<'a> {
+    pub key: &'a str,
+    pub scope: &'a [(String, String)],
+    pub asked: &'a [(String, String)],
+    pub now: DateTime<Utc>,
+}
+
+/// The analysis of the view (with its open answers when `texts` is set), or `None`
+/// for an unknown campaign.
 pub async fn results(
     db: &DatabaseConnection,
     summaries: &Summaries,
-    key: &str,
-    scope: &[(String, String)],
-    asked: &[(String, String)],
-    now: DateTime<Utc>,
+    view: ViewAsked<'_>,
     texts: bool,
 ) -> Result<Option<Explored>, ExploreError> {
+    explore(db, view, |filters| async move {
+        load_and_analyse(db, summaries, view.key, &filters, texts).await
+    })
+    .await
+}
+
+/// The open answers of the view, analysed without the scores, or `None` for an
+/// unknown campaign.
+pub async fn open_answers(
+    db: &DatabaseConnection,
+    summaries: &Summaries,
+    view: ViewAsked<'_>,
+) -> Result<Option<Explored<AnalysedText>>, ExploreError> {
+    explore(db, view, |filters| async move {
+        load_and_analyse_text(db, summaries, view.key, &filters).await
+    })
+    .await
+}
+
+/// A view analysed by `analyse` (given the view's filters) with the values in scope,
+/// with their labels, from the fieldwork counts (no answers), read from the response
+/// tallies while the view is read and analysed.
+async fn explore<A, Fut>(
+    db: &DatabaseConnection,
+    view: ViewAsked<'_>,
+    analyse: impl FnOnce(Vec<(String, String)>) -> Fut,
+) -> Result<Option<Explored<A>>, ExploreError>
+where
+    Fut: std::future::Future<Output = anyhow::Result<Option<A>>>,
+{
+    let ViewAsked {
+        key,
+        scope,
+        asked,
+        now,
+    } = view;
     let filters = view_filters(scope, asked)?;
-    // The values in scope, with their labels, from the fieldwork counts (no answers),
-    // read from the response tallies while the view is read and analysed.
     let (fieldwork, analysed) = tokio::join!(
         super::fieldwork::monitor(db, key, scope, now),
-        load_and_analyse(db, summaries, key, &filters, texts)
+        analyse(filters.clone())
     );
     let (Some(fieldwork), Some(analysed)) = (fieldwork?, analysed?) else {
         return Ok(None);

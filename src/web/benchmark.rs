@@ -8,9 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::results::{explored, view_of};
 use super::workspace::{attribute_zh, evaluator, html, refused};
 use super::AppState;
 use crate::analysis::benchmark::Moments;
+use crate::app::analyse::Analysed;
 use crate::app::benchmark::{self, Benchmarked, UnitTable};
 use crate::charts::funnel::FunnelPlot;
 use crate::domain::Audience;
@@ -113,14 +115,14 @@ fn table_view(t: &UnitTable, b: &Benchmarked) -> Result<TableView, ApiError> {
             })
             .collect(),
         hidden: t.hidden.clone(),
-        chart: funnel_chart(t, county, &title, b.analysed.analysis.weighting.is_some())?,
+        chart: funnel_chart(t, county, &title, b.weighted)?,
     })
 }
 
 fn view(b: &Benchmarked, who: String) -> Result<BenchmarkPage, ApiError> {
     Ok(BenchmarkPage {
-        title: b.analysed.meta.campaign.info.title.clone(),
-        key: b.analysed.meta.campaign.info.key.clone(),
+        title: b.title.clone(),
+        key: b.key.clone(),
         who,
         indicator: b.indicator.clone(),
         indicator_name: b.indicator_name.clone(),
@@ -182,28 +184,19 @@ pub async fn show(
     };
     let key = key.into_inner();
     let indicator = query.indicator.as_deref().filter(|i| !i.is_empty());
-    let found = benchmark::units(
-        &state.db,
-        &state.summaries,
-        &key,
-        indicator,
-        group,
-        chrono::Utc::now(),
-    )
-    .await
-    .map_err(ApiError::unexpected)?;
-    let Some(b) = found else {
-        if let Some(i) = indicator {
-            return refused(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("指标 indicator={i} 不存在。"),
-                &format!("There is no indicator {i} in this campaign."),
-            );
-        }
-        return Err(ApiError::NotFound {
-            what: "campaign",
-            key,
-        });
+    // The results view of the whole campaign, shared with the results explorer.
+    let whole = view_of::<Analysed>(&state, &key, &[], &[]).await?;
+    let whole = match explored(&whole, &key)? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(refusal),
+    };
+    let Some(b) = benchmark::units(whole, indicator, group) else {
+        let i = indicator.unwrap_or_default();
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("指标 indicator={i} 不存在。"),
+            &format!("There is no indicator {i} in this campaign."),
+        );
     };
     crate::app::access::record(
         &state.db,

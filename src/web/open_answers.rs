@@ -3,15 +3,17 @@
 //! — theme shares with their intervals, distinctive terms (a bar chart from `charts/`
 //! with its table), frequent terms and phrases, representative quotes, the answers no
 //! theme covers — and the themes per breakdown cell. Everything comes redacted and
-//! through the disclosure gate from `Analysis.text`.
+//! through the disclosure gate from the view's open-answer analysis (computed without
+//! the scores, and identical to `Analysis.text`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::results::{choice, label_of, show_view, view_head, ChoiceView, ViewPage};
+use super::results::{choice, label_of, show_view, view_head, ChoiceView};
 use super::workspace::{attribute_zh, ViewHead};
 use super::AppState;
 use crate::analysis::text::{GroupText, TextReport, ThemeShare};
+use crate::app::analyse::AnalysedText;
 use crate::app::explore::Explored;
 use crate::charts::bars::{one_decimal, HorizontalBars};
 use crate::error::ApiError;
@@ -145,16 +147,13 @@ fn group_view(text: &TextReport, g: &GroupText) -> Result<GroupView, ApiError> {
     })
 }
 
-fn view(e: &Explored, who: String, school: Option<String>) -> Result<OpenAnswersPage, ApiError> {
-    let a = &e.analysed.analysis;
-    let min = a.method.min_cell_size;
-    let empty = TextReport {
-        themes: Vec::new(),
-        groups: Vec::new(),
-        distinctive: Vec::new(),
-        breakdowns: Vec::new(),
-    };
-    let text = a.text.as_ref().unwrap_or(&empty);
+fn view(
+    e: &Explored<AnalysedText>,
+    who: String,
+    school: Option<String>,
+) -> Result<OpenAnswersPage, ApiError> {
+    let min = e.analysed.min_cell_size;
+    let text = &e.analysed.text;
     let shown: Vec<&GroupText> = text
         .groups
         .iter()
@@ -229,5 +228,5 @@ pub async fn show(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    show_view(&req, &state, key.into_inner(), ViewPage::Text, view).await
+    show_view(&req, &state, key.into_inner(), view).await
 }

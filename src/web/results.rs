@@ -8,17 +8,22 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::report_cache::VersionCache;
+use super::state::ViewKey;
 use super::workspace::{
     attribute_zh, cached, evaluator, html, refused, view_query, view_refused, ViewHead,
 };
 use super::AppState;
 use crate::analysis::evaluation::{Analysis, IndicatorRow, ScoreCell};
 use crate::analysis::Level;
-use crate::app::explore::{self, ExploreError, Explored, FilterChoice};
+use crate::app::analyse::{Analysed, AnalysedText};
+use crate::app::explore::{self, ExploreError, Explored, FilterChoice, ViewAsked};
 use crate::charts::bars::{GroupedBars, Series};
+use crate::domain::campaign::CampaignInfo;
 use crate::domain::quality::Flag;
 use crate::domain::Audience;
 use crate::error::ApiError;
+use std::sync::Arc;
 
 /// One cell as the page prints it.
 struct CellView {
@@ -272,10 +277,14 @@ pub(super) fn query_of(pairs: &[(String, String)]) -> String {
 
 /// The head of a results view's page: the campaign, who is looking, the view in words
 /// and as a query string.
-pub(super) fn view_head(e: &Explored, who: String, school: Option<String>) -> ViewHead {
+pub(super) fn view_head<A: ViewPage>(
+    e: &Explored<A>,
+    who: String,
+    school: Option<String>,
+) -> ViewHead {
     ViewHead {
-        title: e.analysed.meta.campaign.info.title.clone(),
-        key: e.analysed.meta.campaign.info.key.clone(),
+        title: e.analysed.info().title.clone(),
+        key: e.analysed.info().key.clone(),
         who,
         school,
         view: view_words(&e.filters, &e.choices),
@@ -355,32 +364,103 @@ fn view(e: &Explored, who: String, school: Option<String>) -> Result<ResultsPage
     })
 }
 
-/// Which page of a results view: the explorer's scores, or the open answers.
-#[derive(Clone, Copy)]
-pub(super) enum ViewPage {
-    Scores,
-    Text,
+/// What a page over a results view analyses: the evaluation (the explorer's scores),
+/// or the open answers alone; each kept in its own cache per view and data version.
+pub(super) trait ViewPage: Sized {
+    /// What the audit log records the view as.
+    const ACTION: &'static str;
+
+    fn cache(state: &AppState) -> &VersionCache<ViewKey, Arc<ExploreResult<Self>>>;
+
+    async fn explore(state: &AppState, view: ViewAsked<'_>) -> ExploreResult<Self>;
+
+    fn info(&self) -> &CampaignInfo;
 }
 
-impl ViewPage {
-    /// What the audit log records the view as.
-    fn action(self) -> &'static str {
-        match self {
-            ViewPage::Scores => "results.view",
-            ViewPage::Text => "text.view",
-        }
+pub(super) type ExploreResult<A> = Result<Option<Explored<A>>, ExploreError>;
+
+impl ViewPage for Analysed {
+    const ACTION: &'static str = "results.view";
+
+    fn cache(state: &AppState) -> &VersionCache<ViewKey, Arc<ExploreResult<Self>>> {
+        &state.views
+    }
+
+    async fn explore(state: &AppState, view: ViewAsked<'_>) -> ExploreResult<Self> {
+        explore::results(&state.db, &state.summaries, view, false).await
+    }
+
+    fn info(&self) -> &CampaignInfo {
+        &self.meta.campaign.info
+    }
+}
+
+impl ViewPage for AnalysedText {
+    const ACTION: &'static str = "text.view";
+
+    fn cache(state: &AppState) -> &VersionCache<ViewKey, Arc<ExploreResult<Self>>> {
+        &state.text_views
+    }
+
+    async fn explore(state: &AppState, view: ViewAsked<'_>) -> ExploreResult<Self> {
+        explore::open_answers(&state.db, &state.summaries, view).await
+    }
+
+    fn info(&self) -> &CampaignInfo {
+        &self.meta.campaign.info
+    }
+}
+
+/// The view `asked` within `scope`, analysed once per data version (`None` for a
+/// campaign without data version, i.e. unknown).
+pub(super) async fn view_of<A: ViewPage>(
+    state: &AppState,
+    key: &str,
+    scope: &[(String, String)],
+    asked: &[(String, String)],
+) -> Result<Option<Arc<ExploreResult<A>>>, ApiError> {
+    cached(
+        state,
+        A::cache(state),
+        (key.to_string(), scope.to_vec(), asked.to_vec(), Vec::new()),
+        |e| matches!(e, ExploreError::Store(_)),
+        || {
+            let view = ViewAsked {
+                key,
+                scope,
+                asked,
+                now: chrono::Utc::now(),
+            };
+            A::explore(state, view)
+        },
+    )
+    .await
+}
+
+/// The view found, or the page saying why it is refused; an unknown campaign is not
+/// found.
+pub(super) fn explored<'a, A>(
+    view: &'a Option<Arc<ExploreResult<A>>>,
+    key: &str,
+) -> Result<Result<&'a Explored<A>, HttpResponse>, ApiError> {
+    match view.as_deref() {
+        Some(Ok(Some(e))) => Ok(Ok(e)),
+        None | Some(Ok(None)) => Err(ApiError::NotFound {
+            what: "campaign",
+            key: key.to_string(),
+        }),
+        Some(Err(e)) => view_refused(e).map(Err),
     }
 }
 
 /// A page over the analysis of the view an evaluator asks for (the session's evaluator,
 /// the view within their scope, read once per data version and recorded in the audit
 /// log), laid out by `page`; without a session, back to the login on `/admin`.
-pub(super) async fn show_view<P: Template>(
+pub(super) async fn show_view<A: ViewPage, P: Template>(
     req: &HttpRequest,
     state: &AppState,
     key: String,
-    which: ViewPage,
-    page: impl FnOnce(&Explored, String, Option<String>) -> Result<P, ApiError>,
+    page: impl FnOnce(&Explored<A>, String, Option<String>) -> Result<P, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (grant, scope) = match evaluator(req, state).await? {
         Ok(found) => found,
@@ -390,42 +470,15 @@ pub(super) async fn show_view<P: Template>(
         Ok((a, _)) => a,
         Err((zh, en)) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &zh, &en),
     };
-    let (texts, own) = match which {
-        ViewPage::Scores => (false, Vec::new()),
-        ViewPage::Text => (true, vec!["page=text".to_string()]),
-    };
-    let view = cached(
-        state,
-        &state.views,
-        (key.clone(), scope.clone(), asked.clone(), own),
-        |e| matches!(e, ExploreError::Store(_)),
-        || {
-            explore::results(
-                &state.db,
-                &state.summaries,
-                &key,
-                &scope,
-                &asked,
-                chrono::Utc::now(),
-                texts,
-            )
-        },
-    )
-    .await?;
-    let explored = match view.as_deref() {
-        Some(Ok(Some(e))) => e,
-        None | Some(Ok(None)) => {
-            return Err(ApiError::NotFound {
-                what: "campaign",
-                key,
-            })
-        }
-        Some(Err(e)) => return view_refused(e),
+    let view = view_of::<A>(state, &key, &scope, &asked).await?;
+    let explored = match explored(&view, &key)? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(refusal),
     };
     crate::app::access::record(
         &state.db,
         &grant.actor,
-        which.action(),
+        A::ACTION,
         &key,
         serde_json::json!({"filters": explored.filters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>()}),
         state.client_ip(req),
@@ -445,5 +498,5 @@ pub async fn show(
     state: web::Data<AppState>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    show_view(&req, &state, key.into_inner(), ViewPage::Scores, view).await
+    show_view(&req, &state, key.into_inner(), view).await
 }

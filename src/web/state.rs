@@ -15,6 +15,10 @@ pub type ViewKey = (
 );
 pub type ExploredView =
     Result<Option<crate::app::explore::Explored>, crate::app::explore::ExploreError>;
+pub type TextView = Result<
+    Option<crate::app::explore::Explored<crate::app::analyse::AnalysedText>>,
+    crate::app::explore::ExploreError,
+>;
 pub type CrossedView =
     Result<Option<crate::app::crosstab::Crossed>, crate::app::crosstab::CrossError>;
 
@@ -39,6 +43,8 @@ pub struct AppState {
     pub reports: super::report_cache::ReportCache,
     /// Results-explorer views, one analysis per view and data version.
     pub views: super::report_cache::VersionCache<ViewKey, Arc<ExploredView>>,
+    /// Open-answer views, likewise.
+    pub text_views: super::report_cache::VersionCache<ViewKey, Arc<TextView>>,
     /// Cross-tabulations, likewise.
     pub crosstabs: super::report_cache::VersionCache<ViewKey, Arc<CrossedView>>,
     /// Each campaign's fine cells summarised at its data version, so that a filtered

@@ -3,9 +3,11 @@
 //! reads the responses matching them and nothing else, and publishes exactly what a
 //! pass over the whole campaign publishes, on SQLite and PostgreSQL: with and without
 //! `[quality] exclude`, with duplicates whose earlier response lies outside the view,
-//! and with a new response arriving (the summary of older data is not used).
+//! and with a new response arriving (the summary of older data is not used). The open
+//! answers of every view, analysed alone (the workspace's open-answer page), are those
+//! of the full evaluation.
 
-use chorus::app::analyse::load_and_analyse;
+use chorus::app::analyse::{load_and_analyse, load_and_analyse_text};
 use chorus::app::read::Summaries;
 use chorus::startup::Application;
 use sea_orm::DatabaseConnection;
@@ -39,7 +41,8 @@ fn views() -> Vec<Vec<(String, String)>> {
     .collect()
 }
 
-/// The analysis of a view as published (JSON) and how many responses it read.
+/// The analysis of a view as published (JSON) and how many responses it read; its
+/// open answers analysed alone must be the full evaluation's.
 async fn analysed(
     db: &DatabaseConnection,
     summaries: &Summaries,
@@ -49,6 +52,23 @@ async fn analysed(
         .await
         .expect("analysis")
         .expect("campaign");
+    let alone = load_and_analyse_text(db, summaries, CAMPAIGN, filters)
+        .await
+        .expect("open answers")
+        .expect("campaign");
+    let full = a.analysis.text.as_ref().expect("texts kept");
+    assert_eq!(
+        serde_json::to_string(full).expect("json"),
+        serde_json::to_string(&alone.text).expect("json"),
+        "{filters:?}: the open answers alone"
+    );
+    assert_eq!(alone.min_cell_size, a.analysis.method.min_cell_size);
+    if filters.is_empty() {
+        assert!(
+            alone.text.groups.iter().any(|g| !g.terms.is_empty()),
+            "the demo's open answers are counted"
+        );
+    }
     (
         serde_json::to_string(&a.analysis).expect("json"),
         a.responses,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::log_odds::weighted_log_odds;
 use super::redact::Redactor;
 use super::segment::Segmenter;
-use super::terms::{phrases, Counts, PhraseVocabulary, TermRow, Vocabulary};
+use super::terms::{phrases, Counts, PhraseVocabulary, Tally, TermRow, Vocabulary};
 use super::themes::Coder;
 use crate::analysis::disclosure::Gate;
 use crate::analysis::frame::Frames;
@@ -143,7 +143,7 @@ pub struct TextBreakdown {
 }
 
 /// The `text` section of an analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct TextReport {
     pub themes: Vec<ThemeInfo>,
     pub groups: Vec<GroupText>,
@@ -195,10 +195,57 @@ fn answers(frames: &Frames) -> Vec<(Audience, u32, String)> {
     out
 }
 
+/// Answers cut per piece of work: enough that spreading them over the cores pays.
+const CHUNK: usize = 2048;
+
+/// One respondent's answers as one thread read them: tokens as ids into its piece's
+/// own word list.
+struct Cut {
+    group: Audience,
+    respondent: u32,
+    text: String,
+    themes: u64,
+    tokens: Vec<Option<u32>>,
+}
+
+/// The tools a piece of work reads answers with (each compiled once per view).
+struct Readers {
+    redactor: Redactor,
+    segmenter: Segmenter,
+    coder: Coder,
+}
+
+/// Redacts, segments and codes one piece of answers; words are interned in the
+/// piece's own list, in order of first use.
+fn cut(readers: &Readers, answers: &[(Audience, u32, String)]) -> (Vec<Cut>, Vocabulary) {
+    let mut words = Vocabulary::default();
+    let cuts = answers
+        .iter()
+        .map(|(group, respondent, raw)| {
+            let text = readers.redactor.redact(raw);
+            let lower = text.to_lowercase();
+            let mut tokens = Vec::with_capacity(32);
+            readers.segmenter.tokens(&lower, &mut tokens);
+            Cut {
+                group: *group,
+                respondent: *respondent,
+                themes: readers.coder.code(&lower),
+                tokens: tokens.iter().map(|t| t.map(|t| words.id(t))).collect(),
+                text,
+            }
+        })
+        .collect();
+    (cuts, words)
+}
+
+/// Reads the view's open answers: cut in pieces on every core, then interned into one
+/// vocabulary in respondent order, so that ids are those of reading them one by one.
 fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
-    let redactor = Redactor::new(&settings.redact);
-    let segmenter = Segmenter::new(settings);
-    let coder = Coder::new(&settings.themes);
+    let readers = Readers {
+        redactor: Redactor::new(&settings.redact),
+        segmenter: Segmenter::new(settings),
+        coder: Coder::new(&settings.themes),
+    };
     let mut corpus = Corpus {
         docs: Vec::new(),
         terms: Vocabulary::default(),
@@ -214,30 +261,34 @@ fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
                 .insert(c.question.clone());
         }
     }
+    let answers = answers(frames);
+    let pieces = crate::analysis::parallel::map(answers.chunks(CHUNK).collect(), |piece| {
+        cut(&readers, piece)
+    });
+    corpus.docs.reserve(answers.len());
     let mut ids: Vec<Option<u32>> = Vec::with_capacity(32);
     let mut pairs = Vec::with_capacity(32);
-    for (group, respondent, raw) in answers(frames) {
-        let text = redactor.redact(&raw);
-        let lower = text.to_lowercase();
-        let mut tokens = Vec::with_capacity(32);
-        segmenter.tokens(&lower, &mut tokens);
-        ids.clear();
-        ids.extend(tokens.iter().map(|t| t.map(|t| corpus.terms.id(t))));
-        pairs.clear();
-        phrases(&ids, &mut pairs);
-        let terms = ids.iter().flatten().copied().collect();
-        let phrase_ids = pairs
-            .iter()
-            .map(|(a, b)| corpus.phrases.id(*a, *b, &corpus.terms))
-            .collect();
-        corpus.docs.push(Doc {
-            group,
-            respondent,
-            themes: coder.code(&lower),
-            text,
-            terms,
-            phrases: phrase_ids,
-        });
+    for (cuts, words) in pieces {
+        // New words of this piece get the next ids in their order of first use, as
+        // reading its answers one by one after the earlier pieces would give them.
+        let global: Vec<u32> = words.words().iter().map(|w| corpus.terms.id(w)).collect();
+        for c in cuts {
+            ids.clear();
+            ids.extend(c.tokens.iter().map(|t| t.map(|t| global[t as usize])));
+            pairs.clear();
+            phrases(&ids, &mut pairs);
+            corpus.docs.push(Doc {
+                group: c.group,
+                respondent: c.respondent,
+                themes: c.themes,
+                text: c.text,
+                terms: ids.iter().flatten().copied().collect(),
+                phrases: pairs
+                    .iter()
+                    .map(|(a, b)| corpus.phrases.id(*a, *b, &corpus.terms))
+                    .collect(),
+            });
+        }
     }
     corpus
 }
@@ -263,13 +314,27 @@ fn theme_shares(settings: &TextSettings, docs: &[&Doc]) -> Vec<ThemeShare> {
         .collect()
 }
 
-fn term_counts(docs: &[&Doc], of: impl Fn(&Doc) -> &[u32]) -> Counts {
-    let mut c = Counts::default();
-    let mut seen = Vec::new();
-    for d in docs {
-        c.add(of(d), &mut seen);
+/// One thread's tallies, for terms and for phrases.
+#[derive(Default)]
+struct Tallies {
+    terms: Tally,
+    phrases: Tally,
+}
+
+impl Tallies {
+    fn terms(&mut self, docs: &[&Doc]) -> Counts {
+        for d in docs {
+            self.terms.add(&d.terms);
+        }
+        self.terms.take()
     }
-    c
+
+    fn phrases(&mut self, docs: &[&Doc]) -> Counts {
+        for d in docs {
+            self.phrases.add(&d.phrases);
+        }
+        self.phrases.take()
+    }
 }
 
 /// Quotes chosen by rule: per theme, the two answers (8–150 characters, two or more
@@ -285,12 +350,7 @@ fn quotes(settings: &TextSettings, docs: &[&Doc], counts: &Counts) -> Vec<Quote>
         }
         let sum: f64 = distinct
             .iter()
-            .map(|t| {
-                counts
-                    .terms
-                    .get(t)
-                    .map_or(0.0, |(_, docs)| *docs as f64 / n)
-            })
+            .map(|t| counts.get(*t).map_or(0.0, |(_, docs)| docs as f64 / n))
             .sum();
         Some(sum / distinct.len() as f64)
     };
@@ -342,6 +402,7 @@ fn group_text(
     group: Audience,
     docs: &[&Doc],
     state: Suppressed,
+    tallies: &mut Tallies,
 ) -> GroupText {
     let mut out = GroupText {
         group,
@@ -363,11 +424,12 @@ fn group_text(
     if state.is_hidden() || docs.is_empty() {
         return out;
     }
-    let counts = term_counts(docs, |d| &d.terms);
+    let counts = tallies.terms(docs);
     out.tokens = counts.uses;
     out.terms = counts.top(&corpus.terms, TOP_TERMS, MIN_DOCUMENTS);
-    out.phrases =
-        term_counts(docs, |d| &d.phrases).top(&corpus.phrases.words, TOP_PHRASES, MIN_DOCUMENTS);
+    out.phrases = tallies
+        .phrases(docs)
+        .top(&corpus.phrases.words, TOP_PHRASES, MIN_DOCUMENTS);
     out.themes = theme_shares(settings, docs);
     if !settings.themes.is_empty() {
         let uncoded: Vec<&&Doc> = docs.iter().filter(|d| d.themes == 0).collect();
@@ -384,14 +446,18 @@ fn group_text(
 
 /// Each published group against the others published (rule 5: derived results come
 /// from published cells only).
-fn distinctive(corpus: &Corpus, published: &BTreeMap<Audience, Vec<&Doc>>) -> Vec<Distinctive> {
+fn distinctive(
+    corpus: &Corpus,
+    published: &BTreeMap<Audience, Vec<&Doc>>,
+    tallies: &mut Tallies,
+) -> Vec<Distinctive> {
     if published.len() < 2 {
         return Vec::new();
     }
     let v = corpus.terms.len();
     let counts: BTreeMap<Audience, Counts> = published
         .iter()
-        .map(|(g, docs)| (*g, term_counts(docs, |d| &d.terms)))
+        .map(|(g, docs)| (*g, tallies.terms(docs)))
         .collect();
     let dense: BTreeMap<Audience, Vec<u64>> =
         counts.iter().map(|(g, c)| (*g, c.dense(v))).collect();
@@ -403,7 +469,7 @@ fn distinctive(corpus: &Corpus, published: &BTreeMap<Audience, Vec<&Doc>>) -> Ve
                 *r += x;
             }
         }
-        let docs_of = |t: usize| counts[g].terms.get(&(t as u32)).map_or(0, |(_, d)| *d);
+        let docs_of = |t: usize| counts[g].get(t as u32).map_or(0, |(_, d)| d);
         let mut terms: Vec<DistinctiveTerm> = weighted_log_odds(focus, &rest)
             .into_iter()
             .enumerate()
@@ -429,15 +495,21 @@ fn distinctive(corpus: &Corpus, published: &BTreeMap<Audience, Vec<&Doc>>) -> Ve
     out
 }
 
-/// The breakdown of each published group's answers by `attribute`, through rules 1–3.
-fn breakdown(
-    settings: &TextSettings,
-    corpus: &Corpus,
+/// One cell of a breakdown, its answers and what the gate decided for it.
+struct Cell<'a> {
+    value: String,
+    group: Audience,
+    docs: Vec<&'a Doc>,
+    state: Suppressed,
+}
+
+/// The cells of each published group's answers by `attribute`, through rules 1–3.
+fn breakdown_cells<'a>(
     frames: &Frames,
     gate: &Gate,
     attribute: &str,
-    published: &BTreeMap<Audience, Vec<&Doc>>,
-) -> PolarsResult<TextBreakdown> {
+    published: &BTreeMap<Audience, Vec<&'a Doc>>,
+) -> PolarsResult<Vec<Cell<'a>>> {
     let column = frames.respondents.column(attribute)?.str()?.clone();
     let mut cells = Vec::new();
     for (g, docs) in published {
@@ -455,38 +527,73 @@ fn breakdown(
             .collect();
         let states = gate.across(attribute, &text_key(*g), &sizes, unassigned);
         for ((value, docs), state) in by_value.into_iter().zip(states) {
-            let shown = !state.is_hidden();
-            cells.push(CellText {
+            cells.push(Cell {
                 value: value.to_string(),
                 group: *g,
-                respondents: docs.len() as u64,
-                suppressed: state,
+                docs,
+                state,
+            });
+        }
+    }
+    Ok(cells)
+}
+
+/// A breakdown's cells counted: terms, phrases and themes of the cells shown.
+fn breakdown(
+    settings: &TextSettings,
+    corpus: &Corpus,
+    attribute: &str,
+    cells: Vec<Cell<'_>>,
+    tallies: &mut Tallies,
+) -> TextBreakdown {
+    let cells = cells
+        .into_iter()
+        .map(|c| {
+            let shown = !c.state.is_hidden();
+            CellText {
+                respondents: c.docs.len() as u64,
                 terms: if shown {
-                    term_counts(&docs, |d| &d.terms).top(&corpus.terms, CELL_TERMS, MIN_DOCUMENTS)
+                    tallies
+                        .terms(&c.docs)
+                        .top(&corpus.terms, CELL_TERMS, MIN_DOCUMENTS)
                 } else {
                     Vec::new()
                 },
                 phrases: if shown {
-                    term_counts(&docs, |d| &d.phrases).top(
-                        &corpus.phrases.words,
-                        CELL_PHRASES,
-                        MIN_DOCUMENTS,
-                    )
+                    tallies
+                        .phrases(&c.docs)
+                        .top(&corpus.phrases.words, CELL_PHRASES, MIN_DOCUMENTS)
                 } else {
                     Vec::new()
                 },
                 themes: if shown {
-                    theme_shares(settings, &docs)
+                    theme_shares(settings, &c.docs)
                 } else {
                     Vec::new()
                 },
-            });
-        }
-    }
-    Ok(TextBreakdown {
+                value: c.value,
+                group: c.group,
+                suppressed: c.state,
+            }
+        })
+        .collect();
+    TextBreakdown {
         attribute: attribute.to_string(),
         cells,
-    })
+    }
+}
+
+/// The independent parts of a view's text analysis.
+enum Piece<'a> {
+    Group(Audience, Vec<&'a Doc>, Suppressed),
+    Breakdown(&'a str, Vec<Cell<'a>>),
+    Distinctive,
+}
+
+enum Done {
+    Group(GroupText),
+    Breakdown(TextBreakdown),
+    Distinctive(Vec<Distinctive>),
 }
 
 /// The text analysis of a view whose frames kept their open answers: `breakdowns` are
@@ -502,21 +609,46 @@ pub fn analyse(
     for d in &corpus.docs {
         by_group.entry(d.group).or_default().push(d);
     }
-    let mut groups = Vec::new();
+    let mut pieces = Vec::new();
     let mut published = BTreeMap::new();
     for (g, n) in respondents(frames) {
         let docs = by_group.remove(&g).unwrap_or_default();
         let state = gate.state(&text_key(g), n);
-        groups.push(group_text(settings, &corpus, g, &docs, state));
         if !state.is_hidden() && !docs.is_empty() {
-            published.insert(g, docs);
+            published.insert(g, docs.clone());
         }
+        pieces.push(Piece::Group(g, docs, state));
     }
+    // The gate decides each cell here, on this thread; the pieces only count.
+    for a in breakdowns {
+        pieces.push(Piece::Breakdown(
+            a,
+            breakdown_cells(frames, gate, a, &published)?,
+        ));
+    }
+    pieces.push(Piece::Distinctive);
+    // Each piece counts on a thread of its own with its own tallies; results in order.
+    let done = crate::analysis::parallel::map(pieces, |piece| {
+        let mut tallies = Tallies::default();
+        match piece {
+            Piece::Group(g, docs, state) => {
+                Done::Group(group_text(settings, &corpus, g, &docs, state, &mut tallies))
+            }
+            Piece::Breakdown(a, cells) => {
+                Done::Breakdown(breakdown(settings, &corpus, a, cells, &mut tallies))
+            }
+            Piece::Distinctive => Done::Distinctive(distinctive(&corpus, &published, &mut tallies)),
+        }
+    });
+    let mut groups = Vec::new();
     let mut tables = Vec::new();
-    for attribute in breakdowns {
-        tables.push(breakdown(
-            settings, &corpus, frames, gate, attribute, &published,
-        )?);
+    let mut compared = Vec::new();
+    for d in done {
+        match d {
+            Done::Group(g) => groups.push(g),
+            Done::Breakdown(b) => tables.push(b),
+            Done::Distinctive(d) => compared = d,
+        }
     }
     Ok(TextReport {
         themes: settings
@@ -529,7 +661,7 @@ pub fn analyse(
                 keywords: t.keywords.clone(),
             })
             .collect(),
-        distinctive: distinctive(&corpus, &published),
+        distinctive: compared,
         groups,
         breakdowns: tables,
     })

@@ -24,6 +24,11 @@ impl Vocabulary {
         i
     }
 
+    /// The words in id order.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
     pub fn word(&self, id: u32) -> &str {
         self.words.get(id as usize).map_or("", String::as_str)
     }
@@ -40,35 +45,26 @@ impl Vocabulary {
 /// Uses and documents of each term over a set of documents.
 #[derive(Debug, Clone, Default)]
 pub struct Counts {
-    /// term id -> (uses, documents)
-    pub terms: HashMap<u32, (u64, u64)>,
+    /// (term id, uses, documents) of each term used, by term id.
+    pub terms: Vec<(u32, u64, u64)>,
     /// Uses of all terms.
     pub uses: u64,
     pub documents: u64,
 }
 
 impl Counts {
-    /// Adds one document's term ids (repeats count as uses, once as a document).
-    pub fn add(&mut self, ids: &[u32], seen: &mut Vec<u32>) {
-        self.documents += 1;
-        self.uses += ids.len() as u64;
-        seen.clear();
-        seen.extend_from_slice(ids);
-        seen.sort_unstable();
-        for (k, id) in seen.iter().enumerate() {
-            let first = k == 0 || seen[k - 1] != *id;
-            let e = self.terms.entry(*id).or_insert((0, 0));
-            e.0 += 1;
-            if first {
-                e.1 += 1;
-            }
-        }
+    /// Uses and documents of term `id` (none when unused).
+    pub fn get(&self, id: u32) -> Option<(u64, u64)> {
+        self.terms
+            .binary_search_by_key(&id, |(t, _, _)| *t)
+            .ok()
+            .map(|i| (self.terms[i].1, self.terms[i].2))
     }
 
     /// Uses of each term id in `0..n` (0 where unused).
     pub fn dense(&self, n: usize) -> Vec<u64> {
         let mut out = vec![0; n];
-        for (id, (uses, _)) in &self.terms {
+        for (id, uses, _) in &self.terms {
             if let Some(x) = out.get_mut(*id as usize) {
                 *x = *uses;
             }
@@ -82,8 +78,8 @@ impl Counts {
         let mut rows: Vec<(&str, u64, u64)> = self
             .terms
             .iter()
-            .filter(|(_, (_, d))| *d >= min_documents)
-            .map(|(id, (u, d))| (vocab.word(*id), *u, *d))
+            .filter(|(_, _, d)| *d >= min_documents)
+            .map(|(id, u, d)| (vocab.word(*id), *u, *d))
             .collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
         rows.truncate(k);
@@ -95,6 +91,67 @@ impl Counts {
                 share: percent(documents, self.documents),
             })
             .collect()
+    }
+}
+
+/// One term's running count in a [`Tally`].
+#[derive(Clone, Copy, Default)]
+struct Running {
+    uses: u64,
+    documents: u64,
+    /// The number of the last document that used it (1-based; 0 = none yet).
+    last: u64,
+}
+
+/// Counts documents' term ids into a table as long as the vocabulary (no hashing per
+/// use), reused from one set of documents to the next: only the terms used are reset.
+#[derive(Default)]
+pub struct Tally {
+    running: Vec<Running>,
+    used: Vec<u32>,
+    uses: u64,
+    documents: u64,
+}
+
+impl Tally {
+    /// Adds one document's term ids (repeats count as uses, once as a document).
+    pub fn add(&mut self, ids: &[u32]) {
+        self.documents += 1;
+        self.uses += ids.len() as u64;
+        for &id in ids {
+            let i = id as usize;
+            if i >= self.running.len() {
+                self.running.resize(i + 1, Running::default());
+            }
+            let r = &mut self.running[i];
+            if r.uses == 0 {
+                self.used.push(id);
+            }
+            r.uses += 1;
+            if r.last != self.documents {
+                r.last = self.documents;
+                r.documents += 1;
+            }
+        }
+    }
+
+    /// The counts of the documents added since the last call; the tally starts again.
+    pub fn take(&mut self) -> Counts {
+        self.used.sort_unstable();
+        let terms = self
+            .used
+            .iter()
+            .map(|&id| {
+                let r = std::mem::take(&mut self.running[id as usize]);
+                (id, r.uses, r.documents)
+            })
+            .collect();
+        self.used.clear();
+        Counts {
+            terms,
+            uses: std::mem::take(&mut self.uses),
+            documents: std::mem::take(&mut self.documents),
+        }
     }
 }
 
@@ -164,19 +221,26 @@ mod tests {
     fn uses_and_documents_are_counted_apart() {
         let mut v = Vocabulary::default();
         let (a, b, c) = (v.id("实训"), v.id("设备"), v.id("老师"));
-        let mut counts = Counts::default();
-        let mut seen = Vec::new();
-        counts.add(&[a, b, a], &mut seen);
-        counts.add(&[a, c], &mut seen);
-        counts.add(&[b], &mut seen);
-        assert_eq!(counts.terms[&a], (3, 2));
-        assert_eq!(counts.terms[&b], (2, 2));
+        let mut tally = Tally::default();
+        tally.add(&[a, b, a]);
+        tally.add(&[a, c]);
+        tally.add(&[b]);
+        let counts = tally.take();
+        assert_eq!(counts.get(a), Some((3, 2)));
+        assert_eq!(counts.get(b), Some((2, 2)));
         assert_eq!(counts.uses, 6);
+        assert_eq!(counts.documents, 3);
         let top = counts.top(&v, 5, 2);
         assert_eq!(top.len(), 2, "老师 is used by one respondent only");
         assert_eq!(top[0].term, "实训");
         assert!((top[0].share - 200.0 / 3.0).abs() < 1e-12);
         assert_eq!(counts.dense(3), vec![3, 2, 1]);
+        // The tally starts again after `take`: the next set shares nothing with this one.
+        tally.add(&[c, c]);
+        let next = tally.take();
+        assert_eq!(next.terms, vec![(c, 2, 1)]);
+        assert_eq!((next.uses, next.documents), (2, 1));
+        assert_eq!(next.get(a), None);
     }
 
     #[test]
