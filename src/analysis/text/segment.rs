@@ -3,11 +3,12 @@
 //! word list (kept in a small cache). Tokens are the words worth counting: two or more
 //! characters, not a stop word, not a number or punctuation, never a redaction label.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use jieba_rs::Jieba;
+use polars::prelude::PlHashSet;
 
 use crate::domain::text::{TextSettings, UserWord};
 
@@ -70,12 +71,13 @@ pub fn shipped_stop_words() -> impl Iterator<Item = &'static str> {
 /// A campaign's segmenter: jieba with its dictionary, and its stop words.
 pub struct Segmenter {
     jieba: Arc<Jieba>,
-    stop: HashSet<String>,
+    /// Looked up for every word cut (foldhash).
+    stop: PlHashSet<String>,
 }
 
 impl Segmenter {
     pub fn new(settings: &TextSettings) -> Self {
-        let mut stop: HashSet<String> = shipped_stop_words().map(str::to_string).collect();
+        let mut stop: PlHashSet<String> = shipped_stop_words().map(str::to_string).collect();
         for w in &settings.kept_words {
             stop.remove(w);
         }

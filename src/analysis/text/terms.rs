@@ -2,14 +2,15 @@
 //! open answers): term frequency (uses), document frequency (respondents using it)
 //! and the top of each list.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 use serde::Serialize;
 
-/// Terms (or phrases) interned to numbers, so documents hold `u32`s.
+/// Terms (or phrases) interned to numbers, so documents hold `u32`s (foldhash: every
+/// token of every answer is looked up here).
 #[derive(Default)]
 pub struct Vocabulary {
-    ids: HashMap<String, u32>,
+    ids: PlHashMap<String, u32>,
     words: Vec<String>,
 }
 
@@ -187,7 +188,7 @@ pub fn phrases<T: Copy>(tokens: &[Option<T>], out: &mut Vec<(T, T)>) {
 /// Phrases interned by their two terms' ids; each phrase is written out once.
 #[derive(Default)]
 pub struct PhraseVocabulary {
-    ids: HashMap<(u32, u32), u32>,
+    ids: PlHashMap<(u32, u32), u32>,
     pub words: Vocabulary,
 }
 
