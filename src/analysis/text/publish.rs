@@ -217,18 +217,19 @@ struct Readers {
 
 /// Redacts, segments and codes one piece of answers; words are interned in the
 /// piece's own list, in order of first use.
-fn cut(readers: &Readers, answers: &[(Audience, u32, String)]) -> (Vec<Cut>, Vocabulary) {
+fn cut(readers: &Readers, answers: Vec<(Audience, u32, String)>) -> (Vec<Cut>, Vocabulary) {
     let mut words = Vocabulary::default();
+    // Each answer as written is dropped once read: only its redacted form is kept.
     let cuts = answers
-        .iter()
+        .into_iter()
         .map(|(group, respondent, raw)| {
-            let text = readers.redactor.redact(raw);
+            let text = readers.redactor.redact(&raw);
             let lower = text.to_lowercase();
             let mut tokens = Vec::with_capacity(32);
             readers.segmenter.tokens(&lower, &mut tokens);
             Cut {
-                group: *group,
-                respondent: *respondent,
+                group,
+                respondent,
                 themes: readers.coder.code(&lower),
                 tokens: tokens.iter().map(|t| t.map(|t| words.id(t))).collect(),
                 text,
@@ -261,11 +262,13 @@ fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
                 .insert(c.question.clone());
         }
     }
-    let answers = answers(frames);
-    let pieces = crate::analysis::parallel::map(answers.chunks(CHUNK).collect(), |piece| {
-        cut(&readers, piece)
-    });
-    corpus.docs.reserve(answers.len());
+    let mut answers = answers(frames).into_iter().peekable();
+    let mut chunks = Vec::new();
+    while answers.peek().is_some() {
+        chunks.push(answers.by_ref().take(CHUNK).collect::<Vec<_>>());
+    }
+    corpus.docs.reserve(chunks.iter().map(Vec::len).sum());
+    let pieces = crate::analysis::parallel::map(chunks, |piece| cut(&readers, piece));
     let mut ids: Vec<Option<u32>> = Vec::with_capacity(32);
     let mut pairs = Vec::with_capacity(32);
     for (cuts, words) in pieces {
