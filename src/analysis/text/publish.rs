@@ -346,25 +346,29 @@ impl Tallies {
 /// answer or wording twice; without themes, the five most typical answers.
 fn quotes(settings: &TextSettings, docs: &[&Doc], counts: &Counts) -> Vec<Quote> {
     let n = docs.len().max(1) as f64;
-    let typical = |d: &Doc| {
-        let distinct: BTreeSet<u32> = d.terms.iter().copied().collect();
+    // Each answer's distinct words, ascending (the order the mean is summed in).
+    let mut distinct: Vec<u32> = Vec::new();
+    let mut ranked: Vec<(f64, u32, &Doc)> = Vec::new();
+    for d in docs
+        .iter()
+        .filter(|d| QUOTE_CHARS.contains(&d.text.chars().count()))
+    {
+        distinct.clear();
+        distinct.extend_from_slice(&d.terms);
+        distinct.sort_unstable();
+        distinct.dedup();
         if distinct.len() < 2 {
-            return None;
+            continue;
         }
         let sum: f64 = distinct
             .iter()
             .map(|t| counts.get(*t).map_or(0.0, |(_, docs)| docs as f64 / n))
             .sum();
-        Some(sum / distinct.len() as f64)
-    };
-    let mut ranked: Vec<(f64, u32, &Doc)> = docs
-        .iter()
-        .filter(|d| QUOTE_CHARS.contains(&d.text.chars().count()))
-        .filter_map(|d| Some((typical(d)?, d.respondent, *d)))
-        .collect();
+        ranked.push((sum / distinct.len() as f64, d.respondent, *d));
+    }
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     // Identical answers are one answer.
-    let mut seen = BTreeSet::new();
+    let mut seen: PlHashSet<&str> = PlHashSet::default();
     ranked.retain(|(_, _, d)| seen.insert(d.text.as_str()));
     let mut used = BTreeSet::new();
     let mut out = Vec::new();
