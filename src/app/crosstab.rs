@@ -570,6 +570,7 @@ fn decide(
 /// unknown campaign.
 pub async fn crosstab(
     db: &DatabaseConnection,
+    kept: &super::fieldwork::KeptCounts,
     key: &str,
     scope: &[(String, String)],
     asked: &[(String, String)],
@@ -577,7 +578,7 @@ pub async fn crosstab(
     now: DateTime<Utc>,
 ) -> Result<Option<Crossed>, CrossError> {
     let filters = view_filters(scope, asked)?;
-    let Some(fieldwork) = super::fieldwork::monitor(db, key, scope, now).await? else {
+    let Some(fieldwork) = super::fieldwork::monitor(db, kept, key, scope, now).await? else {
         return Ok(None);
     };
     let Some(meta) = load_meta(db, key).await? else {

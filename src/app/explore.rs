@@ -107,7 +107,7 @@ pub async fn results(
     view: ViewAsked<'_>,
     texts: bool,
 ) -> Result<Option<Explored>, ExploreError> {
-    explore(db, view, |filters| async move {
+    explore(db, summaries, view, |filters| async move {
         load_and_analyse(db, summaries, view.key, &filters, texts).await
     })
     .await
@@ -120,7 +120,7 @@ pub async fn open_answers(
     summaries: &Summaries,
     view: ViewAsked<'_>,
 ) -> Result<Option<Explored<AnalysedText>>, ExploreError> {
-    explore(db, view, |filters| async move {
+    explore(db, summaries, view, |filters| async move {
         load_and_analyse_text(db, summaries, view.key, &filters).await
     })
     .await
@@ -131,6 +131,7 @@ pub async fn open_answers(
 /// tallies while the view is read and analysed.
 async fn explore<A, Fut>(
     db: &DatabaseConnection,
+    summaries: &Summaries,
     view: ViewAsked<'_>,
     analyse: impl FnOnce(Vec<(String, String)>) -> Fut,
 ) -> Result<Option<Explored<A>>, ExploreError>
@@ -145,7 +146,7 @@ where
     } = view;
     let filters = view_filters(scope, asked)?;
     let (fieldwork, analysed) = tokio::join!(
-        super::fieldwork::monitor(db, key, scope, now),
+        super::fieldwork::monitor(db, &summaries.counts, key, scope, now),
         analyse(filters.clone())
     );
     let (Some(fieldwork), Some(analysed)) = (fieldwork?, analysed?) else {

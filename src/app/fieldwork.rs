@@ -5,7 +5,8 @@
 //! per invitation), never from the responses themselves. Counts of respondents say who
 //! answered, not what (docs/methods.md, "Disclosure control"), so they are exact here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
@@ -13,7 +14,7 @@ use sea_orm::DatabaseConnection;
 use super::campaigns::Rate;
 use crate::domain::{QuestionKind, Survey, SurveyState};
 use crate::store::campaigns::{self, StoredCampaign};
-use crate::store::fieldwork::{self, DayCount, UnitCount};
+use crate::store::fieldwork::{self, Counts, DayCount, UnitCount};
 use crate::store::invitations::{self, InvitationProgress};
 use crate::store::{surveys, StoreError};
 
@@ -201,10 +202,64 @@ fn value_labels(surveys: &[&Survey], attribute: &str) -> BTreeMap<String, String
     out
 }
 
+/// Scopes kept at most (one campaign and scope each, at its latest data version).
+const MAX_KEPT: usize = 256;
+
+/// A campaign's grouped fieldwork counts under one scope, keyed by campaign and scope.
+type KeptKey = (i64, Vec<(String, String)>);
+
+/// The grouped fieldwork counts of each campaign and scope at the data version they
+/// were read at, shared by the pages of one process: at a million responses grouping
+/// the tallies takes ~0.1–0.2 s, and every workspace page shows the monitor's values.
+/// Only the grouped counts are kept: the invitations' progress and the day are read
+/// for every page.
+#[derive(Default)]
+pub struct KeptCounts(Mutex<HashMap<KeptKey, (String, Arc<Counts>)>>);
+
+impl KeptCounts {
+    fn get(&self, key: &KeptKey, version: &str) -> Option<Arc<Counts>> {
+        let held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(key)
+            .filter(|(v, _)| v == version)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, key: KeptKey, version: String, counts: Arc<Counts>) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if held.len() >= MAX_KEPT && !held.contains_key(&key) {
+            held.clear();
+        }
+        held.insert(key, (version, counts));
+    }
+}
+
+/// The grouped counts of campaign `c` under `scope`: kept ones while the campaign's
+/// data version is the one they were read at. The version is read first, so counts
+/// kept under a version are never older than it.
+async fn grouped_counts(
+    db: &DatabaseConnection,
+    kept: &KeptCounts,
+    c: &StoredCampaign,
+    scope: &[(String, String)],
+) -> Result<Arc<Counts>, StoreError> {
+    let version = campaigns::data_version(db, &c.info.key)
+        .await?
+        .unwrap_or_default();
+    let key = (c.id, scope.to_vec());
+    if let Some(counts) = kept.get(&key, &version) {
+        return Ok(counts);
+    }
+    let counts = Arc::new(fieldwork::counts(db, c.id, scope).await?);
+    kept.put(key, version, counts.clone());
+    Ok(counts)
+}
+
 /// The campaign's monitor under `scope` (a school token's `school = X`; empty for all),
-/// or `None` for an unknown campaign.
+/// or `None` for an unknown campaign; the grouped counts come from `kept` while the
+/// data is unchanged.
 pub async fn monitor(
     db: &DatabaseConnection,
+    kept: &KeptCounts,
     key: &str,
     scope: &[(String, String)],
     now: DateTime<Utc>,
@@ -219,17 +274,17 @@ pub async fn monitor(
         .collect();
     let in_scope =
         |attrs: &BTreeMap<String, String>| scope.iter().all(|(k, v)| attrs.get(k) == Some(v));
-    let stored = fieldwork::counts(db, c.id, scope).await?;
+    let stored = grouped_counts(db, kept, &c, scope).await?;
     let counts = Slugged {
         units: stored
             .units
-            .into_iter()
-            .filter_map(|u| Some((slug_of.get(&u.version_id)?.clone(), u)))
+            .iter()
+            .filter_map(|u| Some((slug_of.get(&u.version_id)?.clone(), u.clone())))
             .collect(),
         days: stored
             .days
-            .into_iter()
-            .filter_map(|d| Some((slug_of.get(&d.version_id)?.clone(), d)))
+            .iter()
+            .filter_map(|d| Some((slug_of.get(&d.version_id)?.clone(), d.clone())))
             .collect(),
     };
     let progress: Vec<InvitationProgress> = invitations::progress(db, c.id)

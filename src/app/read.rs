@@ -65,21 +65,26 @@ pub struct Summary {
 /// Campaigns kept at most (the latest data version of each).
 const MAX_SUMMARIES: usize = 64;
 
-/// The [`Summary`] of each campaign at the data version it was read at, shared by the
-/// views of one process (the server's, or a command's).
+/// What the views of one process (the server's, or a command's) share about each
+/// campaign at the data version it was read at: its [`Summary`], and its fieldwork
+/// counts per scope (`app::fieldwork::KeptCounts`).
 #[derive(Default)]
-pub struct Summaries(Mutex<HashMap<i64, (String, Arc<Summary>)>>);
+pub struct Summaries {
+    held: Mutex<HashMap<i64, (String, Arc<Summary>)>>,
+    /// The grouped fieldwork counts every workspace page shows.
+    pub counts: super::fieldwork::KeptCounts,
+}
 
 impl Summaries {
     fn get(&self, campaign: i64, version: &str) -> Option<Arc<Summary>> {
-        let held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         held.get(&campaign)
             .filter(|(v, _)| v == version)
             .map(|(_, s)| s.clone())
     }
 
     fn put(&self, campaign: i64, version: String, summary: Arc<Summary>) {
-        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if held.len() >= MAX_SUMMARIES && !held.contains_key(&campaign) {
             held.clear();
         }

@@ -143,7 +143,9 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .collect();
     let now = chrono::Utc::now();
     for c in &mut list {
-        if let Some(f) = app::fieldwork::monitor(&state.db, &c.key, &scope, now).await? {
+        if let Some(f) =
+            app::fieldwork::monitor(&state.db, &state.summaries.counts, &c.key, &scope, now).await?
+        {
             c.phase = (f.phase.label_zh(), f.phase.label_en());
             c.recent = f.responses;
         }

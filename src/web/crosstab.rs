@@ -444,6 +444,7 @@ pub(crate) async fn computed(
         || {
             crosstab::crosstab(
                 &state.db,
+                &state.summaries.counts,
                 key,
                 scope,
                 asked,

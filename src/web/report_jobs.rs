@@ -152,7 +152,8 @@ async fn page(
         Err(e) => return view_refused(&e),
     };
     let Some(fieldwork) =
-        crate::app::fieldwork::monitor(&state.db, key, &scope, Utc::now()).await?
+        crate::app::fieldwork::monitor(&state.db, &state.summaries.counts, key, &scope, Utc::now())
+            .await?
     else {
         return Err(ApiError::NotFound {
             what: "campaign",

@@ -450,7 +450,15 @@ pub async fn show(
         Err(login) => return Ok(login),
     };
     let key = key.into_inner();
-    let Some(f) = fieldwork::monitor(&state.db, &key, &scope, chrono::Utc::now()).await? else {
+    let Some(f) = fieldwork::monitor(
+        &state.db,
+        &state.summaries.counts,
+        &key,
+        &scope,
+        chrono::Utc::now(),
+    )
+    .await?
+    else {
         return Err(ApiError::NotFound {
             what: "campaign",
             key,
@@ -527,7 +535,15 @@ pub async fn issue_batch(
     }
     let key = key.into_inner();
     let form = form.into_inner();
-    let Some(f) = fieldwork::monitor(&state.db, &key, &[], chrono::Utc::now()).await? else {
+    let Some(f) = fieldwork::monitor(
+        &state.db,
+        &state.summaries.counts,
+        &key,
+        &[],
+        chrono::Utc::now(),
+    )
+    .await?
+    else {
         return Err(ApiError::NotFound {
             what: "campaign",
             key,

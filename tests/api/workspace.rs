@@ -177,6 +177,24 @@ async fn the_fieldwork_monitor_counts_what_is_stored_within_the_token_scope(app:
     );
     assert!(html.contains("school=pszg</td><td class=\"num\">4</td>"));
 
+    // A response stored after the pages were shown is on the next view of each (the
+    // grouped counts are kept only while the data is unchanged).
+    let answers = app.valid_answers(slug, 4).await;
+    app.submit(slug, Value::Object(answers)).await;
+    let total = total + 1;
+    let html = page(&app, Some(&cookie)).await.text().await.expect("html");
+    assert!(
+        html.contains(&format!(
+            "累计 · total<strong data-total=\"{total}\">{total}</strong>"
+        )),
+        "the new response is counted: {html}"
+    );
+    let campaigns = html_of(&app, "/admin", &cookie).await;
+    assert!(
+        campaigns.contains(&format!("累计 · total <strong>{total}</strong>")),
+        "{campaigns}"
+    );
+
     // A school's evaluator: only their school.
     let school_cookie = login(&app, &school_token(&app, "other-school").await).await;
     let html = page(&app, Some(&school_cookie))
