@@ -18,7 +18,7 @@ use super::ipa::{ipa, Ipa};
 use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
 use super::scores::{
-    cell_stats, indicator_table, respondent_scores, CellKey, IndicatorScores, Level,
+    cell_stats, indicator_table, respondent_scores, CellKey, GroupVectors, IndicatorScores, Level,
     RespondentScores,
 };
 use super::stats::{combine_groups, ScoreStat};
@@ -509,16 +509,6 @@ fn entropy_framework(
     Ok((fw, units))
 }
 
-/// Respondent-level scores per (group, indicator), for tests between groups or waves.
-type ScoreVectors = HashMap<(String, String), Vec<f64>>;
-
-fn score_vectors(scores: &RespondentScores) -> PolarsResult<ScoreVectors> {
-    Ok(super::scores::group_vectors(scores)?
-        .into_iter()
-        .map(|(g, code, v)| ((g.to_string(), code.to_string()), v))
-        .collect())
-}
-
 /// One breakdown before the gate: per value, the composite and the indicators.
 struct RawBreakdown {
     attribute: String,
@@ -538,7 +528,6 @@ struct Tables {
     reliability: Vec<ScaleReliability>,
     ipa: Vec<IpaGroup>,
     questions: Vec<QuestionSummary>,
-    vectors: ScoreVectors,
     /// The respondent scores, kept for the view itself (not for the census's cells).
     scores: Option<RespondentScores>,
 }
@@ -631,7 +620,6 @@ fn tables_with(
         reliability,
         ipa,
         questions,
-        vectors: scored.vectors,
         scores: scored.scores,
         framework: scored.framework,
         entropy_units: scored.entropy_units,
@@ -672,7 +660,6 @@ struct ScoreTables {
     composite: IndicatorScores,
     indicators: Vec<IndicatorScores>,
     breakdowns: Vec<RawBreakdown>,
-    vectors: ScoreVectors,
     scores: Option<RespondentScores>,
 }
 
@@ -693,7 +680,6 @@ fn score_tables(
         let stats = super::scores::cell_counts(&scores)?;
         let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
         return Ok(ScoreTables {
-            vectors: ScoreVectors::new(),
             scores: None,
             framework,
             entropy_units,
@@ -702,11 +688,9 @@ fn score_tables(
             breakdowns: Vec::new(),
         });
     }
-    // The view's cell tables, each breakdown's and the score vectors read the same
-    // respondent scores and nothing of each other: one core each.
-    // The vectors, the largest piece, go first so that no core waits on them last.
-    let pieces: Vec<ScorePiece> = std::iter::once(ScorePiece::Vectors)
-        .chain(std::iter::once(ScorePiece::Cells(None)))
+    // The view's cell tables and each breakdown's read the same respondent scores and
+    // nothing of each other: one core each.
+    let pieces: Vec<ScorePiece> = std::iter::once(ScorePiece::Cells(None))
         .chain(
             settings
                 .breakdowns
@@ -719,7 +703,6 @@ fn score_tables(
         .into_iter()
         .collect::<PolarsResult<Vec<ScorePieceDone>>>()?;
     let mut breakdowns = Vec::new();
-    let mut vectors = ScoreVectors::new();
     let mut view = None;
     for piece in done {
         match piece {
@@ -742,7 +725,6 @@ fn score_tables(
                 });
             }
             ScorePieceDone::Cells(None, stats) => view = Some(stats),
-            ScorePieceDone::Vectors(v) => vectors = v,
         }
     }
     let Some(stats) = view else {
@@ -752,7 +734,6 @@ fn score_tables(
     };
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     Ok(ScoreTables {
-        vectors,
         scores: Some(scores),
         framework,
         entropy_units,
@@ -766,8 +747,6 @@ fn score_tables(
 enum ScorePiece<'a> {
     /// The cell tables of the view (`None`) or of one breakdown attribute.
     Cells(Option<&'a String>),
-    /// Each group's respondent scores, for the tests.
-    Vectors,
 }
 
 /// A [`ScorePiece`] computed: a breakdown's cells come with its attribute and its
@@ -777,7 +756,6 @@ enum ScorePieceDone {
         Option<(String, RespondentsByValue)>,
         BTreeMap<CellKey, ScoreStat>,
     ),
-    Vectors(ScoreVectors),
 }
 
 impl ScorePiece<'_> {
@@ -789,7 +767,6 @@ impl ScorePiece<'_> {
                 let respondents = respondents_by_value(frames, attr)?;
                 ScorePieceDone::Cells(Some((attr.clone(), respondents)), stats)
             }
-            ScorePiece::Vectors => ScorePieceDone::Vectors(score_vectors(scores)?),
         })
     }
 }
@@ -1020,7 +997,11 @@ pub fn analyse(
         frames,
         &view.quality,
     )?;
-    let gaps = gaps(&composite, &indicators, &t.vectors);
+    let gaps = gaps(
+        &composite,
+        &indicators,
+        &GroupVectors::new(t.scores.as_ref())?,
+    )?;
     let fuzzy = fuzzy(&t.framework, &items, settings);
     let wave = match previous {
         Some(p) => Some(compare_waves(info, &t, &composite, &indicators, &p)?),
@@ -1268,24 +1249,24 @@ fn reliability(
 fn gaps(
     composite: &IndicatorRow,
     indicators: &[IndicatorRow],
-    vectors: &ScoreVectors,
-) -> Vec<IndicatorGap> {
+    vectors: &GroupVectors<'_>,
+) -> PolarsResult<Vec<IndicatorGap>> {
     // Each indicator's tests read its own vectors only: one core each.
     let rows: Vec<&IndicatorRow> = std::iter::once(composite).chain(indicators).collect();
-    let mut out: Vec<IndicatorGap> = super::parallel::map(rows, |ind| gap(ind, vectors))
+    let done = super::parallel::map(rows, |ind| gap(ind, vectors))
         .into_iter()
-        .flatten()
-        .collect();
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut out: Vec<IndicatorGap> = done.into_iter().flatten().collect();
     out.sort_by(|a, b| b.gap.total_cmp(&a.gap));
     for (i, g) in out.iter_mut().enumerate() {
         g.rank = i + 1;
     }
-    out
+    Ok(out)
 }
 
 /// The gap between the published groups of one indicator and its tests (unranked);
 /// none with fewer than two published groups.
-fn gap(ind: &IndicatorRow, vectors: &ScoreVectors) -> Option<IndicatorGap> {
+fn gap(ind: &IndicatorRow, vectors: &GroupVectors<'_>) -> PolarsResult<Option<IndicatorGap>> {
     let groups: Vec<(Audience, f64)> = ind
         .by_group
         .iter()
@@ -1293,15 +1274,17 @@ fn gap(ind: &IndicatorRow, vectors: &ScoreVectors) -> Option<IndicatorGap> {
         .filter_map(|(g, c)| Some((*g, c.mean?)))
         .collect();
     if groups.len() < 2 {
-        return None;
+        return Ok(None);
     }
-    let data = |g: Audience| {
-        vectors
-            .get(&(g.as_str().to_string(), ind.code.clone()))
-            .map_or(&[][..], |v| v.as_slice())
-    };
     let moments = |g: Audience| ind.by_group.get(&g).and_then(ScoreCell::weighted_moments);
     let weighted = groups.iter().any(|(g, _)| moments(*g).is_some());
+    // The respondents' scores are read only by a test the weighted cells cannot give.
+    let vectors = if groups.iter().all(|(g, _)| moments(*g).is_some()) {
+        Vec::new()
+    } else {
+        vectors.of(&ind.code)?
+    };
+    let data = |g: Audience| of_group(&vectors, g);
     let test = |a: Audience, b: Audience| match (moments(a), moments(b)) {
         (Some(x), Some(y)) => welch_moments(x, y),
         _ => welch(data(a), data(b)),
@@ -1332,7 +1315,7 @@ fn gap(ind: &IndicatorRow, vectors: &ScoreVectors) -> Option<IndicatorGap> {
             if g.1 < lo.1 { *g } else { lo },
         )
     });
-    Some(IndicatorGap {
+    Ok(Some(IndicatorGap {
         code: ind.code.clone(),
         name: ind.name.clone(),
         level: ind.level,
@@ -1347,7 +1330,15 @@ fn gap(ind: &IndicatorRow, vectors: &ScoreVectors) -> Option<IndicatorGap> {
             kruskal_wallis(&samples)
         },
         rank: 0,
-    })
+    }))
+}
+
+/// Group `g`'s scores among one indicator's [`GroupVectors::of`] (none: empty).
+fn of_group<'v>(vectors: &'v [(&str, Vec<f64>)], g: Audience) -> &'v [f64] {
+    vectors
+        .iter()
+        .find(|(name, _)| *name == g.as_str())
+        .map_or(&[][..], |(_, v)| v.as_slice())
 }
 
 /// Fuzzy comprehensive evaluation from the published item counts (rule 5), pooled over
@@ -1508,7 +1499,7 @@ fn wave_rows(
     previous: &CampaignInfo,
     frames: &Frames,
     weights: Option<&[f64]>,
-) -> PolarsResult<(Vec<IndicatorScores>, ScoreVectors)> {
+) -> PolarsResult<(Vec<IndicatorScores>, RespondentScores)> {
     let mut scores = respondent_scores(
         &previous.framework,
         frames,
@@ -1521,23 +1512,18 @@ fn wave_rows(
     let groups = present_groups(frames);
     let (composite, rows) = indicator_table(info, framework, &stats, "", &groups);
     let rows = std::iter::once(composite).chain(rows).collect();
-    Ok((rows, score_vectors(&scores)?))
+    Ok((rows, scores))
 }
 
 /// Welch's test of a group between waves: from the weighted cells when both waves
 /// are weighted, else from the respondents' scores.
-fn wave_test(
-    now: &ScoreCell,
-    before: Option<&ScoreCell>,
-    a: Option<&Vec<f64>>,
-    b: Option<&Vec<f64>>,
-) -> Option<Welch> {
+fn wave_test(now: &ScoreCell, before: Option<&ScoreCell>, a: &[f64], b: &[f64]) -> Option<Welch> {
     match (
         now.weighted_moments(),
         before.and_then(ScoreCell::weighted_moments),
     ) {
         (Some(x), Some(y)) => welch_moments(x, y),
-        _ => welch(a?, b?),
+        _ => welch(a, b),
     }
 }
 
@@ -1555,7 +1541,7 @@ fn compare_waves(
         &previous.view.frames,
         previous.view.lattice.as_ref(),
     )?;
-    let (prev_rows, prev_vectors) = wave_rows(
+    let (prev_rows, prev_scores) = wave_rows(
         info,
         &t.framework,
         previous.info,
@@ -1588,11 +1574,16 @@ fn compare_waves(
             .map(|(g, _)| *g)
             .collect()
     };
+    let (now_vectors, prev_vectors) = (
+        GroupVectors::new(t.scores.as_ref())?,
+        GroupVectors::new(Some(&prev_scores))?,
+    );
     let mut changes = Vec::new();
     for cur in std::iter::once(composite).chain(indicators) {
         let Some(prev) = prev.iter().find(|r| r.code == cur.code) else {
             continue;
         };
+        let (now_v, prev_v) = (now_vectors.of(&cur.code)?, prev_vectors.of(&cur.code)?);
         let change = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
         // Combined cells are compared only when they cover the same groups.
         let same_groups = groups_of(cur) == groups_of(prev);
@@ -1610,7 +1601,6 @@ fn compare_waves(
             welch: None,
         });
         for (g, c) in &cur.by_group {
-            let key = (g.as_str().to_string(), cur.code.clone());
             let (now, before) = (shown(c), prev.by_group.get(g).and_then(shown));
             changes.push(WaveChange {
                 code: cur.code.clone(),
@@ -1623,8 +1613,8 @@ fn compare_waves(
                     (Some(_), Some(_)) => wave_test(
                         c,
                         prev.by_group.get(g),
-                        t.vectors.get(&key),
-                        prev_vectors.get(&key),
+                        of_group(&now_v, *g),
+                        of_group(&prev_v, *g),
                     ),
                     _ => None,
                 },
