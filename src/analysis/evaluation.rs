@@ -18,8 +18,8 @@ use super::ipa::{ipa, Ipa};
 use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
 use super::scores::{
-    cell_stats, indicator_table, respondent_scores, CellKey, GroupVectors, IndicatorScores, Level,
-    RespondentScores,
+    cell_stats, indicator_table, respondent_scores, respondents_per_value, CellKey, GroupVectors,
+    IndicatorScores, Level, RespondentScores,
 };
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
@@ -550,25 +550,15 @@ fn has_column(frames: &Frames, attr: &str) -> bool {
 type RespondentsByValue = HashMap<String, BTreeMap<Audience, u64>>;
 
 /// Respondents per (value of `attr`, group).
-fn respondents_by_value(frames: &Frames, attr: &str) -> PolarsResult<RespondentsByValue> {
-    let df = frames
-        .respondents
-        .clone()
-        .lazy()
-        .filter(col(attr).is_not_null())
-        .group_by([col("group"), col(attr).alias("v")])
-        .agg([col("respondent").count().cast(DataType::UInt64).alias("n")])
-        .collect()?;
-    let (g, v, n) = (
-        df.column("group")?.str()?.clone(),
-        df.column("v")?.str()?.clone(),
-        df.column("n")?.u64()?.clone(),
-    );
-    let mut m: HashMap<String, BTreeMap<Audience, u64>> = HashMap::new();
-    for k in 0..df.height() {
-        if let (Some(g), Some(v), Some(n)) =
-            (g.get(k).and_then(Audience::parse), v.get(k), n.get(k))
-        {
+fn respondents_by_value(
+    scores: &RespondentScores,
+    frames: &Frames,
+    attr: &str,
+) -> PolarsResult<RespondentsByValue> {
+    let by = frames.respondents.column(attr)?.str()?;
+    let mut m: RespondentsByValue = HashMap::new();
+    for ((g, v), n) in respondents_per_value(scores, by)? {
+        if let Some(g) = Audience::parse(g) {
             m.entry(v.to_string()).or_default().insert(g, n);
         }
     }
@@ -764,7 +754,7 @@ impl ScorePiece<'_> {
             ScorePiece::Cells(None) => ScorePieceDone::Cells(None, cell_stats(scores, None)?),
             ScorePiece::Cells(Some(attr)) => {
                 let stats = cell_stats(scores, Some((&frames.respondents, attr)))?;
-                let respondents = respondents_by_value(frames, attr)?;
+                let respondents = respondents_by_value(scores, frames, attr)?;
                 ScorePieceDone::Cells(Some((attr.clone(), respondents)), stats)
             }
         })

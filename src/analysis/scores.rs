@@ -320,6 +320,21 @@ impl<'a> GroupVectors<'a> {
     }
 }
 
+/// Respondents per (group, value of `by`), with and without a score: rows without a
+/// group or a value left out (one pass over the group codes and a dictionary of `by`).
+pub fn respondents_per_value<'a>(
+    scores: &'a RespondentScores,
+    by: &'a StringChunked,
+) -> PolarsResult<Vec<((&'a str, &'a str), u64)>> {
+    let (keys, row_slot) = cells_of_rows(scores.group_codes()?, Some(by));
+    // The spare slot counts the rows in no cell.
+    let mut n = vec![0u64; keys.len() + 1];
+    for slot in row_slot {
+        n[slot as usize] += 1;
+    }
+    Ok(keys.into_iter().zip(n).collect())
+}
+
 /// [`cell_stats`] without a breakdown, counts only: the respondents with a score per
 /// (group, "", indicator), each as a cell with n and nothing else (what a fine cell's
 /// census reads).
@@ -631,6 +646,40 @@ pub(crate) mod tests {
         assert!(vectors.of("C").expect("C").is_empty());
         let none = GroupVectors::new(None).expect("none");
         assert!(none.of("A").expect("A").is_empty());
+    }
+
+    /// Respondents per (group, value), with or without a score: a row without a group
+    /// or without a value is in no cell (counted by hand from the table below).
+    #[test]
+    fn respondents_per_value_counts_every_row_with_a_group_and_a_value() {
+        let group = Column::new(
+            "group".into(),
+            [
+                Some("students"),
+                Some("teachers"),
+                None,
+                Some("students"),
+                Some("students"),
+            ],
+        );
+        let a = score_values(score_column("A"), vec![f64::NAN, 1.0, 2.0, 3.0, 4.0]);
+        let df = DataFrame::new(5, vec![group, a]).expect("frame");
+        let scores = RespondentScores::new(df, vec!["A".into()]);
+        let sector = StringChunked::new(
+            "sector".into(),
+            [
+                Some("herbs"),
+                Some("herbs"),
+                Some("herbs"),
+                None,
+                Some("herbs"),
+            ],
+        );
+        let counts = respondents_per_value(&scores, &sector).expect("counts");
+        assert_eq!(
+            counts,
+            vec![(("students", "herbs"), 2), (("teachers", "herbs"), 1)]
+        );
     }
 
     pub(crate) fn info() -> CampaignInfo {
