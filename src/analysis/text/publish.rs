@@ -198,14 +198,23 @@ fn answers(frames: &Frames) -> Vec<(Audience, u32, String)> {
 /// Answers cut per piece of work: enough that spreading them over the cores pays.
 const CHUNK: usize = 2048;
 
-/// One respondent's answers as one thread read them: tokens as ids into its piece's
-/// own word list.
+/// One respondent's answers as one thread read them: words as ids into its piece's
+/// own word list, phrases as ids into its piece's own phrase list.
 struct Cut {
     group: Audience,
     respondent: u32,
     text: String,
     themes: u64,
-    tokens: Vec<Option<u32>>,
+    terms: Vec<u32>,
+    phrases: Vec<u32>,
+}
+
+/// What one piece of answers read: its answers, and its words and phrases (pairs of
+/// its words' ids), each in order of first use.
+struct ReadPiece {
+    cuts: Vec<Cut>,
+    words: Vocabulary,
+    pairs: Vec<(u32, u32)>,
 }
 
 /// The tools a piece of work reads answers with (each compiled once per view).
@@ -215,10 +224,14 @@ struct Readers {
     coder: Coder,
 }
 
-/// Redacts, segments and codes one piece of answers; words are interned in the
-/// piece's own list, in order of first use.
-fn cut(readers: &Readers, answers: Vec<(Audience, u32, String)>) -> (Vec<Cut>, Vocabulary) {
+/// Redacts, segments and codes one piece of answers; words and phrases are interned
+/// in the piece's own lists, in order of first use.
+fn cut(readers: &Readers, answers: Vec<(Audience, u32, String)>) -> ReadPiece {
     let mut words = Vocabulary::default();
+    let mut pairs = Vec::new();
+    let mut pair_ids: PlHashMap<(u32, u32), u32> = PlHashMap::default();
+    let mut ids: Vec<Option<u32>> = Vec::with_capacity(32);
+    let mut doc_pairs = Vec::with_capacity(32);
     // Each answer as written is dropped once read: only its redacted form is kept.
     let cuts = answers
         .into_iter()
@@ -227,16 +240,29 @@ fn cut(readers: &Readers, answers: Vec<(Audience, u32, String)>) -> (Vec<Cut>, V
             let lower = text.to_lowercase();
             let mut tokens = Vec::with_capacity(32);
             readers.segmenter.tokens(&lower, &mut tokens);
+            ids.clear();
+            ids.extend(tokens.iter().map(|t| t.map(|t| words.id(t))));
+            doc_pairs.clear();
+            phrases(&ids, &mut doc_pairs);
             Cut {
                 group,
                 respondent,
                 themes: readers.coder.code(&lower),
-                tokens: tokens.iter().map(|t| t.map(|t| words.id(t))).collect(),
+                terms: ids.iter().flatten().copied().collect(),
+                phrases: doc_pairs
+                    .iter()
+                    .map(|pair| {
+                        *pair_ids.entry(*pair).or_insert_with(|| {
+                            pairs.push(*pair);
+                            (pairs.len() - 1) as u32
+                        })
+                    })
+                    .collect(),
                 text,
             }
         })
         .collect();
-    (cuts, words)
+    ReadPiece { cuts, words, pairs }
 }
 
 /// Reads the view's open answers: cut in pieces on every core, then interned into one
@@ -269,27 +295,32 @@ fn read(settings: &TextSettings, frames: &Frames) -> Corpus {
     }
     corpus.docs.reserve(chunks.iter().map(Vec::len).sum());
     let pieces = crate::analysis::parallel::map(chunks, |piece| cut(&readers, piece));
-    let mut ids: Vec<Option<u32>> = Vec::with_capacity(32);
-    let mut pairs = Vec::with_capacity(32);
-    for (cuts, words) in pieces {
-        // New words of this piece get the next ids in their order of first use, as
-        // reading its answers one by one after the earlier pieces would give them.
+    for ReadPiece { cuts, words, pairs } in pieces {
+        // New words, then new phrases, of this piece get the next ids in their order of
+        // first use, as reading its answers one by one after the earlier pieces would
+        // give them (phrase ids do not touch the word list).
         let global: Vec<u32> = words.words().iter().map(|w| corpus.terms.id(w)).collect();
-        for c in cuts {
-            ids.clear();
-            ids.extend(c.tokens.iter().map(|t| t.map(|t| global[t as usize])));
-            pairs.clear();
-            phrases(&ids, &mut pairs);
+        let phrase_ids: Vec<u32> = pairs
+            .iter()
+            .map(|(a, b)| {
+                let (a, b) = (global[*a as usize], global[*b as usize]);
+                corpus.phrases.id(a, b, &corpus.terms)
+            })
+            .collect();
+        for mut c in cuts {
+            for t in &mut c.terms {
+                *t = global[*t as usize];
+            }
+            for p in &mut c.phrases {
+                *p = phrase_ids[*p as usize];
+            }
             corpus.docs.push(Doc {
                 group: c.group,
                 respondent: c.respondent,
                 themes: c.themes,
                 text: c.text,
-                terms: ids.iter().flatten().copied().collect(),
-                phrases: pairs
-                    .iter()
-                    .map(|(a, b)| corpus.phrases.id(*a, *b, &corpus.terms))
-                    .collect(),
+                terms: c.terms,
+                phrases: c.phrases,
             });
         }
     }
