@@ -603,32 +603,35 @@ pub(crate) mod tests {
         AnswerValue, Indicator, LikertScale, Question, QuestionKind, Section, SubIndicator, Survey,
     };
 
+    /// Respondent scores of the given groups (row by row) and indicator columns (NaN: no
+    /// score).
+    fn scores_by_group(groups: &[Option<&str>], columns: &[(&str, Vec<f64>)]) -> RespondentScores {
+        let mut cols = vec![Column::new("group".into(), groups)];
+        cols.extend(
+            columns
+                .iter()
+                .map(|(code, v)| score_values(score_column(code), v.clone())),
+        );
+        let df = DataFrame::new(groups.len(), cols).expect("frame");
+        RespondentScores::new(df, columns.iter().map(|(c, _)| c.to_string()).collect())
+    }
+
+    const S: Option<&str> = Some("students");
+    const T: Option<&str> = Some("teachers");
+
     /// Each group's scores of one indicator, in respondent order, without the rows that
     /// have no group or no score; an indicator without a column, or no scores at all,
     /// gives none (worked by hand from the table below).
     #[test]
     fn group_vectors_are_each_groups_scores_in_respondent_order() {
-        let group = Column::new(
-            "group".into(),
-            [
-                Some("students"),
-                Some("teachers"),
-                None,
-                Some("students"),
-                Some("teachers"),
-                Some("students"),
+        let nan = f64::NAN;
+        let scores = scores_by_group(
+            &[S, T, None, S, T, S],
+            &[
+                ("A", vec![10.0, 20.0, 30.0, nan, 50.0, 60.0]),
+                ("B", vec![nan, 1.0, 2.0, nan, nan, nan]),
             ],
         );
-        let a = score_values(
-            score_column("A"),
-            vec![10.0, 20.0, 30.0, f64::NAN, 50.0, 60.0],
-        );
-        let b = score_values(
-            score_column("B"),
-            vec![f64::NAN, 1.0, 2.0, f64::NAN, f64::NAN, f64::NAN],
-        );
-        let df = DataFrame::new(6, vec![group, a, b]).expect("frame");
-        let scores = RespondentScores::new(df, vec!["A".into(), "B".into()]);
         let vectors = GroupVectors::new(Some(&scores)).expect("vectors");
         let a = vectors.of("A").expect("A");
         assert_eq!(
@@ -652,29 +655,12 @@ pub(crate) mod tests {
     /// or without a value is in no cell (counted by hand from the table below).
     #[test]
     fn respondents_per_value_counts_every_row_with_a_group_and_a_value() {
-        let group = Column::new(
-            "group".into(),
-            [
-                Some("students"),
-                Some("teachers"),
-                None,
-                Some("students"),
-                Some("students"),
-            ],
+        let scores = scores_by_group(
+            &[S, T, None, S, S],
+            &[("A", vec![f64::NAN, 1.0, 2.0, 3.0, 4.0])],
         );
-        let a = score_values(score_column("A"), vec![f64::NAN, 1.0, 2.0, 3.0, 4.0]);
-        let df = DataFrame::new(5, vec![group, a]).expect("frame");
-        let scores = RespondentScores::new(df, vec!["A".into()]);
-        let sector = StringChunked::new(
-            "sector".into(),
-            [
-                Some("herbs"),
-                Some("herbs"),
-                Some("herbs"),
-                None,
-                Some("herbs"),
-            ],
-        );
+        let herbs = Some("herbs");
+        let sector = StringChunked::new("sector".into(), [herbs, herbs, herbs, None, herbs]);
         let counts = respondents_per_value(&scores, &sector).expect("counts");
         assert_eq!(
             counts,
