@@ -118,10 +118,65 @@ pub async fn start(
     Ok(Ok(inv))
 }
 
-/// Whether a response with this id is already stored (then it is answered as a retry,
-/// whatever the questionnaire's state since).
-pub async fn is_retry(db: &DatabaseConnection, id: Uuid) -> Result<bool, StoreError> {
-    responses::exists(db, id).await
+/// Whether the submitted response id is already stored: then it is answered as a retry,
+/// whatever the questionnaire's state since. Asked at most once per request, and only
+/// when a check would refuse, so a new response (the usual case) costs no lookup.
+pub struct Retry {
+    id: Option<Uuid>,
+    stored: Option<bool>,
+}
+
+impl Retry {
+    /// The retry question for a submission carrying `id` (none: a fresh id, never stored).
+    pub fn of(id: Option<Uuid>) -> Self {
+        Self { id, stored: None }
+    }
+
+    /// Whether the id is stored (looked up on the first call).
+    pub async fn is_stored(&mut self, db: &DatabaseConnection) -> Result<bool, StoreError> {
+        if let Some(known) = self.stored {
+            return Ok(known);
+        }
+        let known = match self.id {
+            Some(id) => responses::exists(db, id).await?,
+            None => false,
+        };
+        self.stored = Some(known);
+        Ok(known)
+    }
+
+    /// `refusal` unless the submission is a retry.
+    async fn unless_stored(
+        &mut self,
+        db: &DatabaseConnection,
+        refusal: Option<Refusal>,
+    ) -> Result<Option<Refusal>, StoreError> {
+        match refusal {
+            Some(r) if !self.is_stored(db).await? => Ok(Some(r)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Why a new response may not be stored now (window, cap); none for a retry.
+pub async fn refuse_new(
+    db: &DatabaseConnection,
+    stored: &StoredSurvey,
+    retry: &mut Retry,
+) -> Result<Option<Refusal>, StoreError> {
+    let refusal = survey_state(db, stored).await?;
+    retry.unless_stored(db, refusal).await
+}
+
+/// The quota a new response with these attributes would exceed; none for a retry.
+pub async fn refuse_over_quota(
+    db: &DatabaseConnection,
+    stored: &StoredSurvey,
+    attributes: &BTreeMap<String, String>,
+    retry: &mut Retry,
+) -> Result<Option<Refusal>, StoreError> {
+    let refusal = quota(db, stored, attributes).await?;
+    retry.unless_stored(db, refusal).await
 }
 
 /// Saves an invited respondent's answers so far (keys the questionnaire does not ask

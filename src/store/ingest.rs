@@ -13,7 +13,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 
-use super::responses::{self, InsertOutcome, Receipt};
+use super::responses::{self, InsertOutcome, Prepared, Receipt};
 use super::surveys::StoredSurvey;
 use super::tallies;
 use super::StoreError;
@@ -28,6 +28,7 @@ pub const QUEUE: usize = 8_192;
 struct Job {
     survey: Arc<StoredSurvey>,
     response: NewResponse,
+    prepared: Prepared,
     token: Option<String>,
     reply: oneshot::Sender<Result<InsertOutcome, StoreError>>,
 }
@@ -70,10 +71,13 @@ impl Ingest {
         token: Option<String>,
     ) -> Result<InsertOutcome, IngestError> {
         let (reply, wait) = oneshot::channel();
+        // Made here, on the request's thread: the writer of a group commit only stores.
+        let prepared = responses::prepare(&survey, &response);
         self.tx
             .try_send(Job {
                 survey,
                 response,
+                prepared,
                 token,
                 reply,
             })
@@ -160,19 +164,15 @@ async fn store_batch(
     let mut new_rows = Vec::new();
     let mut keys = Vec::new();
     for job in jobs {
-        let fp = responses::fingerprint(&job.survey.survey.slug, &job.response);
         match existing.get(&job.response.id) {
-            Some(stored) if *stored == fp => {
+            Some(stored) if *stored == job.prepared.fingerprint => {
                 outcomes.push(None);
             }
             Some(_) => outcomes.push(Some(InsertOutcome::Conflict)),
             None => {
-                new_rows.push(responses::row(&job.survey, &job.response, fp, submitted_at));
-                keys.push(responses::tally_key(
-                    &job.survey,
-                    &job.response,
-                    submitted_at,
-                ));
+                let (row, key) = job.prepared.stored_at(&job.survey, submitted_at);
+                new_rows.push(row);
+                keys.push(key);
                 outcomes.push(Some(InsertOutcome::Created(Receipt {
                     response_id: job.response.id,
                     survey: job.survey.survey.slug.clone(),

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -67,23 +68,30 @@ pub fn fingerprint(slug: &str, response: &NewResponse) -> String {
     super::campaigns::hash(&format!("{slug}\n{}", response.fingerprint()))
 }
 
-/// The row of a response answering `survey`.
-pub fn row(
-    survey: &StoredSurvey,
-    response: &NewResponse,
-    fp: String,
-    submitted_at: DateTime<Utc>,
-) -> responses::ActiveModel {
-    responses::ActiveModel {
+/// A response made ready to store: its fingerprint, its row and its stored attributes
+/// text, everything but the time it is stored at. Made by the request's own thread, so
+/// the single writer of a group commit only stores.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub fingerprint: String,
+    row: responses::ActiveModel,
+    attributes: String,
+}
+
+/// `response` to `survey`, ready to store.
+pub fn prepare(survey: &StoredSurvey, response: &NewResponse) -> Prepared {
+    let attributes = json(&response.attributes);
+    let fingerprint = fingerprint(&survey.survey.slug, response);
+    let row = responses::ActiveModel {
         id: Set(response.id),
         campaign_id: Set(survey.campaign_id),
         survey_version_id: Set(survey.version_id),
         audience: Set(survey.survey.audience.as_str().to_string()),
-        submitted_at: Set(submitted_at),
-        attributes: Set(json(&response.attributes)),
+        submitted_at: NotSet,
+        attributes: Set(attributes.clone()),
         answers: Set(json(&response.answers)),
         packed: Set(Some(pack(&survey.survey, &response.answers))),
-        fingerprint: Set(fp),
+        fingerprint: Set(fingerprint.clone()),
         duration_s: Set(duration(&response.paradata)),
         page_seconds: Set(page_seconds(&response.paradata)),
         // Never for an anonymous questionnaire: it could join the access log.
@@ -93,21 +101,31 @@ pub fn row(
             .clone()
             .filter(|_| !survey.survey.access.anonymous)),
         duplicate: Set(None),
+    };
+    Prepared {
+        fingerprint,
+        row,
+        attributes,
     }
 }
 
-/// The tally a response stored at `submitted_at` adds to.
-pub fn tally_key(
-    survey: &StoredSurvey,
-    response: &NewResponse,
-    submitted_at: DateTime<Utc>,
-) -> super::tallies::Key {
-    super::tallies::Key::new(
-        survey.campaign_id,
-        survey.version_id,
-        json(&response.attributes),
-        submitted_at,
-    )
+impl Prepared {
+    /// The row stored at `submitted_at`, and the tally it adds to.
+    pub fn stored_at(
+        &self,
+        survey: &StoredSurvey,
+        submitted_at: DateTime<Utc>,
+    ) -> (responses::ActiveModel, super::tallies::Key) {
+        let mut row = self.row.clone();
+        row.submitted_at = Set(submitted_at);
+        let key = super::tallies::Key::new(
+            survey.campaign_id,
+            survey.version_id,
+            self.attributes.clone(),
+            submitted_at,
+        );
+        (row, key)
+    }
 }
 
 /// The stored duration: whole seconds, at most a week, so it fits.
@@ -140,8 +158,9 @@ pub async fn insert_with_token(
     response: &NewResponse,
     token: Option<&str>,
 ) -> Result<InsertOutcome, StoreError> {
-    let fp = fingerprint(&survey.survey.slug, response);
-    if let Some(outcome) = existing(db, response.id, &fp).await? {
+    let prepared = prepare(survey, response);
+    let fp = &prepared.fingerprint;
+    if let Some(outcome) = existing(db, response.id, fp).await? {
         return Ok(outcome);
     }
     let anonymous = survey.survey.access.anonymous;
@@ -158,8 +177,7 @@ pub async fn insert_with_token(
             return Ok(refused);
         }
     }
-    let new_row = row(survey, response, fp.clone(), submitted_at);
-    let key = tally_key(survey, response, submitted_at);
+    let (new_row, key) = prepared.stored_at(survey, submitted_at);
     let stored = match new_row.insert(&txn).await {
         Ok(_) => super::tallies::add(&txn, &[&key]).await,
         Err(e) => Err(e),
@@ -191,7 +209,7 @@ pub async fn insert_with_token(
         })),
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             // Lost a race with a concurrent retry of the same submission.
-            existing(db, response.id, &fp).await?.ok_or_else(|| {
+            existing(db, response.id, fp).await?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "response {} vanished after a conflict",
                     response.id
@@ -264,7 +282,13 @@ async fn spend_token(
 
 /// Whether a response with this id is stored.
 pub async fn exists(db: &DatabaseConnection, id: Uuid) -> Result<bool, StoreError> {
-    Ok(responses::Entity::find_by_id(id).one(db).await?.is_some())
+    let found = responses::Entity::find_by_id(id)
+        .select_only()
+        .column(responses::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
 }
 
 async fn existing(
@@ -416,24 +440,10 @@ pub async fn insert_many(
         {
             continue;
         }
-        responses::ActiveModel {
-            id: Set(response.id),
-            campaign_id: Set(survey.campaign_id),
-            survey_version_id: Set(survey.version_id),
-            audience: Set(survey.survey.audience.as_str().to_string()),
-            submitted_at: Set(at.trunc_subsecs(3)),
-            attributes: Set(json(&response.attributes)),
-            answers: Set(json(&response.answers)),
-            packed: Set(Some(pack(&survey.survey, &response.answers))),
-            fingerprint: Set(fingerprint(&survey.survey.slug, response)),
-            duration_s: Set(duration(&response.paradata)),
-            page_seconds: Set(page_seconds(&response.paradata)),
-            client_hash: Set(None),
-            duplicate: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        keys.push(tally_key(survey, response, at.trunc_subsecs(3)));
+        let (mut row, key) = prepare(survey, response).stored_at(survey, at.trunc_subsecs(3));
+        row.client_hash = Set(None);
+        row.insert(&txn).await?;
+        keys.push(key);
         inserted += 1;
     }
     super::tallies::add(&txn, &keys.iter().collect::<Vec<_>>()).await?;

@@ -309,11 +309,12 @@ pub async fn submit(
     let lang = choose_lang(lang.as_deref(), &req, stored.survey.title_en.is_some());
     // A retry of a stored response (a double tap, a resend after a lost reply) gets the
     // thanks page whatever the survey's state since; the checks are for new responses.
-    let retry = already_stored(&state, raw_id.as_deref()).await?;
-    if !retry {
-        if let Some(r) = respond::survey_state(&state.db, &stored).await? {
-            return refusal_page(&r);
-        }
+    let sent_id = raw_id
+        .as_deref()
+        .and_then(|s| Uuid::parse_str(s.trim()).ok());
+    let mut retry = respond::Retry::of(sent_id);
+    if let Some(r) = respond::refuse_new(&state.db, &stored, &mut retry).await? {
+        return refusal_page(&r);
     }
     let mut prefilled = serde_json::Map::new();
     let mut issued = BTreeMap::new();
@@ -327,17 +328,14 @@ pub async fn submit(
             }
             // A double tap after success lands here: the same response is already
             // stored, so show the thanks page rather than an error.
-            Err(Refusal::TokenUsed) if retry => {
+            Err(Refusal::TokenUsed) if retry.is_stored(&state.db).await? => {
                 return thanks_redirect(&stored.survey.slug, lang);
             }
             Err(r) => return refusal_page(&r),
         }
     }
     // A missing or mangled id gets a fresh one: the respondent must not lose answers.
-    let response_id = raw_id
-        .as_deref()
-        .and_then(|s| Uuid::parse_str(s.trim()).ok())
-        .unwrap_or_else(Uuid::new_v4);
+    let response_id = sent_id.unwrap_or_else(Uuid::new_v4);
     let raw = survey_page::form_answers(&stored.survey, &values);
     let now = chrono::Utc::now().timestamp();
     let served = served.and_then(|s| s.trim().parse::<i64>().ok());
@@ -369,10 +367,10 @@ pub async fn submit(
             return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, body, &req));
         }
     };
-    if !retry {
-        if let Some(r) = respond::quota(&state.db, &stored, &response.attributes).await? {
-            return refusal_page(&r);
-        }
+    if let Some(r) =
+        respond::refuse_over_quota(&state.db, &stored, &response.attributes, &mut retry).await?
+    {
+        return refusal_page(&r);
     }
     let slug = stored.survey.slug.clone();
     let outcome =
@@ -407,13 +405,6 @@ pub async fn submit(
             refusal_page(&Refusal::QuotaFull { attribute, value })
         }
     }
-}
-
-async fn already_stored(state: &AppState, raw_id: Option<&str>) -> Result<bool, ApiError> {
-    let Some(id) = raw_id.and_then(|s| Uuid::parse_str(s.trim()).ok()) else {
-        return Ok(false);
-    };
-    Ok(respond::is_retry(&state.db, id).await?)
 }
 
 fn thanks_redirect(slug: &str, lang: Lang) -> Result<HttpResponse, ApiError> {

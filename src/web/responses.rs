@@ -322,11 +322,9 @@ pub async fn create(
     // A retry of a stored response is answered as a retry whatever the survey's state
     // since (closed, full, quota reached by this very response): the checks below are
     // for new responses only, and the writer tells a replay from a conflict.
-    let retry = respond::is_retry(&state.db, payload.response_id).await?;
-    if !retry {
-        if let Some(r) = respond::survey_state(&state.db, &stored).await? {
-            return Err(r.api_error());
-        }
+    let mut retry = respond::Retry::of(Some(payload.response_id));
+    if let Some(r) = respond::refuse_new(&state.db, &stored, &mut retry).await? {
+        return Err(r.api_error());
     }
     let mut attributes = payload.attributes.clone();
     let mut issued = std::collections::BTreeMap::new();
@@ -370,10 +368,10 @@ pub async fn create(
     response
         .agrees_with_invitation(&stored.survey, &issued)
         .map_err(first_error)?;
-    if !retry {
-        if let Some(r) = respond::quota(&state.db, &stored, &response.attributes).await? {
-            return Err(r.api_error());
-        }
+    if let Some(r) =
+        respond::refuse_over_quota(&state.db, &stored, &response.attributes, &mut retry).await?
+    {
+        return Err(r.api_error());
     }
     let id = response.id;
     match state
