@@ -25,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .map(|(i, r, at)| {
             let s = &campaign.surveys[*i];
-            responses::row(s, r, responses::fingerprint(&s.survey.slug, r), *at)
+            responses::prepare(s, r).stored_at(s, *at).0
         })
         .collect();
     let started = Instant::now();

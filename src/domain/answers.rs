@@ -167,10 +167,23 @@ impl NewResponse {
     }
 
     /// sha256 over the canonical JSON of answers and attributes: equal iff same content.
+    /// The JSON is `{"answers":{…},"attributes":{…}}` with keys sorted, as `json!` of
+    /// the two maps prints it (stored fingerprints were made that way); it is streamed
+    /// into the hash, not built.
     pub fn fingerprint(&self) -> String {
-        let canonical =
-            serde_json::json!({ "answers": self.answers, "attributes": self.attributes });
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        #[derive(Serialize)]
+        struct Canonical<'a> {
+            answers: &'a BTreeMap<String, AnswerValue>,
+            attributes: &'a BTreeMap<String, String>,
+        }
+        let mut hash = Sha256::new();
+        let canonical = Canonical {
+            answers: &self.answers,
+            attributes: &self.attributes,
+        };
+        serde_json::to_writer(&mut hash, &canonical)
+            .expect("maps of strings and numbers serialise");
+        hex::encode(hash.finalize())
     }
 }
 
@@ -303,9 +316,28 @@ pub fn valid_date(s: &str) -> bool {
 /// Keys sent that are not answers of the questionnaire.
 fn unknown_questions(survey: &Survey, raw: &serde_json::Map<String, Value>) -> Vec<AnswerError> {
     let mut errors = Vec::new();
-    let keys = survey.answer_keys();
+    // The answer keys (`Survey::answer_keys`) without building them: question ids
+    // sorted once, each key looked up by halving, its `_other` form by its question.
+    let mut ids: Vec<(&str, bool)> = survey
+        .questions()
+        .filter(|q| !matches!(q.kind, QuestionKind::Note))
+        .map(|q| (q.id.as_str(), q.kind.has_other()))
+        .collect();
+    ids.sort_unstable();
+    let asks = |id: &str| {
+        ids.binary_search_by(|(q, _)| (*q).cmp(id))
+            .ok()
+            .map(|i| ids[i].1)
+    };
+    let known = |key: &str| {
+        asks(key).is_some()
+            || key
+                .strip_suffix(OTHER_SUFFIX)
+                .and_then(asks)
+                .unwrap_or(false)
+    };
     for key in raw.keys() {
-        if !keys.iter().any(|k| k == key) {
+        if !known(key) {
             errors.push(err(
                 ErrorCode::UnknownQuestion,
                 key,
@@ -934,6 +966,12 @@ mod tests {
                 "unknown_question",
                 "intro_note",
             ),
+            (
+                // `_other` is a key only of a question that offers "other".
+                json!({"sector": "ecommerce", "q1": 3, "q1_other": "x"}),
+                "unknown_question",
+                "q1_other",
+            ),
         ];
         for (input, code, field) in cases {
             let errors = parse(input.clone()).expect_err(&format!("{input} must be refused"));
@@ -989,6 +1027,37 @@ mod tests {
         let json = serde_json::to_string(&r.answers).expect("valid");
         let back: BTreeMap<String, AnswerValue> = serde_json::from_str(&json).expect("valid");
         assert_eq!(back, r.answers, "stored JSON reads back to the same values");
+    }
+
+    #[test]
+    fn fingerprint_hashes_the_canonical_json_the_stored_fingerprints_were_made_of() {
+        // Every kind of value, keys out of order, text needing escapes, a decimal, a
+        // non-finite decimal (printed null): the streamed JSON must be byte for byte
+        // what `json!` of the two maps printed, or retries of responses stored before
+        // would be taken for conflicts.
+        let answers = BTreeMap::from([
+            ("z_rank".to_string(), AnswerValue::List(vec!["b".into(), "a".into()])),
+            ("a_scale".to_string(), AnswerValue::Number(4)),
+            ("m_hours".to_string(), AnswerValue::Decimal(2.5)),
+            ("n_odd".to_string(), AnswerValue::Decimal(f64::NAN)),
+            (
+                "t_text".to_string(),
+                AnswerValue::Text("实训 \"基地\"\n\\ \u{1} ok".into()),
+            ),
+        ]);
+        let attributes = BTreeMap::from([
+            ("sector".to_string(), "herbs".to_string()),
+            ("grade".to_string(), "g2".to_string()),
+        ]);
+        let r = NewResponse {
+            id: Uuid::nil(),
+            answers: answers.clone(),
+            attributes: attributes.clone(),
+            paradata: Paradata::default(),
+        };
+        let printed = json!({ "answers": answers, "attributes": attributes }).to_string();
+        assert!(printed.starts_with(r#"{"answers":{"a_scale":4,"m_hours":2.5,"n_odd":null,"#));
+        assert_eq!(r.fingerprint(), hex::encode(Sha256::digest(printed.as_bytes())));
     }
 
     #[test]
