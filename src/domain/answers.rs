@@ -1036,7 +1036,10 @@ mod tests {
         // what `json!` of the two maps printed, or retries of responses stored before
         // would be taken for conflicts.
         let answers = BTreeMap::from([
-            ("z_rank".to_string(), AnswerValue::List(vec!["b".into(), "a".into()])),
+            (
+                "z_rank".to_string(),
+                AnswerValue::List(vec!["b".into(), "a".into()]),
+            ),
             ("a_scale".to_string(), AnswerValue::Number(4)),
             ("m_hours".to_string(), AnswerValue::Decimal(2.5)),
             ("n_odd".to_string(), AnswerValue::Decimal(f64::NAN)),
@@ -1057,7 +1060,10 @@ mod tests {
         };
         let printed = json!({ "answers": answers, "attributes": attributes }).to_string();
         assert!(printed.starts_with(r#"{"answers":{"a_scale":4,"m_hours":2.5,"n_odd":null,"#));
-        assert_eq!(r.fingerprint(), hex::encode(Sha256::digest(printed.as_bytes())));
+        assert_eq!(
+            r.fingerprint(),
+            hex::encode(Sha256::digest(printed.as_bytes()))
+        );
     }
 
     #[test]
