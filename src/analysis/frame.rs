@@ -22,10 +22,13 @@ use polars::prelude::*;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::tallies::{Tally, TallySeed};
+
+mod cells;
 use crate::domain::packed::{self, Packed, PackedError};
 use crate::domain::quality::FlagSet;
 use crate::domain::{AnswerValue, Audience, QuestionKind, Survey};
 use crate::store::responses::StoredAnswers;
+pub use cells::{CellFrames, CellLedger};
 
 /// One response as the analysis needs it.
 pub struct ResponseInput<'a> {
@@ -122,6 +125,7 @@ impl VersionFrame {
     }
 }
 
+#[derive(Clone)]
 pub struct Frames {
     pub respondents: DataFrame,
     /// Questionnaire versions with at least one response, in the order first seen.
@@ -201,6 +205,18 @@ struct VersionBuilder {
     keep_texts: bool,
     /// Whether the last row has a non-blank open answer yet.
     row_has_text: bool,
+    /// The described questions' counters per fine cell, when the builder is
+    /// [`FrameBuilder::in_cells`] (the frame's own are their sum, made at the end).
+    cells: Option<CellTallies>,
+}
+
+/// One version's tallies per fine cell, and the cell of the row being filled.
+#[derive(Default)]
+struct CellTallies {
+    /// Index in `cells` of the last row's cell.
+    current: usize,
+    slot_of: PlHashMap<u32, usize>,
+    cells: Vec<(u32, Vec<Tally>)>,
 }
 
 impl VersionBuilder {
@@ -291,7 +307,47 @@ impl VersionBuilder {
             slots,
             keep_texts,
             row_has_text: false,
+            cells: None,
         }
+    }
+
+    /// The counters of tally `t` for the row being filled: its cell's, when counted by
+    /// cell.
+    fn tally(&mut self, t: usize) -> &mut Tally {
+        match &mut self.cells {
+            Some(c) => &mut c.cells[c.current].1[t],
+            None => &mut self.frame.tallies[t],
+        }
+    }
+
+    /// The row being filled is of fine cell `cell` (when counted by cell).
+    fn enter_cell(&mut self, cell: u32) {
+        let Some(c) = &mut self.cells else {
+            return;
+        };
+        let next = c.cells.len();
+        let at = *c.slot_of.entry(cell).or_insert(next);
+        if at == next {
+            let empty = self.frame.tallies.iter().map(|t| t.emptied(0)).collect();
+            c.cells.push((cell, empty));
+        }
+        c.current = at;
+    }
+
+    /// The tallies counted by cell, sorted by cell, after adding them up into the
+    /// frame's own.
+    fn fold_cells(&mut self) -> Vec<(u32, Vec<Tally>)> {
+        let Some(c) = self.cells.take() else {
+            return Vec::new();
+        };
+        let mut cells = c.cells;
+        cells.sort_by_key(|(cell, _)| *cell);
+        for (_, tallies) in &cells {
+            for (total, t) in self.frame.tallies.iter_mut().zip(tallies) {
+                total.merge(t);
+            }
+        }
+        cells
     }
 
     /// Fills the last row from packed answers (see [`packed`]): the same columns as the
@@ -305,12 +361,10 @@ impl VersionBuilder {
             };
             match (slot, entry) {
                 (_, Packed::Absent) => {}
-                (Slot::Tally(t), Packed::Number(x)) => self.frame.tallies[t].add_number(x as f64),
-                (Slot::Tally(t), Packed::Decimal(x)) => self.frame.tallies[t].add_number(x),
-                (Slot::Tally(t), Packed::Text(c)) => {
-                    self.frame.tallies[t].add_codes(std::iter::once(c))
-                }
-                (Slot::Tally(t), Packed::List(codes)) => self.frame.tallies[t].add_codes(codes),
+                (Slot::Tally(t), Packed::Number(x)) => self.tally(t).add_number(x as f64),
+                (Slot::Tally(t), Packed::Decimal(x)) => self.tally(t).add_number(x),
+                (Slot::Tally(t), Packed::Text(c)) => self.tally(t).add_codes(std::iter::once(c)),
+                (Slot::Tally(t), Packed::List(codes)) => self.tally(t).add_codes(codes),
                 (Slot::Text(t), Packed::Text(x)) => self.add_text(t, x),
                 (Slot::Text(_), _) => {}
                 (slot, Packed::Number(x)) => self.set_slot(slot, x),
@@ -461,8 +515,11 @@ impl FrameBuilder {
             return v;
         }
         let v = self.versions.len();
-        self.versions
-            .push(VersionBuilder::new(survey, v, self.keep_texts));
+        let mut vb = VersionBuilder::new(survey, v, self.keep_texts);
+        if self.ledger.is_some() {
+            vb.cells = Some(CellTallies::default());
+        }
+        self.versions.push(vb);
         self.index.insert(key, v);
         v
     }
@@ -482,6 +539,7 @@ impl FrameBuilder {
         *self.counts.entry(survey.audience).or_insert(0) += 1;
         self.push_codes(cell, attribute);
         self.versions[v].open_row(r);
+        self.versions[v].enter_cell(cell);
         self.flags.push(FlagSet::EMPTY);
         self.last = Some(v);
         v
@@ -541,7 +599,7 @@ impl FrameBuilder {
         let vb = &mut self.versions[v];
         for (k, a) in answers {
             match (vb.slots.get(k.as_str()).copied(), a) {
-                (Some(Slot::Tally(t)), a) => vb.frame.tallies[t].add(a),
+                (Some(Slot::Tally(t)), a) => vb.tally(t).add(a),
                 (Some(Slot::Text(t)), AnswerValue::Text(x)) => vb.add_text(t, x),
                 (Some(_), AnswerValue::Number(x)) => vb.set(k, *x),
                 _ => {}
@@ -627,19 +685,19 @@ impl FrameBuilder {
         }
     }
 
-    /// The frames, and those of each fine cell `0..cells` that has respondents (see
-    /// [`Frames::split_cells`]); no cells unless the builder is [`Self::in_cells`].
-    pub fn finish_in_cells(mut self, cells: usize) -> PolarsResult<(Frames, Vec<Option<Frames>>)> {
-        let ledger = self.ledger.take();
+    /// The frames with each respondent's fine cell and each cell's counters (see
+    /// [`CellFrames`]); no cells unless the builder is [`Self::in_cells`].
+    pub fn finish_in_cells(mut self) -> PolarsResult<CellFrames> {
+        let ledger = self.ledger.take().unwrap_or_default();
+        let tallies = self.versions.iter_mut().map(|v| v.fold_cells()).collect();
         let frames = self.finish()?;
-        let parts = match ledger {
-            Some(ledger) => frames.split_cells(&ledger, cells)?,
-            None => Vec::new(),
-        };
-        Ok((frames, parts))
+        Ok(CellFrames::new(frames, ledger, tallies))
     }
 
-    pub fn finish(self) -> PolarsResult<Frames> {
+    pub fn finish(mut self) -> PolarsResult<Frames> {
+        for v in &mut self.versions {
+            v.fold_cells();
+        }
         let n = self.group.len();
         let ids: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
         let mut cols = vec![
@@ -683,220 +741,6 @@ fn value_code((dict, values): &mut (PlHashMap<String, u32>, Vec<String>), value:
 
 /// Marks a respondent recorded without a fine cell.
 pub const NO_CELL: u32 = u32::MAX;
-
-/// What an [`FrameBuilder::in_cells`] builder records to split its frames by fine cell:
-/// each respondent's cell, and per (cell, version) the counters a cell's frames need
-/// that are kept as totals rather than per row (respondents who answered each
-/// described question and each open question, and who wrote any open answer), counted
-/// as the rows are added.
-#[derive(Default)]
-pub struct CellLedger {
-    row_cell: Vec<u32>,
-    /// Per version: its counters after the last row recorded.
-    seen: Vec<Vec<u64>>,
-    /// Per (cell, version): the counters of the cell's rows (looked up for every row,
-    /// so with polars' foldhash rather than SipHash).
-    counted: PlHashMap<(u32, usize), Vec<u64>>,
-}
-
-/// A version's running totals: each tally's `answered`, each open question's
-/// `answered`, then `text_respondents`.
-fn counters(f: &VersionFrame) -> impl Iterator<Item = u64> + '_ {
-    f.tallies
-        .iter()
-        .map(|t| t.answered)
-        .chain(f.texts.iter().map(|t| t.answered))
-        .chain(std::iter::once(f.text_respondents))
-}
-
-impl CellLedger {
-    /// Respondent `respondents - 1`, just added to version `v`, is of `cell`.
-    fn record(&mut self, cell: u32, v: usize, frame: &VersionFrame, respondents: usize) {
-        self.row_cell.resize(respondents.saturating_sub(1), NO_CELL);
-        self.row_cell.push(cell);
-        if self.seen.len() <= v {
-            self.seen.resize(v + 1, Vec::new());
-        }
-        let seen = &mut self.seen[v];
-        seen.resize(counters(frame).count(), 0);
-        let counted = (cell != NO_CELL).then(|| {
-            self.counted
-                .entry((cell, v))
-                .or_insert_with(|| vec![0; seen.len()])
-        });
-        match counted {
-            Some(counted) => {
-                for ((now, before), c) in counters(frame).zip(seen.iter_mut()).zip(counted) {
-                    *c += now - *before;
-                    *before = now;
-                }
-            }
-            None => {
-                for (now, before) in counters(frame).zip(seen.iter_mut()) {
-                    *before = now;
-                }
-            }
-        }
-    }
-}
-
-/// Picks `positions` of a column.
-fn pick<T: Copy>(values: &[T], positions: &[usize]) -> Vec<T> {
-    positions.iter().map(|&j| values[j]).collect()
-}
-
-impl Frames {
-    /// The frames of each fine cell `0..cells` recorded in `ledger`, `None` for a cell
-    /// without respondents: what [`FrameBuilder`]s fed only that cell's respondents
-    /// would give, for everything a cell's census and weights read (respondents, their
-    /// groups and attributes, every answer column, each version's key in the cell's own
-    /// order of first appearance, respondents answering each described and open
-    /// question). Not split: a described question's per-code counts and the open
-    /// answers themselves (the cell's tallies count respondents only), and the data
-    /// quality flags (cells are not judged).
-    pub fn split_cells(
-        &self,
-        ledger: &CellLedger,
-        cells: usize,
-    ) -> PolarsResult<Vec<Option<Frames>>> {
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); cells];
-        let mut local = vec![u32::MAX; self.len()];
-        for (r, &c) in ledger.row_cell.iter().enumerate() {
-            if let Some(m) = members.get_mut(c as usize) {
-                local[r] = m.len() as u32;
-                m.push(r as u32);
-            }
-        }
-        // Per version, the positions of its rows in each cell.
-        let positions: Vec<Vec<Vec<usize>>> = self
-            .versions
-            .iter()
-            .map(|vf| {
-                let mut by_cell = vec![Vec::new(); cells];
-                for (j, &r) in vf.rows.iter().enumerate() {
-                    if let Some(p) = ledger
-                        .row_cell
-                        .get(r as usize)
-                        .and_then(|&c| by_cell.get_mut(c as usize))
-                    {
-                        p.push(j);
-                    }
-                }
-                by_cell
-            })
-            .collect();
-        // Each cell's frames are made from the whole's alone: one core each.
-        let cells: Vec<(usize, &Vec<u32>)> = members.iter().enumerate().collect();
-        super::parallel::map(cells, |(c, m)| {
-            if m.is_empty() {
-                return Ok(None);
-            }
-            let mut versions: Vec<(u32, VersionFrame)> = Vec::new();
-            for (v, vf) in self.versions.iter().enumerate() {
-                let at = &positions[v][c];
-                let Some(&first) = at.first() else {
-                    continue;
-                };
-                let counted = ledger.counted.get(&(c as u32, v));
-                versions.push((
-                    local[vf.rows[first] as usize],
-                    vf.cell_part(at, &local, counted),
-                ));
-            }
-            versions.sort_by_key(|(first, _)| *first);
-            let versions: Vec<VersionFrame> = versions
-                .into_iter()
-                .enumerate()
-                .map(|(i, (_, mut vf))| {
-                    vf.key = format!("{}#{i}", vf.survey.slug);
-                    vf
-                })
-                .collect();
-            let mut counts = BTreeMap::new();
-            for vf in &versions {
-                *counts.entry(vf.group).or_insert(0) += vf.rows.len() as u64;
-            }
-            let idx = IdxCa::from_vec("idx".into(), m.iter().map(|&r| r as IdxSize).collect());
-            let mut respondents = self.respondents.take(&idx)?;
-            respondents.with_column(Column::new(
-                "respondent".into(),
-                (0..m.len() as u32).collect::<Vec<u32>>(),
-            ))?;
-            Ok(Some(Frames {
-                respondents,
-                versions,
-                counts,
-                flags: vec![FlagSet::EMPTY; m.len()],
-                texts_kept: false,
-            }))
-        })
-        .into_iter()
-        .collect()
-    }
-}
-
-impl VersionFrame {
-    /// The rows at `at` (positions in this frame), respondents renumbered by `local`,
-    /// with the cell's `counted` totals (see [`CellLedger`]).
-    fn cell_part(&self, at: &[usize], local: &[u32], counted: Option<&Vec<u64>>) -> VersionFrame {
-        let count = |i: usize| counted.and_then(|c| c.get(i)).copied().unwrap_or(0);
-        let tallies = self.tallies.len();
-        VersionFrame {
-            key: self.key.clone(),
-            survey: self.survey.clone(),
-            group: self.group,
-            points: self.points,
-            rows: at.iter().map(|&j| local[self.rows[j] as usize]).collect(),
-            items: self
-                .items
-                .iter()
-                .map(|c| ItemColumn {
-                    id: c.id.clone(),
-                    sub: c.sub.clone(),
-                    reverse: c.reverse,
-                    matrix: c.matrix.clone(),
-                    conditional: c.conditional,
-                    values: pick(&c.values, at),
-                })
-                .collect(),
-            importance: self
-                .importance
-                .iter()
-                .map(|c| ImportanceColumn {
-                    of: c.of.clone(),
-                    values: pick(&c.values, at),
-                })
-                .collect(),
-            attention: self
-                .attention
-                .iter()
-                .map(|c| AttentionColumn {
-                    id: c.id.clone(),
-                    expect: c.expect,
-                    values: pick(&c.values, at),
-                })
-                .collect(),
-            tallies: self
-                .tallies
-                .iter()
-                .enumerate()
-                .map(|(i, t)| t.emptied(count(i)))
-                .collect(),
-            texts: self
-                .texts
-                .iter()
-                .enumerate()
-                .map(|(i, t)| TextColumn {
-                    id: t.id.clone(),
-                    question: t.question.clone(),
-                    answered: count(tallies + i),
-                    values: Vec::new(),
-                })
-                .collect(),
-            text_respondents: count(tallies + self.texts.len()),
-        }
-    }
-}
 
 /// Builds all frames from decoded responses (versions told apart by identity).
 pub fn build<'a>(
@@ -1084,7 +928,7 @@ impl<'de> Visitor<'de> for AnswersSeed<'_> {
             if let Some(&slot) = self.version.slots.get(key.as_ref()) {
                 match slot {
                     Slot::Tally(t) => {
-                        map.next_value_seed(TallySeed(&mut self.version.frame.tallies[t]))?;
+                        map.next_value_seed(TallySeed(self.version.tally(t)))?;
                     }
                     Slot::Text(t) => {
                         if let Str(Some(text)) = map.next_value::<Str<'de>>()? {

@@ -210,7 +210,7 @@ impl Tally {
 
     /// Adds the counters of `other` (the same question in another version): codes are
     /// matched by name, codes only `other` has are appended.
-    fn merge(&mut self, other: &Tally) {
+    pub(crate) fn merge(&mut self, other: &Tally) {
         self.answered += other.answered;
         match self.kind {
             TallyKind::Scale { .. } => {

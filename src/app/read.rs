@@ -14,7 +14,7 @@ use super::quality::{flag_speeders, Duplicates, Judge, Sender, Timed, Timings};
 use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::{fine_cell, FineCell, View};
-use crate::analysis::frame::{Attributes, FrameBuilder, Frames, NO_CELL};
+use crate::analysis::frame::{Attributes, CellFrames, FrameBuilder, Frames, NO_CELL};
 use crate::analysis::parallel;
 use crate::analysis::quality::QualityInput;
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
@@ -60,10 +60,48 @@ pub struct Summary {
     medians: BTreeMap<String, f64>,
     timed: BTreeMap<String, u64>,
     duplicates: Arc<HashSet<Uuid>>,
+    /// The campaign's respondents as analysed, while within [`KEPT_RESPONDENTS`]: a
+    /// view is then selected from them instead of read.
+    kept: Mutex<Option<Arc<Kept>>>,
+}
+
+/// A campaign's frames kept with its summary (when no `[quality] exclude` applies).
+struct Kept {
+    whole: CellFrames,
+    /// Each fine cell's earliest and latest submission.
+    spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>,
+    /// Each fine cell's key (its value of each lattice attribute), by cell number.
+    keys: Vec<Vec<Option<String>>>,
+    attributes: Vec<String>,
+}
+
+impl Summary {
+    /// The kept frames, when they can give a view (with open answers if `texts`).
+    fn kept(&self, texts: bool) -> Option<Arc<Kept>> {
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        (!texts || kept.whole.frames.texts_kept).then_some(kept)
+    }
+
+    fn kept_respondents(&self) -> usize {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.as_ref().map_or(0, |k| k.whole.len())
+    }
+
+    fn forget_kept(&self) {
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// Campaigns kept at most (the latest data version of each).
 const MAX_SUMMARIES: usize = 64;
+
+/// Respondents whose frames the summaries keep at most, over all campaigns (a
+/// million respondents' frames take ~150 MB without open answers).
+const KEPT_RESPONDENTS: usize = 2_000_000;
 
 /// What the views of one process (the server's, or a command's) share about each
 /// campaign at the data version it was read at: its [`Summary`], and its fieldwork
@@ -87,6 +125,14 @@ impl Summaries {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if held.len() >= MAX_SUMMARIES && !held.contains_key(&campaign) {
             held.clear();
+        }
+        held.remove(&campaign);
+        let new = summary.kept_respondents();
+        let others: usize = held.values().map(|(_, s)| s.kept_respondents()).sum();
+        if new > KEPT_RESPONDENTS {
+            summary.forget_kept();
+        } else if others + new > KEPT_RESPONDENTS {
+            held.values().for_each(|(_, s)| s.forget_kept());
         }
         held.insert(campaign, (version, summary));
     }
@@ -171,7 +217,7 @@ pub async fn collect(
     filters: &[(String, String)],
     texts: bool,
 ) -> anyhow::Result<Collected<Frames>> {
-    let mut read = pass(db, meta, filters, texts, None).await?;
+    let mut read = pass(db, meta, filters, texts, None, false).await?;
     let lattice = match read.fine.take() {
         Some((attributes, fine)) => Some(lattice(attributes, fine, filters, Ok)?),
         None => None,
@@ -193,12 +239,19 @@ pub async fn collect_view(
     let key = &meta.campaign.info.key;
     let version = campaigns::data_version(db, key).await?.unwrap_or_default();
     if let Some(known) = summaries.get(meta.campaign.id, &version) {
-        let read = pass(db, meta, filters, texts, Some(known.clone())).await?;
         let mut lattice = known.lattice.clone();
         lattice.view = lattice.cell_of(filters).ok_or_else(unknown_filter)?;
+        let read = match known.kept(texts) {
+            Some(kept) => {
+                let owned = filters.to_vec();
+                let known = known.clone();
+                tokio::task::spawn_blocking(move || select(&kept, &known, &owned, texts)).await??
+            }
+            None => pass(db, meta, filters, texts, Some(known.clone()), false).await?,
+        };
         return Ok(read.into_collected(Some(lattice)));
     }
-    let mut read = pass(db, meta, filters, texts, None).await?;
+    let mut read = pass(db, meta, filters, texts, None, true).await?;
     let Some((attributes, fine)) = read.fine.take() else {
         return Ok(read.into_collected(None));
     };
@@ -224,10 +277,55 @@ pub async fn collect_view(
             medians: read.quality.medians.clone(),
             timed: read.quality.timed.clone(),
             duplicates: read.duplicates.clone(),
+            kept: Mutex::new(read.kept.take().map(Arc::new)),
         };
         summaries.put(meta.campaign.id, version, Arc::new(summary));
     }
     Ok(read.into_collected(Some(lattice)))
+}
+
+/// The view `filters` give, selected from the campaign's kept frames: what a pass
+/// over its responses with the campaign's summary `known` reads.
+fn select(
+    kept: &Kept,
+    known: &Summary,
+    filters: &[(String, String)],
+    texts: bool,
+) -> anyhow::Result<Read> {
+    let at: Vec<Option<usize>> = filters
+        .iter()
+        .map(|(a, _)| kept.attributes.iter().position(|x| x == a))
+        .collect();
+    let wanted: Vec<bool> = kept
+        .keys
+        .iter()
+        .map(|key| {
+            filters
+                .iter()
+                .zip(&at)
+                .all(|((_, v), d)| d.and_then(|d| key[d].as_deref()) == Some(v.as_str()))
+        })
+        .collect();
+    let frames = kept.whole.select(&wanted, texts)?;
+    let fieldwork = kept
+        .spans
+        .iter()
+        .zip(&wanted)
+        .filter_map(|(span, w)| span.filter(|_| *w))
+        .reduce(|(f, l), (a, b)| (f.min(a), l.max(b)));
+    Ok(Read {
+        frames,
+        quality: QualityInput {
+            excluded: None,
+            medians: known.medians.clone(),
+            timed: known.timed.clone(),
+            filtered: !filters.is_empty(),
+        },
+        fine: None,
+        kept: None,
+        duplicates: known.duplicates.clone(),
+        fieldwork,
+    })
 }
 
 fn unknown_filter() -> anyhow::Error {
@@ -244,6 +342,9 @@ struct Read {
     quality: QualityInput,
     /// None when the pass knew the campaign's summary.
     fine: Option<Fine>,
+    /// The campaign's frames, to keep with its summary (none when the pass knew it,
+    /// some flag excludes, or the campaign is too large to keep).
+    kept: Option<Kept>,
     /// The responses of the whole campaign the duplicate rule flags.
     duplicates: Arc<HashSet<Uuid>>,
     fieldwork: Option<(DateTime<Utc>, DateTime<Utc>)>,
@@ -271,6 +372,7 @@ async fn pass(
     filters: &[(String, String)],
     texts: bool,
     known: Option<Arc<Summary>>,
+    keep: bool,
 ) -> anyhow::Result<Read> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
@@ -296,6 +398,7 @@ async fn pass(
         known_medians,
         known,
     );
+    pass.keep = keep;
     // Read chunks go back to the reader to be freed there (`responses::Spent`).
     let (spent_tx, spent) = std::sync::mpsc::channel();
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Read> {
@@ -396,9 +499,16 @@ struct Pass {
     probe: FrameBuilder,
     timings: Timings,
     timed: Vec<Timed>,
+    /// Each respondent of `campaign`'s timing (for its speeders).
+    timed_all: Vec<Timed>,
     timed_dropped: Vec<Timed>,
     first: Option<DateTime<Utc>>,
     last: Option<DateTime<Utc>>,
+    /// Each fine cell's earliest and latest kept submission (when the summary is not
+    /// known).
+    spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>,
+    /// Whether the campaign's frames are wanted for its summary ([`Read::kept`]).
+    keep: bool,
 }
 
 impl Pass {
@@ -442,9 +552,12 @@ impl Pass {
             known,
             timings: Timings::default(),
             timed: Vec::new(),
+            timed_all: Vec::new(),
             timed_dropped: Vec::new(),
             first: None,
             last: None,
+            spans: Vec::new(),
+            keep: false,
         }
     }
 
@@ -509,6 +622,11 @@ impl Pass {
             } else {
                 judge_row(&self.judge, &mut self.duplicates, all, row)
             };
+            if let Some(all) = self.campaign.as_mut() {
+                all.flag_last(judged.0);
+                self.timed_all.push(judged.1.clone());
+            }
+            widen(&mut self.spans, cell, row.submitted_at);
             if !matches {
                 return Ok(());
             }
@@ -538,11 +656,30 @@ impl Pass {
             .clone()
             .unwrap_or_else(|| self.timings.medians(q));
         let cells = self.cells.fine.len();
-        let (mut frames, parts) = match self.campaign {
-            Some(all) => (self.builder.finish()?, all.finish_in_cells(cells)?.1),
-            None => self.builder.finish_in_cells(cells)?,
+        // Without the summary, the campaign's frames are split by fine cell for it,
+        // and kept with it while no flag excludes anyone.
+        let keep = self.keep && q.exclude.is_empty();
+        let view_apart = self.known.is_some() || self.campaign.is_some();
+        let (mut frames, parts, whole) = if self.known.is_some() {
+            (self.builder.finish()?, Vec::new(), None)
+        } else if let Some(all) = self.campaign {
+            let mut whole = all.finish_in_cells()?;
+            flag_speeders(q, &medians, &mut whole.frames, &self.timed_all);
+            let parts = whole.split(cells)?;
+            (self.builder.finish()?, parts, Some(whole))
+        } else {
+            let mut whole = self.builder.finish_in_cells()?;
+            flag_speeders(q, &medians, &mut whole.frames, &self.timed);
+            let parts = whole.split(cells)?;
+            if keep {
+                (whole.frames.clone(), parts, Some(whole))
+            } else {
+                (whole.frames, parts, None)
+            }
         };
-        flag_speeders(q, &medians, &mut frames, &self.timed);
+        if view_apart {
+            flag_speeders(q, &medians, &mut frames, &self.timed);
+        }
         let excluded = if q.exclude.is_empty() {
             None
         } else {
@@ -550,6 +687,12 @@ impl Pass {
             flag_speeders(q, &medians, &mut d, &self.timed_dropped);
             Some(d)
         };
+        let kept = whole.filter(|_| keep).map(|whole| Kept {
+            whole,
+            spans: self.spans,
+            keys: self.cells.fine.clone(),
+            attributes: self.attributes.clone(),
+        });
         let (timed, fine) = match &self.known {
             Some(k) => (k.timed.clone(), None),
             None => {
@@ -572,6 +715,7 @@ impl Pass {
                 filtered: !self.filters.is_empty(),
             },
             fine,
+            kept,
             duplicates: match &self.known {
                 Some(k) => k.duplicates.clone(),
                 None => Arc::new(self.duplicates.into_flagged()),
@@ -579,6 +723,18 @@ impl Pass {
             fieldwork: self.first.zip(self.last),
         })
     }
+}
+
+/// Widens fine cell `cell`'s span of submissions to `at`.
+fn widen(spans: &mut Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>, cell: u32, at: DateTime<Utc>) {
+    let c = cell as usize;
+    if c == NO_CELL as usize {
+        return;
+    }
+    if spans.len() <= c {
+        spans.resize(c + 1, None);
+    }
+    spans[c] = Some(spans[c].map_or((at, at), |(f, l)| (f.min(at), l.max(at))));
 }
 
 /// Adds `row`, of fine cell `cell`, to `b`.
@@ -655,48 +811,76 @@ mod tests {
         }
     }
 
+    /// One demo row as stored: its questionnaire, version id, fine cell (numbered in
+    /// order of first appearance), attributes text and answers.
+    struct Row {
+        idx: usize,
+        key: i64,
+        cell: usize,
+        raw: String,
+        answers: StoredAnswers,
+    }
+
+    /// `n` demo responses (choices, ratings, open answers, importance), one in three
+    /// stored as JSON and the others packed, every other one under a second version id
+    /// of its questionnaire (so that a fine cell can hold two versions of one
+    /// questionnaire, first seen in either order).
+    fn demo_rows(campaign: &StoredCampaign, n: usize) -> Vec<Row> {
+        let attributes = lattice_attributes(&campaign.info.analysis.breakdowns);
+        let mut cell_of: HashMap<Vec<Option<String>>, usize> = HashMap::new();
+        let rows = crate::app::demo::generate(campaign, n, 11);
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (idx, response, _))| {
+                let stored = &campaign.surveys[idx];
+                let raw = serde_json::to_string(&response.attributes).expect("attributes");
+                let (_, fine) = fine_key(&raw, &attributes).expect("fine key");
+                let next = cell_of.len();
+                let answers = if i % 3 == 0 {
+                    StoredAnswers::Json(serde_json::to_string(&response.answers).expect("json"))
+                } else {
+                    StoredAnswers::Packed(packed::pack(&stored.survey, &response.answers))
+                };
+                Row {
+                    idx,
+                    key: stored.version_id + if i % 2 == 0 { 0 } else { 100 },
+                    cell: *cell_of.entry(fine).or_insert(next),
+                    raw,
+                    answers,
+                }
+            })
+            .collect()
+    }
+
+    /// Adds `row` to `b` (in its fine cell when `b` records cells).
+    fn add(b: &mut FrameBuilder, campaign: &StoredCampaign, row: &Row) {
+        let attrs: Attributes<'_> = serde_json::from_str(&row.raw).expect("attributes");
+        let survey = &campaign.surveys[row.idx].survey;
+        b.push_stored_in(row.cell as u32, row.key, survey, &attrs, &row.answers)
+            .expect("row");
+    }
+
     /// Splitting one builder's frames by fine cell gives each cell the census (and
     /// respondents per group) that a builder fed only that cell's responses gives: the
-    /// disclosure gate decides the same either way. Demo responses (choices, ratings,
-    /// open answers, importance), half stored packed and half as JSON, every other one
-    /// under a second version id of its questionnaire.
+    /// disclosure gate decides the same either way.
     #[test]
     fn split_cells_have_the_census_of_cells_built_alone() {
         let campaign = demo();
         let info = &campaign.info;
         let breakdowns = info.analysis.breakdowns.clone();
-        let attributes = lattice_attributes(&breakdowns);
         let mut whole = FrameBuilder::new(&breakdowns).keeping_texts().in_cells();
         let mut alone: Vec<FrameBuilder> = Vec::new();
-        let mut cell_of: HashMap<Vec<Option<String>>, usize> = HashMap::new();
-        for (i, (idx, response, _)) in crate::app::demo::generate(&campaign, 4000, 11)
-            .into_iter()
-            .enumerate()
-        {
-            let stored = &campaign.surveys[idx];
-            let key = stored.version_id + if i % 2 == 0 { 0 } else { 100 };
-            let raw = serde_json::to_string(&response.attributes).expect("attributes");
-            let (attrs, fine) = fine_key(&raw, &attributes).expect("fine key");
-            let answers = if i % 3 == 0 {
-                StoredAnswers::Json(serde_json::to_string(&response.answers).expect("json"))
-            } else {
-                StoredAnswers::Packed(packed::pack(&stored.survey, &response.answers))
-            };
-            let next = cell_of.len();
-            let cell = *cell_of.entry(fine).or_insert(next);
-            if cell == alone.len() {
+        for row in demo_rows(&campaign, 4000) {
+            if row.cell == alone.len() {
                 alone.push(FrameBuilder::new(&breakdowns));
             }
-            whole
-                .push_stored_in(cell as u32, key, &stored.survey, &attrs, &answers)
-                .expect("whole");
-            alone[cell]
-                .push_stored(key, &stored.survey, &attrs, &answers)
-                .expect("alone");
+            add(&mut whole, &campaign, &row);
+            add(&mut alone[row.cell], &campaign, &row);
         }
         assert!(alone.len() > 20, "the demo spreads over many fine cells");
-        let (frames, parts) = whole.finish_in_cells(alone.len()).expect("split");
-        assert_eq!(frames.len(), 4000);
+        let whole = whole.finish_in_cells().expect("cells");
+        let parts = whole.split(alone.len()).expect("split");
+        assert_eq!(whole.len(), 4000);
         let mut texts = 0;
         for (part, built) in parts.into_iter().zip(alone) {
             let part = part.expect("every cell has respondents");
@@ -715,5 +899,92 @@ mod tests {
                 .sum::<u64>();
         }
         assert!(texts > 0, "some respondents wrote open answers");
+    }
+
+    /// The described questions' counters as compared: numbers in sorted order (their
+    /// summary sorts them).
+    fn tally_view(t: &crate::analysis::tallies::Tally) -> String {
+        let mut values = t.values.clone();
+        values.sort_by(f64::total_cmp);
+        format!(
+            "{} {} {:?} {:?} {:?} {:?}",
+            t.id, t.answered, t.counts, t.rank_sum, t.rank_n, values
+        )
+    }
+
+    /// Everything of two frames an analysis reads.
+    fn assert_same_frames(a: &Frames, b: &Frames) {
+        assert_eq!(a.counts, b.counts);
+        assert!(a.respondents.equals_missing(&b.respondents));
+        assert_eq!(a.flags, b.flags);
+        assert_eq!(a.texts_kept, b.texts_kept);
+        assert_eq!(a.versions.len(), b.versions.len());
+        for (x, y) in a.versions.iter().zip(&b.versions) {
+            assert_eq!(x.key, y.key);
+            assert_eq!(x.rows, y.rows);
+            let items = |v: &crate::analysis::frame::VersionFrame| {
+                let mut out: Vec<Vec<u8>> = v.items.iter().map(|c| c.values.clone()).collect();
+                out.extend(v.importance.iter().map(|c| c.values.clone()));
+                out.extend(v.attention.iter().map(|c| c.values.clone()));
+                out
+            };
+            assert_eq!(items(x), items(y), "{}", x.key);
+            let tallies = |v: &crate::analysis::frame::VersionFrame| {
+                v.tallies.iter().map(tally_view).collect::<Vec<_>>()
+            };
+            assert_eq!(tallies(x), tallies(y), "{}", x.key);
+            let texts = |v: &crate::analysis::frame::VersionFrame| {
+                v.texts
+                    .iter()
+                    .map(|t| (t.answered, t.values.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(texts(x), texts(y), "{}", x.key);
+            assert_eq!(x.text_respondents, y.text_respondents);
+        }
+    }
+
+    /// A view selected from a campaign's kept frames (its fine cells, with or without
+    /// open answers) is what a builder fed only the view's responses, in order, gives:
+    /// respondents, flags, every answer column, versions keyed in the view's own order,
+    /// the described questions' counters and the open answers.
+    #[test]
+    fn a_view_selected_from_kept_frames_is_the_view_built_alone() {
+        let campaign = demo();
+        let breakdowns = campaign.info.analysis.breakdowns.clone();
+        let rows = demo_rows(&campaign, 3000);
+        let cells = rows.iter().map(|r| r.cell).max().unwrap_or(0) + 1;
+        let flag = |i: usize| {
+            if i.is_multiple_of(7) {
+                FlagSet::of(&[Flag::Straightlining])
+            } else {
+                FlagSet::EMPTY
+            }
+        };
+        let mut whole = FrameBuilder::new(&breakdowns).keeping_texts().in_cells();
+        for (i, row) in rows.iter().enumerate() {
+            add(&mut whole, &campaign, row);
+            whole.flag_last(flag(i));
+        }
+        let whole = whole.finish_in_cells().expect("cells");
+        for (every, texts) in [(3, true), (4, false), (1, true)] {
+            let wanted: Vec<bool> = (0..cells).map(|c| c % every == 1 % every).collect();
+            let mut alone = FrameBuilder::new(&breakdowns);
+            if texts {
+                alone = alone.keeping_texts();
+            }
+            for (i, row) in rows.iter().enumerate().filter(|(_, r)| wanted[r.cell]) {
+                add(&mut alone, &campaign, row);
+                alone.flag_last(flag(i));
+            }
+            let alone = alone.finish().expect("alone");
+            assert!(alone.len() > 100, "the view has respondents");
+            let selected = whole.select(&wanted, texts).expect("selected");
+            assert_same_frames(&selected, &alone);
+        }
+        assert_same_frames(
+            &whole.select(&vec![true; cells], true).expect("all"),
+            &whole.frames,
+        );
     }
 }

@@ -73,6 +73,26 @@ pub(super) async fn analysis_rows(
         .acquire()
         .await
         .map_err(failure)?;
+    let read = copy_rows(&mut conn, campaign_id, needles, chunk, &tx, spent).await;
+    if !matches!(read, Ok((_, true))) {
+        // Refused, abandoned (the receiver left) or cut short: the connection may
+        // still have the rest of the COPY queued, so it is closed rather than handed
+        // back to the pool for the next query.
+        conn.close_on_drop();
+    }
+    read.map(|(sent, _)| sent)
+}
+
+/// [`analysis_rows`] on `conn`: how many rows were sent, and whether the COPY was read
+/// to its end (not when the receiver left).
+async fn copy_rows(
+    conn: &mut sea_orm::sqlx::PgConnection,
+    campaign_id: i64,
+    needles: &[String],
+    chunk: usize,
+    tx: &tokio::sync::mpsc::Sender<Vec<AnalysisRow>>,
+    spent: Option<Spent>,
+) -> Result<(u64, bool), StoreError> {
     let mut stream = conn
         .copy_out_raw(&statement(campaign_id, needles))
         .await
@@ -101,19 +121,16 @@ pub(super) async fn analysis_rows(
     }
     drop(stream);
     if !complete {
-        // Abandoned (the receiver left) or cut short: the connection still has the rest
-        // of the COPY queued, so it is closed rather than handed back to the pool.
-        conn.close_on_drop();
         if !tx.is_closed() {
             return Err(corrupt("the stream ended before its trailer"));
         }
-        return Ok(sent);
+        return Ok((sent, false));
     }
     if !batch.is_empty() {
         sent += batch.len() as u64;
         let _ = tx.send(batch).await;
     }
-    Ok(sent)
+    Ok((sent, true))
 }
 
 /// Where the fields of one tuple lie in the reader's buffer, each `None` when NULL.

@@ -10,7 +10,7 @@
 use chorus::app::analyse::{load_and_analyse, load_and_analyse_text};
 use chorus::app::read::Summaries;
 use chorus::startup::Application;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 
 use crate::both_backends;
@@ -75,35 +75,101 @@ async fn analysed(
     )
 }
 
-/// Every view, from a pass over the whole campaign (nothing kept) and from a narrowed
-/// read against `warm`'s summary, must agree byte for byte.
+/// The analysis of a view without its open answers (what `/scores` and the workspace
+/// compute), as published (JSON), and how many responses it read.
+async fn scored(
+    db: &DatabaseConnection,
+    summaries: &Summaries,
+    filters: &[(String, String)],
+) -> (String, usize) {
+    let a = load_and_analyse(db, summaries, CAMPAIGN, filters, false)
+        .await
+        .expect("analysis")
+        .expect("campaign");
+    assert!(a.analysis.text.is_none(), "{filters:?}: no open answers");
+    (
+        serde_json::to_string(&a.analysis).expect("json"),
+        a.responses,
+    )
+}
+
+/// Every view, from a pass over the whole campaign (nothing kept) and from `warm`'s
+/// summary (selected from the campaign's kept frames, or a narrowed read when a flag
+/// excludes), must agree byte for byte, with and without open answers; so must the
+/// views without open answers from a summary kept by a filtered view without them.
 async fn assert_views_agree(db: &DatabaseConnection, warm: &Summaries, stage: &str) {
     // The unfiltered view leaves the summary in `warm`.
     analysed(db, warm, &[]).await;
+    let lean = Summaries::default();
+    scored(db, &lean, &views()[1]).await;
     for filters in views() {
+        let whole = scored(db, &Summaries::default(), &filters).await;
+        assert_same(&whole, &scored(db, warm, &filters).await, stage, &filters);
+        assert_same(&whole, &scored(db, &lean, &filters).await, stage, &filters);
         let whole = analysed(db, &Summaries::default(), &filters).await;
         let narrowed = analysed(db, warm, &filters).await;
-        assert_eq!(whole.1, narrowed.1, "{stage} {filters:?}: responses read");
-        if whole.0 != narrowed.0 {
-            let at = whole
-                .0
-                .chars()
-                .zip(narrowed.0.chars())
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            let near = |s: &str| {
-                s.chars()
-                    .skip(at.saturating_sub(100))
-                    .take(240)
-                    .collect::<String>()
-            };
-            panic!(
-                "{stage} {filters:?} differs at char {at}:\n{}\n---\n{}",
-                near(&whole.0),
-                near(&narrowed.0)
-            );
-        }
+        assert_same(&whole, &narrowed, stage, &filters);
     }
+}
+
+/// Two publications of one view, with where they first differ.
+fn assert_same(
+    whole: &(String, usize),
+    narrowed: &(String, usize),
+    stage: &str,
+    filters: &[(String, String)],
+) {
+    assert_eq!(whole.1, narrowed.1, "{stage} {filters:?}: responses read");
+    if whole.0 != narrowed.0 {
+        let at = whole
+            .0
+            .chars()
+            .zip(narrowed.0.chars())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        let near = |s: &str| {
+            s.chars()
+                .skip(at.saturating_sub(100))
+                .take(240)
+                .collect::<String>()
+        };
+        panic!(
+            "{stage} {filters:?} differs at char {at}:\n{}\n---\n{}",
+            near(&whole.0),
+            near(&narrowed.0)
+        );
+    }
+}
+
+/// With the campaign's frames kept in `warm`'s summary, a view reads no response at
+/// all: with the responses table out of the way, every view (with and without open
+/// answers) is still published, the same.
+async fn views_read_nothing_while_the_frames_are_kept(db: &DatabaseConnection, warm: &Summaries) {
+    let mut before = Vec::new();
+    for filters in views() {
+        before.push((
+            analysed(db, warm, &filters).await,
+            scored(db, warm, &filters).await,
+        ));
+    }
+    let rename =
+        |from: &str, to: &str| format!("ALTER TABLE responses{from} RENAME TO responses{to}");
+    db.execute_unprepared(&rename("", "_away"))
+        .await
+        .expect("moved away");
+    for (filters, before) in views().into_iter().zip(before) {
+        let after = (
+            analysed(db, warm, &filters).await,
+            scored(db, warm, &filters).await,
+        );
+        assert_same(&before.0, &after.0, "kept, table away", &filters);
+        assert_same(&before.1, &after.1, "kept, table away", &filters);
+    }
+    let cold = load_and_analyse(db, &Summaries::default(), CAMPAIGN, &[], false).await;
+    assert!(cold.is_err(), "without the summary the responses are read");
+    db.execute_unprepared(&rename("_away", ""))
+        .await
+        .expect("moved back");
 }
 
 /// One browser answering alike for two sectors in turn: from the second response on,
@@ -190,6 +256,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
     let warm = Summaries::default();
     assert_views_agree(&db, &warm, "kept").await;
     raw_sheet_flags_are_the_campaigns(&app, &db, &warm).await;
+    views_read_nothing_while_the_frames_are_kept(&db, &warm).await;
 
     // A new response changes the data version: the older summary is not used.
     analysed(&db, &warm, &[]).await;
