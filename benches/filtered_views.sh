@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Filtered views (issue #19): once a pass over the whole campaign has summarised its
-# fine cells (per data version), a filtered view reads only its own responses.
+# fine cells (per data version) and kept its frames, a filtered view is selected from
+# them (or, when a `[quality] exclude` applies, reads only its own responses).
 # Release build, SQLite (and PostgreSQL), demo data (`chorus demo`, seed 2025), the service on it, the
 # API with the evaluator token, one curl client on the same machine.
 # For each size, on a freshly started server:
 #   - first /scores?sector=herbs: reads the whole campaign and keeps its summary
 #     (what every filtered view cost before);
 #   - then REPS requests each (the API computes every request; nothing is cached but
-#     the summary) of /scores and /analysis (with open answers) for one sector, one
+#     the summary and its kept frames) of /scores and /analysis (with open answers) for one sector, one
 #     grade, sector × grade, and /scores for the whole campaign;
 #   - the first /report.html?sector=herbs (all four formats built; the report cache
 #     is empty, the summary is kept);
@@ -15,13 +16,19 @@
 # Wall time in ms: the first request, and the median and max of the others.
 # With CHORUS_BENCH_PG a server URL without a database (e.g.
 # postgres://postgres@127.0.0.1:5432), PostgreSQL too (PG_SIZES limits its sizes).
+# CHORUS_BIN runs that binary instead of building one (for alternated A/B runs);
+# SEED_DB (SQLite only) copies that database file instead of making demo data.
 # Usage: bash benches/filtered_views.sh [SIZES...]   (default: 10000 100000 1000000)
 # Appends the figures, with date, commit and machine, to benches/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chorus-target}"
-cargo build --release -q --bin chorus
-bin="$CARGO_TARGET_DIR/release/chorus"
+if [ -n "${CHORUS_BIN:-}" ]; then
+  bin=$CHORUS_BIN
+else
+  cargo build --release -q --bin chorus
+  bin="$CARGO_TARGET_DIR/release/chorus"
+fi
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000 1000000)
 reps=${REPS:-9}
@@ -67,7 +74,11 @@ for r in "${runs[@]}"; do
   fi
   export CHORUS_BIND="127.0.0.1:$port" CHORUS_PUBLIC_URL="http://127.0.0.1:$port"
   export CHORUS_ADMIN_TOKEN=$token CHORUS_SUBMIT_RATE=0
-  "$bin" demo --responses "$n" >/dev/null
+  if [ "$backend" = sqlite ] && [ -n "${SEED_DB:-}" ]; then
+    cp "$SEED_DB" "$dir/chorus.db"
+  else
+    "$bin" demo --responses "$n" >/dev/null
+  fi
   "$bin" serve >"$dir/serve.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
@@ -89,7 +100,7 @@ done
   echo
   echo "## Filtered views — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo
-  echo "Release build, SQLite (and PostgreSQL where listed), demo data, a freshly started server per size; one curl client on the same machine with the evaluator token. Each API request is computed (only the campaign's summary of fine cells is kept between requests). First: the first request; then the median and max of the other $((reps - 1)). Ceiling: \`/healthz\` in the same run."
+  echo "Release build${CHORUS_BIN:+ $CHORUS_BIN}, SQLite (and PostgreSQL where listed), demo data${SEED_DB:+ (copied from $SEED_DB)}, a freshly started server per size; one curl client on the same machine with the evaluator token. Each API request is computed (only the campaign's summary of fine cells, with its kept frames, is kept between requests). First: the first request; then the median and max of the other $((reps - 1)). Ceiling: \`/healthz\` in the same run."
   echo
   echo "| backend | responses | request | first ms | then median ms | then max ms | HTTP status |"
   echo "| --- | ---: | --- | ---: | ---: | ---: | --- |"

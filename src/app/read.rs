@@ -111,9 +111,21 @@ pub struct Summaries {
     held: Mutex<HashMap<i64, (String, Arc<Summary>)>>,
     /// The grouped fieldwork counts every workspace page shows.
     pub counts: super::fieldwork::KeptCounts,
+    /// Whether each summary keeps its campaign's frames (a server's, where more views
+    /// of the same data follow; not a command's, which analyses once).
+    keep_frames: bool,
 }
 
 impl Summaries {
+    /// Summaries that keep their campaigns' frames (within [`KEPT_RESPONDENTS`]), so
+    /// that later views of the same data are selected from them instead of read.
+    pub fn keeping_frames() -> Self {
+        Summaries {
+            keep_frames: true,
+            ..Default::default()
+        }
+    }
+
     fn get(&self, campaign: i64, version: &str) -> Option<Arc<Summary>> {
         let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         held.get(&campaign)
@@ -251,7 +263,7 @@ pub async fn collect_view(
         };
         return Ok(read.into_collected(Some(lattice)));
     }
-    let mut read = pass(db, meta, filters, texts, None, true).await?;
+    let mut read = pass(db, meta, filters, texts, None, summaries.keep_frames).await?;
     let Some((attributes, fine)) = read.fine.take() else {
         return Ok(read.into_collected(None));
     };

@@ -100,7 +100,7 @@ async fn scored(
 async fn assert_views_agree(db: &DatabaseConnection, warm: &Summaries, stage: &str) {
     // The unfiltered view leaves the summary in `warm`.
     analysed(db, warm, &[]).await;
-    let lean = Summaries::default();
+    let lean = Summaries::keeping_frames();
     scored(db, &lean, &views()[1]).await;
     for filters in views() {
         let whole = scored(db, &Summaries::default(), &filters).await;
@@ -253,7 +253,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
         .await
         .expect("demo");
     one_client_in_two_sectors(&app, 6).await;
-    let warm = Summaries::default();
+    let warm = Summaries::keeping_frames();
     assert_views_agree(&db, &warm, "kept").await;
     raw_sheet_flags_are_the_campaigns(&app, &db, &warm).await;
     views_read_nothing_while_the_frames_are_kept(&db, &warm).await;
@@ -284,7 +284,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
         .await
         .expect("published again");
     drop(server);
-    let warm = Summaries::default();
+    let warm = Summaries::keeping_frames();
     assert_views_agree(&db, &warm, "excluding").await;
     let herbs = analysed(&db, &warm, &views()[1]).await;
 
