@@ -15,7 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/chorus-target}"
-# CHORUS_BIN names another build to measure (e.g. a base commit's, for a same-run A/B).
+# CHORUS_BIN names another build to measure (e.g. a base commit's, for a same-run A/B);
+# SEED_DB copies that database file (of one size) instead of making demo data.
 if [ -z "${CHORUS_BIN:-}" ]; then cargo build --release -q --bin chorus; fi
 bin="${CHORUS_BIN:-$CARGO_TARGET_DIR/release/chorus}"
 sizes=("$@")
@@ -33,7 +34,11 @@ for n in "${sizes[@]}"; do
   export CHORUS_DATABASE_URL="sqlite://$dir/chorus.db?mode=rwc"
   export CHORUS_BIND="127.0.0.1:$port" CHORUS_PUBLIC_URL="http://127.0.0.1:$port"
   export CHORUS_ADMIN_TOKEN=$token CHORUS_SUBMIT_RATE=0
-  "$bin" demo --responses "$n" >/dev/null
+  if [ -n "${SEED_DB:-}" ]; then
+    cp "$SEED_DB" "$dir/chorus.db"
+  else
+    "$bin" demo --responses "$n" >/dev/null
+  fi
   "$bin" serve >"$dir/serve.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
@@ -78,7 +83,7 @@ done
   echo
   echo "## Workspace pages — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)${CHORUS_BIN:+ (binary $CHORUS_BIN)}, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo
-  echo "Release build, SQLite, default campaign, demo data; one curl client on the same machine, $reps requests per page in a row after login; wall time per request. First: the request that computes the view (nothing cached for it); then the median and max of the other $((reps - 1)), served from the per-data-version cache. Ceiling: \`/healthz\` in the same run."
+  echo "Release build, SQLite, default campaign, demo data${SEED_DB:+ (copied from $SEED_DB)}; one curl client on the same machine, $reps requests per page in a row after login; wall time per request. First: the request that computes the view (nothing cached for it); then the median and max of the other $((reps - 1)), served from the per-data-version cache. Ceiling: \`/healthz\` in the same run."
   echo
   echo "| responses | page | first ms | then median ms | then max ms | HTTP status |"
   echo "| ---: | --- | ---: | ---: | ---: | --- |"

@@ -496,8 +496,14 @@ impl FrameBuilder {
     /// A builder that keeps the open answers themselves (for text analysis), not only
     /// their counts.
     pub fn keeping_texts(mut self) -> Self {
-        self.keep_texts = true;
+        self.keep_texts();
         self
+    }
+
+    /// Keeps the open answers themselves from now on (before any row is added).
+    pub fn keep_texts(&mut self) {
+        debug_assert!(self.is_empty(), "texts are kept from the first row");
+        self.keep_texts = true;
     }
 
     /// Respondents added so far.

@@ -99,8 +99,9 @@ impl Summary {
 /// Campaigns kept at most (the latest data version of each).
 const MAX_SUMMARIES: usize = 64;
 
-/// Respondents whose frames the summaries keep at most, over all campaigns (a
-/// million respondents' frames take ~150 MB without open answers).
+/// Respondents whose frames the summaries keep at most, over all campaigns (the
+/// demo's million respondents raise a server's resident memory by ~100 MB, see
+/// `benches/RESULTS.md`).
 const KEPT_RESPONDENTS: usize = 2_000_000;
 
 /// What the views of one process (the server's, or a command's) share about each
@@ -410,7 +411,9 @@ async fn pass(
         known_medians,
         known,
     );
-    pass.keep = keep;
+    if keep {
+        pass.keep_frames();
+    }
     // Read chunks go back to the reader to be freed there (`responses::Spent`).
     let (spent_tx, spent) = std::sync::mpsc::channel();
     let decoder = tokio::task::spawn_blocking(move || -> anyhow::Result<Read> {
@@ -521,6 +524,8 @@ struct Pass {
     spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>,
     /// Whether the campaign's frames are wanted for its summary ([`Read::kept`]).
     keep: bool,
+    /// Whether the view keeps its open answers.
+    texts: bool,
 }
 
 impl Pass {
@@ -570,6 +575,22 @@ impl Pass {
             last: None,
             spans: Vec::new(),
             keep: false,
+            texts,
+        }
+    }
+
+    /// Keeps the campaign's frames for its summary ([`Read::kept`]), with the open
+    /// answers (so that views with them can be selected too).
+    fn keep_frames(&mut self) {
+        self.keep = true;
+        // Frames are not kept for a summary that knows them already, nor while some
+        // flag excludes (their views read what they need).
+        if self.known.is_some() || !self.judge.quality.exclude.is_empty() {
+            return;
+        }
+        match &mut self.campaign {
+            Some(all) => all.keep_texts(),
+            None => self.builder.keep_texts(),
         }
     }
 
@@ -684,7 +705,9 @@ impl Pass {
             flag_speeders(q, &medians, &mut whole.frames, &self.timed);
             let parts = whole.split(cells)?;
             if keep {
-                (whole.frames.clone(), parts, Some(whole))
+                // The view is every cell, with open answers only when asked for.
+                let frames = whole.select(&vec![true; cells], self.texts)?;
+                (frames, parts, Some(whole))
             } else {
                 (whole.frames, parts, None)
             }
