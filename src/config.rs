@@ -59,7 +59,14 @@ pub struct Settings {
     /// Whether `serve` packs, in the background, stored responses that have no packed
     /// answers yet (rows from before the packed column; see `chorus reindex`).
     pub pack_on_start: bool,
+    /// Respondents whose analysis frames the server keeps in memory at most, over all
+    /// campaigns, so that filtered views of unchanged data are selected rather than
+    /// read (0 = keep none).
+    pub kept_respondents: usize,
 }
+
+/// The default of [`Settings::kept_respondents`].
+pub const DEFAULT_KEPT_RESPONDENTS: usize = 2_000_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -75,6 +82,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             client_salt: None,
             pack_on_start: true,
+            kept_respondents: DEFAULT_KEPT_RESPONDENTS,
         }
     }
 }
@@ -94,6 +102,7 @@ struct FileSettings {
     trusted_proxies: Option<Vec<std::net::IpAddr>>,
     client_salt: Option<Secret>,
     pack_on_start: Option<bool>,
+    kept_respondents: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +181,9 @@ impl Settings {
         if let Some(v) = file.pack_on_start {
             self.pack_on_start = v;
         }
+        if let Some(v) = file.kept_respondents {
+            self.kept_respondents = v;
+        }
         Ok(())
     }
 
@@ -245,6 +257,14 @@ impl Settings {
                 }
             };
         }
+        if let Some(v) = get("CHORUS_KEPT_RESPONDENTS") {
+            self.kept_respondents = v.trim().parse().map_err(|_| ConfigError::Env {
+                name: "CHORUS_KEPT_RESPONDENTS",
+                message: format!(
+                    "{v:?} is not a whole number of respondents (0 = keep no frames in memory)"
+                ),
+            })?;
+        }
         if let Some(v) = get("CHORUS_SURVEYS_DIR") {
             self.surveys_dir = PathBuf::from(v);
         }
@@ -302,9 +322,11 @@ mod tests {
             "CHORUS_BIND" => Some("0.0.0.0:9000".into()),
             "CHORUS_SURVEYS_DIR" => Some("/tmp/s".into()),
             "CHORUS_ADMIN_TOKEN" => Some("0123456789abcdef0123".into()),
+            "CHORUS_KEPT_RESPONDENTS" => Some("50000".into()),
             _ => None,
         })
         .expect("valid overrides");
+        assert_eq!(s.kept_respondents, 50_000);
         assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/test");
         assert_eq!(s.bind, "0.0.0.0:9000");
         assert_eq!(s.surveys_dir, PathBuf::from("/tmp/s"));
@@ -325,6 +347,10 @@ mod tests {
             .apply_env(|k| (k == "CHORUS_DATABASE_URL").then(|| "mysql://x".to_string()))
             .expect_err("mysql is not supported");
         assert!(err.to_string().contains("CHORUS_DATABASE_URL"));
+        let err = s
+            .apply_env(|k| (k == "CHORUS_KEPT_RESPONDENTS").then(|| "2M".to_string()))
+            .expect_err("not a number");
+        assert!(err.to_string().contains("CHORUS_KEPT_RESPONDENTS"), "{err}");
     }
 
     #[test]
@@ -368,6 +394,7 @@ mod tests {
             (s.database_url, s.bind, s.surveys_dir),
             (d.database_url, d.bind, d.surveys_dir)
         );
+        assert_eq!(s.kept_respondents, d.kept_respondents);
     }
 
     #[test]

@@ -182,7 +182,9 @@ impl Application {
             views: Default::default(),
             text_views: Default::default(),
             crosstabs: Default::default(),
-            summaries: Arc::new(crate::app::read::Summaries::keeping_frames()),
+            summaries: Arc::new(crate::app::read::Summaries::keeping_frames(
+                settings.kept_respondents,
+            )),
             verified: Default::default(),
             surveys: crate::web::survey_cache::SurveyCache::default(),
             auth_failures: crate::web::auth_limit::AuthLimiter::default(),

@@ -60,8 +60,9 @@ pub struct Summary {
     medians: BTreeMap<String, f64>,
     timed: BTreeMap<String, u64>,
     duplicates: Arc<HashSet<Uuid>>,
-    /// The campaign's respondents as analysed, while within [`KEPT_RESPONDENTS`]: a
-    /// view is then selected from them instead of read.
+    /// The campaign's respondents as analysed, while within the summaries' limit
+    /// ([`Summaries::keeping_frames`]): a view is then selected from them instead of
+    /// read.
     kept: Mutex<Option<Arc<Kept>>>,
 }
 
@@ -99,11 +100,6 @@ impl Summary {
 /// Campaigns kept at most (the latest data version of each).
 const MAX_SUMMARIES: usize = 64;
 
-/// Respondents whose frames the summaries keep at most, over all campaigns (the
-/// demo's million respondents raise a server's resident memory by ~100 MB, see
-/// `benches/RESULTS.md`).
-const KEPT_RESPONDENTS: usize = 2_000_000;
-
 /// What the views of one process (the server's, or a command's) share about each
 /// campaign at the data version it was read at: its [`Summary`], and its fieldwork
 /// counts per scope (`app::fieldwork::KeptCounts`).
@@ -112,17 +108,19 @@ pub struct Summaries {
     held: Mutex<HashMap<i64, (String, Arc<Summary>)>>,
     /// The grouped fieldwork counts every workspace page shows.
     pub counts: super::fieldwork::KeptCounts,
-    /// Whether each summary keeps its campaign's frames (a server's, where more views
-    /// of the same data follow; not a command's, which analyses once).
-    keep_frames: bool,
+    /// Respondents whose frames the summaries keep at most, over all campaigns (a
+    /// server's keep some, where more views of the same data follow; a command's none,
+    /// as it analyses once).
+    kept_respondents: usize,
 }
 
 impl Summaries {
-    /// Summaries that keep their campaigns' frames (within [`KEPT_RESPONDENTS`]), so
-    /// that later views of the same data are selected from them instead of read.
-    pub fn keeping_frames() -> Self {
+    /// Summaries that keep their campaigns' frames, up to `respondents` over all
+    /// campaigns, so that later views of the same data are selected from them instead
+    /// of read.
+    pub fn keeping_frames(respondents: usize) -> Self {
         Summaries {
-            keep_frames: true,
+            kept_respondents: respondents,
             ..Default::default()
         }
     }
@@ -142,9 +140,9 @@ impl Summaries {
         held.remove(&campaign);
         let new = summary.kept_respondents();
         let others: usize = held.values().map(|(_, s)| s.kept_respondents()).sum();
-        if new > KEPT_RESPONDENTS {
+        if new > self.kept_respondents {
             summary.forget_kept();
-        } else if others + new > KEPT_RESPONDENTS {
+        } else if others + new > self.kept_respondents {
             held.values().for_each(|(_, s)| s.forget_kept());
         }
         held.insert(campaign, (version, summary));
@@ -264,7 +262,8 @@ pub async fn collect_view(
         };
         return Ok(read.into_collected(Some(lattice)));
     }
-    let mut read = pass(db, meta, filters, texts, None, summaries.keep_frames).await?;
+    let keep = summaries.kept_respondents > 0;
+    let mut read = pass(db, meta, filters, texts, None, keep).await?;
     let Some((attributes, fine)) = read.fine.take() else {
         return Ok(read.into_collected(None));
     };

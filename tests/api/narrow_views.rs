@@ -9,6 +9,7 @@
 
 use chorus::app::analyse::{load_and_analyse, load_and_analyse_text};
 use chorus::app::read::Summaries;
+use chorus::config::DEFAULT_KEPT_RESPONDENTS;
 use chorus::startup::Application;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
@@ -97,25 +98,35 @@ async fn scored(
 /// summary (selected from the campaign's kept frames, or a narrowed read when a flag
 /// excludes), must agree byte for byte, with and without open answers; so must the
 /// views from a summary kept by a filtered view without open answers (the kept frames
-/// have them all the same).
+/// have them all the same), and from summaries allowed too few respondents to keep
+/// frames.
 async fn assert_views_agree(db: &DatabaseConnection, warm: &Summaries, stage: &str) {
     // The unfiltered view leaves the summary in `warm`.
     analysed(db, warm, &[]).await;
-    let lean = Summaries::keeping_frames();
+    let lean = Summaries::keeping_frames(DEFAULT_KEPT_RESPONDENTS);
     scored(db, &lean, &views()[1]).await;
+    // Frames of more respondents than allowed are not kept: views read theirs.
+    let tight = Summaries::keeping_frames(10);
+    analysed(db, &tight, &[]).await;
     for filters in views() {
         let whole = scored(db, &Summaries::default(), &filters).await;
-        assert_same(&whole, &scored(db, warm, &filters).await, stage, &filters);
-        assert_same(&whole, &scored(db, &lean, &filters).await, stage, &filters);
+        for summaries in [warm, &lean, &tight] {
+            assert_same(
+                &whole,
+                &scored(db, summaries, &filters).await,
+                stage,
+                &filters,
+            );
+        }
         let whole = analysed(db, &Summaries::default(), &filters).await;
-        let narrowed = analysed(db, warm, &filters).await;
-        assert_same(&whole, &narrowed, stage, &filters);
-        assert_same(
-            &whole,
-            &analysed(db, &lean, &filters).await,
-            stage,
-            &filters,
-        );
+        for summaries in [warm, &lean, &tight] {
+            assert_same(
+                &whole,
+                &analysed(db, summaries, &filters).await,
+                stage,
+                &filters,
+            );
+        }
     }
 }
 
@@ -260,7 +271,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
         .await
         .expect("demo");
     one_client_in_two_sectors(&app, 6).await;
-    let warm = Summaries::keeping_frames();
+    let warm = Summaries::keeping_frames(DEFAULT_KEPT_RESPONDENTS);
     assert_views_agree(&db, &warm, "kept").await;
     raw_sheet_flags_are_the_campaigns(&app, &db, &warm).await;
     views_read_nothing_while_the_frames_are_kept(&db, &warm).await;
@@ -291,7 +302,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
         .await
         .expect("published again");
     drop(server);
-    let warm = Summaries::keeping_frames();
+    let warm = Summaries::keeping_frames(DEFAULT_KEPT_RESPONDENTS);
     assert_views_agree(&db, &warm, "excluding").await;
     let herbs = analysed(&db, &warm, &views()[1]).await;
 
