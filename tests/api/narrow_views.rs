@@ -130,6 +130,33 @@ async fn assert_views_agree(db: &DatabaseConnection, warm: &Summaries, stage: &s
     }
 }
 
+/// The report of a view as laid out (its document as JSON: every number, chart and the
+/// fieldwork period on the cover).
+async fn reported(
+    db: &DatabaseConnection,
+    summaries: &Summaries,
+    filters: &[(String, String)],
+) -> (String, usize) {
+    let request = chorus::app::report::ReportRequest {
+        filters: filters.to_vec(),
+        ..Default::default()
+    };
+    let (document, _) = chorus::app::report::load_report(db, summaries, CAMPAIGN, &request)
+        .await
+        .expect("report")
+        .expect("campaign");
+    (serde_json::to_string(&document).expect("json"), 0)
+}
+
+/// The reports of two filtered views from `warm`'s summary are those of a pass over the whole
+/// campaign.
+async fn assert_reports_agree(db: &DatabaseConnection, warm: &Summaries, stage: &str) {
+    for filters in [&views()[1], &views()[5]] {
+        let whole = reported(db, &Summaries::default(), filters).await;
+        assert_same(&whole, &reported(db, warm, filters).await, stage, filters);
+    }
+}
+
 /// Two publications of one view, with where they first differ.
 fn assert_same(
     whole: &(String, usize),
@@ -273,6 +300,7 @@ async fn filtered_views_read_only_their_responses_and_publish_the_same(app: Test
     one_client_in_two_sectors(&app, 6).await;
     let warm = Summaries::keeping_frames(DEFAULT_KEPT_RESPONDENTS);
     assert_views_agree(&db, &warm, "kept").await;
+    assert_reports_agree(&db, &warm, "kept").await;
     raw_sheet_flags_are_the_campaigns(&app, &db, &warm).await;
     views_read_nothing_while_the_frames_are_kept(&db, &warm).await;
 
