@@ -355,10 +355,14 @@ impl VersionBuilder {
     fn fill_packed(&mut self, bytes: &[u8]) -> Result<(), PackedError> {
         let mut reader = packed::Reader::new(bytes, self.layout)?;
         for i in 0..self.by_position.len() {
-            let entry = reader.next().ok_or(PackedError::Malformed)??;
             let Some(slot) = self.by_position[i] else {
+                // A question the frames leave out is stepped over, not read.
+                if !reader.skip()? {
+                    return Err(PackedError::Malformed);
+                }
                 continue;
             };
+            let entry = reader.next().ok_or(PackedError::Malformed)??;
             match (slot, entry) {
                 (_, Packed::Absent) => {}
                 (Slot::Tally(t), Packed::Number(x)) => self.tally(t).add_number(x as f64),

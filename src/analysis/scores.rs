@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::frame::Frames;
+use super::frame::{Frames, ItemColumn};
 use super::stats::{combine_groups, ScoreStat, WeightedSums};
 use crate::domain::campaign::CampaignInfo;
 use crate::domain::{Audience, Framework};
@@ -157,6 +157,24 @@ fn score_values(name: String, values: Vec<f64>) -> Column {
     .into_column()
 }
 
+/// Adds item `c`'s answers, scored (0-based, reverse items flipped), to each row's
+/// `sum`, and counts them in `answered`: through a table from the answer as stored, so
+/// that the loop has no branch per row (what [`ItemColumn::scored`] gives, minus one;
+/// answers off the 1..=`points` scale are never stored).
+fn add_item(c: &ItemColumn, points: u8, sum: &mut [u32], answered: &mut [u32]) {
+    let mut score = [0u32; 256];
+    let mut counted = [0u32; 256];
+    for a in 1..=points {
+        let scored = if c.reverse { points + 1 - a } else { a };
+        score[usize::from(a)] = u32::from(scored - 1);
+        counted[usize::from(a)] = 1;
+    }
+    for ((x, s), n) in c.values.iter().zip(sum).zip(answered) {
+        *s += score[usize::from(*x)];
+        *n += counted[usize::from(*x)];
+    }
+}
+
 /// Respondent-level scores at every level (see the module documentation for the method).
 pub fn respondent_scores(
     framework: &Framework,
@@ -178,12 +196,7 @@ pub fn respondent_scores(
             let mut sum = vec![0u32; v.len()];
             let mut answered = vec![0u32; v.len()];
             for c in &cols {
-                for (row, (s, a)) in sum.iter_mut().zip(&mut answered).enumerate() {
-                    if let Some(x) = c.scored(row, p) {
-                        *s += u32::from(x - 1);
-                        *a += 1;
-                    }
-                }
+                add_item(c, p, &mut sum, &mut answered);
             }
             let out = &mut sub_scores[si];
             for ((r, s), a) in v.rows.iter().zip(&sum).zip(&answered) {

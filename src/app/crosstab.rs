@@ -22,6 +22,7 @@ use crate::analysis::scores::{respondent_scores, score_column, COMPOSITE};
 use crate::analysis::suppression::Suppressed;
 use crate::domain::packed::{self, Packed};
 use crate::domain::{Audience, QuestionKind, Survey};
+use crate::store::attribute_numbers::AttributeTexts;
 use crate::store::responses::{self, AnalysisRow, StoredAnswers};
 
 /// What the rows are.
@@ -439,6 +440,8 @@ struct Pass {
     reads: Vec<Read>,
     fine: BTreeMap<Vec<Option<String>>, usize>,
     frames: Option<FrameBuilder>,
+    /// The rows' attributes texts, as the reader numbered them.
+    texts: AttributeTexts,
 }
 
 fn read_rows<'r>(
@@ -459,13 +462,15 @@ fn read_rows<'r>(
         target_id(&spec.target).unwrap_or(""),
     ];
     for row in rows {
+        // Read before anything skips the row: a numbered text comes only once.
+        let text = pass.texts.of(row);
         let Some(v) = meta.versions.get(&row.survey_version_id) else {
             continue;
         };
         if v.survey.audience != spec.group {
             continue;
         }
-        let (attrs, key) = fine_key(&row.attributes, attributes)?;
+        let (attrs, key) = fine_key(text, attributes)?;
         let next = pass.fine.len();
         let fine = *pass.fine.entry(key).or_insert(next);
         let in_view = filters
@@ -600,6 +605,7 @@ pub async fn crosstab(
             reads: Vec::new(),
             fine: BTreeMap::new(),
             frames: matches!(spec.target, Target::Indicator(_)).then(|| FrameBuilder::new(&[])),
+            texts: AttributeTexts::default(),
         };
         while let Some(chunk) = rx.blocking_recv() {
             read_rows(

@@ -454,9 +454,36 @@ struct Cells {
     cell_of: HashMap<Vec<Option<String>>, usize>,
     /// At most [`MAX_PLACED`] texts (looked up for every row, so with polars' foldhash).
     placed: polars::prelude::PlHashMap<String, Placed>,
+    /// What each text the reader numbered decides, by its number
+    /// ([`crate::store::attribute_numbers`]).
+    numbered: Vec<Placed>,
 }
 
 impl Cells {
+    /// [`Self::place`] for `row`, by its attributes number when the reader gave one.
+    /// Every row of the read must come here in order: a number's text comes only with
+    /// its first row.
+    fn place_row(
+        &mut self,
+        row: &AnalysisRow,
+        attributes: &[String],
+        filters: &[(String, String)],
+    ) -> anyhow::Result<Placed> {
+        let Some(n) = row.attributes_no.map(|n| n as usize) else {
+            return self.place(&row.attributes, attributes, filters);
+        };
+        if let Some(p) = self.numbered.get(n) {
+            return Ok(p.clone());
+        }
+        anyhow::ensure!(
+            n == self.numbered.len(),
+            "attributes number {n} came before its text"
+        );
+        let p = self.place(&row.attributes, attributes, filters)?;
+        self.numbered.push(p.clone());
+        Ok(p)
+    }
+
     /// The attributes, fine cell and filter verdict of a row's stored attributes text,
     /// parsed once per distinct text (a campaign has a few hundred).
     fn place(
@@ -594,17 +621,16 @@ impl Pass {
     }
 
     fn add(&mut self, row: &AnalysisRow) -> anyhow::Result<()> {
-        let Some(v) = self.versions.get(&row.survey_version_id) else {
-            return Ok(());
-        };
-        let survey = &v.survey;
+        // Placed before anything skips the row: a numbered text comes only once.
         let Placed {
             attrs,
             cell,
             matches,
-        } = self
-            .cells
-            .place(&row.attributes, &self.attributes, &self.filters)?;
+        } = self.cells.place_row(row, &self.attributes, &self.filters)?;
+        let Some(v) = self.versions.get(&row.survey_version_id) else {
+            return Ok(());
+        };
+        let survey = &v.survey;
         let attrs = &*attrs;
         let cell = u32::try_from(cell).unwrap_or(NO_CELL);
         if self.known.is_none() {

@@ -168,6 +168,33 @@ impl<'a> Reader<'a> {
         Some(self.entry(tag))
     }
 
+    /// Steps over the next question's answer without reading it (its texts are not
+    /// checked as UTF-8); false after the last question.
+    pub fn skip(&mut self) -> Result<bool, PackedError> {
+        let Some((&tag, rest)) = self.0 .0.split_first() else {
+            return Ok(false);
+        };
+        self.0 .0 = rest;
+        let c = &mut self.0;
+        match tag {
+            ABSENT | 1..=SMALL_MAX => {}
+            INT => {
+                c.varint()?;
+            }
+            DECIMAL => {
+                c.take(8)?;
+            }
+            TEXT => c.skip_str()?,
+            LIST => {
+                for _ in 0..c.varint()? {
+                    c.skip_str()?;
+                }
+            }
+            _ => return Err(PackedError::Malformed),
+        }
+        Ok(true)
+    }
+
     fn entry(&mut self, tag: u8) -> Result<Packed<'a>, PackedError> {
         let c = &mut self.0;
         Ok(match tag {
@@ -221,9 +248,18 @@ impl<'a> Cursor<'a> {
         Err(PackedError::Malformed)
     }
 
-    fn str(&mut self) -> Result<&'a str, PackedError> {
+    /// The bytes of a length-prefixed string.
+    fn str_bytes(&mut self) -> Result<&'a [u8], PackedError> {
         let n = usize::try_from(self.varint()?).map_err(|_| PackedError::Malformed)?;
-        std::str::from_utf8(self.take(n)?).map_err(|_| PackedError::Malformed)
+        self.take(n)
+    }
+
+    fn str(&mut self) -> Result<&'a str, PackedError> {
+        std::str::from_utf8(self.str_bytes()?).map_err(|_| PackedError::Malformed)
+    }
+
+    fn skip_str(&mut self) -> Result<(), PackedError> {
+        self.str_bytes().map(|_| ())
     }
 }
 
@@ -313,6 +349,36 @@ mod tests {
         assert_eq!(bytes[0], FORMAT);
         assert_eq!(&bytes[5..8], &[6, 1, 239]);
         assert_eq!(*bytes.last().expect("entry"), 0);
+
+        // Skipping any leading questions lands on the next one's answer, and skipping
+        // past the last question says so; a cut entry is malformed.
+        let read_all = |bytes: &[u8]| {
+            let mut r = Reader::new(bytes, layout_hash(&s)).expect("header");
+            std::iter::from_fn(|| r.next().map(|e| e.expect("entry")))
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>()
+        };
+        let all = read_all(&bytes);
+        assert_eq!(all.len(), 9);
+        for k in 0..=all.len() {
+            let mut r = Reader::new(&bytes, layout_hash(&s)).expect("header");
+            for _ in 0..k {
+                assert_eq!(r.skip(), Ok(true));
+            }
+            match all.get(k) {
+                Some(want) => assert_eq!(
+                    &format!("{:?}", r.next().expect("one more")),
+                    &format!("Ok({want})")
+                ),
+                None => assert_eq!((r.skip(), r.next()), (Ok(false), None)),
+            }
+        }
+        // Header 5, a–c 1 each, d 3 (INT and a 2-byte varint), e 6, f 9.
+        let text_at = 5 + 3 + 3 + 6 + 9;
+        assert_eq!(bytes[text_at], TEXT, "g's entry");
+        let mut r = Reader::new(&bytes[..text_at + 3], layout_hash(&s)).expect("header");
+        let skipped: Vec<_> = (0..7).map(|_| r.skip()).collect();
+        assert_eq!(skipped.last(), Some(&Err(PackedError::Malformed)));
     }
 
     #[test]

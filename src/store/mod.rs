@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod anonymous;
+pub mod attribute_numbers;
 pub mod audit;
 pub mod campaigns;
 pub mod caps;

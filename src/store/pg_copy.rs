@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::attribute_numbers::AttributeNumbers;
 use super::responses::{free_spent, AnalysisRow, Spent, StoredAnswers};
 use super::StoreError;
 
@@ -98,6 +99,7 @@ async fn copy_rows(
         .await
         .map_err(failure)?;
     let mut reader = CopyReader::default();
+    let mut numbers = AttributeNumbers::default();
     let mut sent = 0u64;
     let mut batch = Vec::with_capacity(chunk);
     let mut complete = false;
@@ -108,7 +110,7 @@ async fn copy_rows(
                 complete = true;
                 break;
             };
-            batch.push(analysis_row(&reader.buf, fields)?);
+            batch.push(analysis_row(&reader.buf, fields, &mut numbers)?);
             if batch.len() == chunk {
                 sent += batch.len() as u64;
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(chunk));
@@ -276,11 +278,15 @@ fn timestamp(bytes: [u8; 8]) -> Result<DateTime<Utc>, StoreError> {
 }
 
 /// One tuple of [`statement`], its fields in `buf`, as the analysis reads it.
-fn analysis_row(buf: &[u8], fields: Fields) -> Result<AnalysisRow, StoreError> {
+fn analysis_row(
+    buf: &[u8],
+    fields: Fields,
+    numbers: &mut AttributeNumbers,
+) -> Result<AnalysisRow, StoreError> {
     let [id, version, at, attributes, packed, json, duration, client_hash, duplicate] =
         fields.map(|f| f.map(|r| &buf[r]));
     let required = |name: &str| corrupt(format!("{name} is NULL"));
-    Ok(AnalysisRow {
+    let mut row = AnalysisRow {
         id: Uuid::from_bytes(fixed::<16>(id, "id")?.ok_or_else(|| required("id"))?),
         survey_version_id: i64::from_be_bytes(
             fixed::<8>(version, "survey_version_id")?
@@ -289,7 +295,8 @@ fn analysis_row(buf: &[u8], fields: Fields) -> Result<AnalysisRow, StoreError> {
         submitted_at: timestamp(
             fixed::<8>(at, "submitted_at")?.ok_or_else(|| required("submitted_at"))?,
         )?,
-        attributes: text(attributes, "attributes")?.ok_or_else(|| required("attributes"))?,
+        attributes: String::new(),
+        attributes_no: None,
         answers: match packed {
             Some(p) => StoredAnswers::Packed(p.to_vec()),
             None => StoredAnswers::Json(text(json, "answers")?.unwrap_or_default()),
@@ -297,12 +304,20 @@ fn analysis_row(buf: &[u8], fields: Fields) -> Result<AnalysisRow, StoreError> {
         duration_s: fixed::<4>(duration, "duration_s")?.map(i32::from_be_bytes),
         client_hash: text(client_hash, "client_hash")?,
         duplicate: fixed::<1>(duplicate, "duplicate")? == Some([1]),
-    })
+    };
+    numbers
+        .fill(
+            Some(attributes.ok_or_else(|| required("attributes"))?),
+            &mut row,
+        )
+        .map_err(|e| corrupt(format!("attributes: {e}")))?;
+    Ok(row)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::attribute_numbers::AttributeTexts;
     use chrono::TimeZone;
 
     /// A field as COPY writes it: its length, then its bytes; NULL as length -1.
@@ -350,12 +365,15 @@ mod tests {
     /// came.
     fn rows_in_pieces(bytes: &[u8], piece: usize) -> (Vec<AnalysisRow>, bool) {
         let mut reader = CopyReader::default();
+        let mut numbers = AttributeNumbers::default();
         let mut rows = Vec::new();
         for part in bytes.chunks(piece) {
             reader.feed(part);
             while let Some(tuple) = reader.next_tuple().expect("a valid stream") {
                 match tuple {
-                    Some(fields) => rows.push(analysis_row(&reader.buf, fields).expect("a row")),
+                    Some(fields) => {
+                        rows.push(analysis_row(&reader.buf, fields, &mut numbers).expect("a row"))
+                    }
                     None => return (rows, true),
                 }
             }
@@ -377,11 +395,15 @@ mod tests {
             let (rows, ended) = rows_in_pieces(&bytes, piece);
             assert!(ended, "piece {piece}");
             assert_eq!(rows.len(), 5, "piece {piece}");
+            let mut texts = AttributeTexts::default();
             for (i, r) in rows.iter().enumerate() {
                 assert_eq!(r.id, Uuid::from_bytes([i as u8; 16]));
                 assert_eq!(r.survey_version_id, 7 + i as i64);
                 assert_eq!(r.submitted_at, at);
-                assert_eq!(r.attributes, "{\"school\":\"平顺职校\"}");
+                // One text: numbered 0, sent with the first row only.
+                assert_eq!(r.attributes_no, Some(0));
+                assert_eq!(r.attributes.is_empty(), i > 0);
+                assert_eq!(texts.of(r), "{\"school\":\"平顺职校\"}");
                 let even = i % 2 == 0;
                 match &r.answers {
                     StoredAnswers::Packed(p) => assert!(even && p == &[9, 0, 1]),
@@ -415,7 +437,8 @@ mod tests {
         let mut reader = CopyReader::default();
         reader.feed(&stream_with_ids_of(1, 15));
         let fields = reader.next_tuple().expect("fields").expect("a tuple");
-        let err = analysis_row(&reader.buf, fields.expect("not the trailer")).err();
+        let numbers = &mut AttributeNumbers::default();
+        let err = analysis_row(&reader.buf, fields.expect("not the trailer"), numbers).err();
         assert!(format!("{err:?}").contains("id: 15 bytes"), "{err:?}");
 
         assert!(timestamp(i64::MAX.to_be_bytes()).is_err(), "infinity");

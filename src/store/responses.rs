@@ -564,7 +564,13 @@ pub struct AnalysisRow {
     pub id: Uuid,
     pub survey_version_id: i64,
     pub submitted_at: DateTime<Utc>,
+    /// The attributes text (JSON): on every unnumbered row, and on the first row of
+    /// each number; later rows of a number leave it empty (read it through
+    /// [`super::attribute_numbers::AttributeTexts`]).
     pub attributes: String,
+    /// The attributes text's number in this read, when the reader numbered it
+    /// ([`super::attribute_numbers`]).
+    pub attributes_no: Option<u32>,
     pub answers: StoredAnswers,
     /// Seconds spent answering, when measured.
     pub duration_s: Option<i32>,
@@ -682,6 +688,7 @@ pub async fn stream_for_analysis(
                 survey_version_id: version,
                 submitted_at,
                 attributes,
+                attributes_no: None,
                 answers: match (packed, json) {
                     (Some(p), _) => StoredAnswers::Packed(p),
                     (None, j) => StoredAnswers::Json(j.unwrap_or_default()),

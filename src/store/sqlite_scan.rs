@@ -13,6 +13,7 @@ use rusqlite::{Connection, OpenFlags, Row};
 use sea_orm::{DatabaseConnection, Value};
 use uuid::Uuid;
 
+use super::attribute_numbers::AttributeNumbers;
 use super::responses::{AnalysisRow, Spent, StoredAnswers};
 use super::StoreError;
 
@@ -168,6 +169,7 @@ fn empty_row() -> AnalysisRow {
         survey_version_id: 0,
         submitted_at: DateTime::<Utc>::MIN_UTC,
         attributes: String::new(),
+        attributes_no: None,
         answers: StoredAnswers::Packed(Vec::new()),
         duration_s: None,
         client_hash: None,
@@ -178,7 +180,11 @@ fn empty_row() -> AnalysisRow {
 /// Reads one row of the statement [`super::responses::stream_for_analysis`] builds
 /// into `out`, reusing the allocations of the row it held before (a chunk handed back
 /// by the decoder), so the scan does not allocate and free three buffers a row.
-fn fill_row(row: &Row<'_>, out: &mut AnalysisRow) -> Result<(), StoreError> {
+fn fill_row(
+    row: &Row<'_>,
+    numbers: &mut AttributeNumbers,
+    out: &mut AnalysisRow,
+) -> Result<(), StoreError> {
     match (bytes(row, 4)?, &mut out.answers) {
         (Some(p), StoredAnswers::Packed(buf)) => {
             buf.clear();
@@ -197,7 +203,7 @@ fn fill_row(row: &Row<'_>, out: &mut AnalysisRow) -> Result<(), StoreError> {
     out.id = uuid(bytes(row, 0)?.unwrap_or_default())?;
     out.survey_version_id = int(row, 1)?.unwrap_or_default();
     out.submitted_at = timestamp(row.get_ref(2).map_err(failure)?)?;
-    text_into(row, 3, &mut out.attributes)?;
+    numbers.fill(bytes(row, 3)?, out).map_err(failure)?;
     out.duration_s = int(row, 6)?.and_then(|d| i32::try_from(d).ok());
     let mut hash = out.client_hash.take().unwrap_or_default();
     out.client_hash = text_into(row, 7, &mut hash)?.then_some(hash);
@@ -249,6 +255,7 @@ pub(super) async fn analysis_rows(
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(failure)?;
+        let mut numbers = AttributeNumbers::default();
         let mut sent = 0u64;
         let mut batch = next_chunk(spent.as_ref(), chunk);
         let mut filled = 0;
@@ -256,7 +263,7 @@ pub(super) async fn analysis_rows(
             if filled == batch.len() {
                 batch.push(empty_row());
             }
-            fill_row(row, &mut batch[filled])?;
+            fill_row(row, &mut numbers, &mut batch[filled])?;
             filled += 1;
             if filled == chunk {
                 sent += filled as u64;

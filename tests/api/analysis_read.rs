@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use chorus::entities::responses;
+use chorus::store::attribute_numbers::AttributeTexts;
 use chorus::store::responses::{stream_for_analysis, AnalysisRow, StoredAnswers};
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{
@@ -126,12 +127,27 @@ async fn read(db: &DatabaseConnection, campaign_id: i64, narrow: &[(&str, &str)]
         async move { stream_for_analysis(&db, campaign_id, &narrow, 7, tx, spent).await }
     });
     let mut rows = Vec::new();
+    // Each distinct attributes text comes once, on the first row of its number.
+    let mut texts = AttributeTexts::default();
+    let mut numbers = Vec::new();
     while let Some(chunk) = rx.recv().await {
-        rows.extend(chunk.iter().cloned().map(compared));
+        for r in &chunk {
+            let mut r = r.clone();
+            numbers.push((r.attributes_no, !r.attributes.is_empty()));
+            r.attributes = texts.of(&r).to_string();
+            rows.push(compared(r));
+        }
         let _ = spent_tx.send(chunk);
     }
     let sent = reading.await.expect("joined").expect("the read");
     assert_eq!(sent as usize, rows.len(), "rows counted as sent");
+    let mut next = 0;
+    for (no, with_text) in numbers {
+        let no = no.expect("every text numbered");
+        assert_eq!(with_text, no == next, "text only on a number's first row");
+        assert!(no <= next, "numbered in order of first appearance");
+        next += u32::from(no == next);
+    }
     rows
 }
 
