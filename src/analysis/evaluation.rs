@@ -1094,14 +1094,26 @@ fn item_statistics(frames: &Frames, weights: Option<&[f64]>) -> PolarsResult<Vec
                 continue;
             };
             // On the scale as answered: respondents and their weight per point.
-            let mut counts = vec![0u64; p];
-            let mut weighted = vec![0.0f64; p];
-            for (r, &a) in c.values.iter().enumerate() {
-                if let Some(i) = usize::from(a).checked_sub(1).filter(|i| *i < p) {
-                    counts[i] += 1;
-                    weighted[i] += row_weight(r);
+            let (counts, weighted) = match weights {
+                // Unweighted, each respondent weighs exactly 1.0: the weights per
+                // point are the counts (exact below 2^53).
+                None => {
+                    let counts = point_counts(&c.values, p);
+                    let weighted = counts.iter().map(|&n| n as f64).collect();
+                    (counts, weighted)
                 }
-            }
+                Some(_) => {
+                    let mut counts = vec![0u64; p];
+                    let mut weighted = vec![0.0f64; p];
+                    for (r, &a) in c.values.iter().enumerate() {
+                        if let Some(i) = usize::from(a).checked_sub(1).filter(|i| *i < p) {
+                            counts[i] += 1;
+                            weighted[i] += row_weight(r);
+                        }
+                    }
+                    (counts, weighted)
+                }
+            };
             let n: u64 = counts.iter().sum();
             let (mean, sd, shares) = point_moments(&weighted, n);
             out.push(ItemStats {
@@ -1127,6 +1139,16 @@ fn item_statistics(frames: &Frames, weights: Option<&[f64]>) -> PolarsResult<Vec
         }
     }
     Ok(out)
+}
+
+/// How many of `values` (answers as stored, 0 = none) are each point 1..=`p`: counted
+/// by value over all 256, so that the loop over a million answers has no branch.
+fn point_counts(values: &[u8], p: usize) -> Vec<u64> {
+    let mut all = [0u64; 256];
+    for &a in values {
+        all[usize::from(a)] += 1;
+    }
+    all[1..=p.min(255)].to_vec()
 }
 
 /// Mean, SD (n/(n − 1) corrected) and percentage per point of answers 1..=p with
@@ -1615,4 +1637,19 @@ fn compare_waves(
         previous: previous.info.key.clone(),
         changes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::point_counts;
+
+    // The table count is the count of each point 1..=p, by hand: blanks (0) and
+    // anything off the scale are not counted.
+    #[test]
+    fn point_counts_count_each_point_on_the_scale() {
+        let values = [0, 1, 5, 5, 3, 0, 2, 5, 7, 1];
+        assert_eq!(point_counts(&values, 5), vec![2, 1, 1, 0, 3]);
+        assert_eq!(point_counts(&values, 3), vec![2, 1, 1]);
+        assert_eq!(point_counts(&[], 4), vec![0, 0, 0, 0]);
+    }
 }
