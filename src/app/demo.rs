@@ -309,6 +309,7 @@ pub async fn fill(db: &DatabaseConnection, key: &str, n: usize, seed: u64) -> an
             inserted += store::responses::insert_many(db, survey, chunk).await?;
         }
     }
+    store::refresh_statistics(db).await?;
     Ok(inserted)
 }
 

@@ -151,6 +151,20 @@ async fn sqlite_pool(url: &str) -> Result<DatabaseConnection, StoreError> {
     Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
+/// Brings the query planner's statistics of the responses up to date after a bulk
+/// load. PostgreSQL plans the analysis read (`ORDER BY submitted_at, id`) from them:
+/// until autovacuum next analyses the table, a freshly loaded million rows were read by
+/// a bitmap scan and an external sort on disk (0.84 s in the server) instead of the
+/// stored-order index (0.52 s), and `chorus analyse` took 1.7 s to read instead of 1.1 s.
+/// SQLite's analysis read does not depend on its statistics (see
+/// `responses::stream_for_analysis`).
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), StoreError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE responses").await?;
+    }
+    Ok(())
+}
+
 /// Opens the database named by the settings (creating a SQLite file and its folder)
 /// and brings its schema up to date.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StoreError> {

@@ -24,6 +24,21 @@ async fn demo_is_deterministic_and_differs_by_group(app: TestApp) {
 
     assert_eq!(first, 300);
     assert_eq!(second, 0, "same seed, same ids: nothing new");
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // The load ends with ANALYZE: the planner knows the table's rows (a table
+        // never analysed has reltuples -1, and the analysis read is then planned as
+        // a bitmap scan and an external sort instead of the stored-order index).
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT reltuples::float8 FROM pg_class WHERE relname = 'responses'",
+            ))
+            .await
+            .expect("pg_class")
+            .expect("the responses table");
+        let rows: f64 = row.try_get_by_index(0).expect("reltuples");
+        assert_eq!(rows, 300.0, "planner statistics after the load");
+    }
     let analyse::Analysed {
         meta: data,
         analysis: scores,
