@@ -17,12 +17,11 @@ use super::read::{fine_key, lattice, lattice_attributes, load_meta, CampaignMeta
 use crate::analysis::crosstab::{tabulate, Answer, CrossTab, Measure, Record};
 use crate::analysis::disclosure::{Census, Gate};
 use crate::analysis::evaluation::effective_framework;
-use crate::analysis::frame::FrameBuilder;
+use crate::analysis::frame::{Attributes, FrameBuilder};
 use crate::analysis::scores::{respondent_scores, score_column, COMPOSITE};
 use crate::analysis::suppression::Suppressed;
 use crate::domain::packed::{self, Packed};
 use crate::domain::{Audience, QuestionKind, Survey};
-use crate::store::attribute_numbers::AttributeTexts;
 use crate::store::responses::{self, AnalysisRow, StoredAnswers};
 
 /// What the rows are.
@@ -440,8 +439,37 @@ struct Pass {
     reads: Vec<Read>,
     fine: BTreeMap<Vec<Option<String>>, usize>,
     frames: Option<FrameBuilder>,
-    /// The rows' attributes texts, as the reader numbered them.
-    texts: AttributeTexts,
+    /// What each attributes text the reader numbered says, by its number: the text is
+    /// parsed once, not once per row.
+    numbered: Vec<Placed>,
+}
+
+/// A stored attributes text, parsed: the attributes, the fine cell's key, whether they
+/// match the view's filters, and the fine cell's number once a row of the group had it.
+struct Placed {
+    attrs: Attributes<'static>,
+    key: Vec<Option<String>>,
+    in_view: bool,
+    fine: Option<usize>,
+}
+
+impl Placed {
+    fn parse(
+        text: &str,
+        attributes: &[String],
+        filters: &[(String, String)],
+    ) -> anyhow::Result<Self> {
+        let (attrs, key) = fine_key(text, attributes)?;
+        let in_view = filters
+            .iter()
+            .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
+        Ok(Placed {
+            attrs: attrs.into_owned(),
+            key,
+            in_view,
+            fine: None,
+        })
+    }
 }
 
 fn read_rows<'r>(
@@ -461,21 +489,42 @@ fn read_rows<'r>(
         },
         target_id(&spec.target).unwrap_or(""),
     ];
+    let Pass {
+        reads,
+        fine: cells,
+        frames,
+        numbered,
+    } = pass;
     for row in rows {
-        // Read before anything skips the row: a numbered text comes only once.
-        let text = pass.texts.of(row);
+        // Placed before anything skips the row: a numbered text comes only once.
+        let mut unnumbered = None;
+        let placed = match row.attributes_no.map(|n| n as usize) {
+            Some(n) => {
+                if n == numbered.len() {
+                    numbered.push(Placed::parse(&row.attributes, attributes, filters)?);
+                }
+                numbered
+                    .get_mut(n)
+                    .ok_or_else(|| anyhow::anyhow!("attributes number {n} came before its text"))?
+            }
+            None => unnumbered.insert(Placed::parse(&row.attributes, attributes, filters)?),
+        };
         let Some(v) = meta.versions.get(&row.survey_version_id) else {
             continue;
         };
         if v.survey.audience != spec.group {
             continue;
         }
-        let (attrs, key) = fine_key(text, attributes)?;
-        let next = pass.fine.len();
-        let fine = *pass.fine.entry(key).or_insert(next);
-        let in_view = filters
-            .iter()
-            .all(|(k, val)| attrs.get(k.as_str()) == Some(val.as_str()));
+        let fine = match placed.fine {
+            Some(f) => f,
+            None => {
+                let next = cells.len();
+                let f = *cells.entry(placed.key.clone()).or_insert(next);
+                placed.fine = Some(f);
+                f
+            }
+        };
+        let (attrs, in_view) = (&placed.attrs, placed.in_view);
         let [row_answer, target_answer] = pick(&row.answers, &v.survey, wanted)?;
         let r = match &spec.rows {
             RowsBy::Attribute(a) => attrs.get(a.as_str()).and_then(row_index),
@@ -484,9 +533,9 @@ fn read_rows<'r>(
                 .and_then(Value::as_str)
                 .and_then(row_index),
         };
-        let answer = match (&spec.target, pass.frames.as_mut()) {
+        let answer = match (&spec.target, frames.as_mut()) {
             (Target::Indicator(_), Some(b)) => {
-                b.push_stored(row.survey_version_id, &v.survey, &attrs, &row.answers)?;
+                b.push_stored(row.survey_version_id, &v.survey, attrs, &row.answers)?;
                 Answer::None
             }
             (Target::Question(_), _) => {
@@ -494,7 +543,7 @@ fn read_rows<'r>(
             }
             _ => Answer::None,
         };
-        pass.reads.push(Read {
+        reads.push(Read {
             fine,
             in_view,
             row: r,
@@ -605,7 +654,7 @@ pub async fn crosstab(
             reads: Vec::new(),
             fine: BTreeMap::new(),
             frames: matches!(spec.target, Target::Indicator(_)).then(|| FrameBuilder::new(&[])),
-            texts: AttributeTexts::default(),
+            numbered: Vec::new(),
         };
         while let Some(chunk) = rx.blocking_recv() {
             read_rows(
