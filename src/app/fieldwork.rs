@@ -535,7 +535,9 @@ pub fn behind(
 /// The longest period the per-day chart shows.
 pub const MAX_DAYS: i64 = 400;
 
-/// Every day from the first response (or the earliest opening) to today.
+/// Every day from the first response (or the earliest opening) to today; for a
+/// campaign whose responses all came more than [`MAX_DAYS`] days ago (an earlier
+/// wave), to its last response instead.
 fn days(counts: &Slugged, all: &[&Survey], today: NaiveDate) -> Vec<(NaiveDate, u64)> {
     let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
     for (_, d) in &counts.days {
@@ -556,12 +558,13 @@ fn days(counts: &Slugged, all: &[&Survey], today: NaiveDate) -> Vec<(NaiveDate, 
     let Some(first) = first else {
         return Vec::new();
     };
-    let last = per_day
-        .keys()
-        .next_back()
-        .copied()
-        .map_or(today, |d| d.max(today));
-    // At most `MAX_DAYS` days, the latest (a campaign is collected within weeks).
+    let latest = per_day.keys().next_back().copied();
+    let mut last = latest.map_or(today, |d| d.max(today));
+    // At most `MAX_DAYS` days, the latest (a campaign is collected within weeks); an
+    // old campaign's end at its last response, not at MAX_DAYS empty days to today.
+    if let Some(latest) = latest.filter(|l| *l < last - Duration::days(MAX_DAYS - 1)) {
+        last = latest;
+    }
     let first = first.max(last - Duration::days(MAX_DAYS - 1));
     first
         .iter_days()
@@ -639,6 +642,44 @@ mod tests {
         assert_eq!(Phase::of_campaign(&[Scheduled, Closed]), Closed);
         assert_eq!(Phase::of_campaign(&[Full, Closed]), Full);
         assert_eq!(Phase::of_campaign(&[]), Closed);
+    }
+
+    // A live campaign's chart runs to today; one whose responses all came more than
+    // MAX_DAYS ago runs over its own period and adds up to its total; a campaign
+    // longer than MAX_DAYS shows its latest MAX_DAYS.
+    #[test]
+    fn the_days_cover_the_responses_of_a_live_or_an_old_campaign() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 8).expect("date");
+        let at = |d: i64, n| {
+            let day = DayCount {
+                version_id: 1,
+                day: today - Duration::days(d),
+                n,
+            };
+            ("s".to_string(), day)
+        };
+        let of = |rows: Vec<(String, DayCount)>| {
+            let counts = Slugged {
+                units: Vec::new(),
+                days: rows,
+            };
+            days(&counts, &[], today)
+        };
+        let live = of(vec![at(3, 4), at(1, 2)]);
+        assert_eq!(live.first(), Some(&(today - Duration::days(3), 4)));
+        assert_eq!(live.last(), Some(&(today, 0)));
+        assert_eq!(live.len(), 4);
+
+        let old = of(vec![at(430, 70), at(425, 50)]);
+        assert_eq!(old.first(), Some(&(today - Duration::days(430), 70)));
+        assert_eq!(old.last(), Some(&(today - Duration::days(425), 50)));
+        assert_eq!(old.iter().map(|(_, n)| n).sum::<u64>(), 120);
+
+        let long = of(vec![at(500, 9), at(2, 1)]);
+        assert_eq!(long.len(), MAX_DAYS as usize);
+        assert_eq!(long.last(), Some(&(today, 0)));
+        assert_eq!(long.iter().map(|(_, n)| n).sum::<u64>(), 1);
+        assert!(of(Vec::new()).is_empty());
     }
 
     #[test]
