@@ -18,8 +18,8 @@ use super::ipa::{ipa, Ipa};
 use super::quality::{self, QualityContext, QualityInput, QualityReport};
 use super::reliability::{cronbach_columns, Reliability};
 use super::scores::{
-    cell_stats, indicator_table, respondent_scores, respondents_per_value, CellKey, GroupVectors,
-    IndicatorScores, Level, RespondentScores,
+    cell_stats, cell_tables, indicator_table, respondent_scores, GroupVectors, IndicatorScores,
+    Level, RespondentScores,
 };
 use super::stats::{combine_groups, ScoreStat};
 use super::suppression::Suppressed;
@@ -549,20 +549,15 @@ fn has_column(frames: &Frames, attr: &str) -> bool {
 /// Respondents per value of a breakdown attribute and group.
 type RespondentsByValue = HashMap<String, BTreeMap<Audience, u64>>;
 
-/// Respondents per (value of `attr`, group).
-fn respondents_by_value(
-    scores: &RespondentScores,
-    frames: &Frames,
-    attr: &str,
-) -> PolarsResult<RespondentsByValue> {
-    let by = frames.respondents.column(attr)?.str()?;
+/// Respondents per (value, group) from a cell table's (group, value) counts.
+fn respondents_by_value(counts: &[((&str, &str), u64)]) -> RespondentsByValue {
     let mut m: RespondentsByValue = HashMap::new();
-    for ((g, v), n) in respondents_per_value(scores, by)? {
+    for ((g, v), n) in counts {
         if let Some(g) = Audience::parse(g) {
-            m.entry(v.to_string()).or_default().insert(g, n);
+            m.entry(v.to_string()).or_default().insert(g, *n);
         }
     }
-    Ok(m)
+    m
 }
 
 /// Computes every statistic of one view, nothing hidden yet.
@@ -678,50 +673,42 @@ fn score_tables(
             breakdowns: Vec::new(),
         });
     }
-    // The view's cell tables and each breakdown's read the same respondent scores and
-    // nothing of each other: one core each.
-    let pieces: Vec<ScorePiece> = std::iter::once(ScorePiece::Cells(None))
-        .chain(
-            settings
-                .breakdowns
-                .iter()
-                .filter(|attr| has_column(frames, attr))
-                .map(|attr| ScorePiece::Cells(Some(attr))),
-        )
+    // The view's cell tables and each breakdown's, in one pass over the scores.
+    let attributes: Vec<&String> = settings
+        .breakdowns
+        .iter()
+        .filter(|attr| has_column(frames, attr))
         .collect();
-    let done = super::parallel::map(pieces, |p| p.compute(&scores, frames))
-        .into_iter()
-        .collect::<PolarsResult<Vec<ScorePieceDone>>>()?;
-    let mut breakdowns = Vec::new();
-    let mut view = None;
-    for piece in done {
-        match piece {
-            ScorePieceDone::Cells(Some((attribute, respondents)), stats) => {
-                let values: std::collections::BTreeSet<String> =
-                    stats.keys().map(|(_, v, _)| v.clone()).collect();
-                if values.is_empty() {
-                    continue;
-                }
-                let values: Vec<String> = values.into_iter().collect();
-                let tables = values
-                    .iter()
-                    .map(|v| indicator_table(info, &framework, &stats, v, &groups))
-                    .collect();
-                breakdowns.push(RawBreakdown {
-                    attribute,
-                    values,
-                    tables,
-                    respondents,
-                });
-            }
-            ScorePieceDone::Cells(None, stats) => view = Some(stats),
-        }
+    let mut bys = vec![None];
+    for attr in &attributes {
+        bys.push(Some(frames.respondents.column(attr)?.str()?));
     }
-    let Some(stats) = view else {
+    let mut tables = cell_tables(&scores, &bys)?.into_iter();
+    let Some(view) = tables.next() else {
         return Err(PolarsError::ComputeError(
             "the view's cell tables are missing".into(),
         ));
     };
+    let mut breakdowns = Vec::new();
+    for (attribute, table) in attributes.into_iter().zip(tables) {
+        let values: std::collections::BTreeSet<&String> =
+            table.stats.keys().map(|(_, v, _)| v).collect();
+        if values.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = values.into_iter().cloned().collect();
+        let tables = values
+            .iter()
+            .map(|v| indicator_table(info, &framework, &table.stats, v, &groups))
+            .collect();
+        breakdowns.push(RawBreakdown {
+            attribute: attribute.clone(),
+            values,
+            tables,
+            respondents: respondents_by_value(&table.respondents),
+        });
+    }
+    let stats = view.stats;
     let (composite, indicators) = indicator_table(info, &framework, &stats, "", &groups);
     Ok(ScoreTables {
         scores: Some(scores),
@@ -731,34 +718,6 @@ fn score_tables(
         indicators,
         breakdowns,
     })
-}
-
-/// One independent piece of a view's score tables.
-enum ScorePiece<'a> {
-    /// The cell tables of the view (`None`) or of one breakdown attribute.
-    Cells(Option<&'a String>),
-}
-
-/// A [`ScorePiece`] computed: a breakdown's cells come with its attribute and its
-/// respondents per value and group.
-enum ScorePieceDone {
-    Cells(
-        Option<(String, RespondentsByValue)>,
-        BTreeMap<CellKey, ScoreStat>,
-    ),
-}
-
-impl ScorePiece<'_> {
-    fn compute(self, scores: &RespondentScores, frames: &Frames) -> PolarsResult<ScorePieceDone> {
-        Ok(match self {
-            ScorePiece::Cells(None) => ScorePieceDone::Cells(None, cell_stats(scores, None)?),
-            ScorePiece::Cells(Some(attr)) => {
-                let stats = cell_stats(scores, Some((&frames.respondents, attr)))?;
-                let respondents = respondents_by_value(scores, frames, attr)?;
-                ScorePieceDone::Cells(Some((attr.clone(), respondents)), stats)
-            }
-        })
-    }
 }
 
 /// The respondent count behind every statistic of `t`.

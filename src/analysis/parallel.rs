@@ -1,20 +1,45 @@
 //! Spreads the independent pieces of one analysis (fine cells, breakdown tables, tests
 //! per indicator) over the machine's cores, results in the pieces' order.
 
+use std::cell::Cell;
 use std::sync::Mutex;
+
+thread_local! {
+    /// Whether this thread is running the items of a [`map`].
+    static IN_MAP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as running a [`map`]'s items until dropped (also when
+/// an item panics), then restores what it was.
+struct Inside(bool);
+
+impl Inside {
+    fn enter() -> Self {
+        Inside(IN_MAP.replace(true))
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        IN_MAP.set(self.0);
+    }
+}
 
 /// `f` over `items` on every core, results in the items' order. Each thread takes the
 /// next item when it is done with its last, so pieces of unequal cost balance out.
+/// A `map` inside another's items runs on its caller's thread alone: the cores are
+/// busy already, and the items of an outer map (fine cells) can be many and small.
 /// A panic in `f` is raised again here.
 pub fn map<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len());
-    if threads < 2 {
+    if threads < 2 || IN_MAP.get() {
         return items.into_iter().map(f).collect();
     }
     let queue = Mutex::new(items.into_iter().enumerate());
     let work = || {
+        let _inside = Inside::enter();
         let mut done = Vec::new();
         // The lock is held only to take the next item, never while `f` runs.
         while let Some((i, item)) = queue.lock().ok().and_then(|mut q| q.next()) {
@@ -59,6 +84,22 @@ mod tests {
         assert_eq!(order, (0..200).collect::<Vec<_>>());
     }
 
+    /// An inner map runs on the thread of the outer item that calls it, and the
+    /// caller's thread is not left marked (a later map spreads again).
+    #[test]
+    fn a_map_inside_a_map_stays_on_its_thread() {
+        let outer = map((0..8).collect(), |i: u32| {
+            let me = std::thread::current().id();
+            let inner = map((0..50).collect(), |j: u32| (j, std::thread::current().id()));
+            inner.iter().all(|(_, t)| *t == me) && inner.len() == 50 && i < 8
+        });
+        assert!(outer.iter().all(|ok| *ok));
+        assert!(
+            !IN_MAP.get(),
+            "the caller's thread is unmarked after the map"
+        );
+    }
+
     #[test]
     fn no_items_and_one_item() {
         assert!(map(Vec::<u8>::new(), |x| x).is_empty());
@@ -68,6 +109,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "piece 5")]
     fn a_panic_in_a_piece_is_raised_again() {
+        // (the caller's mark is restored while the panic unwinds: `Inside`)
         map((0..10).collect(), |i: i32| {
             if i == 5 {
                 panic!("piece 5");

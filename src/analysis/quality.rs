@@ -33,12 +33,13 @@ pub fn medians<'a>(
     by.into_iter()
         .filter(|(_, v)| v.len() as u64 >= min.max(1))
         .map(|(slug, mut v)| {
-            v.sort_unstable();
-            let m = v.len() / 2;
-            let median = if v.len() % 2 == 1 {
-                f64::from(v[m])
-            } else {
-                (f64::from(v[m - 1]) + f64::from(v[m])) / 2.0
+            // The middle value put in place, the lower half before it (no full sort).
+            let odd = v.len() % 2 == 1;
+            let half = v.len() / 2;
+            let (below, middle, _) = v.select_nth_unstable(half);
+            let median = match (odd, below.iter().copied().max()) {
+                (false, Some(lower)) => (f64::from(lower) + f64::from(*middle)) / 2.0,
+                _ => f64::from(*middle),
             };
             (slug.to_string(), median)
         })
@@ -703,5 +704,13 @@ mod tests {
         assert_eq!(m.get("a"), Some(&25.0));
         assert_eq!(m.get("b"), Some(&3.0));
         assert_eq!(m.get("c"), None, "one timed response is fewer than 3");
+        // numpy.median([4, 9, 4, 1, 12, 4]) = 4.0; numpy.median([9, 2]) = 5.5;
+        // numpy.median([7]) = 7.0
+        let d = [4, 9, 4, 1, 12, 4].map(|x| ("d", x));
+        let e = [("e", 9), ("e", 2), ("f", 7)];
+        let m = medians(d.into_iter().chain(e), 1);
+        assert_eq!(m.get("d"), Some(&4.0));
+        assert_eq!(m.get("e"), Some(&5.5));
+        assert_eq!(m.get("f"), Some(&7.0));
     }
 }

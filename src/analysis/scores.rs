@@ -183,74 +183,82 @@ pub fn respondent_scores(
 ) -> PolarsResult<RespondentScores> {
     let n = frames.len();
     let subs: Vec<&str> = framework.subs().map(|(_, s)| s.code.as_str()).collect();
-    let mut sub_scores: Vec<Vec<f64>> = vec![vec![f64::NAN; n]; subs.len()];
-    for v in &frames.versions {
-        let p = v.points;
-        let span = f64::from(p.saturating_sub(1).max(1));
-        for (si, code) in subs.iter().enumerate() {
-            let cols: Vec<_> = v.items.iter().filter(|c| c.sub == *code).collect();
-            if cols.is_empty() {
-                continue;
-            }
-            let k = cols.len() as f64;
-            let mut sum = vec![0u32; v.len()];
-            let mut answered = vec![0u32; v.len()];
-            for c in &cols {
-                add_item(c, p, &mut sum, &mut answered);
-            }
-            let out = &mut sub_scores[si];
-            for ((r, s), a) in v.rows.iter().zip(&sum).zip(&answered) {
-                if *a > 0 && f64::from(*a) / k >= min_item_share - 1e-9 {
-                    out[*r as usize] = 100.0 * f64::from(*s) / (f64::from(*a) * span);
-                }
-            }
-        }
+    // Each indicator's scores read the items and nothing of the others: on every core.
+    let mut sub_scores =
+        super::parallel::map(subs, |code| sub_scores(frames, code, min_item_share)).into_iter();
+    let mut firsts: Vec<Vec<Vec<f64>>> = Vec::new();
+    for top in &framework.indicators {
+        firsts.push(sub_scores.by_ref().take(top.children.len()).collect());
     }
+    let tops = super::parallel::map(
+        framework.indicators.iter().zip(&firsts).collect(),
+        |(top, first)| {
+            let parts: Vec<(&[f64], f64)> = first
+                .iter()
+                .zip(&top.children)
+                .map(|(v, c)| (v.as_slice(), c.weight))
+                .collect();
+            weighted_rows(&parts, n)
+        },
+    );
+    let parts: Vec<(&[f64], f64)> = tops
+        .iter()
+        .zip(&framework.indicators)
+        .map(|(v, top)| (v.as_slice(), top.weight))
+        .collect();
+    let composite = weighted_rows(&parts, n);
     let mut codes: Vec<String> = Vec::new();
     let mut columns: Vec<Vec<f64>> = Vec::new();
-    let mut tops: Vec<(Vec<f64>, f64)> = Vec::new();
-    let mut si = 0;
-    for top in &framework.indicators {
-        let first = &sub_scores[si..si + top.children.len()];
-        let parts: Vec<(&[f64], f64)> = first
-            .iter()
-            .zip(&top.children)
-            .map(|(v, c)| (v.as_slice(), c.weight))
-            .collect();
-        tops.push((weighted_rows(&parts, n), top.weight));
-        si += top.children.len();
-    }
-    let parts: Vec<(&[f64], f64)> = tops.iter().map(|(v, w)| (v.as_slice(), *w)).collect();
-    let composite = weighted_rows(&parts, n);
-    let mut si = 0;
-    let mut sub_iter = sub_scores.into_iter();
-    for (top, (values, _)) in framework.indicators.iter().zip(tops) {
+    for ((top, values), first) in framework.indicators.iter().zip(tops).zip(firsts) {
         codes.push(top.code.clone());
         columns.push(values);
-        for sub in &top.children {
+        for (sub, values) in top.children.iter().zip(first) {
             codes.push(sub.code.clone());
-            columns.push(sub_iter.next().unwrap_or_default());
-            si += 1;
+            columns.push(values);
         }
     }
-    debug_assert_eq!(si, subs.len());
     codes.push(COMPOSITE.to_string());
     columns.push(composite);
     let mut cols = vec![frames.respondents.column("group")?.clone()];
-    for (code, values) in codes.iter().zip(columns) {
-        cols.push(score_values(score_column(code), values));
-    }
+    cols.extend(super::parallel::map(
+        codes.iter().zip(columns).collect(),
+        |(code, values)| score_values(score_column(code), values),
+    ));
     Ok(RespondentScores::new(DataFrame::new(n, cols)?, codes))
+}
+
+/// Each respondent's score of second-level indicator `code` (NaN without one): the
+/// mean of its items they answered, scaled to 0–100, when they answered at least
+/// `min_item_share` of those in their questionnaire.
+fn sub_scores(frames: &Frames, code: &str, min_item_share: f64) -> Vec<f64> {
+    let mut out = vec![f64::NAN; frames.len()];
+    for v in &frames.versions {
+        let p = v.points;
+        let span = f64::from(p.saturating_sub(1).max(1));
+        let cols: Vec<_> = v.items.iter().filter(|c| c.sub == code).collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let k = cols.len() as f64;
+        let mut sum = vec![0u32; v.len()];
+        let mut answered = vec![0u32; v.len()];
+        for c in &cols {
+            add_item(c, p, &mut sum, &mut answered);
+        }
+        for ((r, s), a) in v.rows.iter().zip(&sum).zip(&answered) {
+            if *a > 0 && f64::from(*a) / k >= min_item_share - 1e-9 {
+                out[*r as usize] = 100.0 * f64::from(*s) / (f64::from(*a) * span);
+            }
+        }
+    }
+    out
 }
 
 /// Key of one cell: group, breakdown value ("" for none), indicator.
 pub type CellKey = (String, String, String);
 
-/// n, mean, SD and CI per (group, value of `by` or "", indicator), in one pass over
-/// the respondent rows per indicator (a direct loop: polars' group-by cost more than
-/// the rest of a view's analysis). Respondents without a group or a value of `by` are
-/// left out; a cell with no score is absent. Means and SDs are two-pass (mean first,
-/// then squared deviations), weighted cells keep their sums ([`WeightedSums`]).
+/// n, mean, SD and CI per (group, value of `by` or "", indicator): [`cell_tables`] of
+/// one table.
 pub fn cell_stats(
     scores: &RespondentScores,
     respondents: Option<(&DataFrame, &str)>,
@@ -259,26 +267,118 @@ pub fn cell_stats(
         Some((r, attr)) => Some(r.column(attr)?.str()?),
         None => None,
     };
-    let (keys, row_slot) = cells_of_rows(scores.group_codes()?, by);
+    let mut tables = cell_tables(scores, &[by])?;
+    Ok(tables.pop().map(|t| t.stats).unwrap_or_default())
+}
+
+/// One table of [`cell_tables`]: the statistics of its cells, and the respondents of
+/// each (group, value) cell with or without a score.
+pub struct CellTable<'a> {
+    pub stats: BTreeMap<CellKey, ScoreStat>,
+    pub respondents: Vec<((&'a str, &'a str), u64)>,
+}
+
+/// n, mean, SD and CI per (group, value of `by` or "", indicator) for each `by` of
+/// `bys`, every table in one pass over the respondent rows per indicator (a direct
+/// loop: polars' group-by cost more than the rest of a view's analysis; one pass for
+/// all tables reads each score once), the indicators spread over the cores.
+/// Respondents without a group or a value of `by` are left out; a cell with no score
+/// is absent. Means and SDs are two-pass (mean first, then squared deviations), each
+/// cell's sums added in row order whatever the other tables; weighted cells keep their
+/// sums ([`WeightedSums`]).
+pub fn cell_tables<'a>(
+    scores: &'a RespondentScores,
+    bys: &[Option<&'a StringChunked>],
+) -> PolarsResult<Vec<CellTable<'a>>> {
+    let groups = scores.group_codes()?;
+    // Each table's dictionary of values hashes every row's value: one core each.
+    let tables = super::parallel::map(bys.to_vec(), |by| {
+        cells_of_rows((groups.0.clone(), groups.1), by)
+    });
+    let slots = SlotSpace::new(&tables, scores.df.height());
     let weights = if scores.is_weighted() {
         Some(scores.df.column(WEIGHT)?.f64()?)
     } else {
         None
     };
-    let mut map = BTreeMap::new();
-    for code in &scores.codes {
+    let per_code = super::parallel::map(scores.codes.iter().collect(), |code: &String| {
         let values = scores.df.column(&score_column(code))?.f64()?;
-        let stats = match weights {
-            Some(w) => weighted_cells(values, w, &row_slot, keys.len()),
-            None => unweighted_cells(values, &row_slot, keys.len()),
-        };
-        for ((g, v), stat) in keys.iter().zip(stats) {
-            if let Some(stat) = stat {
-                map.insert((g.to_string(), v.to_string(), code.clone()), stat);
+        Ok(match weights {
+            Some(w) => weighted_cells(values, w, &slots),
+            None => unweighted_cells(values, &slots),
+        })
+    })
+    .into_iter()
+    .collect::<PolarsResult<Vec<_>>>()?;
+    let mut out: Vec<CellTable> = Vec::with_capacity(tables.len());
+    for (t, (keys, _)) in tables.iter().enumerate() {
+        let first = slots.offsets[t];
+        let mut stats = BTreeMap::new();
+        for (code, cells) in scores.codes.iter().zip(&per_code) {
+            for ((g, v), stat) in keys.iter().zip(&cells[first..first + keys.len()]) {
+                if let Some(stat) = stat {
+                    stats.insert((g.to_string(), v.to_string(), code.clone()), *stat);
+                }
             }
         }
+        let n = &slots.respondents[first..first + keys.len()];
+        out.push(CellTable {
+            stats,
+            respondents: keys.iter().copied().zip(n.iter().copied()).collect(),
+        });
     }
-    Ok(map)
+    Ok(out)
+}
+
+/// The cells of several tables numbered in one space: table `t`'s cell `c` is slot
+/// `offsets[t] + c`, and its spare slot (rows in none of its cells) the one after its
+/// last cell.
+struct SlotSpace {
+    /// Each row's slot in every table, the tables of row `r` at `r * tables`.
+    row_slots: Vec<u32>,
+    tables: usize,
+    offsets: Vec<usize>,
+    /// Slots in all.
+    len: usize,
+    /// Rows per slot, with a score or not.
+    respondents: Vec<u64>,
+}
+
+impl SlotSpace {
+    fn new(tables: &[RowCells], rows: usize) -> Self {
+        let mut offsets = Vec::with_capacity(tables.len());
+        let mut len = 0;
+        for (keys, _) in tables {
+            offsets.push(len);
+            len += keys.len() + 1;
+        }
+        let mut row_slots = vec![0u32; rows * tables.len()];
+        let mut respondents = vec![0u64; len];
+        for (t, ((_, row_slot), first)) in tables.iter().zip(&offsets).enumerate() {
+            for (r, slot) in row_slot.iter().enumerate().take(rows) {
+                let s = first + *slot as usize;
+                row_slots[r * tables.len() + t] = s as u32;
+                respondents[s] += 1;
+            }
+        }
+        SlotSpace {
+            row_slots,
+            tables: tables.len(),
+            offsets,
+            len,
+            respondents,
+        }
+    }
+
+    /// Calls `f(r, slots)` for every row with a score (see [`for_each_slot`]), `slots`
+    /// its slot in each table.
+    fn for_each(&self, values: &Float64Chunked, mut f: impl FnMut(usize, &[u32], f64)) {
+        let t = self.tables;
+        let rows = self.row_slots.len().checked_div(t).unwrap_or(0);
+        for_each_scored(values, rows, |r, x| {
+            f(r, &self.row_slots[r * t..(r + 1) * t], x)
+        });
+    }
 }
 
 /// Each group's respondent scores, one indicator at a time, for the tests between
@@ -333,21 +433,6 @@ impl<'a> GroupVectors<'a> {
     }
 }
 
-/// Respondents per (group, value of `by`), with and without a score: rows without a
-/// group or a value left out (one pass over the group codes and a dictionary of `by`).
-pub fn respondents_per_value<'a>(
-    scores: &'a RespondentScores,
-    by: &'a StringChunked,
-) -> PolarsResult<Vec<((&'a str, &'a str), u64)>> {
-    let (keys, row_slot) = cells_of_rows(scores.group_codes()?, Some(by));
-    // The spare slot counts the rows in no cell.
-    let mut n = vec![0u64; keys.len() + 1];
-    for slot in row_slot {
-        n[slot as usize] += 1;
-    }
-    Ok(keys.into_iter().zip(n).collect())
-}
-
 /// [`cell_stats`] without a breakdown, counts only: the respondents with a score per
 /// (group, "", indicator), each as a cell with n and nothing else (what a fine cell's
 /// census reads).
@@ -374,6 +459,9 @@ pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, 
     Ok(map)
 }
 
+/// The (group, value) cells of a table and each row's slot ([`cells_of_rows`]).
+type RowCells<'a> = (Vec<(&'a str, &'a str)>, Vec<u32>);
+
 /// Marks a value (or a row, while cells are made) that belongs to no cell.
 const NO_CELL: u32 = u32::MAX;
 
@@ -384,7 +472,7 @@ const NO_CELL: u32 = u32::MAX;
 fn cells_of_rows<'a>(
     (group_names, group_codes): (Vec<&'a str>, &[u32]),
     by: Option<&'a StringChunked>,
-) -> (Vec<(&'a str, &'a str)>, Vec<u32>) {
+) -> RowCells<'a> {
     let (value_names, value_codes) = match by {
         Some(b) => dictionary(b),
         None => (vec![""], vec![0; group_codes.len()]),
@@ -434,21 +522,25 @@ fn dictionary(ca: &StringChunked) -> (Vec<&str>, Vec<u32>) {
     (names, codes)
 }
 
-/// Calls `f(row, slot, score)` for every row with a score, in row order, reading the
-/// column's arrays directly: `slot` is the row's from [`cells_of_rows`] (the spare
-/// slot past the last cell for a row in no cell). Rows with a score are found a word of
-/// the validity bitmap at a time (set bits only), and the spare slot takes rows in no
-/// cell, so there is no branch per row: respondents of different groups and
+/// Calls `f(row, slot, score)` for every row with a score, in row order (see
+/// [`for_each_scored`]): `slot` is the row's from [`cells_of_rows`] (the spare slot
+/// past the last cell for a row in no cell), so there is no branch per row.
+fn for_each_slot(values: &Float64Chunked, row_slot: &[u32], mut f: impl FnMut(usize, usize, f64)) {
+    for_each_scored(values, row_slot.len(), |r, x| f(r, row_slot[r] as usize, x));
+}
+
+/// Calls `f(row, score)` for every row below `rows` with a score, in row order,
+/// reading the column's arrays directly. Rows with a score are found a word of the
+/// validity bitmap at a time (set bits only): respondents of different groups and
 /// questionnaires interleave in time order, and a branch per row on "in a cell with a
 /// score" mispredicted on most rows there (cell tables took 2.5× as long as on rows
-/// grouped by questionnaire).
-fn for_each_slot(values: &Float64Chunked, row_slot: &[u32], mut f: impl FnMut(usize, usize, f64)) {
+/// grouped by questionnaire); callers give rows in no cell a spare slot instead.
+fn for_each_scored(values: &Float64Chunked, rows: usize, mut f: impl FnMut(usize, f64)) {
     let mut r = 0;
     for arr in values.downcast_iter() {
         let xs = arr.values().as_slice();
-        let slots = &row_slot[r.min(row_slot.len())..(r + xs.len()).min(row_slot.len())];
-        let xs = &xs[..slots.len()];
-        let mut visit = |i: usize| f(r + i, slots[i] as usize, xs[i]);
+        let xs = &xs[..xs.len().min(rows.saturating_sub(r))];
+        let mut visit = |i: usize| f(r + i, xs[i]);
         match arr.validity() {
             Some(valid) => {
                 let mut words = valid.chunks::<u64>();
@@ -456,7 +548,7 @@ fn for_each_slot(values: &Float64Chunked, row_slot: &[u32], mut f: impl FnMut(us
                 let mut set_bits = |mut word: u64, base: usize| {
                     while word != 0 {
                         let i = base + word.trailing_zeros() as usize;
-                        if i < slots.len() {
+                        if i < xs.len() {
                             visit(i);
                         }
                         word &= word - 1;
@@ -468,7 +560,7 @@ fn for_each_slot(values: &Float64Chunked, row_slot: &[u32], mut f: impl FnMut(us
                 }
                 set_bits(words.remainder(), base);
             }
-            None => (0..slots.len()).for_each(&mut visit),
+            None => (0..xs.len()).for_each(&mut visit),
         }
         r += arr.len();
     }
@@ -486,28 +578,32 @@ fn bank_totals<T: Copy + std::ops::Add<Output = T>>(banks: &[T], stride: usize) 
         .collect()
 }
 
-/// Unweighted cells: n, mean and sample SD (two-pass), `None` for a cell without scores.
-fn unweighted_cells(
-    values: &Float64Chunked,
-    row_slot: &[u32],
-    cells: usize,
-) -> Vec<Option<ScoreStat>> {
-    let stride = cells + 1;
+/// Unweighted cells of every slot: n, mean and sample SD (two-pass), `None` for a
+/// cell without scores.
+fn unweighted_cells(values: &Float64Chunked, slots: &SlotSpace) -> Vec<Option<ScoreStat>> {
+    let stride = slots.len;
     let mut n = vec![0u64; BANKS * stride];
     let mut sum = vec![0.0f64; BANKS * stride];
-    for_each_slot(values, row_slot, |r, c, x| {
-        let k = (r % BANKS) * stride + c;
-        n[k] += 1;
-        sum[k] += x;
+    slots.for_each(values, |r, row, x| {
+        let bank = (r % BANKS) * stride;
+        for s in row {
+            let k = bank + *s as usize;
+            n[k] += 1;
+            sum[k] += x;
+        }
     });
     let (n, sum) = (bank_totals(&n, stride), bank_totals(&sum, stride));
     let mean: Vec<f64> = sum.iter().zip(&n).map(|(s, n)| s / *n as f64).collect();
     let mut squares = vec![0.0f64; BANKS * stride];
-    for_each_slot(values, row_slot, |r, c, x| {
-        squares[(r % BANKS) * stride + c] += (x - mean[c]) * (x - mean[c]);
+    slots.for_each(values, |r, row, x| {
+        let bank = (r % BANKS) * stride;
+        for s in row {
+            let c = *s as usize;
+            squares[bank + c] += (x - mean[c]) * (x - mean[c]);
+        }
     });
     let squares = bank_totals(&squares, stride);
-    (0..cells)
+    (0..stride)
         .map(|c| {
             let sd = (n[c] >= 2).then(|| (squares[c] / (n[c] - 1) as f64).sqrt());
             (n[c] > 0).then(|| ScoreStat::from_moments(n[c], mean[c], sd))
@@ -515,26 +611,26 @@ fn unweighted_cells(
         .collect()
 }
 
-/// Weighted cells from their [`WeightedSums`] (a respondent without a weight counts in
-/// n only), `None` for a cell without scores.
+/// Weighted cells of every slot from their [`WeightedSums`] (a respondent without a
+/// weight counts in n only), `None` for a cell without scores.
 fn weighted_cells(
     values: &Float64Chunked,
     weights: &Float64Chunked,
-    row_slot: &[u32],
-    cells: usize,
+    slots: &SlotSpace,
 ) -> Vec<Option<ScoreStat>> {
     let weights: Vec<Option<f64>> = weights.iter().collect();
-    let mut sums = vec![WeightedSums::default(); cells + 1];
-    for_each_slot(values, row_slot, |r, c, x| {
-        if c < cells {
-            match weights.get(r).copied().flatten() {
-                Some(w) => sums[c].add(x, w),
-                None => sums[c].n += 1,
+    let mut sums = vec![WeightedSums::default(); slots.len];
+    slots.for_each(values, |r, row, x| {
+        let w = weights.get(r).copied().flatten();
+        for s in row {
+            let sums = &mut sums[*s as usize];
+            match w {
+                Some(w) => sums.add(x, w),
+                None => sums.n += 1,
             }
         }
     });
     sums.into_iter()
-        .take(cells)
         .map(|s| (s.n > 0).then(|| s.stat()))
         .collect()
 }
@@ -667,16 +763,16 @@ pub(crate) mod tests {
     /// Respondents per (group, value), with or without a score: a row without a group
     /// or without a value is in no cell (counted by hand from the table below).
     #[test]
-    fn respondents_per_value_counts_every_row_with_a_group_and_a_value() {
+    fn cell_tables_count_every_row_with_a_group_and_a_value() {
         let scores = scores_by_group(
             &[S, T, None, S, S],
             &[("A", vec![f64::NAN, 1.0, 2.0, 3.0, 4.0])],
         );
         let herbs = Some("herbs");
         let sector = StringChunked::new("sector".into(), [herbs, herbs, herbs, None, herbs]);
-        let counts = respondents_per_value(&scores, &sector).expect("counts");
+        let tables = cell_tables(&scores, &[Some(&sector)]).expect("tables");
         assert_eq!(
-            counts,
+            tables[0].respondents,
             vec![(("students", "herbs"), 2), (("teachers", "herbs"), 1)]
         );
     }
@@ -1066,6 +1162,20 @@ pub(crate) mod tests {
         assert!(full.downcast_iter().all(|a| a.validity().is_none()));
     }
 
+    /// Every number of `s` as its bits, so that two stats compare exactly.
+    fn stat_bits(s: &ScoreStat) -> String {
+        let b = |x: Option<f64>| x.map(f64::to_bits);
+        format!(
+            "{} {:?} {:?} {:?} {:?} {:?}",
+            s.n,
+            b(s.mean),
+            b(s.sd),
+            b(s.ci_low),
+            b(s.ci_high),
+            b(s.n_eff)
+        )
+    }
+
     proptest::proptest! {
         /// The direct pass gives the cells polars' group-by gave: the same cells, n,
         /// and mean, SD, CI and n_eff to 1e-9, weighted or not, with and without a
@@ -1096,6 +1206,34 @@ pub(crate) mod tests {
                         proptest::prop_assert!(near(x, y), "{k:?}: {a:?} against {b:?}");
                     }
                 }
+            }
+        }
+
+        /// Tables made together are bit for bit the tables made one at a time: each
+        /// cell's sums run over its rows in the same order whatever the other tables
+        /// (the view's, a breakdown's, and one whose values cross them).
+        #[test]
+        fn tables_made_together_are_the_tables_made_alone(
+            rows in proptest::collection::vec(row(), 0..60),
+            weighted in proptest::bool::ANY,
+        ) {
+            let (scores, respondents) = scores_of(&rows, weighted);
+            let sector = respondents.column("sector").expect("sector").str().expect("str");
+            let crossed: StringChunked = sector
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v.filter(|_| i % 3 != 0).map(|v| format!("{v}-{}", i % 2)))
+                .collect();
+            let bys = [None, Some(sector), Some(&crossed)];
+            let together = cell_tables(&scores, &bys).expect("together");
+            proptest::prop_assert_eq!(together.len(), 3);
+            for (by, t) in bys.iter().zip(&together) {
+                let alone = cell_tables(&scores, &[*by]).expect("alone").remove(0);
+                let bits = |m: &BTreeMap<CellKey, ScoreStat>| -> Vec<String> {
+                    m.iter().map(|(k, s)| format!("{k:?} {}", stat_bits(s))).collect()
+                };
+                proptest::prop_assert_eq!(bits(&t.stats), bits(&alone.stats));
+                proptest::prop_assert_eq!(&t.respondents, &alone.respondents);
             }
         }
     }

@@ -258,9 +258,22 @@ pub(crate) fn flag_speeders(
     frames: &mut Frames,
     timed: &[Timed],
 ) {
+    // Rows of one questionnaire share its slug (`Judge::slugs`): each distinct slug's
+    // median is looked up once, and found again by pointer.
+    let mut known: Vec<(&Arc<str>, Option<f64>)> = Vec::new();
     for (f, t) in frames.flags.iter_mut().zip(timed) {
         if let Some((slug, d, answered)) = t {
-            if quality::speeding(q, *d, medians.get(slug.as_ref()).copied(), *answered) {
+            let median = match known.iter().find(|(s, _)| Arc::ptr_eq(s, slug)) {
+                Some((_, m)) => *m,
+                None => {
+                    let m = medians.get(slug.as_ref()).copied();
+                    if !known.iter().any(|(s, _)| s == &slug) {
+                        known.push((slug, m));
+                    }
+                    m
+                }
+            };
+            if quality::speeding(q, *d, median, *answered) {
                 f.insert(Flag::Speeder);
             }
         }
