@@ -119,21 +119,25 @@ pub fn score_column(code: &str) -> String {
 }
 
 /// Weighted mean over the present (non-NaN) values of each row, weights re-normalised
-/// per row; NaN where none is present.
+/// per row; NaN where none is present. Row by row over the parts, so that nothing but
+/// the result is allocated (fresh memory is paid for in page faults).
 fn weighted_rows(parts: &[(&[f64], f64)], n: usize) -> Vec<f64> {
-    let mut num = vec![0.0; n];
-    let mut den = vec![0.0; n];
-    for (values, w) in parts {
-        for ((x, num), den) in values.iter().zip(&mut num).zip(&mut den) {
-            if !x.is_nan() {
-                *num += x * w;
-                *den += w;
+    (0..n)
+        .map(|i| {
+            let (mut num, mut den) = (0.0, 0.0);
+            for (values, w) in parts {
+                let x = values[i];
+                if !x.is_nan() {
+                    num += x * w;
+                    den += w;
+                }
             }
-        }
-    }
-    num.iter()
-        .zip(&den)
-        .map(|(a, b)| if *b > 0.0 { a / b } else { f64::NAN })
+            if den > 0.0 {
+                num / den
+            } else {
+                f64::NAN
+            }
+        })
         .collect()
 }
 
@@ -232,6 +236,9 @@ pub fn respondent_scores(
 /// `min_item_share` of those in their questionnaire.
 fn sub_scores(frames: &Frames, code: &str, min_item_share: f64) -> Vec<f64> {
     let mut out = vec![f64::NAN; frames.len()];
+    // One pair of buffers for every questionnaire (fresh memory costs page faults).
+    let longest = frames.versions.iter().map(|v| v.len()).max().unwrap_or(0);
+    let (mut sum, mut answered) = (vec![0u32; longest], vec![0u32; longest]);
     for v in &frames.versions {
         let p = v.points;
         let span = f64::from(p.saturating_sub(1).max(1));
@@ -240,12 +247,13 @@ fn sub_scores(frames: &Frames, code: &str, min_item_share: f64) -> Vec<f64> {
             continue;
         }
         let k = cols.len() as f64;
-        let mut sum = vec![0u32; v.len()];
-        let mut answered = vec![0u32; v.len()];
+        let (sum, answered) = (&mut sum[..v.len()], &mut answered[..v.len()]);
+        sum.fill(0);
+        answered.fill(0);
         for c in &cols {
-            add_item(c, p, &mut sum, &mut answered);
+            add_item(c, p, sum, answered);
         }
-        for ((r, s), a) in v.rows.iter().zip(&sum).zip(&answered) {
+        for ((r, s), a) in v.rows.iter().zip(&*sum).zip(&*answered) {
             if *a > 0 && f64::from(*a) / k >= min_item_share - 1e-9 {
                 out[*r as usize] = 100.0 * f64::from(*s) / (f64::from(*a) * span);
             }
@@ -1138,6 +1146,19 @@ pub(crate) mod tests {
             .filter_map(|(r, x)| Some((r, *row_slot.get(r)? as usize, x?)))
             .collect();
         assert_eq!(seen, expected);
+    }
+
+    /// Weights re-normalised over the parts a row has (by hand: (0.6·50 + 0.4·100) / 1
+    /// = 70; 20 alone; nothing: NaN).
+    #[test]
+    fn weighted_rows_renormalise_over_present_parts() {
+        let nan = f64::NAN;
+        let a = [50.0, nan, nan];
+        let b = [100.0, 20.0, nan];
+        let rows = weighted_rows(&[(&a, 0.6), (&b, 0.4)], 3);
+        assert!((rows[0] - 70.0).abs() < 1e-12);
+        assert_eq!(rows[1], 20.0);
+        assert!(rows[2].is_nan());
     }
 
     /// A score column holds the scores, NaN (no score) as null, the same column as
