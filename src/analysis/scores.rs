@@ -303,7 +303,8 @@ pub fn cell_tables<'a>(
     let tables = super::parallel::map(bys.to_vec(), |by| {
         cells_of_rows((groups.0.clone(), groups.1), by)
     });
-    let slots = SlotSpace::new(&tables, scores.df.height());
+    let (tables, row_slots): (Vec<_>, Vec<_>) = tables.into_iter().unzip();
+    let slots = SlotSpace::new(&tables, row_slots);
     let weights = if scores.is_weighted() {
         Some(scores.df.column(WEIGHT)?.f64()?)
     } else {
@@ -319,7 +320,7 @@ pub fn cell_tables<'a>(
     .into_iter()
     .collect::<PolarsResult<Vec<_>>>()?;
     let mut out: Vec<CellTable> = Vec::with_capacity(tables.len());
-    for (t, (keys, _)) in tables.iter().enumerate() {
+    for (t, keys) in tables.iter().enumerate() {
         let first = slots.offsets[t];
         let mut stats = BTreeMap::new();
         for (code, cells) in scores.codes.iter().zip(&per_code) {
@@ -342,9 +343,9 @@ pub fn cell_tables<'a>(
 /// `offsets[t] + c`, and its spare slot (rows in none of its cells) the one after its
 /// last cell.
 struct SlotSpace {
-    /// Each row's slot in every table, the tables of row `r` at `r * tables`.
-    row_slots: Vec<u32>,
-    tables: usize,
+    /// Each table's slot of every row (a table's row slots, moved in and renumbered:
+    /// no copy of them all).
+    row_slots: Vec<Vec<u32>>,
     offsets: Vec<usize>,
     /// Slots in all.
     len: usize,
@@ -353,38 +354,36 @@ struct SlotSpace {
 }
 
 impl SlotSpace {
-    fn new(tables: &[RowCells], rows: usize) -> Self {
-        let mut offsets = Vec::with_capacity(tables.len());
+    fn new(keys: &[Vec<(&str, &str)>], mut row_slots: Vec<Vec<u32>>) -> Self {
+        let mut offsets = Vec::with_capacity(keys.len());
         let mut len = 0;
-        for (keys, _) in tables {
+        for k in keys {
             offsets.push(len);
-            len += keys.len() + 1;
+            len += k.len() + 1;
         }
-        let mut row_slots = vec![0u32; rows * tables.len()];
         let mut respondents = vec![0u64; len];
-        for (t, ((_, row_slot), first)) in tables.iter().zip(&offsets).enumerate() {
-            for (r, slot) in row_slot.iter().enumerate().take(rows) {
-                let s = first + *slot as usize;
-                row_slots[r * tables.len() + t] = s as u32;
-                respondents[s] += 1;
+        for (row_slot, first) in row_slots.iter_mut().zip(&offsets) {
+            for slot in row_slot.iter_mut() {
+                *slot += *first as u32;
+                respondents[*slot as usize] += 1;
             }
         }
         SlotSpace {
             row_slots,
-            tables: tables.len(),
             offsets,
             len,
             respondents,
         }
     }
 
-    /// Calls `f(r, slots)` for every row with a score (see [`for_each_slot`]), `slots`
-    /// its slot in each table.
-    fn for_each(&self, values: &Float64Chunked, mut f: impl FnMut(usize, &[u32], f64)) {
-        let t = self.tables;
-        let rows = self.row_slots.len().checked_div(t).unwrap_or(0);
+    /// Calls `f(r, slot, x)` for every row `r` with a score `x` (see
+    /// [`for_each_slot`]) and each table, `slot` the row's in that table.
+    fn for_each(&self, values: &Float64Chunked, mut f: impl FnMut(usize, usize, f64)) {
+        let rows = self.row_slots.iter().map(Vec::len).min().unwrap_or(0);
         for_each_scored(values, rows, |r, x| {
-            f(r, &self.row_slots[r * t..(r + 1) * t], x)
+            for table in &self.row_slots {
+                f(r, table[r] as usize, x);
+            }
         });
     }
 }
@@ -592,23 +591,16 @@ fn unweighted_cells(values: &Float64Chunked, slots: &SlotSpace) -> Vec<Option<Sc
     let stride = slots.len;
     let mut n = vec![0u64; BANKS * stride];
     let mut sum = vec![0.0f64; BANKS * stride];
-    slots.for_each(values, |r, row, x| {
-        let bank = (r % BANKS) * stride;
-        for s in row {
-            let k = bank + *s as usize;
-            n[k] += 1;
-            sum[k] += x;
-        }
+    slots.for_each(values, |r, s, x| {
+        let k = (r % BANKS) * stride + s;
+        n[k] += 1;
+        sum[k] += x;
     });
     let (n, sum) = (bank_totals(&n, stride), bank_totals(&sum, stride));
     let mean: Vec<f64> = sum.iter().zip(&n).map(|(s, n)| s / *n as f64).collect();
     let mut squares = vec![0.0f64; BANKS * stride];
-    slots.for_each(values, |r, row, x| {
-        let bank = (r % BANKS) * stride;
-        for s in row {
-            let c = *s as usize;
-            squares[bank + c] += (x - mean[c]) * (x - mean[c]);
-        }
+    slots.for_each(values, |r, c, x| {
+        squares[(r % BANKS) * stride + c] += (x - mean[c]) * (x - mean[c]);
     });
     let squares = bank_totals(&squares, stride);
     (0..stride)
@@ -628,15 +620,9 @@ fn weighted_cells(
 ) -> Vec<Option<ScoreStat>> {
     let weights: Vec<Option<f64>> = weights.iter().collect();
     let mut sums = vec![WeightedSums::default(); slots.len];
-    slots.for_each(values, |r, row, x| {
-        let w = weights.get(r).copied().flatten();
-        for s in row {
-            let sums = &mut sums[*s as usize];
-            match w {
-                Some(w) => sums.add(x, w),
-                None => sums.n += 1,
-            }
-        }
+    slots.for_each(values, |r, s, x| match weights.get(r).copied().flatten() {
+        Some(w) => sums[s].add(x, w),
+        None => sums[s].n += 1,
     });
     sums.into_iter()
         .map(|s| (s.n > 0).then(|| s.stat()))
