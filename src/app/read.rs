@@ -228,7 +228,7 @@ pub async fn collect(
     filters: &[(String, String)],
     texts: bool,
 ) -> anyhow::Result<Collected<Frames>> {
-    let mut read = pass(db, meta, filters, texts, None, false).await?;
+    let mut read = pass(db, meta, filters, texts, None, 0).await?;
     let lattice = match read.fine.take() {
         Some((attributes, fine)) => Some(lattice(attributes, fine, filters, Ok)?),
         None => None,
@@ -258,12 +258,11 @@ pub async fn collect_view(
                 let known = known.clone();
                 tokio::task::spawn_blocking(move || select(&kept, &known, &owned, texts)).await??
             }
-            None => pass(db, meta, filters, texts, Some(known.clone()), false).await?,
+            None => pass(db, meta, filters, texts, Some(known.clone()), 0).await?,
         };
         return Ok(read.into_collected(Some(lattice)));
     }
-    let keep = summaries.kept_respondents > 0;
-    let mut read = pass(db, meta, filters, texts, None, keep).await?;
+    let mut read = pass(db, meta, filters, texts, None, summaries.kept_respondents).await?;
     let Some((attributes, fine)) = read.fine.take() else {
         return Ok(read.into_collected(None));
     };
@@ -384,7 +383,7 @@ async fn pass(
     filters: &[(String, String)],
     texts: bool,
     known: Option<Arc<Summary>>,
-    keep: bool,
+    keep_at_most: usize,
 ) -> anyhow::Result<Read> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
@@ -410,8 +409,8 @@ async fn pass(
         known_medians,
         known,
     );
-    if keep {
-        pass.keep_frames();
+    if keep_at_most > 0 {
+        pass.keep_frames(keep_at_most);
     }
     // Read chunks go back to the reader to be freed there (`responses::Spent`).
     let (spent_tx, spent) = std::sync::mpsc::channel();
@@ -548,8 +547,9 @@ struct Pass {
     /// Each fine cell's earliest and latest kept submission (when the summary is not
     /// known).
     spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>>,
-    /// Whether the campaign's frames are wanted for its summary ([`Read::kept`]).
-    keep: bool,
+    /// Respondents up to whom the campaign's frames are kept for its summary
+    /// ([`Read::kept`]); 0: not kept.
+    keep_at_most: usize,
     /// Whether the view keeps its open answers.
     texts: bool,
 }
@@ -600,15 +600,16 @@ impl Pass {
             first: None,
             last: None,
             spans: Vec::new(),
-            keep: false,
+            keep_at_most: 0,
             texts,
         }
     }
 
-    /// Keeps the campaign's frames for its summary ([`Read::kept`]), with the open
-    /// answers (so that views with them can be selected too).
-    fn keep_frames(&mut self) {
-        self.keep = true;
+    /// Keeps the campaign's frames for its summary ([`Read::kept`]) when it has at most
+    /// `respondents`, with the open answers (so that views with them can be selected
+    /// too).
+    fn keep_frames(&mut self, respondents: usize) {
+        self.keep_at_most = respondents;
         // Frames are not kept for a summary that knows them already, nor while some
         // flag excludes (their views read what they need).
         if self.known.is_some() || !self.judge.quality.exclude.is_empty() {
@@ -715,8 +716,10 @@ impl Pass {
             .unwrap_or_else(|| self.timings.medians(q));
         let cells = self.cells.fine.len();
         // Without the summary, the campaign's frames are split by fine cell for it,
-        // and kept with it while no flag excludes anyone.
-        let keep = self.keep && q.exclude.is_empty();
+        // and kept with it while no flag excludes anyone and they are not too many
+        // (a campaign over the limit is not copied to be dropped at once).
+        let keep_at_most = self.keep_at_most;
+        let kept_whole = |n: usize| q.exclude.is_empty() && keep_at_most > 0 && n <= keep_at_most;
         let view_apart = self.known.is_some() || self.campaign.is_some();
         let (mut frames, parts, whole) = if self.known.is_some() {
             (self.builder.finish()?, Vec::new(), None)
@@ -729,7 +732,7 @@ impl Pass {
             let mut whole = self.builder.finish_in_cells()?;
             flag_speeders(q, &medians, &mut whole.frames, &self.timed);
             let parts = whole.split(cells)?;
-            if keep {
+            if kept_whole(whole.len()) {
                 // The view is every cell, with open answers only when asked for.
                 let frames = whole.select(&vec![true; cells], self.texts)?;
                 (frames, parts, Some(whole))
@@ -747,7 +750,7 @@ impl Pass {
             flag_speeders(q, &medians, &mut d, &self.timed_dropped);
             Some(d)
         };
-        let kept = whole.filter(|_| keep).map(|whole| Kept {
+        let kept = whole.filter(|w| kept_whole(w.len())).map(|whole| Kept {
             whole,
             spans: self.spans,
             keys: self.cells.fine.clone(),
