@@ -16,6 +16,7 @@ pub mod parallel;
 mod properties;
 pub mod quality;
 pub mod reliability;
+pub mod score_values;
 pub mod scores;
 pub mod stats;
 pub mod suppression;

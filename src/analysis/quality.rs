@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::frame::{Frames, VersionFrame};
-use super::scores::{respondent_scores, score_column, RespondentScores, COMPOSITE};
+use super::scores::{respondent_scores, RespondentScores, COMPOSITE};
 use super::stats::{combine_groups, ScoreStat};
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
 use crate::domain::{Audience, Framework};
@@ -432,7 +432,7 @@ fn accumulate(
         }
     }
     for (k, code) in codes.iter().enumerate() {
-        let column = scores.df.column(&score_column(code))?.f64()?;
+        let column = scores.values(code)?;
         for (i, x) in column.iter().enumerate() {
             let (Some(x), Some(Some(g))) = (x, groups.get(i)) else {
                 continue;

@@ -17,7 +17,8 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::frame::{Frames, ItemColumn};
+use super::frame::{Frames, ItemColumn, VersionFrame};
+use super::score_values::{CodedScores, ScoreValues, MAX_LEVELS};
 use super::stats::{combine_groups, ScoreStat, WeightedSums};
 use crate::domain::campaign::CampaignInfo;
 use crate::domain::{Audience, Framework};
@@ -56,29 +57,33 @@ pub struct CampaignScores {
     pub indicators: Vec<IndicatorScores>,
 }
 
-/// Respondent-level scores, wide: row `i` is respondent `i` of `Frames::respondents`;
-/// columns `group: str` and one nullable `f64` per indicator (second level, first
-/// level, composite), named by [`score_column`].
+/// Respondent-level scores: row `i` is respondent `i` of `Frames::respondents`, with
+/// its group and one column of scores per indicator (second level, first level,
+/// composite), second-level scores coded ([`ScoreValues`]).
 #[derive(Clone)]
 pub struct RespondentScores {
-    pub df: DataFrame,
+    group: StringChunked,
+    /// One column per code of `codes`.
+    columns: Vec<ScoreValues>,
     /// Indicator codes with a column, in column order.
     pub codes: Vec<String>,
+    /// Each respondent's weight, when weighted.
+    weights: Option<Vec<f64>>,
     /// The `group` column's dictionary, made by the first cell table that needs it and
     /// read by every later one (a view reads it for its own tables, each breakdown's
     /// and the score vectors).
     groups: OnceLock<(Vec<String>, Vec<u32>)>,
 }
 
-/// The column of respondent weights in [`RespondentScores::df`], when weighted.
-pub const WEIGHT: &str = "weight";
-
 impl RespondentScores {
-    /// Scores in `df`, with a column per indicator of `codes` (see the type).
-    pub fn new(df: DataFrame, codes: Vec<String>) -> Self {
+    /// The scores `columns` of indicators `codes` (in the same order) of respondents
+    /// in groups `group`.
+    pub fn new(group: StringChunked, codes: Vec<String>, columns: Vec<ScoreValues>) -> Self {
         RespondentScores {
-            df,
+            group,
+            columns,
             codes,
+            weights: None,
             groups: OnceLock::new(),
         }
     }
@@ -89,7 +94,7 @@ impl RespondentScores {
         let (names, codes) = match self.groups.get() {
             Some(d) => d,
             None => {
-                let (names, codes) = dictionary(self.df.column("group")?.str()?);
+                let (names, codes) = dictionary(&self.group);
                 let owned = (names.into_iter().map(str::to_string).collect(), codes);
                 self.groups.get_or_init(|| owned)
             }
@@ -100,33 +105,41 @@ impl RespondentScores {
     /// The same scores with respondent `i` weighing `weights[i]`: every cell statistic
     /// is then weighted (see `stats::WeightedSums`).
     pub fn with_weights(mut self, weights: &[f64]) -> PolarsResult<Self> {
-        self.df
-            .with_column(Column::new(WEIGHT.into(), weights.to_vec()))?;
+        let n = self.group.len();
+        if weights.len() != n {
+            polars_bail!(ShapeMismatch: "{} weights for {n} respondents", weights.len());
+        }
+        self.weights = Some(weights.to_vec());
         Ok(self)
     }
 
     pub fn is_weighted(&self) -> bool {
-        self.df
-            .get_column_names()
-            .iter()
-            .any(|c| c.as_str() == WEIGHT)
+        self.weights.is_some()
     }
-}
 
-/// The column of `code` in [`RespondentScores::df`].
-pub fn score_column(code: &str) -> String {
-    format!("score:{code}")
+    /// Indicator `code`'s scores (an error for an indicator without a column).
+    pub fn values(&self, code: &str) -> PolarsResult<&ScoreValues> {
+        match self.codes.iter().position(|c| c == code) {
+            Some(i) => Ok(&self.columns[i]),
+            None => polars_bail!(ColumnNotFound: "no scores of indicator {code}"),
+        }
+    }
+
+    /// Each respondent's group, null without one.
+    pub fn group(&self) -> &StringChunked {
+        &self.group
+    }
 }
 
 /// Weighted mean over the present (non-NaN) values of each row, weights re-normalised
 /// per row; NaN where none is present. Row by row over the parts, so that nothing but
 /// the result is allocated (fresh memory is paid for in page faults).
-fn weighted_rows(parts: &[(&[f64], f64)], n: usize) -> Vec<f64> {
-    (0..n)
+fn weighted_rows(parts: &[(&ScoreValues, f64)], n: usize) -> ScoreValues {
+    let values = (0..n)
         .map(|i| {
             let (mut num, mut den) = (0.0, 0.0);
             for (values, w) in parts {
-                let x = values[i];
+                let x = values.value(i);
                 if !x.is_nan() {
                     num += x * w;
                     den += w;
@@ -138,27 +151,8 @@ fn weighted_rows(parts: &[(&[f64], f64)], n: usize) -> Vec<f64> {
                 f64::NAN
             }
         })
-        .collect()
-}
-
-/// A column of scores with NaN (no score) as null: the values kept as they are, the
-/// validity from a vectorised NaN test (collecting `Option`s cost a branch and a
-/// bitmap push per row).
-fn score_values(name: String, values: Vec<f64>) -> Column {
-    let raw = Float64Chunked::from_vec(name.into(), values);
-    let scored = raw.is_not_nan();
-    Float64Chunked::from_chunk_iter(
-        raw.name().clone(),
-        raw.downcast_iter()
-            .zip(scored.downcast_iter())
-            .map(|(a, m)| {
-                let valid = m.values();
-                // No bitmap when every row has a score, as a collected column has none.
-                a.clone()
-                    .with_validity((valid.unset_bits() > 0).then(|| valid.clone()))
-            }),
-    )
-    .into_column()
+        .collect();
+    ScoreValues::dense(values)
 }
 
 /// Adds item `c`'s answers, scored (0-based, reverse items flipped), to each row's
@@ -190,29 +184,29 @@ pub fn respondent_scores(
     // Each indicator's scores read the items and nothing of the others: on every core.
     let mut sub_scores =
         super::parallel::map(subs, |code| sub_scores(frames, code, min_item_share)).into_iter();
-    let mut firsts: Vec<Vec<Vec<f64>>> = Vec::new();
+    let mut firsts: Vec<Vec<ScoreValues>> = Vec::new();
     for top in &framework.indicators {
         firsts.push(sub_scores.by_ref().take(top.children.len()).collect());
     }
     let tops = super::parallel::map(
         framework.indicators.iter().zip(&firsts).collect(),
         |(top, first)| {
-            let parts: Vec<(&[f64], f64)> = first
+            let parts: Vec<(&ScoreValues, f64)> = first
                 .iter()
                 .zip(&top.children)
-                .map(|(v, c)| (v.as_slice(), c.weight))
+                .map(|(v, c)| (v, c.weight))
                 .collect();
             weighted_rows(&parts, n)
         },
     );
-    let parts: Vec<(&[f64], f64)> = tops
+    let parts: Vec<(&ScoreValues, f64)> = tops
         .iter()
         .zip(&framework.indicators)
-        .map(|(v, top)| (v.as_slice(), top.weight))
+        .map(|(v, top)| (v, top.weight))
         .collect();
     let composite = weighted_rows(&parts, n);
     let mut codes: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut columns: Vec<ScoreValues> = Vec::new();
     for ((top, values), first) in framework.indicators.iter().zip(tops).zip(firsts) {
         codes.push(top.code.clone());
         columns.push(values);
@@ -223,43 +217,121 @@ pub fn respondent_scores(
     }
     codes.push(COMPOSITE.to_string());
     columns.push(composite);
-    let mut cols = vec![frames.respondents.column("group")?.clone()];
-    cols.extend(super::parallel::map(
-        codes.iter().zip(columns).collect(),
-        |(code, values)| score_values(score_column(code), values),
-    ));
-    Ok(RespondentScores::new(DataFrame::new(n, cols)?, codes))
+    let group = frames.respondents.column("group")?.str()?.clone();
+    Ok(RespondentScores::new(group, codes, columns))
 }
 
-/// Each respondent's score of second-level indicator `code` (NaN without one): the
+/// Each respondent's score of second-level indicator `code` (none without one): the
 /// mean of its items they answered, scaled to 0–100, when they answered at least
-/// `min_item_share` of those in their questionnaire.
-fn sub_scores(frames: &Frames, code: &str, min_item_share: f64) -> Vec<f64> {
+/// `min_item_share` of those in their questionnaire. Coded (a score is one of a few
+/// values), unless the indicator has more distinct scores than a code can name.
+fn sub_scores(frames: &Frames, code: &str, min_item_share: f64) -> ScoreValues {
+    coded_sub_scores(frames, code, min_item_share, MAX_LEVELS)
+        .unwrap_or_else(|| ScoreValues::dense(dense_sub_scores(frames, code, min_item_share)))
+}
+
+/// [`sub_scores`] coded, each score named by its questionnaire's (answered, sum) pair;
+/// none when that takes more than `max_levels` distinct pairs.
+fn coded_sub_scores(
+    frames: &Frames,
+    code: &str,
+    min_item_share: f64,
+    max_levels: usize,
+) -> Option<ScoreValues> {
+    let mut out = CodedScores::new(frames.len(), 0, max_levels);
+    let complete = each_version_sums(frames, code, min_item_share, |v, sums| {
+        // Key of (answered a, sum s): a·(s_max + 1) + s, s at most s_max.
+        let s_max = sums.items * u32::from(v.points.saturating_sub(1));
+        out.rekey((sums.items as usize + 1) * (s_max as usize + 1));
+        for ((r, s), a) in v.rows.iter().zip(sums.sum).zip(sums.answered) {
+            if sums.counts(*a) {
+                let key = *a as usize * (s_max as usize + 1) + *s as usize;
+                if !out.put(*r as usize, key, || sums.score(*s, *a)) {
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    complete.then(|| out.finish())
+}
+
+/// [`sub_scores`] as values, NaN for none.
+fn dense_sub_scores(frames: &Frames, code: &str, min_item_share: f64) -> Vec<f64> {
     let mut out = vec![f64::NAN; frames.len()];
+    each_version_sums(frames, code, min_item_share, |v, sums| {
+        for ((r, s), a) in v.rows.iter().zip(sums.sum).zip(sums.answered) {
+            if sums.counts(*a) {
+                out[*r as usize] = sums.score(*s, *a);
+            }
+        }
+        true
+    });
+    out
+}
+
+/// One questionnaire's rows' sums of an indicator's items (scored 0-based) and their
+/// numbers of answered items.
+struct VersionSums<'a> {
+    sum: &'a [u32],
+    answered: &'a [u32],
+    /// The indicator's items in the questionnaire.
+    items: u32,
+    /// Answered items a score needs.
+    least: f64,
+    /// Scale points minus one (at least one).
+    span: f64,
+}
+
+impl VersionSums<'_> {
+    /// Whether `a` answered items make a score.
+    #[inline]
+    fn counts(&self, a: u32) -> bool {
+        a > 0 && f64::from(a) / f64::from(self.items) >= self.least
+    }
+
+    /// The score of sum `s` over `a` answered items.
+    #[inline]
+    fn score(&self, s: u32, a: u32) -> f64 {
+        100.0 * f64::from(s) / (f64::from(a) * self.span)
+    }
+}
+
+/// Calls `f` with each questionnaire that has items of `code` and its rows' sums,
+/// until `f` says false (then false).
+fn each_version_sums(
+    frames: &Frames,
+    code: &str,
+    min_item_share: f64,
+    mut f: impl FnMut(&VersionFrame, VersionSums) -> bool,
+) -> bool {
     // One pair of buffers for every questionnaire (fresh memory costs page faults).
     let longest = frames.versions.iter().map(|v| v.len()).max().unwrap_or(0);
     let (mut sum, mut answered) = (vec![0u32; longest], vec![0u32; longest]);
     for v in &frames.versions {
         let p = v.points;
-        let span = f64::from(p.saturating_sub(1).max(1));
         let cols: Vec<_> = v.items.iter().filter(|c| c.sub == code).collect();
         if cols.is_empty() {
             continue;
         }
-        let k = cols.len() as f64;
         let (sum, answered) = (&mut sum[..v.len()], &mut answered[..v.len()]);
         sum.fill(0);
         answered.fill(0);
         for c in &cols {
             add_item(c, p, sum, answered);
         }
-        for ((r, s), a) in v.rows.iter().zip(&*sum).zip(&*answered) {
-            if *a > 0 && f64::from(*a) / k >= min_item_share - 1e-9 {
-                out[*r as usize] = 100.0 * f64::from(*s) / (f64::from(*a) * span);
-            }
+        let sums = VersionSums {
+            sum,
+            answered,
+            items: cols.len() as u32,
+            least: min_item_share - 1e-9,
+            span: f64::from(p.saturating_sub(1).max(1)),
+        };
+        if !f(v, sums) {
+            return false;
         }
     }
-    out
+    true
 }
 
 /// Key of one cell: group, breakdown value ("" for none), indicator.
@@ -305,20 +377,11 @@ pub fn cell_tables<'a>(
     });
     let (tables, row_slots): (Vec<_>, Vec<_>) = tables.into_iter().unzip();
     let slots = SlotSpace::new(&tables, row_slots);
-    let weights = if scores.is_weighted() {
-        Some(scores.df.column(WEIGHT)?.f64()?)
-    } else {
-        None
-    };
-    let per_code = super::parallel::map(scores.codes.iter().collect(), |code: &String| {
-        let values = scores.df.column(&score_column(code))?.f64()?;
-        Ok(match weights {
-            Some(w) => weighted_cells(values, w, &slots),
-            None => unweighted_cells(values, &slots),
-        })
-    })
-    .into_iter()
-    .collect::<PolarsResult<Vec<_>>>()?;
+    let weights = scores.weights.as_deref();
+    let per_code = super::parallel::map(scores.columns.iter().collect(), |values| match weights {
+        Some(w) => weighted_cells(values, w, &slots),
+        None => unweighted_cells(values, &slots),
+    });
     let mut out: Vec<CellTable> = Vec::with_capacity(tables.len());
     for (t, keys) in tables.iter().enumerate() {
         let first = slots.offsets[t];
@@ -378,9 +441,9 @@ impl SlotSpace {
 
     /// Calls `f(r, slot, x)` for every row `r` with a score `x` (see
     /// [`for_each_slot`]) and each table, `slot` the row's in that table.
-    fn for_each(&self, values: &Float64Chunked, mut f: impl FnMut(usize, usize, f64)) {
+    fn for_each(&self, values: &ScoreValues, mut f: impl FnMut(usize, usize, f64)) {
         let rows = self.row_slots.iter().map(Vec::len).min().unwrap_or(0);
-        for_each_scored(values, rows, |r, x| {
+        values.for_each_scored(rows, |r, x| {
             for table in &self.row_slots {
                 f(r, table[r] as usize, x);
             }
@@ -422,7 +485,7 @@ impl<'a> GroupVectors<'a> {
         let Some(scores) = self.scores.filter(|s| s.codes.iter().any(|c| c == code)) else {
             return Ok(Vec::new());
         };
-        let values = scores.df.column(&score_column(code))?.f64()?;
+        let values = scores.values(code)?;
         // The spare slot's vector takes the rows in no cell (no branch per row); each
         // vector is sized exactly by a first pass.
         let mut n = vec![0usize; self.groups.len() + 1];
@@ -449,11 +512,9 @@ pub fn cell_counts(scores: &RespondentScores) -> PolarsResult<BTreeMap<CellKey, 
     for code in &scores.codes {
         let stride = keys.len() + 1;
         let mut n = vec![0u64; BANKS * stride];
-        for_each_slot(
-            scores.df.column(&score_column(code))?.f64()?,
-            &row_slot,
-            |r, c, _| n[(r % BANKS) * stride + c] += 1,
-        );
+        for_each_slot(scores.values(code)?, &row_slot, |r, c, _| {
+            n[(r % BANKS) * stride + c] += 1
+        });
         let n = bank_totals(&n, stride);
         for ((g, v), n) in keys.iter().zip(n).filter(|(_, n)| *n > 0) {
             let stat = ScoreStat {
@@ -532,45 +593,8 @@ fn dictionary(ca: &StringChunked) -> (Vec<&str>, Vec<u32>) {
 /// Calls `f(row, slot, score)` for every row with a score, in row order (see
 /// [`for_each_scored`]): `slot` is the row's from [`cells_of_rows`] (the spare slot
 /// past the last cell for a row in no cell), so there is no branch per row.
-fn for_each_slot(values: &Float64Chunked, row_slot: &[u32], mut f: impl FnMut(usize, usize, f64)) {
-    for_each_scored(values, row_slot.len(), |r, x| f(r, row_slot[r] as usize, x));
-}
-
-/// Calls `f(row, score)` for every row below `rows` with a score, in row order,
-/// reading the column's arrays directly. Rows with a score are found a word of the
-/// validity bitmap at a time (set bits only): respondents of different groups and
-/// questionnaires interleave in time order, and a branch per row on "in a cell with a
-/// score" mispredicted on most rows there (cell tables took 2.5× as long as on rows
-/// grouped by questionnaire); callers give rows in no cell a spare slot instead.
-fn for_each_scored(values: &Float64Chunked, rows: usize, mut f: impl FnMut(usize, f64)) {
-    let mut r = 0;
-    for arr in values.downcast_iter() {
-        let xs = arr.values().as_slice();
-        let xs = &xs[..xs.len().min(rows.saturating_sub(r))];
-        let mut visit = |i: usize| f(r + i, xs[i]);
-        match arr.validity() {
-            Some(valid) => {
-                let mut words = valid.chunks::<u64>();
-                let mut base = 0;
-                let mut set_bits = |mut word: u64, base: usize| {
-                    while word != 0 {
-                        let i = base + word.trailing_zeros() as usize;
-                        if i < xs.len() {
-                            visit(i);
-                        }
-                        word &= word - 1;
-                    }
-                };
-                for word in words.by_ref() {
-                    set_bits(word, base);
-                    base += 64;
-                }
-                set_bits(words.remainder(), base);
-            }
-            None => (0..xs.len()).for_each(&mut visit),
-        }
-        r += arr.len();
-    }
+fn for_each_slot(values: &ScoreValues, row_slot: &[u32], mut f: impl FnMut(usize, usize, f64)) {
+    values.for_each_scored(row_slot.len(), |r, x| f(r, row_slot[r] as usize, x));
 }
 
 /// Accumulator banks: row `r` adds into bank `r % BANKS`, so that consecutive rows of
@@ -587,7 +611,7 @@ fn bank_totals<T: Copy + std::ops::Add<Output = T>>(banks: &[T], stride: usize) 
 
 /// Unweighted cells of every slot: n, mean and sample SD (two-pass), `None` for a
 /// cell without scores.
-fn unweighted_cells(values: &Float64Chunked, slots: &SlotSpace) -> Vec<Option<ScoreStat>> {
+fn unweighted_cells(values: &ScoreValues, slots: &SlotSpace) -> Vec<Option<ScoreStat>> {
     let stride = slots.len;
     let mut n = vec![0u64; BANKS * stride];
     let mut sum = vec![0.0f64; BANKS * stride];
@@ -614,16 +638,12 @@ fn unweighted_cells(values: &Float64Chunked, slots: &SlotSpace) -> Vec<Option<Sc
 /// Weighted cells of every slot from their [`WeightedSums`] (a respondent without a
 /// weight counts in n only), `None` for a cell without scores.
 fn weighted_cells(
-    values: &Float64Chunked,
-    weights: &Float64Chunked,
+    values: &ScoreValues,
+    weights: &[f64],
     slots: &SlotSpace,
 ) -> Vec<Option<ScoreStat>> {
-    let weights: Vec<Option<f64>> = weights.iter().collect();
     let mut sums = vec![WeightedSums::default(); slots.len];
-    slots.for_each(values, |r, s, x| match weights.get(r).copied().flatten() {
-        Some(w) => sums[s].add(x, w),
-        None => sums[s].n += 1,
-    });
+    slots.for_each(values, |r, s, x| sums[s].add(x, weights[r]));
     sums.into_iter()
         .map(|s| (s.n > 0).then(|| s.stat()))
         .collect()
@@ -709,14 +729,41 @@ pub(crate) mod tests {
     /// Respondent scores of the given groups (row by row) and indicator columns (NaN: no
     /// score).
     fn scores_by_group(groups: &[Option<&str>], columns: &[(&str, Vec<f64>)]) -> RespondentScores {
-        let mut cols = vec![Column::new("group".into(), groups)];
-        cols.extend(
+        let group: StringChunked = groups.iter().copied().collect();
+        RespondentScores::new(
+            group,
+            columns.iter().map(|(c, _)| c.to_string()).collect(),
             columns
                 .iter()
-                .map(|(code, v)| score_values(score_column(code), v.clone())),
-        );
-        let df = DataFrame::new(groups.len(), cols).expect("frame");
-        RespondentScores::new(df, columns.iter().map(|(c, _)| c.to_string()).collect())
+                .map(|(_, v)| ScoreValues::dense(v.clone()))
+                .collect(),
+        )
+    }
+
+    /// The column of `code` in [`scores_frame`].
+    fn score_column(code: &str) -> String {
+        format!("score:{code}")
+    }
+
+    /// The column of respondent weights in [`scores_frame`], when weighted.
+    const WEIGHT: &str = "weight";
+
+    /// The scores as a polars frame (the reference group-by's input): `group`, a
+    /// nullable `f64` column per indicator and the weights.
+    fn scores_frame(scores: &RespondentScores) -> DataFrame {
+        let mut cols = vec![scores
+            .group()
+            .clone()
+            .with_name("group".into())
+            .into_column()];
+        for code in &scores.codes {
+            let v: Vec<Option<f64>> = scores.values(code).expect("values").iter().collect();
+            cols.push(Column::new(score_column(code).into(), v));
+        }
+        if let Some(w) = &scores.weights {
+            cols.push(Column::new(WEIGHT.into(), w.clone()));
+        }
+        DataFrame::new(scores.group().len(), cols).expect("scores frame")
     }
 
     const S: Option<&str> = Some("students");
@@ -961,13 +1008,13 @@ pub(crate) mod tests {
         let mut keys = vec![col("group")];
         let lf = match respondents {
             Some((r, attr)) => {
-                let mut df = scores.df.clone();
+                let mut df = scores_frame(scores);
                 df.with_column(r.column(attr).expect("by").clone().with_name(BY.into()))
                     .expect("with by");
                 keys.push(col(BY));
                 df.lazy().filter(col(BY).is_not_null())
             }
-            None => scores.df.clone().lazy(),
+            None => scores_frame(scores).lazy(),
         };
         let weighted = scores.is_weighted();
         let has = |c: &str| col(c).is_not_null();
@@ -1071,13 +1118,10 @@ pub(crate) mod tests {
             .iter()
             .map(|r| r.0.map(|g| GROUPS[g as usize]))
             .collect();
-        let mut cols = vec![Column::new("group".into(), group)];
-        for (k, code) in codes.iter().enumerate() {
-            let v: Vec<Option<f64>> = rows.iter().map(|r| r.2[k]).collect();
-            cols.push(Column::new(score_column(code).into(), v));
-        }
-        let df = DataFrame::new(n, cols).expect("scores");
-        let mut scores = RespondentScores::new(df, codes);
+        let columns = (0..codes.len())
+            .map(|k| ScoreValues::dense(rows.iter().map(|r| r.2[k].unwrap_or(f64::NAN)).collect()))
+            .collect();
+        let mut scores = RespondentScores::new(group.into_iter().collect(), codes, columns);
         if weighted {
             let w: Vec<f64> = rows.iter().map(|r| r.3).collect();
             scores = scores.with_weights(&w).expect("weights");
@@ -1098,40 +1142,38 @@ pub(crate) mod tests {
         )
     }
 
-    /// Rows visited by [`for_each_slot`] against a row-by-row reading of the column:
-    /// several chunks, validity bitmaps that start mid-byte (a slice), a chunk without
-    /// a bitmap, words of every fill, rows past the last slot.
+    /// Rows visited by [`for_each_slot`] against a row-by-row reading of the column,
+    /// coded and dense: words of every fill, rows past the last slot.
     #[test]
     fn slots_visit_exactly_the_rows_with_a_score() {
-        let pattern = |n: usize, seed: usize| -> Vec<Option<f64>> {
-            (0..n)
-                .map(|i| {
-                    (!(i * 7 + seed).is_multiple_of(5) && (i / 64) % 3 != 1).then_some(i as f64)
-                })
-                .collect()
+        let rows = 577;
+        let value = |i: usize| {
+            if !(i * 7 + 1).is_multiple_of(5) && (i / 64) % 3 != 1 {
+                (i % 9) as f64 * 12.5
+            } else {
+                f64::NAN
+            }
         };
-        let mut ca: Float64Chunked = pattern(300, 1).into_iter().collect();
-        let sliced: Float64Chunked = pattern(500, 3)
-            .into_iter()
-            .collect::<Float64Chunked>()
-            .slice(5, 207);
-        ca.append(&sliced).expect("append");
-        let dense: Float64Chunked = Float64Chunked::from_vec("x".into(), vec![2.5; 70]);
-        ca.append(&dense).expect("append");
-        assert!(ca.chunks().len() >= 3);
-        let rows = ca.len();
+        let dense = ScoreValues::dense((0..rows).map(value).collect());
+        let mut coded = CodedScores::new(rows, 9, MAX_LEVELS);
+        for i in (0..rows).filter(|i| !value(*i).is_nan()) {
+            assert!(coded.put(i, i % 9, || value(i)));
+        }
         // Every fourth row in no cell (the spare slot, 3); the last ten rows without one.
         let row_slot: Vec<u32> = (0..rows - 10)
             .map(|r| if r % 4 == 0 { 3 } else { (r % 3) as u32 })
             .collect();
-        let mut seen = Vec::new();
-        for_each_slot(&ca, &row_slot, |r, c, x| seen.push((r, c, x)));
-        let expected: Vec<(usize, usize, f64)> = ca
-            .iter()
-            .enumerate()
-            .filter_map(|(r, x)| Some((r, *row_slot.get(r)? as usize, x?)))
+        let expected: Vec<(usize, usize, f64)> = (0..rows)
+            .filter_map(|r| {
+                let x = value(r);
+                (!x.is_nan()).then_some((r, *row_slot.get(r)? as usize, x))
+            })
             .collect();
-        assert_eq!(seen, expected);
+        for column in [dense, coded.finish()] {
+            let mut seen = Vec::new();
+            for_each_slot(&column, &row_slot, |r, c, x| seen.push((r, c, x)));
+            assert_eq!(seen, expected);
+        }
     }
 
     /// Weights re-normalised over the parts a row has (by hand: (0.6·50 + 0.4·100) / 1
@@ -1139,34 +1181,54 @@ pub(crate) mod tests {
     #[test]
     fn weighted_rows_renormalise_over_present_parts() {
         let nan = f64::NAN;
-        let a = [50.0, nan, nan];
-        let b = [100.0, 20.0, nan];
+        let a = ScoreValues::dense(vec![50.0, nan, nan]);
+        let b = ScoreValues::dense(vec![100.0, 20.0, nan]);
         let rows = weighted_rows(&[(&a, 0.6), (&b, 0.4)], 3);
-        assert!((rows[0] - 70.0).abs() < 1e-12);
-        assert_eq!(rows[1], 20.0);
-        assert!(rows[2].is_nan());
+        assert!((rows.value(0) - 70.0).abs() < 1e-12);
+        assert_eq!(rows.get(1), Some(20.0));
+        assert_eq!(rows.get(2), None);
     }
 
-    /// A score column holds the scores, NaN (no score) as null, the same column as
-    /// collecting `Option`s gives; without a NaN it has no validity bitmap.
+    /// Second-level scores coded are the values worked out row by row, bit for bit, for
+    /// 300 respondents' answers of every kind (skips, reversed items, both groups) and
+    /// two minimum shares; with too few codes the coded form gives way to the values.
     #[test]
-    fn score_columns_have_nulls_for_nan() {
-        let values = vec![12.5, f64::NAN, 100.0, 0.0, f64::NAN, 37.5];
-        let column = score_values("score:x".into(), values.clone());
-        let ca = column.f64().expect("f64");
-        let collected: Float64Chunked =
-            values.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
-        assert_eq!(ca.name().as_str(), "score:x");
-        assert_eq!(ca.null_count(), 2);
-        assert!(ca.equal_missing(&collected).all());
-        assert_eq!(
-            ca.iter().collect::<Vec<_>>(),
-            collected.iter().collect::<Vec<_>>()
-        );
-        let full = score_values("score:y".into(), vec![1.0, 2.0]);
-        let full = full.f64().expect("f64");
-        assert_eq!(full.null_count(), 0);
-        assert!(full.downcast_iter().all(|a| a.validity().is_none()));
+    fn coded_sub_scores_are_the_scores_bit_for_bit() {
+        let (s, t) = (survey(Audience::Students), survey(Audience::Teachers));
+        let no_attrs = BTreeMap::new();
+        let all: Vec<BTreeMap<String, AnswerValue>> = (0..300i64)
+            .map(|i| {
+                let pairs: Vec<(&str, i64)> = ["q1", "q2", "q3", "q4"]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, q)| (*q, (i * 7 + k as i64 * i * 3 + k as i64) % 6))
+                    .filter(|(_, a)| *a > 0)
+                    .collect();
+                answers(&pairs)
+            })
+            .collect();
+        let inputs = all.iter().enumerate().map(|(i, a)| ResponseInput {
+            survey: if i % 3 == 0 { &t } else { &s },
+            attributes: &no_attrs,
+            answers: a,
+        });
+        let frames = build(inputs, &[]).expect("frames");
+        let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        let info = info();
+        for share in [0.5, 1.0] {
+            for (_, sub) in info.framework.subs() {
+                let dense = dense_sub_scores(&frames, &sub.code, share);
+                assert!(dense.iter().any(|x| !x.is_nan()), "{} has scores", sub.code);
+                let coded = coded_sub_scores(&frames, &sub.code, share, MAX_LEVELS)
+                    .expect("few enough distinct scores");
+                let coded: Vec<f64> = (0..frames.len()).map(|r| coded.value(r)).collect();
+                assert_eq!(bits(coded), bits(dense.clone()), "{} at {share}", sub.code);
+                assert!(coded_sub_scores(&frames, &sub.code, share, 0).is_none());
+                let chosen = sub_scores(&frames, &sub.code, share);
+                let chosen: Vec<f64> = (0..frames.len()).map(|r| chosen.value(r)).collect();
+                assert_eq!(bits(chosen), bits(dense));
+            }
+        }
     }
 
     /// Every number of `s` as its bits, so that two stats compare exactly.

@@ -18,7 +18,7 @@ use crate::analysis::crosstab::{tabulate, Answer, CrossTab, Measure, Record};
 use crate::analysis::disclosure::{Census, Gate};
 use crate::analysis::evaluation::effective_framework;
 use crate::analysis::frame::{Attributes, FrameBuilder};
-use crate::analysis::scores::{respondent_scores, score_column, COMPOSITE};
+use crate::analysis::scores::{respondent_scores, COMPOSITE};
 use crate::analysis::suppression::Suppressed;
 use crate::domain::packed::{self, Packed};
 use crate::domain::{Audience, QuestionKind, Survey};
@@ -562,7 +562,7 @@ fn score(meta: &CampaignMeta, code: &str, pass: &mut Pass) -> anyhow::Result<()>
     let info = &meta.campaign.info;
     let (framework, _) = effective_framework(info, &frames)?;
     let scores = respondent_scores(&framework, &frames, info.analysis.min_item_share)?;
-    let column = scores.df.column(&score_column(code))?.f64()?.clone();
+    let column = scores.values(code)?;
     for (r, x) in pass.reads.iter_mut().zip(column.iter()) {
         r.answer = x.map_or(Answer::None, Answer::Value);
     }
