@@ -15,8 +15,12 @@ pub struct ScoreValues {
 
 #[derive(Clone, Debug)]
 enum Values {
-    /// Row `r`'s score is `levels[codes[r]]`; `levels[0]` is NaN (no score).
-    Coded { codes: Vec<u8>, levels: Vec<f64> },
+    /// Row `r`'s score is `levels[codes[r]]`; `levels[0]` is NaN (no score), as is
+    /// every level not made (a byte indexes the array without a bounds check).
+    Coded {
+        codes: Vec<u8>,
+        levels: Box<[f64; 256]>,
+    },
     /// Row `r`'s score, NaN for none.
     Dense(Vec<f64>),
 }
@@ -73,6 +77,19 @@ impl ScoreValues {
     pub fn get(&self, r: usize) -> Option<f64> {
         let x = self.value(r);
         (!x.is_nan()).then_some(x)
+    }
+
+    /// The scores (NaN for none) of the rows from `start` on, one per place of `out`.
+    pub fn fill(&self, start: usize, out: &mut [f64]) {
+        let rows = start..start + out.len();
+        match &self.values {
+            Values::Coded { codes, levels } => {
+                for (x, c) in out.iter_mut().zip(&codes[rows]) {
+                    *x = levels[usize::from(*c)];
+                }
+            }
+            Values::Dense(v) => out.copy_from_slice(&v[rows]),
+        }
     }
 
     /// Every row's score or none, in row order.
@@ -178,10 +195,12 @@ impl CodedScores {
 
     pub fn finish(self) -> ScoreValues {
         let scored = bits(self.codes.len(), |r| self.codes[r] != 0);
+        let mut levels = Box::new([f64::NAN; 256]);
+        levels[..self.levels.len()].copy_from_slice(&self.levels);
         ScoreValues::with_bits(
             Values::Coded {
                 codes: self.codes,
-                levels: self.levels,
+                levels,
             },
             scored,
         )
@@ -242,6 +261,13 @@ mod tests {
         let below: Vec<_> = visited.iter().copied().filter(|(r, _)| *r < 100).collect();
         assert_eq!(scored(&coded, 100), below);
         assert_eq!(scored(&dense, 100), below);
+        // A block of rows read at once is the rows read one by one (NaN for none).
+        for column in [&coded, &dense] {
+            let mut block = [0.0; 30];
+            column.fill(95, &mut block);
+            let one_by_one: Vec<u64> = (95..125).map(|r| column.value(r).to_bits()).collect();
+            assert_eq!(block.map(f64::to_bits).to_vec(), one_by_one);
+        }
     }
 
     #[test]

@@ -132,27 +132,39 @@ impl RespondentScores {
 }
 
 /// Weighted mean over the present (non-NaN) values of each row, weights re-normalised
-/// per row; NaN where none is present. Row by row over the parts, so that nothing but
-/// the result is allocated (fresh memory is paid for in page faults).
+/// per row; NaN where none is present. A block of rows at a time, every part added to
+/// the block's sums in turn (each row's sums in part order): nothing but the result is
+/// allocated (fresh memory is paid for in page faults), and a part's kind of column is
+/// looked at once per block, not per row.
 fn weighted_rows(parts: &[(&ScoreValues, f64)], n: usize) -> ScoreValues {
-    let values = (0..n)
-        .map(|i| {
-            let (mut num, mut den) = (0.0, 0.0);
-            for (values, w) in parts {
-                let x = values.value(i);
+    const BLOCK: usize = 1024;
+    let mut out = Vec::with_capacity(n);
+    let (mut x, mut num, mut den) = ([0.0; BLOCK], [0.0; BLOCK], [0.0; BLOCK]);
+    for start in (0..n).step_by(BLOCK) {
+        let len = BLOCK.min(n - start);
+        let (x, num, den) = (&mut x[..len], &mut num[..len], &mut den[..len]);
+        num.fill(0.0);
+        den.fill(0.0);
+        for (values, w) in parts {
+            values.fill(start, x);
+            for ((x, num), den) in x.iter().zip(num.iter_mut()).zip(den.iter_mut()) {
                 if !x.is_nan() {
-                    num += x * w;
-                    den += w;
+                    *num += x * w;
+                    *den += w;
                 }
             }
-            if den > 0.0 {
-                num / den
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    ScoreValues::dense(values)
+        }
+        out.extend(num.iter().zip(den.iter()).map(
+            |(num, den)| {
+                if *den > 0.0 {
+                    num / den
+                } else {
+                    f64::NAN
+                }
+            },
+        ));
+    }
+    ScoreValues::dense(out)
 }
 
 /// Adds item `c`'s answers, scored (0-based, reverse items flipped), to each row's
