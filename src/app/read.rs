@@ -15,12 +15,13 @@ use crate::analysis::cube::Coord;
 use crate::analysis::disclosure::{Lattice, ATTRIBUTES};
 use crate::analysis::evaluation::{fine_cell, FineCell, View};
 use crate::analysis::frame::{Attributes, CellFrames, FrameBuilder, Frames, NO_CELL};
-use crate::analysis::parallel;
 use crate::analysis::quality::QualityInput;
+use crate::domain::campaign::CampaignInfo;
 use crate::domain::quality::{Flag, FlagSet, QualitySettings};
 use crate::store::campaigns::{self, StoredCampaign};
 use crate::store::responses::{self, AnalysisRow};
 use crate::store::surveys::{self, StoredSurvey};
+use polars::prelude::PolarsResult;
 
 /// Rows per chunk handed from the reader to the decoder.
 const CHUNK: usize = 4096;
@@ -228,9 +229,9 @@ pub async fn collect(
     filters: &[(String, String)],
     texts: bool,
 ) -> anyhow::Result<Collected<Frames>> {
-    let mut read = pass(db, meta, filters, texts, None, 0).await?;
+    let mut read = pass(db, meta, filters, texts, None, Keep::Cells).await?;
     let lattice = match read.fine.take() {
-        Some((attributes, fine)) => Some(lattice(attributes, fine, filters, Ok)?),
+        Some((attributes, fine)) => Some(lattice(attributes, fine, filters, CellPart::frames)?),
         None => None,
     };
     Ok(read.into_collected(lattice))
@@ -258,30 +259,27 @@ pub async fn collect_view(
                 let known = known.clone();
                 tokio::task::spawn_blocking(move || select(&kept, &known, &owned, texts)).await??
             }
-            None => pass(db, meta, filters, texts, Some(known.clone()), 0).await?,
+            None => {
+                pass(
+                    db,
+                    meta,
+                    filters,
+                    texts,
+                    Some(known.clone()),
+                    Keep::Summaries(0),
+                )
+                .await?
+            }
         };
         return Ok(read.into_collected(Some(lattice)));
     }
-    let mut read = pass(db, meta, filters, texts, None, summaries.kept_respondents).await?;
+    let keep = Keep::Summaries(summaries.kept_respondents);
+    let mut read = pass(db, meta, filters, texts, None, keep).await?;
     let Some((attributes, fine)) = read.fine.take() else {
         return Ok(read.into_collected(None));
     };
-    let info = meta.campaign.info.clone();
-    let owned = filters.to_vec();
-    // The fine cells are summarised on every core.
-    let lattice = tokio::task::spawn_blocking(move || {
-        let (keys, frames): (Vec<_>, Vec<_>) = fine.into_iter().unzip();
-        let cells = parallel::map(frames, |f: Frames| fine_cell(&info, &f))
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
-        lattice(
-            attributes,
-            keys.into_iter().zip(cells).collect(),
-            &owned,
-            Ok,
-        )
-    })
-    .await??;
+    let info = &meta.campaign.info;
+    let lattice = lattice(attributes, fine, filters, |c| c.summary(info))?;
     if campaigns::data_version(db, key).await?.as_deref() == Some(version.as_str()) {
         let summary = Summary {
             lattice: lattice.clone(),
@@ -343,9 +341,43 @@ fn unknown_filter() -> anyhow::Error {
     anyhow::anyhow!("a filter names an attribute views cannot be narrowed by")
 }
 
-/// A pass's fine cells: the lattice attributes, and each cell's respondents by its
-/// values of them (frames as [`Frames::split_cells`] gives them).
-type Fine = (Vec<String>, BTreeMap<Vec<Option<String>>, Frames>);
+/// A pass's fine cells: the lattice attributes, and each cell by its values of them.
+type Fine = (Vec<String>, BTreeMap<Vec<Option<String>>, CellPart>);
+
+/// What a pass keeps of the campaign's fine cells.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// Their frames.
+    Cells,
+    /// What the gate reads of them, and the campaign's frames for its summary when it
+    /// has at most this many respondents (0: never).
+    Summaries(usize),
+}
+
+/// One fine cell as a pass gives it.
+enum CellPart {
+    /// Its respondents' frames (as [`CellFrames::split`] gives them).
+    Frames(Frames),
+    /// What the disclosure gate reads of them, made as soon as they were split (see
+    /// [`Pass::summarise_cells`]).
+    Summary(FineCell),
+}
+
+impl CellPart {
+    fn frames(self) -> anyhow::Result<Frames> {
+        match self {
+            CellPart::Frames(f) => Ok(f),
+            CellPart::Summary(_) => anyhow::bail!("a summarising pass kept no cell frames"),
+        }
+    }
+
+    fn summary(self, info: &CampaignInfo) -> anyhow::Result<FineCell> {
+        Ok(match self {
+            CellPart::Frames(f) => fine_cell(info, &f)?,
+            CellPart::Summary(c) => c,
+        })
+    }
+}
 
 /// What one pass read.
 struct Read {
@@ -383,7 +415,7 @@ async fn pass(
     filters: &[(String, String)],
     texts: bool,
     known: Option<Arc<Summary>>,
-    keep_at_most: usize,
+    keep: Keep,
 ) -> anyhow::Result<Read> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AnalysisRow>>(4);
     let versions: HashMap<i64, StoredSurvey> =
@@ -409,8 +441,11 @@ async fn pass(
         known_medians,
         known,
     );
-    if keep_at_most > 0 {
-        pass.keep_frames(keep_at_most);
+    if let Keep::Summaries(respondents) = keep {
+        pass.summarise_cells(&meta.campaign.info);
+        if respondents > 0 {
+            pass.keep_frames(respondents);
+        }
     }
     // Read chunks go back to the reader to be freed there (`responses::Spent`).
     let (spent_tx, spent) = std::sync::mpsc::channel();
@@ -552,6 +587,9 @@ struct Pass {
     keep_at_most: usize,
     /// Whether the view keeps its open answers.
     texts: bool,
+    /// The campaign to summarise each fine cell for as it is split (see
+    /// [`Self::summarise_cells`]); none: the cells keep their frames.
+    summarise: Option<CampaignInfo>,
 }
 
 impl Pass {
@@ -602,6 +640,26 @@ impl Pass {
             spans: Vec::new(),
             keep_at_most: 0,
             texts,
+            summarise: None,
+        }
+    }
+
+    /// Gives each fine cell as what the disclosure gate reads of it, made as soon as
+    /// the cell is split from the campaign (its frames dropped at once), rather than
+    /// as its frames: all cells' frames at once were a second copy of the campaign's.
+    fn summarise_cells(&mut self, info: &CampaignInfo) {
+        self.summarise = Some(info.clone());
+    }
+
+    /// The fine cells of `whole`, each as a pass with `summarise` gives them.
+    fn split(
+        summarise: &Option<CampaignInfo>,
+        whole: &CellFrames,
+        cells: usize,
+    ) -> PolarsResult<Vec<Option<CellPart>>> {
+        match summarise {
+            Some(info) => whole.split_into(cells, |f| fine_cell(info, &f).map(CellPart::Summary)),
+            None => whole.split_into(cells, |f| Ok(CellPart::Frames(f))),
         }
     }
 
@@ -726,12 +784,12 @@ impl Pass {
         } else if let Some(all) = self.campaign {
             let mut whole = all.finish_in_cells()?;
             flag_speeders(q, &medians, &mut whole.frames, &self.timed_all);
-            let parts = whole.split(cells)?;
+            let parts = Self::split(&self.summarise, &whole, cells)?;
             (self.builder.finish()?, parts, Some(whole))
         } else {
             let mut whole = self.builder.finish_in_cells()?;
             flag_speeders(q, &medians, &mut whole.frames, &self.timed);
-            let parts = whole.split(cells)?;
+            let parts = Self::split(&self.summarise, &whole, cells)?;
             if kept_whole(whole.len()) {
                 // The view is every cell, with open answers only when asked for.
                 let frames = whole.select(&vec![true; cells], self.texts)?;

@@ -156,6 +156,17 @@ impl CellFrames {
     /// (the cell's tallies count respondents only), and the data quality flags (cells
     /// are not judged).
     pub fn split(&self, cells: usize) -> PolarsResult<Vec<Option<Frames>>> {
+        self.split_into(cells, Ok)
+    }
+
+    /// [`Self::split`], each cell's frames turned into `into(frames)` as soon as they
+    /// are made: only the cells in hand on each core are in memory at once, not a
+    /// second copy of the whole.
+    pub fn split_into<T: Send>(
+        &self,
+        cells: usize,
+        into: impl Fn(Frames) -> PolarsResult<T> + Sync,
+    ) -> PolarsResult<Vec<Option<T>>> {
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); cells];
         let mut local = vec![u32::MAX; self.len()];
         for (r, &c) in self.ledger.row_cell.iter().enumerate() {
@@ -212,7 +223,7 @@ impl CellFrames {
             let mut part = self.part(&members, |v| &positions[v][c], totals)?;
             part.flags = vec![FlagSet::EMPTY; m.len()];
             part.texts_kept = false;
-            Ok(Some(part))
+            into(part).map(Some)
         })
         .into_iter()
         .collect()
