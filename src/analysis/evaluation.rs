@@ -441,11 +441,10 @@ fn entropy_framework(
 ) -> PolarsResult<(Framework, Vec<String>)> {
     let settings = &info.analysis;
     let mut fw = info.framework.clone();
-    if !frames
+    if frames
         .respondents
-        .get_column_names()
-        .iter()
-        .any(|c| c.as_str() == settings.entropy_unit)
+        .attribute(&settings.entropy_unit)
+        .is_none()
     {
         return Ok((fw, Vec::new()));
     }
@@ -539,11 +538,7 @@ impl Tables {
 }
 
 fn has_column(frames: &Frames, attr: &str) -> bool {
-    frames
-        .respondents
-        .get_column_names()
-        .iter()
-        .any(|c| c.as_str() == attr)
+    frames.respondents.attribute(attr).is_some()
 }
 
 /// Respondents per value of a breakdown attribute and group.
@@ -681,7 +676,7 @@ fn score_tables(
         .collect();
     let mut bys = vec![None];
     for attr in &attributes {
-        bys.push(Some(frames.respondents.column(attr)?.str()?));
+        bys.push(Some(frames.respondents.column(attr)?));
     }
     let mut tables = cell_tables(&scores, &bys)?.into_iter();
     let Some(view) = tables.next() else {

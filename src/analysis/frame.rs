@@ -24,11 +24,13 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use super::tallies::{Tally, TallySeed};
 
 mod cells;
+mod respondents;
 use crate::domain::packed::{self, Packed, PackedError};
 use crate::domain::quality::FlagSet;
 use crate::domain::{AnswerValue, Audience, QuestionKind, Survey};
 use crate::store::responses::StoredAnswers;
 pub use cells::{CellFrames, CellLedger};
+pub use respondents::{CodedStrings, Respondents, NO_VALUE};
 
 /// One response as the analysis needs it.
 pub struct ResponseInput<'a> {
@@ -127,7 +129,7 @@ impl VersionFrame {
 
 #[derive(Clone)]
 pub struct Frames {
-    pub respondents: DataFrame,
+    pub respondents: Respondents,
     /// Questionnaire versions with at least one response, in the order first seen.
     pub versions: Vec<VersionFrame>,
     /// Respondents per group.
@@ -141,7 +143,7 @@ pub struct Frames {
 impl Frames {
     /// Number of respondents (rows of `respondents`).
     pub fn len(&self) -> usize {
-        self.respondents.height()
+        self.respondents.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -450,10 +452,10 @@ pub struct FrameBuilder {
     /// Per breakdown attribute: the dictionary of values (looked up for every row, so
     /// with polars' foldhash rather than SipHash) and each respondent's code.
     attr_values: Vec<(PlHashMap<String, u32>, Vec<String>)>,
-    attr_codes: Vec<Vec<Option<u32>>>,
+    attr_codes: Vec<Vec<u32>>,
     /// Per fine cell, its breakdown codes once looked up: a cell's respondents share
     /// their breakdown values, so a row of a known cell looks up nothing.
-    cell_codes: Vec<Option<Box<[Option<u32>]>>>,
+    cell_codes: Vec<Option<Box<[u32]>>>,
     counts: BTreeMap<Audience, u64>,
     flags: Vec<FlagSet>,
     /// Version index of the last respondent added.
@@ -565,11 +567,11 @@ impl FrameBuilder {
             }
             return;
         }
-        let codes: Box<[Option<u32>]> = self
+        let codes: Box<[u32]> = self
             .breakdowns
             .iter()
             .zip(&mut self.attr_values)
-            .map(|(name, dict)| attribute(name).map(|value| value_code(dict, value)))
+            .map(|(name, dict)| attribute(name).map_or(NO_VALUE, |value| value_code(dict, value)))
             .collect();
         for (column, code) in self.attr_codes.iter_mut().zip(codes.iter()) {
             column.push(*code);
@@ -708,50 +710,34 @@ impl FrameBuilder {
         for v in &mut self.versions {
             v.fold_cells();
         }
-        let n = self.group.len();
-        let ids: Vec<u32> = (0..u32::try_from(n).unwrap_or(u32::MAX)).collect();
         let mut groups: Vec<&str> = Vec::new();
-        let group_codes = self.group.iter().map(|g| {
-            let at = groups.iter().position(|x| x == g).unwrap_or_else(|| {
-                groups.push(g);
-                groups.len() - 1
-            });
-            Some(at as u32)
-        });
-        let group_codes: Vec<Option<u32>> = group_codes.collect();
-        let mut cols = vec![
-            Column::new("respondent".into(), ids),
-            coded_column("group", &groups, &group_codes)?,
-        ];
-        for ((name, (_, values)), codes) in self
+        let group_codes: Vec<u32> = self
+            .group
+            .iter()
+            .map(|g| {
+                let at = groups.iter().position(|x| x == g).unwrap_or_else(|| {
+                    groups.push(g);
+                    groups.len() - 1
+                });
+                at as u32
+            })
+            .collect();
+        let group = CodedStrings::new(groups.iter().map(|g| g.to_string()).collect(), group_codes);
+        let attributes = self
             .breakdowns
             .iter()
-            .zip(&self.attr_values)
-            .zip(&self.attr_codes)
-        {
-            let values: Vec<&str> = values.iter().map(String::as_str).collect();
-            cols.push(coded_column(name, &values, codes)?);
-        }
+            .zip(std::mem::take(&mut self.attr_values))
+            .zip(std::mem::take(&mut self.attr_codes))
+            .map(|((name, (_, values)), codes)| (name.clone(), CodedStrings::new(values, codes)))
+            .collect();
         Ok(Frames {
-            respondents: DataFrame::new(n, cols)?,
+            respondents: Respondents::new(group, attributes),
             versions: self.versions.into_iter().map(|v| v.frame).collect(),
             counts: self.counts,
             flags: self.flags,
             texts_kept: self.keep_texts,
         })
     }
-}
-
-/// A string column named `name` whose row `i` is `values[codes[i]]` (null for None),
-/// gathered from the distinct values rather than pushed a string at a time (a million
-/// respondents' columns took ~60 ms that way, on the critical path of the read).
-fn coded_column(name: &str, values: &[&str], codes: &[Option<u32>]) -> PolarsResult<Column> {
-    let distinct = StringChunked::from_iter_values(name.into(), values.iter().copied());
-    let at: IdxCa = codes
-        .iter()
-        .map(|c| c.map(|c| c as IdxSize))
-        .collect::<IdxCa>();
-    Ok(distinct.take(&at)?.with_name(name.into()).into_column())
 }
 
 /// The code of `value` in a breakdown's dictionary, added on first sight. Looked up by
@@ -1042,12 +1028,7 @@ mod tests {
             assert_eq!(got, vec![("q1", 5), ("q2", 2), ("q3", 0), ("q4", 0)]);
             assert_eq!(v.items[1].scored(0, 5), Some(4), "q2 is reverse-coded");
             assert_eq!(
-                f.respondents
-                    .column("sector")
-                    .expect("sector")
-                    .str()
-                    .expect("str")
-                    .get(0),
+                f.respondents.column("sector").expect("sector").get(0),
                 Some("电子商务")
             );
         }

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::frame::{Frames, ItemColumn, VersionFrame};
+use super::frame::{CodedStrings, Frames, ItemColumn, Respondents, VersionFrame};
 use super::score_values::{CodedScores, ScoreValues, MAX_LEVELS};
 use super::stats::{combine_groups, ScoreStat, WeightedSums};
 use crate::domain::campaign::CampaignInfo;
@@ -62,7 +62,7 @@ pub struct CampaignScores {
 /// composite), second-level scores coded ([`ScoreValues`]).
 #[derive(Clone)]
 pub struct RespondentScores {
-    group: StringChunked,
+    group: CodedStrings,
     /// One column per code of `codes`.
     columns: Vec<ScoreValues>,
     /// Indicator codes with a column, in column order.
@@ -78,7 +78,7 @@ pub struct RespondentScores {
 impl RespondentScores {
     /// The scores `columns` of indicators `codes` (in the same order) of respondents
     /// in groups `group`.
-    pub fn new(group: StringChunked, codes: Vec<String>, columns: Vec<ScoreValues>) -> Self {
+    pub fn new(group: CodedStrings, codes: Vec<String>, columns: Vec<ScoreValues>) -> Self {
         RespondentScores {
             group,
             columns,
@@ -94,7 +94,7 @@ impl RespondentScores {
         let (names, codes) = match self.groups.get() {
             Some(d) => d,
             None => {
-                let (names, codes) = dictionary(&self.group);
+                let (names, codes) = self.group.dictionary();
                 let owned = (names.into_iter().map(str::to_string).collect(), codes);
                 self.groups.get_or_init(|| owned)
             }
@@ -126,7 +126,7 @@ impl RespondentScores {
     }
 
     /// Each respondent's group, null without one.
-    pub fn group(&self) -> &StringChunked {
+    pub fn group(&self) -> &CodedStrings {
         &self.group
     }
 }
@@ -229,7 +229,7 @@ pub fn respondent_scores(
     }
     codes.push(COMPOSITE.to_string());
     columns.push(composite);
-    let group = frames.respondents.column("group")?.str()?.clone();
+    let group = frames.respondents.group.clone();
     Ok(RespondentScores::new(group, codes, columns))
 }
 
@@ -353,10 +353,10 @@ pub type CellKey = (String, String, String);
 /// one table.
 pub fn cell_stats(
     scores: &RespondentScores,
-    respondents: Option<(&DataFrame, &str)>,
+    respondents: Option<(&Respondents, &str)>,
 ) -> PolarsResult<BTreeMap<CellKey, ScoreStat>> {
     let by = match respondents {
-        Some((r, attr)) => Some(r.column(attr)?.str()?),
+        Some((r, attr)) => Some(r.column(attr)?),
         None => None,
     };
     let mut tables = cell_tables(scores, &[by])?;
@@ -380,7 +380,7 @@ pub struct CellTable<'a> {
 /// sums ([`WeightedSums`]).
 pub fn cell_tables<'a>(
     scores: &'a RespondentScores,
-    bys: &[Option<&'a StringChunked>],
+    bys: &[Option<&'a CodedStrings>],
 ) -> PolarsResult<Vec<CellTable<'a>>> {
     let groups = scores.group_codes()?;
     // Each table's dictionary of values hashes every row's value: one core each.
@@ -551,10 +551,10 @@ const NO_CELL: u32 = u32::MAX;
 /// cell) for a row without a group or without a value of `by`.
 fn cells_of_rows<'a>(
     (group_names, group_codes): (Vec<&'a str>, &[u32]),
-    by: Option<&'a StringChunked>,
+    by: Option<&'a CodedStrings>,
 ) -> RowCells<'a> {
     let (value_names, value_codes) = match by {
-        Some(b) => dictionary(b),
+        Some(b) => b.dictionary(),
         None => (vec![""], vec![0; group_codes.len()]),
     };
     // Cell of each (group, value) pair of codes, made when first seen.
@@ -580,26 +580,6 @@ fn cells_of_rows<'a>(
         *slot = (*slot).min(spare);
     }
     (keys, row_slot)
-}
-
-/// The distinct values of a string column in order of first appearance, and each
-/// row's index among them ([`NO_CELL`] for a null).
-fn dictionary(ca: &StringChunked) -> (Vec<&str>, Vec<u32>) {
-    let mut names: Vec<&str> = Vec::new();
-    let mut index: PlHashMap<&str, u32> = PlHashMap::new();
-    let mut codes = Vec::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
-        for value in arr.iter() {
-            codes.push(match value {
-                Some(x) => *index.entry(x).or_insert_with(|| {
-                    names.push(x);
-                    (names.len() - 1) as u32
-                }),
-                None => NO_CELL,
-            });
-        }
-    }
-    (names, codes)
 }
 
 /// Calls `f(row, slot, score)` for every row with a score, in row order (see
@@ -741,7 +721,7 @@ pub(crate) mod tests {
     /// Respondent scores of the given groups (row by row) and indicator columns (NaN: no
     /// score).
     fn scores_by_group(groups: &[Option<&str>], columns: &[(&str, Vec<f64>)]) -> RespondentScores {
-        let group: StringChunked = groups.iter().copied().collect();
+        let group = CodedStrings::from_rows(groups.iter().copied());
         RespondentScores::new(
             group,
             columns.iter().map(|(c, _)| c.to_string()).collect(),
@@ -763,11 +743,8 @@ pub(crate) mod tests {
     /// The scores as a polars frame (the reference group-by's input): `group`, a
     /// nullable `f64` column per indicator and the weights.
     fn scores_frame(scores: &RespondentScores) -> DataFrame {
-        let mut cols = vec![scores
-            .group()
-            .clone()
-            .with_name("group".into())
-            .into_column()];
+        let group: Vec<Option<&str>> = scores.group().iter().collect();
+        let mut cols = vec![Column::new("group".into(), group)];
         for code in &scores.codes {
             let v: Vec<Option<f64>> = scores.values(code).expect("values").iter().collect();
             cols.push(Column::new(score_column(code).into(), v));
@@ -822,7 +799,7 @@ pub(crate) mod tests {
             &[("A", vec![f64::NAN, 1.0, 2.0, 3.0, 4.0])],
         );
         let herbs = Some("herbs");
-        let sector = StringChunked::new("sector".into(), [herbs, herbs, herbs, None, herbs]);
+        let sector = CodedStrings::from_rows([herbs, herbs, herbs, None, herbs]);
         let tables = cell_tables(&scores, &[Some(&sector)]).expect("tables");
         assert_eq!(
             tables[0].respondents,
@@ -1014,15 +991,15 @@ pub(crate) mod tests {
     /// reference it is checked against.
     fn polars_cell_stats(
         scores: &RespondentScores,
-        respondents: Option<(&DataFrame, &str)>,
+        respondents: Option<(&Respondents, &str)>,
     ) -> BTreeMap<CellKey, ScoreStat> {
         const BY: &str = "__by";
         let mut keys = vec![col("group")];
         let lf = match respondents {
             Some((r, attr)) => {
                 let mut df = scores_frame(scores);
-                df.with_column(r.column(attr).expect("by").clone().with_name(BY.into()))
-                    .expect("with by");
+                let by: Vec<Option<&str>> = r.column(attr).expect("by").iter().collect();
+                df.with_column(Column::new(BY.into(), by)).expect("with by");
                 keys.push(col(BY));
                 df.lazy().filter(col(BY).is_not_null())
             }
@@ -1122,7 +1099,7 @@ pub(crate) mod tests {
     /// none per indicator, a weight.
     type Row = (Option<u8>, Option<u8>, Vec<Option<f64>>, f64);
 
-    fn scores_of(rows: &[Row], weighted: bool) -> (RespondentScores, DataFrame) {
+    fn scores_of(rows: &[Row], weighted: bool) -> (RespondentScores, Respondents) {
         const GROUPS: [&str; 3] = ["students", "teachers", "mentors"];
         let n = rows.len();
         let codes: Vec<String> = vec!["A".into(), "B".into()];
@@ -1133,14 +1110,17 @@ pub(crate) mod tests {
         let columns = (0..codes.len())
             .map(|k| ScoreValues::dense(rows.iter().map(|r| r.2[k].unwrap_or(f64::NAN)).collect()))
             .collect();
-        let mut scores = RespondentScores::new(group.into_iter().collect(), codes, columns);
+        let mut scores = RespondentScores::new(CodedStrings::from_rows(group), codes, columns);
         if weighted {
             let w: Vec<f64> = rows.iter().map(|r| r.3).collect();
             scores = scores.with_weights(&w).expect("weights");
         }
         let attr: Vec<Option<String>> = rows.iter().map(|r| r.1.map(|v| format!("v{v}"))).collect();
-        let respondents =
-            DataFrame::new(n, vec![Column::new("sector".into(), attr)]).expect("respondents");
+        let sector = CodedStrings::from_rows(attr.iter().map(|v| v.as_deref()));
+        let respondents = Respondents::new(
+            CodedStrings::from_rows(std::iter::repeat_n(None, n)),
+            vec![("sector".into(), sector)],
+        );
         (scores, respondents)
     }
 
@@ -1299,12 +1279,13 @@ pub(crate) mod tests {
             weighted in proptest::bool::ANY,
         ) {
             let (scores, respondents) = scores_of(&rows, weighted);
-            let sector = respondents.column("sector").expect("sector").str().expect("str");
-            let crossed: StringChunked = sector
+            let sector = respondents.column("sector").expect("sector");
+            let crossed: Vec<Option<String>> = sector
                 .iter()
                 .enumerate()
                 .map(|(i, v)| v.filter(|_| i % 3 != 0).map(|v| format!("{v}-{}", i % 2)))
                 .collect();
+            let crossed = CodedStrings::from_rows(crossed.iter().map(|v| v.as_deref()));
             let bys = [None, Some(sector), Some(&crossed)];
             let together = cell_tables(&scores, &bys).expect("together");
             proptest::prop_assert_eq!(together.len(), 3);

@@ -409,17 +409,9 @@ fn respondent_keys(
     attributes: &[String],
 ) -> PolarsResult<Vec<(Option<Audience>, Key)>> {
     let r = &frames.respondents;
-    let groups = r.column("group")?.str()?;
-    let names: Vec<String> = r.get_column_names().iter().map(|c| c.to_string()).collect();
-    let mut columns = Vec::with_capacity(attributes.len());
-    for a in attributes {
-        columns.push(if names.contains(a) {
-            Some(r.column(a)?.str()?.clone())
-        } else {
-            None
-        });
-    }
-    Ok((0..r.height())
+    let groups = &r.group;
+    let columns: Vec<_> = attributes.iter().map(|a| r.attribute(a)).collect();
+    Ok((0..r.len())
         .map(|i| {
             let key = columns
                 .iter()
@@ -448,16 +440,8 @@ fn respondent_weights(
     cells: &HashMap<(Audience, Key), f64>,
 ) -> PolarsResult<Vec<f64>> {
     let r = &frames.respondents;
-    let groups = r.column("group")?.str()?;
-    let names: Vec<String> = r.get_column_names().iter().map(|c| c.to_string()).collect();
-    let mut columns = Vec::with_capacity(attributes.len());
-    for a in attributes {
-        columns.push(if names.contains(a) {
-            Some(r.column(a)?.str()?)
-        } else {
-            None
-        });
-    }
+    let groups = &r.group;
+    let columns: Vec<_> = attributes.iter().map(|a| r.attribute(a)).collect();
     // Per attribute, a code for each value a cell names.
     let mut codes: Vec<HashMap<&str, u32>> = vec![HashMap::new(); attributes.len()];
     let mut by_group: HashMap<Audience, HashMap<Vec<Option<u32>>, f64>> = HashMap::new();
@@ -475,8 +459,8 @@ fn respondent_weights(
         by_group.entry(*g).or_default().insert(coded, *w);
     }
     let mut key: Vec<Option<u32>> = vec![None; attributes.len()];
-    let mut out = Vec::with_capacity(r.height());
-    for i in 0..r.height() {
+    let mut out = Vec::with_capacity(r.len());
+    for i in 0..r.len() {
         let Some(cells) = groups
             .get(i)
             .and_then(Audience::parse)
@@ -515,8 +499,7 @@ fn report(
 ) -> PolarsResult<WeightingReport> {
     let of_group: Vec<Option<Audience>> = frames
         .respondents
-        .column("group")?
-        .str()?
+        .group
         .iter()
         .map(|g| g.and_then(Audience::parse))
         .collect();

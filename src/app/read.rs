@@ -1007,7 +1007,7 @@ mod tests {
             let part = part.expect("every cell has respondents");
             let built = built.finish().expect("built");
             assert_eq!(part.counts, built.counts);
-            assert!(part.respondents.equals_missing(&built.respondents));
+            assert_eq!(part.respondents, built.respondents);
             let keys = |f: &Frames| f.versions.iter().map(|v| v.key.clone()).collect::<Vec<_>>();
             assert_eq!(keys(&part), keys(&built));
             let split = fine_cell(info, &part).expect("census of the split cell");
@@ -1036,7 +1036,7 @@ mod tests {
     /// Everything of two frames an analysis reads.
     fn assert_same_frames(a: &Frames, b: &Frames) {
         assert_eq!(a.counts, b.counts);
-        assert!(a.respondents.equals_missing(&b.respondents));
+        assert_eq!(a.respondents, b.respondents);
         assert_eq!(a.flags, b.flags);
         assert_eq!(a.texts_kept, b.texts_kept);
         assert_eq!(a.versions.len(), b.versions.len());

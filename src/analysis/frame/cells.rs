@@ -333,15 +333,7 @@ impl CellFrames {
         for vf in &versions {
             *counts.entry(vf.group).or_insert(0) += vf.rows.len() as u64;
         }
-        let idx = IdxCa::from_vec(
-            "idx".into(),
-            members.rows.iter().map(|&r| r as IdxSize).collect(),
-        );
-        let mut respondents = self.frames.respondents.take(&idx)?;
-        respondents.with_column(Column::new(
-            "respondent".into(),
-            (0..members.rows.len() as u32).collect::<Vec<u32>>(),
-        ))?;
+        let respondents = self.frames.respondents.take(members.rows);
         Ok(Frames {
             respondents,
             versions,

@@ -548,7 +548,7 @@ fn breakdown_cells<'a>(
     attribute: &str,
     published: &BTreeMap<Audience, Vec<&'a Doc>>,
 ) -> PolarsResult<Vec<Cell<'a>>> {
-    let column = frames.respondents.column(attribute)?.str()?.clone();
+    let column = frames.respondents.column(attribute)?;
     let mut cells = Vec::new();
     for (g, docs) in published {
         let mut by_value: BTreeMap<&str, Vec<&Doc>> = BTreeMap::new();
