@@ -4,7 +4,8 @@
 # open-link page, the respondent flow (GET the page gzipped, POST the form with its
 # hidden fields, follow the redirect to the thanks page) at 64 and 256 connections,
 # and in the same run their ceilings: a bare actix handler returning a
-# constant (same client), and raw inserts of the same rows into the same database.
+# constant (same client; once with empty answer sets, once reading the same bodies as
+# a submission run), and raw inserts of the same rows into the same database.
 # Usage: bash benches/ingest.sh [SECONDS_PER_RUN]   (default 60)
 # Appends the figures, with date, commit and machine, to benches/RESULTS.md.
 set -euo pipefail
@@ -41,6 +42,11 @@ run_backend() {
   done
   local after
   after=$(stored)
+  if [ "$name" = sqlite ]; then
+    # The bare handler again, now reading the very bodies a submission sends.
+    line=$("$lg" --ceiling --bodies-from "http://127.0.0.1:$port" --connections 256 --seconds "$((secs / 3 + 1))")
+    echo "{\"backend\": \"none\", \"run\": $line}" >> "$results"
+  fi
   echo "{\"backend\": \"$name\", \"acked\": $acked, \"stored\": $((after - before))}" >> "$results"
   line=$("$lg" --url "http://127.0.0.1:$port" --mode page --connections 64 --seconds "$((secs / 3 + 1))")
   echo "{\"backend\": \"$name\", \"run\": $line}" >> "$results"
@@ -77,7 +83,7 @@ mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 print()
 print(f"## Ingest and survey page — {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}, commit {commit}, {os.cpu_count()} cores, {mem:.0f} GiB")
 print()
-print(f"Release build; load generator `examples/loadgen.rs` on the same machine (it shares the 2 cores); {secs} s per submission run; each submission is a valid JSON response to the student questionnaire (~35 answers, fresh `response_id`); a 2xx is sent only after the batch holding the response is committed (SQLite WAL, synchronous=FULL; PostgreSQL synchronous_commit=on). Ceilings measured in the same run: `loadgen --ceiling` (a bare actix handler returning a constant, same client) and `examples/ingest_ceiling.rs` (the same rows inserted 512 per transaction in a tight loop, no HTTP).")
+print(f"Release build; load generator `examples/loadgen.rs` on the same machine (it shares the 2 cores); {secs} s per submission run; each submission is a valid JSON response to the student questionnaire (~35 answers, fresh `response_id`); a 2xx is sent only after the batch holding the response is committed (SQLite WAL, synchronous=FULL; PostgreSQL synchronous_commit=on). Ceilings measured in the same run: `loadgen --ceiling` (a bare actix handler returning a constant, same client; `submit-ceiling` posts empty answer sets, `submit-ceiling-same-bodies` the same ~35-answer bodies as a submission run, read whole by the handler) and `examples/ingest_ceiling.rs` (the same rows inserted 512 per transaction in a tight loop, no HTTP).")
 print()
 print("`flow` is one respondent per row: the page, the form post and the thanks page (per second = complete flows; bytes = page + thanks).")
 print()

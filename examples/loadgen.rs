@@ -4,7 +4,9 @@
 //! page gzipped, read its hidden `response_id` and `served`, POST the form, follow the
 //! redirect to the thanks page); prints one JSON line of figures. `--ceiling` first
 //! starts a bare actix handler returning a constant, so the same client measures the
-//! HTTP ceiling.
+//! HTTP ceiling; it posts empty answer sets unless `--bodies-from URL` names a running
+//! server whose questionnaire it then answers, so the bare handler reads the very
+//! bodies a submission run sends (`submit-ceiling-same-bodies`).
 //!
 //! cargo run --release --example loadgen -- --url http://127.0.0.1:8080 \
 //!     --slug pingshun-2025-students --connections 256 --seconds 60 [--mode submit|page|flow]
@@ -21,6 +23,8 @@ struct Args {
     seconds: u64,
     mode: String,
     ceiling: bool,
+    /// With `--ceiling`: the server whose questionnaire the bodies answer.
+    bodies_from: Option<String>,
 }
 
 fn args() -> Args {
@@ -31,6 +35,7 @@ fn args() -> Args {
         seconds: 10,
         mode: "submit".into(),
         ceiling: false,
+        bodies_from: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -42,6 +47,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = v().parse().expect("number"),
             "--mode" => a.mode = v(),
             "--ceiling" => a.ceiling = true,
+            "--bodies-from" => a.bodies_from = Some(v()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -156,10 +162,14 @@ async fn bare_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = HttpServer::new(|| {
-        App::new().default_service(web::to(|| async {
-            HttpResponse::Created()
-                .json(json!({"response_id": "00000000-0000-0000-0000-000000000000"}))
-        }))
+        // The body is read whole, as any handler of a submission must.
+        App::new()
+            .app_data(web::PayloadConfig::new(1 << 20))
+            .default_service(web::to(|body: web::Bytes| async move {
+                let _ = body.len();
+                HttpResponse::Created()
+                    .json(json!({"response_id": "00000000-0000-0000-0000-000000000000"}))
+            }))
     })
     .listen(listener)
     .expect("listen")
@@ -181,11 +191,12 @@ async fn main() {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    let definition: Value = if a.ceiling {
+    let definition: Value = if a.ceiling && a.bodies_from.is_none() {
         json!({})
     } else {
+        let from = a.bodies_from.as_deref().unwrap_or(&url);
         client
-            .get(format!("{url}/api/v1/surveys/{}", a.slug))
+            .get(format!("{from}/api/v1/surveys/{}", a.slug))
             .send()
             .await
             .expect("definition")
@@ -282,7 +293,11 @@ async fn main() {
     println!(
         "{}",
         json!({
-            "mode": if a.ceiling { format!("{}-ceiling", a.mode) } else { a.mode.clone() },
+            "mode": match (a.ceiling, &a.bodies_from) {
+                (true, Some(_)) => format!("{}-ceiling-same-bodies", a.mode),
+                (true, None) => format!("{}-ceiling", a.mode),
+                _ => a.mode.clone(),
+            },
             "connections": a.connections,
             "seconds": secs,
             "ok": ok,

@@ -94,7 +94,8 @@ impl NewResponse {
         raw: &serde_json::Map<String, Value>,
         raw_attributes: &serde_json::Map<String, Value>,
     ) -> Result<Self, Vec<AnswerError>> {
-        let mut errors = unknown_questions(survey, raw);
+        let raw = &RawAnswers::new(raw);
+        let mut errors = Vec::new();
         let mut answers: BTreeMap<String, AnswerValue> = BTreeMap::new();
         let mut attributes = BTreeMap::new();
         for section in &survey.sections {
@@ -110,6 +111,13 @@ impl NewResponse {
             for q in &section.questions {
                 answer(survey, q, raw, &mut answers, &mut attributes, &mut errors);
             }
+        }
+        // Every key looked up is an answer key; only when some were not is each key
+        // checked against the questionnaire (its errors come first, as they always did).
+        if raw.looked_up.get() < raw.map.len() {
+            let mut unknown = unknown_questions(survey, raw.map);
+            unknown.append(&mut errors);
+            errors = unknown;
         }
         prefilled_attributes(raw_attributes, &mut attributes, &mut errors);
         if errors.is_empty() {
@@ -184,6 +192,40 @@ impl NewResponse {
         serde_json::to_writer(&mut hash, &canonical)
             .expect("maps of strings and numbers serialise");
         hex::encode(hash.finalize())
+    }
+}
+
+/// The answers as sent, counting the keys found by lookups: a key is looked up at most
+/// once, and only under a name the questionnaire asks (a shown question's id, the
+/// `_other` text of a choice whose "other" was picked).
+struct RawAnswers<'a> {
+    map: &'a serde_json::Map<String, Value>,
+    looked_up: std::cell::Cell<usize>,
+}
+
+impl<'a> RawAnswers<'a> {
+    fn new(map: &'a serde_json::Map<String, Value>) -> Self {
+        Self {
+            map,
+            looked_up: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The value sent for question `key`, unless blank.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        let v = self.map.get(key)?;
+        self.looked_up.set(self.looked_up.get() + 1);
+        Some(v).filter(|v| !is_blank(v))
+    }
+
+    /// The value sent for the `_other` text `key`, unless blank; counted unless a
+    /// question of `survey` has that id (then its own lookup counted it).
+    fn get_other(&self, survey: &Survey, key: &str) -> Option<&'a Value> {
+        let v = self.map.get(key)?;
+        if !survey.questions().any(|q| q.id == key) {
+            self.looked_up.set(self.looked_up.get() + 1);
+        }
+        Some(v).filter(|v| !is_blank(v))
     }
 }
 
@@ -354,7 +396,7 @@ fn unknown_questions(survey: &Survey, raw: &serde_json::Map<String, Value>) -> V
 fn answer(
     survey: &Survey,
     q: &Question,
-    raw: &serde_json::Map<String, Value>,
+    raw: &RawAnswers,
     answers: &mut BTreeMap<String, AnswerValue>,
     attributes: &mut BTreeMap<String, String>,
     errors: &mut Vec<AnswerError>,
@@ -371,8 +413,7 @@ fn answer(
         Some(e) => e.truthy(&ctx),
         None => q.required,
     };
-    let value = raw.get(&q.id).filter(|v| !is_blank(v));
-    let Some(value) = value else {
+    let Some(value) = raw.get(&q.id) else {
         if required {
             errors.push(AnswerError {
                 code: ErrorCode::MissingAnswer,
@@ -415,7 +456,7 @@ fn answer(
             return;
         }
     }
-    other_text(q, &parsed, raw, answers, errors);
+    other_text(survey, q, &parsed, raw, answers, errors);
     if let (Some(attr), AnswerValue::Text(code)) = (&q.attribute, &parsed) {
         attributes.insert(attr.clone(), code.clone());
     }
@@ -424,9 +465,10 @@ fn answer(
 
 /// The "please specify" text of a choice question whose "other" was chosen.
 fn other_text(
+    survey: &Survey,
     q: &Question,
     parsed: &AnswerValue,
-    raw: &serde_json::Map<String, Value>,
+    raw: &RawAnswers,
     answers: &mut BTreeMap<String, AnswerValue>,
     errors: &mut Vec<AnswerError>,
 ) {
@@ -436,9 +478,9 @@ fn other_text(
             AnswerValue::List(l) => l.iter().any(|c| c == OTHER_CODE),
             _ => false,
         };
-        let key = format!("{}{OTHER_SUFFIX}", q.id);
         if chose_other {
-            match raw.get(&key).filter(|v| !is_blank(v)) {
+            let key = format!("{}{OTHER_SUFFIX}", q.id);
+            match raw.get_other(survey, &key) {
                 None => errors.push(err(
                     ErrorCode::MissingOther,
                     &key,
@@ -988,6 +1030,24 @@ mod tests {
         let errors =
             parse(json!({"sector": "herbs", "q1": 3, "herbs_years": 41})).expect_err("refused");
         assert_eq!(errors[0].message_zh, "年限不超过 40 年");
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_first_then_the_answers_in_order() {
+        let errors = parse(json!({"zz": 1, "sector": "nope", "q1": 6, "sector_other": "x"}))
+            .expect_err("refused");
+        let got: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.code.as_str(), e.field.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("unknown_question", "zz"),
+                ("unknown_choice", "sector"),
+                ("out_of_scale", "q1")
+            ]
+        );
     }
 
     #[test]
